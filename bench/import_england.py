@@ -1,0 +1,98 @@
+"""Time importing all England LSOAs (../shared/data/england/lsoa2011.gpkg, 32,844 polygons).
+
+Prints, for the embedded SQLite store and for PostGIS (when a server answers), the time to read and check
+the file, to store it, and to export it again, plus peak memory. Run: .venv/bin/python bench/import_england.py
+"""
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from boundaries.io import read_boundaries, write_boundaries  # noqa: E402
+from geoapp.storage import boundary_sets  # noqa: E402
+from geoapp.storage.db import Database  # noqa: E402
+
+SOURCE = ROOT.parent / "shared" / "data" / "england" / "lsoa2011.gpkg"
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def timed(label, fn, *args, **kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    elapsed = time.perf_counter() - start
+    print(f"  {label:<34} {elapsed:8.2f} s")
+    return result, elapsed
+
+
+def postgis_url() -> str | None:
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("DROP DATABASE IF EXISTS atlas_bench"))
+            conn.execute(sa.text("CREATE DATABASE atlas_bench"))
+    except sa.exc.OperationalError as error:
+        print(f"PostGIS: skipped, no server ({error.orig})")
+        return None
+    finally:
+        admin.dispose()
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/atlas_bench"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE EXTENSION postgis"))
+    engine.dispose()
+    return url
+
+
+def store(url: str, areas) -> dict:
+    db = Database(url)
+    db.upgrade()
+
+    def save():
+        with db.transaction() as session:
+            boundary_sets.save_set(session, areas, actor="bench", id="lsoa2011", kind="lsoa",
+                                   name="LSOAs (2011), England")
+
+    def load():
+        with db.session() as session:
+            return boundary_sets.load_areas(session, "lsoa2011")
+
+    _, t_store = timed("store 32,844 areas", save)
+    loaded, t_load = timed("load them back as a GeoDataFrame", load)
+    with tempfile.TemporaryDirectory() as tmp:
+        _, t_export = timed("export as GeoPackage", write_boundaries,
+                            loaded[["code", "name", "geometry"]], Path(tmp) / "out.gpkg", "gpkg")
+    db.engine.dispose()
+    return {"store": t_store, "load": t_load, "export": t_export}
+
+
+def main() -> None:
+    if not SOURCE.exists():
+        sys.exit(f"{SOURCE} not found: this benchmark needs ../shared/data")
+    print(f"Reading and checking {SOURCE.name}")
+    result, t_read = timed("read + validate + reproject", read_boundaries, SOURCE)
+    print(f"  {len(result.areas)} areas, {len(result.repairs)} repaired")
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        print("SQLite (embedded)")
+        results["SQLite"] = store(f"sqlite:///{tmp}/bench.sqlite", result.areas)
+    url = postgis_url()
+    if url:
+        print("PostGIS")
+        results["PostGIS"] = store(url, result.areas)
+    print("\nSummary (seconds)        read   store    load  export   total import")
+    for name, r in results.items():
+        print(f"  {name:<20} {t_read:7.2f} {r['store']:7.2f} {r['load']:7.2f} {r['export']:7.2f} "
+              f"{t_read + r['store']:9.2f}")
+    print(f"Peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

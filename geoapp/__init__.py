@@ -1,0 +1,58 @@
+"""Partnership Atlas: the Flask application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment's settings, overridden by ``config``."""
+    from .settings import load_settings, secret_key
+
+    settings = load_settings() | (config or {})
+    instance = settings.get("ATLAS_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"))
+    app.config.update(settings)
+    app.config["SECRET_KEY"] = secret_key(settings, instance)
+    app.config["MAX_CONTENT_LENGTH"] = int(settings["ATLAS_MAX_UPLOAD_MB"]) * 1024 * 1024
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = settings.get("ATLAS_ENV") != "development"
+    app.json.sort_keys = False
+    Path(instance).mkdir(parents=True, exist_ok=True)
+
+    _init_storage(app, settings, instance)
+    _register(app)
+    return app
+
+
+def _init_storage(app: Flask, settings: dict, instance: str) -> None:
+    from .storage.db import Database
+    from .storage.web import init_app
+
+    url = settings.get("DATABASE_URL") or f"sqlite:///{Path(instance) / 'atlas.sqlite'}"
+    app.config["DATABASE_URL"] = url
+    db = settings.get("ATLAS_DATABASE") or Database(url)
+    init_app(app, db)
+
+
+def _register(app: Flask) -> None:
+    from .api.views import bp as api_bp
+    from .boundary_sets.views import bp as sets_bp
+    from .cli import COMMANDS
+    from .errors import register_error_handlers
+    from .map.views import bp as map_bp
+    from .page_context import register_page_context
+    from .security import register_security_headers
+
+    for blueprint in (map_bp, sets_bp, api_bp):
+        app.register_blueprint(blueprint)
+    for command in COMMANDS:
+        app.cli.add_command(command)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_page_context(app)

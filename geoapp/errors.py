@@ -1,0 +1,64 @@
+"""Typed errors that carry their HTTP status and a message safe to show, and their one handler."""
+from __future__ import annotations
+
+from flask import render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class AtlasError(Exception):
+    """An error with an HTTP status and a message safe to show to the user."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, message: str, *, details: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class NotFound(AtlasError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(AtlasError):
+    status = 409
+    title = "Conflict"
+
+
+class InvalidInput(AtlasError):
+    status = 422
+    title = "Invalid input"
+
+
+def wants_json() -> bool:
+    """True when the request asks for JSON (a .json/.geojson path, ?f=json, or the Accept header)."""
+    if request.path.endswith((".json", ".geojson")) or request.path.startswith("/api"):
+        return request.args.get("f") != "html"
+    if request.args.get("f") in ("json", "geojson"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", "application/geo+json"])
+    return best in ("application/json", "application/geo+json")
+
+
+def _render(status: int, title: str, message: str, details: list[str]):
+    if wants_json():
+        body = {"code": status, "title": title, "description": message}
+        if details:
+            body["details"] = details
+        return body, status
+    return render_template("error.html", status=status, title=title, message=message,
+                           details=details), status
+
+
+def register_error_handlers(app) -> None:
+    """Render every AtlasError and HTTP error as one JSON shape or one friendly page."""
+
+    @app.errorhandler(AtlasError)
+    def atlas_error(error: AtlasError):
+        return _render(error.status, error.title, error.message, error.details)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return _render(error.code or 500, error.name, error.description or error.name, [])

@@ -1,0 +1,133 @@
+"""Loading boundary files and whole-area manifests into the store, all or nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from boundaries.crs import STORAGE_CRS
+from boundaries.errors import GroupingError
+from boundaries.grouping import dissolve_groups
+from boundaries.io import read_boundaries
+
+from .manifest import BoundaryEntry, GroupingEntry, GroupsEntry, Manifest, ManifestError
+from .storage import boundary_sets
+from .storage.db import Database
+from .storage.groups import add_groups
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class LoadReport:
+    """What a load stored: areas per set, repairs made, links recorded."""
+
+    sets: dict[str, int] = field(default_factory=dict)
+    repairs: dict[str, list[str]] = field(default_factory=dict)
+    links: int = 0
+    groups: int = 0
+
+
+class Reporter:
+    """Receives progress from a load; the CLI shows it, tests and views may ignore it."""
+
+    def step(self, message: str) -> None:
+        """A new step has started."""
+
+    def progress(self, label: str) -> Progress | None:
+        """A callback for per-feature progress of the step ``label``, or None."""
+        return None
+
+
+def import_boundary_file(session: Session, entry: BoundaryEntry, *, actor: str, replace: bool,
+                         fictional: bool, reporter: Reporter, report: LoadReport):
+    """Read, check and store one boundary file; returns the stored areas as a GeoDataFrame."""
+    reporter.step(f"Reading {entry.file.name} as '{entry.id}' ({entry.kind})")
+    result = read_boundaries(entry.file, layer=entry.layer, code_field=entry.code_field,
+                             name_field=entry.name_field, crs=entry.crs,
+                             progress=reporter.progress(entry.id))
+    repairs = [str(p) for p in result.repairs]
+    import_report = {"file": entry.file.name, "layer": result.layer, "source_crs": result.source_crs,
+                     "code_field": result.code_field, "name_field": result.name_field,
+                     "features": result.feature_count, "repairs": repairs}
+    reporter.step(f"Storing {len(result.areas)} areas of '{entry.id}'")
+    boundary_sets.save_set(session, result.areas, actor=actor, replace=replace, report=import_report,
+                           id=entry.id, kind=entry.kind, name=entry.name, vintage=entry.vintage,
+                           source=entry.source, licence=entry.licence, fictional=fictional)
+    report.sets[entry.id] = len(result.areas)
+    report.repairs[entry.id] = repairs
+    return result.areas
+
+
+def build_grouping(session: Session, entry: GroupingEntry, blocks, *, actor: str, replace: bool,
+                   fictional: bool, reporter: Reporter, report: LoadReport) -> None:
+    """Dissolve groups of blocks (wards into APBs) and store them as a set built from the blocks."""
+    reporter.step(f"Building '{entry.id}' from groups of '{entry.blocks}' in {entry.file.name}")
+    table = pd.read_csv(entry.file, dtype=str, keep_default_na=False)
+    missing = [c for c in (entry.block_field, entry.group_code_field, entry.group_name_field)
+               if c not in table.columns]
+    if missing:
+        raise GroupingError(f"{entry.file.name}: column(s) {', '.join(missing)} not found; the file has "
+                            f"{', '.join(table.columns)}.")
+    groups = dissolve_groups(blocks, table, block_field=entry.block_field,
+                             group_field=entry.group_code_field, name_field=entry.group_name_field)
+    groups = groups.assign(properties=[{"blocks": list(codes)} for codes in groups["block_codes"]])
+    boundary_sets.save_set(session, groups, actor=actor, replace=replace,
+                           report={"file": entry.file.name, "blocks": entry.blocks},
+                           id=entry.id, kind=entry.kind, name=entry.name, vintage=entry.vintage,
+                           source=entry.source, licence=entry.licence, fictional=fictional,
+                           built_from=entry.blocks)
+    report.sets[entry.id] = len(groups)
+
+
+def load_groups(session: Session, entry: GroupsEntry, *, actor: str, fictional: bool,
+                reporter: Reporter, report: LoadReport) -> None:
+    """Store a list of community groups that carries coordinates (a fuller import comes with groups)."""
+    reporter.step(f"Adding community groups from {entry.file.name}")
+    table = pd.read_csv(entry.file, dtype=str, keep_default_na=False)
+    fields = {entry.name_field: "name", entry.type_field: "group_type", entry.themes_field: "themes",
+              entry.serves_field: "serves", entry.postcode_field: "postcode"}
+    wanted = [f for f in (entry.x_field, entry.y_field, *fields) if f]
+    missing = [f for f in wanted if f not in table.columns]
+    if missing:
+        raise ManifestError(f"{entry.file.name}: column(s) {', '.join(missing)} not found; the file has "
+                            f"{', '.join(table.columns)}.")
+    xy = table[[entry.x_field, entry.y_field]].apply(pd.to_numeric, errors="coerce")
+    bad = xy.isna().any(axis=1)
+    if bad.any():
+        rows = ", ".join(str(i + 2) for i in bad[bad].index[:10])
+        raise ManifestError(f"{entry.file.name}: rows {rows} have no usable coordinates in "
+                            f"{entry.x_field}/{entry.y_field}.")
+    frame = table.rename(columns={k: v for k, v in fields.items() if k})[
+        [v for k, v in fields.items() if k]]
+    for column in ("themes", "serves"):
+        if column in frame:
+            frame[column] = [[t.strip() for t in value.split(";") if t.strip()] for value in frame[column]]
+    points = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(xy.iloc[:, 0], xy.iloc[:, 1]),
+                              crs=entry.crs).to_crs(STORAGE_CRS)
+    report.groups += add_groups(session, points, actor=actor, source=entry.source, fictional=fictional)
+
+
+def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, actor: str = "cli",
+                  reporter: Reporter | None = None) -> LoadReport:
+    """Load every file a manifest names in one transaction: on any error nothing is stored."""
+    reporter = reporter or Reporter()
+    report = LoadReport()
+    with db.transaction() as session:
+        stored = {}
+        for entry in manifest.boundaries:
+            stored[entry.id] = import_boundary_file(session, entry, actor=actor, replace=replace,
+                                                    fictional=manifest.fictional, reporter=reporter,
+                                                    report=report)
+        for entry in manifest.groupings:
+            build_grouping(session, entry, stored[entry.blocks], actor=actor, replace=replace,
+                           fictional=manifest.fictional, reporter=reporter, report=report)
+        for entry in manifest.groups:
+            load_groups(session, entry, actor=actor, fictional=manifest.fictional, reporter=reporter,
+                        report=report)
+        reporter.step("Linking areas with the areas that contain them")
+        report.links = boundary_sets.link_all(session, list(report.sets))
+    return report

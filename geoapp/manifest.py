@@ -1,0 +1,137 @@
+"""Area manifests: one TOML file naming an area's boundary layers, groupings and data files."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+
+from .storage.models import BOUNDARY_KINDS
+
+SET_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class ManifestError(ValueError):
+    """The manifest cannot be used; the message names the file, the entry and the problem."""
+
+
+@dataclass(frozen=True)
+class BoundaryEntry:
+    """A boundary layer to import: ``[[boundaries]]``."""
+
+    id: str
+    kind: str
+    name: str
+    file: Path
+    layer: str | None = None
+    code_field: str | None = None
+    name_field: str | None = None
+    crs: str | None = None
+    vintage: str | None = None
+    source: str | None = None
+    licence: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupingEntry:
+    """Areas built from groups of another set's areas (APBs from wards): ``[[groupings]]``."""
+
+    id: str
+    kind: str
+    name: str
+    blocks: str
+    file: Path
+    block_field: str = "block_code"
+    group_code_field: str = "group_code"
+    group_name_field: str = "group_name"
+    vintage: str | None = None
+    source: str | None = None
+    licence: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupsEntry:
+    """A list of community groups with coordinates: ``[[groups]]``."""
+
+    file: Path
+    source: str
+    x_field: str = "easting"
+    y_field: str = "northing"
+    crs: str = "EPSG:27700"
+    name_field: str = "name"
+    type_field: str = "group_type"
+    themes_field: str | None = "themes"
+    serves_field: str | None = "serves"
+    postcode_field: str | None = "postcode"
+    licence: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    name: str
+    code: str | None = None
+    fictional: bool = False
+    attribution: tuple[str, ...] = ()
+    boundaries: tuple[BoundaryEntry, ...] = field(default_factory=tuple)
+    groupings: tuple[GroupingEntry, ...] = field(default_factory=tuple)
+    groups: tuple[GroupsEntry, ...] = field(default_factory=tuple)
+
+
+def _entry(cls, table: dict, where: str, base: Path):
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ManifestError(f"{where}: unknown key(s) {', '.join(unknown)}; expected some of "
+                            f"{', '.join(sorted(known))}.")
+    required = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+    missing = [name for name in required if name not in table]
+    if missing:
+        raise ManifestError(f"{where}: missing required key(s) {', '.join(missing)}.")
+    values = dict(table)
+    values["file"] = (base / values["file"]).resolve()
+    if not values["file"].exists():
+        raise ManifestError(f"{where}: file not found: {values['file']}")
+    if cls is GroupsEntry:
+        return cls(**values)
+    if not SET_ID.match(str(values["id"])):
+        raise ManifestError(f"{where}: id '{values['id']}' must be lower-case letters, digits, '-' or '_'.")
+    if values["kind"] not in BOUNDARY_KINDS:
+        raise ManifestError(f"{where}: kind '{values['kind']}' is not one of {', '.join(BOUNDARY_KINDS)}.")
+    return cls(**values)
+
+
+def read_manifest(path: str | Path) -> Manifest:
+    """Parse and check a manifest; file paths in it are relative to the manifest itself."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"Manifest not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+    area = data.get("area")
+    if not isinstance(area, dict) or "name" not in area:
+        raise ManifestError(f"{path}: needs an [area] table with at least a name.")
+    unknown = sorted(set(data) - {"area", "boundaries", "groupings", "groups"})
+    if unknown:
+        raise ManifestError(f"{path}: unknown table(s) {', '.join(unknown)}.")
+    base = path.resolve().parent
+    boundaries = tuple(_entry(BoundaryEntry, t, f"{path}, [[boundaries]] #{i} ({t.get('id', '?')})", base)
+                       for i, t in enumerate(data.get("boundaries", []), 1))
+    groupings = tuple(_entry(GroupingEntry, t, f"{path}, [[groupings]] #{i} ({t.get('id', '?')})", base)
+                      for i, t in enumerate(data.get("groupings", []), 1))
+    groups = tuple(_entry(GroupsEntry, t, f"{path}, [[groups]] #{i}", base)
+                   for i, t in enumerate(data.get("groups", []), 1))
+    ids = [e.id for e in boundaries + groupings]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise ManifestError(f"{path}: boundary set id(s) used twice: {', '.join(duplicated)}.")
+    for entry in groupings:
+        if entry.blocks not in {b.id for b in boundaries}:
+            raise ManifestError(f"{path}, grouping '{entry.id}': blocks '{entry.blocks}' is not a "
+                                "[[boundaries]] id in this manifest.")
+    return Manifest(path=path, name=area["name"], code=area.get("code"),
+                    fictional=bool(area.get("fictional", False)),
+                    attribution=tuple(area.get("attribution", ())),
+                    boundaries=boundaries, groupings=groupings, groups=groups)

@@ -1,0 +1,62 @@
+"""Settings declared as data: name, default, description; read from the environment."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    description: str
+
+
+SETTINGS = (
+    Setting("ATLAS_ENV", "production",
+            "`development` or `production`. Development creates a local secret key in the instance "
+            "folder; production refuses to start without SECRET_KEY."),
+    Setting("SECRET_KEY", None,
+            "Key signing session cookies. Required in production; keep it secret."),
+    Setting("DATABASE_URL", None,
+            "SQLAlchemy URL of the store. Unset: an embedded SQLite file `atlas.sqlite` in the instance "
+            "folder. PostGIS: `postgresql+psycopg://user@host/dbname` (the database needs the postgis "
+            "extension)."),
+    Setting("ATLAS_INSTANCE_PATH", None,
+            "Folder for the SQLite file, the development secret and uploads. Default: `instance/` "
+            "beside the code."),
+    Setting("ATLAS_BASEMAP_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "Basemap tile URL template. Empty: no basemap (boundaries still render with no network)."),
+    Setting("ATLAS_BASEMAP_ATTRIBUTION", "© OpenStreetMap contributors",
+            "Attribution shown for the basemap tiles."),
+    Setting("ATLAS_MAX_UPLOAD_MB", "50", "Largest upload accepted, in megabytes."),
+)
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+def load_settings(environ=None) -> dict:
+    """Return the settings from ``environ`` (default: ``os.environ``) with defaults applied."""
+    environ = os.environ if environ is None else environ
+    return {s.name: environ.get(s.name, s.default) for s in SETTINGS}
+
+
+def secret_key(config: dict, instance_path: str) -> str:
+    """Return the secret key, creating a local one in development only."""
+    if config.get("SECRET_KEY"):
+        return config["SECRET_KEY"]
+    if config.get("ATLAS_ENV") != "development":
+        raise ConfigError(
+            "SECRET_KEY is not set. Set it in the environment (for example "
+            "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`), "
+            "or set ATLAS_ENV=development for a local development key.")
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

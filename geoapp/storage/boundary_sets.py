@@ -1,0 +1,172 @@
+"""Boundary sets and their areas in and out of the store, as GeoDataFrames in EPSG:27700."""
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session, aliased
+
+from boundaries.crs import STORAGE_CRS
+from boundaries.nesting import overlaps
+
+from ..errors import Conflict, NotFound
+from . import audit
+from .models import Area, AreaLink, BoundarySet
+
+SET_FIELDS = ("id", "kind", "name", "vintage", "source", "licence", "fictional", "built_from")
+KIND_ORDER = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 2, "laf": 3, "apb": 4, "lad": 5, "service": 9}
+
+
+def set_summary(bset: BoundarySet) -> dict:
+    """The public description of a set (no areas)."""
+    return {f: getattr(bset, f) for f in SET_FIELDS} | {"version": bset.version}
+
+
+def list_sets(session: Session) -> list[BoundarySet]:
+    """Every current boundary set, coarsest kind first."""
+    sets = session.scalars(select(BoundarySet).where(BoundarySet.superseded_by.is_(None))).all()
+    return sorted(sets, key=lambda s: (-KIND_ORDER.get(s.kind, 0), s.id))
+
+
+def get_set(session: Session, set_id: str) -> BoundarySet:
+    bset = session.get(BoundarySet, set_id)
+    if bset is None:
+        raise NotFound(f"There is no boundary set called '{set_id}'.")
+    return bset
+
+
+def area_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Area.set_id, func.count()).group_by(Area.set_id))
+    return dict(rows.all())
+
+
+def save_set(session: Session, areas: gpd.GeoDataFrame, *, actor: str, replace: bool = False,
+             report: dict | None = None, **fields) -> BoundarySet:
+    """Store a boundary set and its areas (code, name, geometry, optional properties).
+
+    With ``replace`` an existing set of the same id is replaced and its version bumped;
+    without it an existing set is a conflict.
+    """
+    if areas.crs is None or areas.crs != gpd.GeoSeries([], crs=STORAGE_CRS).crs:
+        raise ValueError(f"areas must be in {STORAGE_CRS} to be stored")
+    existing = session.get(BoundarySet, fields["id"])
+    version = 1
+    before = None
+    if existing is not None:
+        if not replace:
+            raise Conflict(f"A boundary set called '{fields['id']}' already exists; "
+                           "use --replace to replace it.")
+        before = set_summary(existing) | {"areas": session.scalar(
+            select(func.count()).select_from(Area).where(Area.set_id == existing.id))}
+        version = existing.version + 1
+        session.execute(delete(Area).where(Area.set_id == existing.id))
+        for name, value in fields.items():
+            setattr(existing, name, value)
+        existing.version = version
+        existing.import_report = report
+        bset = existing
+    else:
+        bset = BoundarySet(version=version, import_report=report, **fields)
+        session.add(bset)
+    session.flush()
+    props = areas["properties"] if "properties" in areas else [None] * len(areas)
+    bounds = areas.geometry.bounds.to_numpy()
+    rows = [{"set_id": bset.id, "code": code, "name": name, "properties": prop or None,
+             "area_m2": geom.area, "minx": b[0], "miny": b[1], "maxx": b[2], "maxy": b[3], "geometry": geom}
+            for code, name, prop, geom, b in zip(areas["code"], areas["name"], props, areas.geometry, bounds)]
+    if rows:
+        session.execute(insert(Area), rows)
+    audit.record(session, actor=actor, action="replace" if before else "create",
+                 entity_type="boundary_set", entity_id=bset.id, before=before,
+                 after=set_summary(bset) | {"areas": len(rows)})
+    return bset
+
+
+def load_areas(session: Session, set_id: str, codes: list[str] | None = None) -> gpd.GeoDataFrame:
+    """The areas of a set as a GeoDataFrame (id, code, name, properties, geometry) in EPSG:27700."""
+    query = select(Area.id, Area.code, Area.name, Area.properties, Area.area_m2, Area.geometry) \
+        .where(Area.set_id == set_id).order_by(Area.code)
+    if codes is not None:
+        query = query.where(Area.code.in_(codes))
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["id", "code", "name", "properties", "area_m2", "geometry"])
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
+
+
+def query_areas(session: Session, set_id: str, *, bbox: tuple[float, float, float, float] | None = None,
+                limit: int | None = None, offset: int = 0) -> tuple[gpd.GeoDataFrame, int]:
+    """A page of a set's areas ordered by code, optionally those whose box meets ``bbox`` (EPSG:27700).
+
+    Returns the page and the number of areas matched in all. The box test runs in SQL on indexed
+    bounds columns (both backends); callers refine with exact geometry where it matters.
+    """
+    where = [Area.set_id == set_id]
+    if bbox is not None:
+        minx, miny, maxx, maxy = bbox
+        where += [Area.maxx >= minx, Area.minx <= maxx, Area.maxy >= miny, Area.miny <= maxy]
+    matched = session.scalar(select(func.count()).select_from(Area).where(*where))
+    query = (select(Area.id, Area.code, Area.name, Area.properties, Area.area_m2, Area.geometry)
+             .where(*where).order_by(Area.code).offset(offset))
+    if limit is not None:
+        query = query.limit(limit)
+    frame = pd.DataFrame(session.execute(query).all(),
+                         columns=["id", "code", "name", "properties", "area_m2", "geometry"])
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS), matched
+
+
+def get_area(session: Session, set_id: str, code: str) -> Area:
+    area = session.scalar(select(Area).where(Area.set_id == set_id, Area.code == code))
+    if area is None:
+        raise NotFound(f"Boundary set '{set_id}' has no area with code '{code}'.")
+    return area
+
+
+def link_sets(session: Session, small_id: str, large_id: str, *, min_share: float = 0.01) -> int:
+    """Record which areas of ``large_id`` hold each area of ``small_id``, and how much of it."""
+    small = load_areas(session, small_id)
+    large = load_areas(session, large_id)
+    if small.empty or large.empty:
+        return 0
+    found = overlaps(small[["code", "geometry"]], large[["code", "geometry"]], min_share=min_share)
+    small_ids = dict(zip(small["code"], small["id"]))
+    large_ids = dict(zip(large["code"], large["id"]))
+    rows = [{"area_id": int(small_ids[s]), "container_id": int(large_ids[l]), "share": float(share)}
+            for s, l, share in zip(found["small_code"], found["large_code"], found["share"])]
+    if rows:
+        session.execute(insert(AreaLink), rows)
+    return len(rows)
+
+
+def link_all(session: Session, set_ids: list[str]) -> int:
+    """Link the given sets with each other and with every other current set, finer into coarser."""
+    current = list_sets(session)
+    done = set()
+    count = 0
+    for new in (s for s in current if s.id in set_ids):
+        for other in current:
+            pair = frozenset((new.id, other.id))
+            if other.id == new.id or pair in done:
+                continue
+            done.add(pair)
+            rank_new, rank_other = KIND_ORDER.get(new.kind, 0), KIND_ORDER.get(other.kind, 0)
+            if rank_new < rank_other:
+                count += link_sets(session, new.id, other.id)
+            elif rank_other < rank_new:
+                count += link_sets(session, other.id, new.id)
+    return count
+
+
+def containers(session: Session, area_ids: list[int]) -> dict[int, list[dict]]:
+    """For each area id, the areas of other sets that hold it: set, code, name and share."""
+    container = aliased(Area)
+    query = (select(AreaLink.area_id, BoundarySet.id, BoundarySet.name, BoundarySet.kind,
+                    container.code, container.name, AreaLink.share)
+             .join(container, container.id == AreaLink.container_id)
+             .join(BoundarySet, BoundarySet.id == container.set_id)
+             .where(AreaLink.area_id.in_(area_ids), BoundarySet.superseded_by.is_(None))
+             .order_by(AreaLink.area_id, BoundarySet.id, AreaLink.share.desc()))
+    result: dict[int, list[dict]] = {i: [] for i in area_ids}
+    for area_id, set_id, set_name, kind, code, name, share in session.execute(query):
+        result[area_id].append({"set": set_id, "set_name": set_name, "kind": kind, "code": code,
+                                "name": name, "share": round(share, 4)})
+    return result

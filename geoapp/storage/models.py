@@ -1,0 +1,195 @@
+"""The data model: boundary sets and areas, indicators, community groups, proposals, users, audit."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .geometry import Geometry
+
+BOUNDARY_KINDS = ("lad", "apb", "laf", "ward", "parish", "lsoa", "msoa", "service")
+ROLES = ("public", "board_member", "officer", "third_sector_editor", "admin")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict: JSON, list: JSON}
+
+
+class BoundarySet(Base):
+    """A set of areas of one kind and vintage: the wards of 2019, the APBs, a service's areas."""
+
+    __tablename__ = "boundary_sets"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    vintage: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    licence: Mapped[str | None] = mapped_column(Text)
+    fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+    built_from: Mapped[str | None] = mapped_column(ForeignKey("boundary_sets.id"))
+    superseded_by: Mapped[str | None] = mapped_column(ForeignKey("boundary_sets.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    import_report: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    areas: Mapped[list[Area]] = relationship(back_populates="boundary_set", cascade="all, delete-orphan",
+                                             passive_deletes=True)
+
+
+class Area(Base):
+    """One area of a boundary set, with its ONS code where one exists."""
+
+    __tablename__ = "areas"
+    __table_args__ = (UniqueConstraint("set_id", "code"),
+                      Index("ix_areas_bounds", "set_id", "minx", "maxx", "miny", "maxy"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    set_id: Mapped[str] = mapped_column(ForeignKey("boundary_sets.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    properties: Mapped[dict | None] = mapped_column(JSON)
+    area_m2: Mapped[float] = mapped_column(Float)
+    minx: Mapped[float] = mapped_column(Float)
+    miny: Mapped[float] = mapped_column(Float)
+    maxx: Mapped[float] = mapped_column(Float)
+    maxy: Mapped[float] = mapped_column(Float)
+    geometry = mapped_column(Geometry("MULTIPOLYGON"), nullable=False)
+    boundary_set: Mapped[BoundarySet] = relationship(back_populates="areas")
+
+
+class AreaLink(Base):
+    """How much of an area lies in an area of another set (1.0: wholly within)."""
+
+    __tablename__ = "area_links"
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True)
+    container_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True,
+                                              index=True)
+    share: Mapped[float] = mapped_column(Float)
+
+
+class Indicator(Base):
+    """An indicator's metadata: what it measures, how it aggregates, where it comes from."""
+
+    __tablename__ = "indicators"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    catalogue: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    theme: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(20))
+    multiplier: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[str | None] = mapped_column(String(100))
+    denominator: Mapped[str | None] = mapped_column(String(100))
+    polarity: Mapped[str] = mapped_column(String(30))
+    unit: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(Text)
+    licence: Mapped[str | None] = mapped_column(Text)
+    fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IndicatorValue(Base):
+    """One indicator's value for one area and period; missing stays missing (NULL)."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (Index("ix_indicator_values_indicator_period", "indicator_id", "period"),)
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+
+
+class CommunityGroup(Base):
+    """A voluntary, community or faith group, where it is based and whom it serves."""
+
+    __tablename__ = "community_groups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    group_type: Mapped[str] = mapped_column(String(60))
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+    serves: Mapped[list] = mapped_column(JSON, default=list)
+    size: Mapped[dict | None] = mapped_column(JSON)
+    contact: Mapped[dict | None] = mapped_column(JSON)
+    website: Mapped[str | None] = mapped_column(String(500))
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    charity_number: Mapped[str | None] = mapped_column(String(20))
+    location = mapped_column(Geometry("POINT"), nullable=True)
+    served_area = mapped_column(Geometry("MULTIPOLYGON"), nullable=True)
+    served_area_codes: Mapped[list | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    source: Mapped[str | None] = mapped_column(Text)
+    fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_verified: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Proposal(Base):
+    """A proposed set of forums: blocks (wards by default) assigned to forums within containers."""
+
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    block_set_id: Mapped[str] = mapped_column(ForeignKey("boundary_sets.id"))
+    container_set_id: Mapped[str | None] = mapped_column(ForeignKey("boundary_sets.id"))
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProposalVersion(Base):
+    """One saved version of a proposal: the block assignment, who saved it, when and why."""
+
+    __tablename__ = "proposal_versions"
+    __table_args__ = (UniqueConstraint("proposal_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    assignment: Mapped[dict] = mapped_column(JSON)
+    forums: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
+    saved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Base):
+    """A person who signs in, with one role."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(30), default="public")
+    apb_code: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the values before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(100))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)

@@ -1,0 +1,232 @@
+"""Fixtures: the app on SQLite and on PostGIS, stores preloaded with real or demo data, a live server."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+from geoapp import create_app
+from geoapp.storage.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+CWAC_MANIFEST = ROOT / "examples" / "cheshire-west-and-chester.toml"
+PG_ADMIN_URL = os.environ.get("ATLAS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REQUIRE_POSTGIS = os.environ.get("ATLAS_REQUIRE_POSTGIS") == "1"
+
+
+def require_shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        if os.environ.get("ATLAS_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(f"ATLAS_REQUIRE_SHARED_DATA=1 but {SHARED_DATA} is missing")
+        pytest.skip("../shared/data is not present (fresh machine without the real data); CI always has it")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return require_shared_data()
+
+
+class PostGISServer:
+    """Creates throw-away databases with the postgis extension on the local server."""
+
+    def __init__(self):
+        self.admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        self.created: list[str] = []
+
+    def create(self, name: str) -> str:
+        with self.admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        self.created.append(name)
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        engine.dispose()
+        return url
+
+    def drop_all(self):
+        with self.admin.connect() as conn:
+            for name in self.created:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgis():
+    try:
+        server = PostGISServer()
+        with server.admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+            available = conn.execute(sa.text(
+                "SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'")).scalar()
+        if not available:
+            raise RuntimeError("the postgis extension is not installed (apt-get install postgresql-15-postgis-3)")
+    except Exception as error:  # noqa: BLE001 - any failure to reach the server means "no PostGIS here"
+        if REQUIRE_POSTGIS:
+            pytest.fail(f"PostGIS is required (ATLAS_REQUIRE_POSTGIS=1) but unavailable: {error}")
+        pytest.skip(f"no PostGIS server answers at {PG_ADMIN_URL}: {error}")
+    yield server
+    server.drop_all()
+
+
+class Store:
+    """A migrated store of one backend, optionally preloaded; hands out isolated Databases per test."""
+
+    def __init__(self, backend: str, url: str, path: Path | None = None):
+        self.backend, self.url, self.path = backend, url, path
+        self.engine = sa.create_engine(url) if backend == "postgis" else None
+
+    def open(self, tmp_path: Path):
+        if self.backend == "sqlite":
+            copy = tmp_path / "atlas.sqlite"
+            shutil.copy(self.path, copy)
+            db = Database(f"sqlite:///{copy}")
+            yield db
+            db.engine.dispose()
+            return
+        connection = self.engine.connect()
+        outer = connection.begin()
+        db = Database(self.url, engine=self.engine)
+        db.sessionmaker = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                                       expire_on_commit=False)
+        yield db
+        outer.rollback()
+        connection.close()
+
+    def dispose(self):
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+_stores: dict[tuple[str, str], Store] = {}
+
+
+def _build_store(backend: str, name: str, request, tmp_path_factory, fill) -> Store:
+    key = (backend, name)
+    if key not in _stores:
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp(f"store-{name}") / "atlas.sqlite"
+            url = f"sqlite:///{path}"
+        else:
+            path = None
+            url = request.getfixturevalue("postgis").create(f"atlas_test_{os.getpid()}_{name}")
+        db = Database(url)
+        db.upgrade()
+        if fill is not None:
+            fill(db, tmp_path_factory.mktemp(f"fill-{name}"))
+        db.engine.dispose()
+        _stores[key] = Store(backend, url, path)
+    return _stores[key]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_stores():
+    yield
+    for store in _stores.values():
+        store.dispose()
+
+
+BACKENDS = ["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    if request.param == "postgis":
+        request.getfixturevalue("postgis")
+    return request.param
+
+
+def _fill_cwac(db: Database, _tmp: Path) -> None:
+    from geoapp.loading import load_manifest
+    from geoapp.manifest import read_manifest
+    load_manifest(db, read_manifest(CWAC_MANIFEST))
+
+
+def _fill_demo(db: Database, tmp: Path) -> None:
+    from geoapp.demo import write_demo
+    from geoapp.loading import load_manifest
+    from geoapp.manifest import read_manifest
+    load_manifest(db, read_manifest(write_demo(tmp / "demo", seed=2009)))
+
+
+@pytest.fixture
+def db(backend, request, tmp_path, tmp_path_factory):
+    """An empty, migrated store on each backend."""
+    store = _build_store(backend, "empty", request, tmp_path_factory, None)
+    yield from store.open(tmp_path)
+
+
+@pytest.fixture
+def cwac_db(backend, request, tmp_path, tmp_path_factory):
+    """A store holding Cheshire West and Chester, loaded from the example manifest."""
+    require_shared_data()
+    store = _build_store(backend, "cwac", request, tmp_path_factory, _fill_cwac)
+    yield from store.open(tmp_path)
+
+
+@pytest.fixture
+def demo_db(backend, request, tmp_path, tmp_path_factory):
+    """A store holding the fictional demo borough."""
+    store = _build_store(backend, "demo", request, tmp_path_factory, _fill_demo)
+    yield from store.open(tmp_path)
+
+
+def make_app(db: Database, tmp_path: Path, **config):
+    settings = {"SECRET_KEY": "test-secret", "ATLAS_DATABASE": db, "ATLAS_INSTANCE_PATH": str(tmp_path),
+                "ATLAS_BASEMAP_URL": "", "TESTING": True}
+    return create_app(settings | config)
+
+
+@pytest.fixture
+def app(db, tmp_path):
+    return make_app(db, tmp_path)
+
+
+@pytest.fixture
+def cwac_app(cwac_db, tmp_path):
+    return make_app(cwac_db, tmp_path)
+
+
+@pytest.fixture
+def demo_app(demo_db, tmp_path):
+    return make_app(demo_db, tmp_path)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class LiveServer:
+    """The app served by werkzeug on a free localhost port, in a thread."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+        self.server = make_server("127.0.0.1", 0, app, threaded=False)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def live_server(app) -> LiveServer:
+    return LiveServer(app)
