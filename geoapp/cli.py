@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -72,7 +72,7 @@ def _fail(error: Exception):
     raise click.ClickException(f"{error}\nNothing was stored.")
 
 
-@click.group("db", help="Manage the store's schema.")
+@click.group("db", cls=AppGroup, help="Manage the store's schema.")
 def db_group():
     pass
 
@@ -86,6 +86,7 @@ def db_upgrade():
 @click.command("load", help="Load every file an area manifest (TOML) names, all or nothing.")
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace boundary sets that already exist.")
+@with_appcontext
 def load_command(manifest: Path, replace: bool):
     db = _ready_db()
     try:
@@ -111,6 +112,7 @@ def load_command(manifest: Path, replace: bool):
 @click.option("--source")
 @click.option("--licence")
 @click.option("--replace", is_flag=True, help="Replace the set if it exists.")
+@with_appcontext
 def import_boundaries_command(file: Path, set_id: str, replace: bool, **fields):
     from .loading import import_boundary_file
     from .storage.boundary_sets import link_all
@@ -135,6 +137,7 @@ def import_boundaries_command(file: Path, set_id: str, replace: bool, **fields):
 @click.argument("set_id")
 @click.option("--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS)), default="gpkg")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
 def export_command(set_id: str, fmt: str, out: Path):
     db = _ready_db()
     try:
@@ -147,6 +150,7 @@ def export_command(set_id: str, fmt: str, out: Path):
 
 
 @click.command("sets", help="List the boundary sets in the store.")
+@with_appcontext
 def sets_command():
     db = _ready_db()
     with db.session() as session:
@@ -159,6 +163,7 @@ def sets_command():
 @click.command("demo", help="Generate the fictional demo borough and load it.")
 @click.option("--seed", default=2009, show_default=True, type=int)
 @click.option("--replace", is_flag=True, help="Replace demo sets that already exist.")
+@with_appcontext
 def demo_command(seed: int, replace: bool):
     from .demo import write_demo
 

@@ -33,6 +33,12 @@ def shared_data() -> Path:
     return require_shared_data()
 
 
+@pytest.fixture(scope="session")
+def cwac_manifest(shared_data) -> Path:
+    """The example manifest of Cheshire West and Chester (its files are in ../shared/data)."""
+    return CWAC_MANIFEST
+
+
 class PostGISServer:
     """Creates throw-away databases with the postgis extension on the local server."""
 
@@ -161,6 +167,13 @@ def _fill_demo(db: Database, tmp: Path) -> None:
 def db(backend, request, tmp_path, tmp_path_factory):
     """An empty, migrated store on each backend."""
     store = _build_store(backend, "empty", request, tmp_path_factory, None)
+    yield from store.open(tmp_path)
+
+
+@pytest.fixture
+def postgis_db(postgis, request, tmp_path, tmp_path_factory):
+    """An empty, migrated store on PostGIS only, for what is particular to PostGIS."""
+    store = _build_store("postgis", "empty", request, tmp_path_factory, None)
     yield from store.open(tmp_path)
 
 

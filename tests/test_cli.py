@@ -6,8 +6,6 @@ from shapely.geometry import MultiPolygon, Point, box
 
 from geoapp.storage import boundary_sets
 
-from .conftest import CWAC_MANIFEST
-
 
 def test_db_upgrade_reports_success(runner):
     result = runner.invoke(args=["db", "upgrade"])
@@ -15,8 +13,8 @@ def test_db_upgrade_reports_success(runner):
     assert "up to date" in result.output
 
 
-def test_load_prints_what_it_stored(app, runner, shared_data):
-    result = runner.invoke(args=["load", str(CWAC_MANIFEST)])
+def test_load_prints_what_it_stored(app, runner, cwac_manifest):
+    result = runner.invoke(args=["load", str(cwac_manifest)])
     assert result.exit_code == 0, result.output
     assert "wards: 45 areas" in result.output
     assert "lsoa: 212 areas" in result.output

@@ -9,8 +9,6 @@ from geoapp.manifest import ManifestError, read_manifest
 from geoapp.storage import boundary_sets
 from geoapp.storage.models import Area, AreaLink, AuditEntry, BoundarySet
 
-from .conftest import CWAC_MANIFEST
-
 
 def test_cwac_manifest_loads_the_real_borough(cwac_db):
     with cwac_db.session() as session:
@@ -46,8 +44,8 @@ def test_every_ward_is_linked_wholly_to_one_apb_and_the_borough(cwac_db):
         assert len(lads) == 1 and lads[0]["code"] == "E06000050"
 
 
-def test_loading_twice_needs_replace(cwac_db):
-    manifest = read_manifest(CWAC_MANIFEST)
+def test_loading_twice_needs_replace(cwac_db, cwac_manifest):
+    manifest = read_manifest(cwac_manifest)
     with pytest.raises(Exception, match="already exists"):
         load_manifest(cwac_db, manifest)
     report = load_manifest(cwac_db, manifest, replace=True)
@@ -57,17 +55,17 @@ def test_loading_twice_needs_replace(cwac_db):
         assert boundary_sets.area_counts(session)["wards"] == 45
 
 
-def _copy_manifest(tmp_path, shared_data, extra=""):
-    text = CWAC_MANIFEST.read_text().replace("../../shared/data/", f"{shared_data}/")
+def _copy_manifest(cwac_manifest, tmp_path, shared_data, extra=""):
+    text = cwac_manifest.read_text().replace("../../shared/data/", f"{shared_data}/")
     path = tmp_path / "area.toml"
     path.write_text(text + extra)
     return path
 
 
-def test_a_broken_file_late_in_the_manifest_stores_nothing(db, tmp_path, shared_data):
+def test_a_broken_file_late_in_the_manifest_stores_nothing(db, tmp_path, shared_data, cwac_manifest):
     broken = tmp_path / "broken.geojson"
     broken.write_text('{"type": "FeatureCollection", "features": [')
-    path = _copy_manifest(tmp_path, shared_data, f'''
+    path = _copy_manifest(cwac_manifest, tmp_path, shared_data, f'''
 [[boundaries]]
 id = "parishes"
 kind = "parish"
@@ -81,12 +79,13 @@ file = "{broken}"
             assert session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
 
 
-def test_a_grouping_that_misses_wards_is_refused_with_their_codes(db, tmp_path, shared_data):
+def test_a_grouping_that_misses_wards_is_refused_with_their_codes(db, tmp_path, shared_data,
+                                                                 cwac_manifest):
     groups = tmp_path / "apb.csv"
     lines = (shared_data / "cwac_apb_wards.csv").read_text().splitlines()
     groups.write_text("\n".join(lines[:-2]) + "\n")  # drop the last two wards
     missing = [line.split(",")[0] for line in lines[-2:]]
-    path = _copy_manifest(tmp_path, shared_data)
+    path = _copy_manifest(cwac_manifest, tmp_path, shared_data)
     path.write_text(path.read_text().replace(f"{shared_data}/cwac_apb_wards.csv", str(groups)))
     with pytest.raises(BoundaryError) as error:
         load_manifest(db, read_manifest(path))
@@ -118,7 +117,7 @@ def test_manifest_errors_name_the_problem(tmp_path, text, message):
         read_manifest(path)
 
 
-def test_manifest_paths_are_relative_to_the_manifest(shared_data):
-    manifest = read_manifest(CWAC_MANIFEST)
+def test_manifest_paths_are_relative_to_the_manifest(shared_data, cwac_manifest):
+    manifest = read_manifest(cwac_manifest)
     assert manifest.boundaries[0].file == (shared_data / "cheshire_west_and_chester.gpkg").resolve()
     assert {e.id for e in manifest.boundaries} >= {"lad", "wards", "lsoa", "msoa", "sub-icb"}

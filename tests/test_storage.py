@@ -28,10 +28,8 @@ def test_geometry_round_trip_is_exact(db):
     assert stored["area_m2"].iloc[0] == pytest.approx(shape.area)
 
 
-def test_postgis_column_is_typed_with_srid(db):
-    if not db.is_postgis:
-        pytest.skip("column typing is a PostGIS property; SQLite stores WKB")
-    with db.transaction() as session:
+def test_postgis_column_is_typed_with_srid(postgis_db):
+    with postgis_db.transaction() as session:
         boundary_sets.save_set(session, squares(["A"]), actor="test", id="s", kind="ward", name="S")
         row = session.execute(sa.text(
             "SELECT GeometryType(geometry), ST_SRID(geometry) FROM areas")).one()
