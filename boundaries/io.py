@@ -1,0 +1,433 @@
+"""Reading and writing boundary sets in any common GIS format.
+
+:func:`read_boundaries` turns a GeoPackage, shapefile (plain or zipped), GeoJSON
+or KML layer into a clean set of areas: one row per area with a code, a name,
+the other attributes, and a valid MultiPolygon in British National Grid.  It
+rejects what cannot be imported with every problem listed, naming the file,
+layer, feature and code.  :func:`write_boundaries` writes a set back out.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import math
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+from pyproj.exceptions import CRSError as ProjCRSError
+
+from boundaries.codes import clean_code, is_blank
+from boundaries.crs import DISPLAY_CRS, STORAGE_CRS, check_plausible, require_crs, to_storage
+from boundaries.errors import BoundaryError, CRSError, Problem, location
+from boundaries.fields import choose_fields
+from boundaries.geometry import normalise
+from boundaries.sources import (
+    READ_ERRORS,
+    SUPPORTED_SUFFIXES,
+    LayerSource,
+    check_readable,
+    find_layer,
+    layer_names,
+)
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "SUPPORTED_SUFFIXES",
+    "BoundaryImport",
+    "ExportFormat",
+    "list_layers",
+    "read_boundaries",
+    "write_boundaries",
+]
+
+#: Fields the LIBKML driver adds to every KML layer to carry styling, not attributes.
+KML_STYLE_FIELDS = frozenset({"altitudeMode", "tessellate", "extrude", "visibility", "drawOrder", "icon"})
+
+#: Field names an export must not reuse for an attribute (case-insensitive).
+RESERVED_FIELDS = frozenset({"code", "name", "geometry", "fid"})
+
+#: The longest text a shapefile (dBASE) field holds, in bytes, and the longest field name.
+SHAPEFILE_TEXT_BYTES = 254
+SHAPEFILE_NAME_CHARS = 10
+
+
+@dataclass
+class BoundaryImport:
+    """A boundary layer read and checked by :func:`read_boundaries`.
+
+    Attributes
+    ----------
+    areas : GeoDataFrame
+        Columns ``code`` (str), ``name`` (str), ``properties`` (dict of the other
+        attributes, JSON-serialisable) and ``geometry`` (valid MultiPolygon, EPSG:27700).
+    repairs : list of Problem
+        One per geometry that was invalid and has been repaired.
+    source_crs : str
+        The CRS the file's coordinates were in.
+    layer : str
+        The layer read.
+    code_field, name_field : str
+        The fields the codes and names came from (``name_field`` equals
+        ``code_field`` when the layer has no names).
+    feature_count : int
+        Features in the layer.
+    """
+
+    areas: gpd.GeoDataFrame
+    repairs: list[Problem]
+    source_crs: str
+    layer: str
+    code_field: str
+    name_field: str
+    feature_count: int
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """How :func:`write_boundaries` writes one format."""
+
+    suffix: str
+    media_type: str
+    driver: str
+    crs: str
+
+
+EXPORT_FORMATS = {
+    "gpkg": ExportFormat(".gpkg", "application/geopackage+sqlite3", "GPKG", STORAGE_CRS),
+    "geojson": ExportFormat(".geojson", "application/geo+json", "GeoJSON", DISPLAY_CRS),
+    "shp": ExportFormat(".zip", "application/zip", "ESRI Shapefile", STORAGE_CRS),
+}
+
+
+def list_layers(path: str | Path) -> list[str]:
+    """Return the names of the layers in a boundary file.
+
+    A shapefile has one layer, named after the file; a zip has one per shapefile inside.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> areas = gpd.GeoDataFrame({"code": ["E05000001"], "name": ["Ward"]},
+    ...                          geometry=[box(340000, 366000, 341000, 367000)], crs=STORAGE_CRS)
+    >>> list_layers(write_boundaries(areas, Path(tempfile.mkdtemp()) / "wards.zip", "shp", layer="wards"))
+    ['wards']
+    """
+    return layer_names(path)
+
+
+def read_boundaries(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    crs: str | CRS | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BoundaryImport:
+    """Read one boundary layer and check it is fit to be a set of areas.
+
+    Parameters
+    ----------
+    path : str or Path
+        A .gpkg, .shp, .zip (zipped shapefile, possibly in a sub-folder), .geojson,
+        .json or .kml file.
+    layer : str, optional
+        The layer to read; required when the file holds more than one.
+    code_field, name_field : str, optional
+        Fields holding each area's code and name.  Detected when not given: a
+        code field is named ``code`` or ends in ``CD``/``code`` (values that look
+        like GSS codes preferred); a name field is named ``name`` or ends in
+        ``NM``/``name``.  Without a name field the code is used as the name.
+    crs : str or pyproj.CRS, optional
+        The CRS of the coordinates, for files with none (a shapefile without its
+        .prj) or a wrong one; it replaces whatever the file says.
+    progress : callable, optional
+        Called as ``progress(done, total)`` while the features are validated.
+
+    Returns
+    -------
+    BoundaryImport
+
+    Raises
+    ------
+    BoundaryError
+        Naming the file, layer, feature and code of everything that prevents the
+        import: unsupported or unreadable file, unknown or ambiguous layer, empty
+        layer, unknown fields, blank or duplicated codes, geometry that is not
+        polygonal.
+    CRSError
+        If the layer has no CRS (and none is given) or its coordinates do not fit it.
+
+    Examples
+    --------
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> feature = {"type": "Feature",
+    ...            "properties": {"WD19CD": "E05012209", "WD19NM": "Blacon", "pop": 12000},
+    ...            "geometry": {"type": "Polygon",
+    ...                         "coordinates": [[[-2.93, 53.2], [-2.9, 53.2], [-2.9, 53.22], [-2.93, 53.2]]]}}
+    >>> text = json.dumps({"type": "FeatureCollection", "features": [feature]})
+    >>> _ = (folder / "wards.geojson").write_text(text)
+    >>> wards = read_boundaries(folder / "wards.geojson")
+    >>> wards.code_field, wards.name_field, wards.source_crs, wards.areas.crs.to_epsg()
+    ('WD19CD', 'WD19NM', 'EPSG:4326', 27700)
+    >>> wards.areas[["code", "name", "properties"]].to_dict("records")
+    [{'code': 'E05012209', 'name': 'Blacon', 'properties': {'pop': 12000}}]
+    """
+    source = find_layer(path, layer)
+    where = location(source.file, source.layer)
+    try:
+        raw = pyogrio.read_dataframe(source.dataset, layer=source.gdal_layer)
+    except READ_ERRORS as err:
+        raise BoundaryError(f"{where} cannot be read (is the file damaged?). GDAL says: {err}") from err
+    if not isinstance(raw, gpd.GeoDataFrame):
+        raise BoundaryError(f"{where} has no geometry: it is a table of attributes, not a boundary layer")
+    check_readable(raw, source, where)
+    if raw.empty:
+        raise BoundaryError(f"{where} is empty: it has no features")
+    if crs is not None:
+        try:
+            raw = raw.set_crs(crs, allow_override=True)
+        except ProjCRSError as err:
+            raise CRSError(
+                f"'{crs}' is not a coordinate reference system GDAL/PROJ recognises: {err}"
+            ) from err
+    check_plausible(raw, where)
+    code_field, name_field = choose_fields(raw, code_field, name_field, where=where)
+    codes = [clean_code(value) for value in raw[code_field].tolist()]
+    blank, duplicated = _code_problems(codes, code_field, source)
+    geometry: list[Problem] = []
+    try:
+        areas, repairs = normalise(
+            to_storage(raw), file=source.file, layer=source.layer, codes=codes, progress=progress
+        )
+    except BoundaryError as err:
+        geometry = err.problems
+    if blank or duplicated or geometry:
+        summary = _summary(blank, duplicated, geometry)
+        raise BoundaryError(f"{where} cannot be imported: {summary}", blank + duplicated + geometry)
+    names = raw[name_field].tolist() if name_field else codes
+    other = _attribute_columns(raw, code_field, name_field, source.dataset)
+    result = gpd.GeoDataFrame(
+        {
+            "code": codes,
+            "name": [_name_text(name) or code for name, code in zip(names, codes)],
+            "properties": _properties(raw[other]),
+        },
+        geometry=areas.geometry.values,
+        crs=STORAGE_CRS,
+    )
+    return BoundaryImport(
+        areas=result,
+        repairs=repairs,
+        source_crs=raw.crs.to_string(),
+        layer=source.layer,
+        code_field=code_field,
+        name_field=name_field or code_field,
+        feature_count=len(raw),
+    )
+
+
+def write_boundaries(gdf: gpd.GeoDataFrame, path: str | Path, fmt: str, *, layer: str = "areas") -> Path:
+    """Write a set of areas to a GeoPackage, GeoJSON file or zipped shapefile.
+
+    GeoPackage and shapefile are written in EPSG:27700, GeoJSON in EPSG:4326
+    (RFC 7946).  Columns are ``code``, ``name`` and, when the frame has a
+    ``properties`` column of dicts, one column per property (lists and dicts
+    as JSON text, which GDAL writes into GeoJSON as JSON values; shapefile
+    field names cut to 10 characters).  An existing file at ``path`` is replaced.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Areas with ``code``, ``name`` and geometry columns; not modified.
+    path : str or Path
+        Where to write; must end with the format's suffix (see ``EXPORT_FORMATS``).
+    fmt : {"gpkg", "geojson", "shp"}
+    layer : str
+        Layer name (the shapefile's name inside the zip).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> areas = gpd.GeoDataFrame({"code": ["E05000001"], "name": ["Ward"]},
+    ...                          geometry=[box(340000, 366000, 341000, 367000)], crs=STORAGE_CRS)
+    >>> out = write_boundaries(areas, Path(tempfile.mkdtemp()) / "areas.gpkg", "gpkg")
+    >>> read_boundaries(out).areas.code.tolist()
+    ['E05000001']
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise BoundaryError(f"unknown export format '{fmt}': choose one of {', '.join(EXPORT_FORMATS)}")
+    spec = EXPORT_FORMATS[fmt]
+    path = Path(path)
+    if path.suffix.lower() != spec.suffix:
+        raise BoundaryError(f"{path.name}: a {fmt} export must be written to a file ending in {spec.suffix}")
+    require_crs(gdf, "the areas to export")
+    missing = [column for column in ("code", "name") if column not in gdf.columns]
+    if missing:
+        raise BoundaryError(f"the areas to export have no {' or '.join(missing)} column")
+    frame = _export_frame(gdf, spec.crs, shapefile=fmt == "shp")
+    path.unlink(missing_ok=True)
+    if fmt == "shp":
+        _write_zipped_shapefile(frame, path, layer)
+    else:
+        options = {"RFC7946": "YES"} if fmt == "geojson" else {}
+        pyogrio.write_dataframe(
+            frame, path, layer=layer, driver=spec.driver, promote_to_multi=True, layer_options=options
+        )
+    return path
+
+
+# --- codes, names and attributes -------------------------------------------------------
+
+
+def _name_text(value: object) -> str:
+    return "" if is_blank(value) else str(value).strip()
+
+
+def _code_problems(
+    codes: list[str | None], code_field: str, source: LayerSource
+) -> tuple[list[Problem], list[Problem]]:
+    """Problems with the codes: (features with no code, codes used more than once)."""
+    blank = [
+        Problem(source.file, source.layer, i + 1, None, f"has no code (field '{code_field}' is blank)")
+        for i, code in enumerate(codes)
+        if code is None
+    ]
+    features: dict[str, list[int]] = {}
+    for i, code in enumerate(codes):
+        if code is not None:
+            features.setdefault(code, []).append(i + 1)
+    duplicated = [
+        Problem(
+            source.file,
+            source.layer,
+            None,
+            code,
+            f"code used by {len(numbers)} features: {', '.join(map(str, numbers))} (codes must be unique)",
+        )
+        for code, numbers in features.items()
+        if len(numbers) > 1
+    ]
+    return blank, duplicated
+
+
+def _summary(blank: list[Problem], duplicated: list[Problem], geometry: list[Problem]) -> str:
+    counts = [
+        (len(blank), "feature has no code", "features have no code"),
+        (len(duplicated), "code is used more than once", "codes are used more than once"),
+        (
+            len({p.feature for p in geometry}),
+            "feature has unusable geometry",
+            "features have unusable geometry",
+        ),
+    ]
+    return "; ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts if n)
+
+
+def _attribute_columns(
+    raw: gpd.GeoDataFrame, code_field: str, name_field: str | None, dataset: str
+) -> list[str]:
+    """The columns kept as properties: not code, name or geometry, not all blank, not KML styling."""
+    skip = {code_field, name_field, raw.geometry.name}
+    if dataset.lower().endswith(".kml"):
+        skip |= KML_STYLE_FIELDS
+    return [column for column in raw.columns if column not in skip and not raw[column].isna().all()]
+
+
+def _properties(frame: pd.DataFrame) -> list[dict]:
+    columns = {column: [_json_value(value) for value in frame[column].tolist()] for column in frame.columns}
+    return [{column: values[i] for column, values in columns.items()} for i in range(len(frame))]
+
+
+def _json_value(value: object) -> object:
+    """A value as something ``json.dumps`` accepts."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_json_value(item) for item in value]
+    if is_blank(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (datetime.date, datetime.time)):  # includes datetime and pandas Timestamp
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _export_frame(gdf: gpd.GeoDataFrame, crs: str, *, shapefile: bool) -> gpd.GeoDataFrame:
+    data: dict[str, list] = {
+        "code": [str(code) for code in gdf["code"]],
+        "name": [str(name) for name in gdf["name"]],
+    }
+    if "properties" in gdf.columns:
+        rows = [value if isinstance(value, dict) else {} for value in gdf["properties"]]
+        keys = list(dict.fromkeys(key for row in rows for key in row))
+        taken = {column.lower() for column in data} | RESERVED_FIELDS
+        for key in keys:
+            column = _field_name(str(key), taken, shapefile)
+            taken.add(column.lower())
+            data[column] = [_flat_value(row.get(key)) for row in rows]
+    if shapefile:
+        _check_shapefile_text(data)
+    frame = gpd.GeoDataFrame(data, geometry=gdf.geometry.values, crs=gdf.crs)
+    return frame if CRS(crs).equals(frame.crs) else frame.to_crs(crs)
+
+
+def _field_name(key: str, taken: set[str], shapefile: bool) -> str:
+    """A field name for a property that clashes with no other (10 characters for shapefiles)."""
+    limit = SHAPEFILE_NAME_CHARS if shapefile else None
+    base = key if key.lower() not in RESERVED_FIELDS else f"{key}_"
+    candidate = base[:limit]
+    number = 1
+    while candidate.lower() in taken:
+        suffix = f"_{number}"
+        candidate = (base[: limit - len(suffix)] if limit else base) + suffix
+        number += 1
+    return candidate
+
+
+def _flat_value(value: object) -> object:
+    return json.dumps(value) if isinstance(value, (dict, list, tuple)) else value
+
+
+def _check_shapefile_text(data: dict[str, list]) -> None:
+    for column, values in data.items():
+        for i, value in enumerate(values):
+            size = len(value.encode("utf-8")) if isinstance(value, str) else 0
+            if size > SHAPEFILE_TEXT_BYTES:
+                raise BoundaryError(
+                    f"area {data['code'][i]}: field '{column}' holds {size} bytes of text, more than "
+                    f"a shapefile can hold ({SHAPEFILE_TEXT_BYTES}); export as GeoPackage instead"
+                )
+
+
+def _write_zipped_shapefile(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        shp = Path(folder) / f"{layer}.shp"
+        pyogrio.write_dataframe(frame, shp, driver="ESRI Shapefile", promote_to_multi=True, encoding="UTF-8")
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for part in sorted(Path(folder).iterdir()):
+                archive.write(part, arcname=part.name)

@@ -1,0 +1,130 @@
+"""Links between two boundary sets: how much of each small area lies in each large one.
+
+Used to nest LSOAs in wards, wards in partnership areas, and to find the best
+fit where two sets do not nest exactly.  Areas are measured in British
+National Grid; two sets in different CRSs are refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from boundaries.crs import require_crs, to_storage
+from boundaries.errors import CRSError
+
+
+def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: float = 0.0) -> pd.DataFrame:
+    """Find how much of each small area lies inside each large area.
+
+    Candidate pairs come from a spatial index; the intersection is skipped when
+    one area properly contains the other.
+
+    Parameters
+    ----------
+    small, large : GeoDataFrame
+        Two boundary sets with ``code`` columns, in the same CRS; not modified.
+    min_share : float
+        Leave out pairs where less than this fraction of the small area lies in
+        the large one.  Pairs that only touch (no shared area) are always left out.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``small_code``, ``large_code``, ``share`` (fraction of the small
+        area's area inside the large one) and ``area_m2`` (the shared area in
+        square metres), in the small areas' order, largest share first.
+
+    Raises
+    ------
+    CRSError
+        If either set has no CRS, or the two CRSs differ.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> small = gpd.GeoDataFrame({"code": ["s1", "s2"]}, crs="EPSG:27700",
+    ...                          geometry=[box(1, 1, 2, 2), box(3, 0, 5, 1)])
+    >>> large = gpd.GeoDataFrame({"code": ["L1", "L2"]}, crs="EPSG:27700",
+    ...                          geometry=[box(0, 0, 4, 4), box(4, 0, 8, 4)])
+    >>> overlaps(small, large).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'small_code': 's1', 'large_code': 'L1', 'share': 1.0, 'area_m2': 1.0},
+     {'small_code': 's2', 'large_code': 'L1', 'share': 0.5, 'area_m2': 1.0},
+     {'small_code': 's2', 'large_code': 'L2', 'share': 0.5, 'area_m2': 1.0}]
+    """
+    small_crs = require_crs(small, "the small areas")
+    large_crs = require_crs(large, "the large areas")
+    if not small_crs.equals(large_crs):
+        raise CRSError(
+            f"the two boundary sets are in different coordinate reference systems ({small_crs.to_string()} "
+            f"and {large_crs.to_string()}); reproject one to match the other first"
+        )
+    small_geoms = _storage_geometries(small)
+    large_geoms = _storage_geometries(large)
+    small_index, large_index = shapely.STRtree(large_geoms).query(small_geoms, predicate="intersects")
+    pair_small, pair_large = small_geoms[small_index], large_geoms[large_index]
+    small_area = shapely.area(small_geoms)
+    inside = shapely.contains_properly(pair_large, pair_small)
+    around = ~inside & shapely.contains_properly(pair_small, pair_large)
+    rest = ~(inside | around)
+    shared = np.empty(len(small_index))
+    shared[inside] = small_area[small_index[inside]]
+    shared[around] = shapely.area(pair_large[around])
+    shared[rest] = shapely.area(shapely.intersection(pair_small[rest], pair_large[rest]))
+    share = shared / small_area[small_index]
+    keep = (shared > 0) & (share >= min_share)
+    result = pd.DataFrame(
+        {
+            "small_code": np.asarray(small["code"], dtype=object)[small_index[keep]],
+            "large_code": np.asarray(large["code"], dtype=object)[large_index[keep]],
+            "share": share[keep],
+            "area_m2": shared[keep],
+            "_order": small_index[keep],
+        }
+    )
+    result = result.sort_values(
+        ["_order", "share", "large_code"], ascending=[True, False, True], kind="stable"
+    )
+    return result.drop(columns="_order").reset_index(drop=True)
+
+
+def best_fit(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Match each small area to the large area holding the largest share of it.
+
+    Parameters
+    ----------
+    small, large : GeoDataFrame
+        Two boundary sets with ``code`` columns, in the same CRS; not modified.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``small_code``, ``large_code`` and ``share``, one row per small
+        area in its order.  A small area overlapping no large area gets
+        ``large_code`` None and ``share`` 0.0.  Ties go to the first large code
+        in sort order.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> small = gpd.GeoDataFrame({"code": ["s1", "s2"]}, crs="EPSG:27700",
+    ...                          geometry=[box(3, 0, 6, 1), box(20, 0, 21, 1)])
+    >>> large = gpd.GeoDataFrame({"code": ["L1", "L2"]}, crs="EPSG:27700",
+    ...                          geometry=[box(0, 0, 4, 4), box(4, 0, 8, 4)])
+    >>> best_fit(small, large).to_dict("records")  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+    [{'small_code': 's1', 'large_code': 'L2', 'share': 0.66...},
+     {'small_code': 's2', 'large_code': None, 'share': 0.0}]
+    """
+    pairs = overlaps(small, large).drop_duplicates("small_code")  # sorted largest share first
+    best = pd.DataFrame({"small_code": list(small["code"])}).merge(
+        pairs[["small_code", "large_code", "share"]], on="small_code", how="left"
+    )
+    best["share"] = best["share"].fillna(0.0)
+    best["large_code"] = best["large_code"].astype(object).where(best["large_code"].notna(), None)
+    return best
+
+
+def _storage_geometries(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    return np.asarray(to_storage(gdf[[gdf.geometry.name]]).geometry.array, dtype=object)
