@@ -60,7 +60,7 @@ def _print_report(report: LoadReport) -> None:
     for set_id, count in report.sets.items():
         repairs = report.repairs.get(set_id, [])
         note = f"; {len(repairs)} geometries repaired" if repairs else ""
-        click.echo(f"  {set_id}: {count} areas{note}")
+        click.echo(f"  {set_id}: {count} area{'s' if count != 1 else ''}{note}")
         for line in repairs[:5]:
             click.echo(f"    repaired: {line}")
     if report.groups:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["DemoBorough", "generate_borough", "write_demo"]
+__all__ = ["DemoBorough", "GROUP_TYPES", "THEMES", "generate_borough", "write_demo"]
 
 CRS = "EPSG:27700"
 BOROUGH = "Ashvale"
@@ -32,6 +32,9 @@ THEMES = ("Children & Young People", "Safer & Stronger Communities",
           "Healthier Communities & Older People", "Economic Development & Enterprise",
           "Sustainable Communities & Transport")
 CYP, SAFER, HEALTH, ECON, SUST = THEMES
+GROUP_TYPES = ("voluntary group", "community group", "faith group", "charity", "social enterprise",
+               "tenants' and residents' association", "town or parish council", "statutory service")
+TOWNS = ((3500.0, 42, 10), (2800.0, 28, 6), (2300.0, 20, 5))  # radius (m), LSOAs, wards
 COMPASS = ("East", "North East", "North", "North West", "West", "South West", "South", "South East")
 
 _PREFIXES = ("Ash", "Brook", "Kings", "Up", "Oak", "Elm", "Hazel", "Mill", "Church", "Stone", "Thorn",
@@ -45,8 +48,6 @@ _DISTRICTS = (" Park", " Green", " Hill", " Vale", " Heath", " Common", " Fields
               "", "", "")
 _SAINTS = ("Mary", "John", "Peter", "Michael", "Andrew", "Paul", "James", "Margaret", "Luke", "Mark",
            "Anne", "George", "Nicholas", "Barnabas", "Chad", "Werburgh", "Oswald", "Lawrence")
-_GROUP_TYPES = ("voluntary group", "community group", "faith group", "charity", "social enterprise",
-                "tenants' and residents' association", "town or parish council", "statutory service")
 # name template, group type, themes, who it serves, where ("town", "rural" or "any")
 _TEMPLATES = (
     ("{place} Over-60s Lunch Club", "community group", (HEALTH,), "older people", "any"),
@@ -99,7 +100,10 @@ class DemoBorough:
     apb_wards : pandas.DataFrame
         ``ward_code, ward_name, apb_id, apb_name``: each ward in exactly one APB.
     groups : geopandas.GeoDataFrame
-        Community, voluntary and faith groups as points.
+        Community, voluntary and faith groups as points: ``id, name, group_type`` (one of
+        GROUP_TYPES), ``themes`` ("; "-separated THEMES), ``serves``, ``size`` ("small": volunteers
+        only; "medium": some paid staff; "large"), ``postcode`` (fictional "AV1 2BC"), ``easting,
+        northing`` (whole metres), ``lsoa_code, ward_code``.
     indicators : pandas.DataFrame
         One row per LSOA (``code``) with integer counts and an ``imd_score``.
     indicator_metadata : list of dict
@@ -122,31 +126,34 @@ class DemoBorough:
 # ---------------------------------------------------------------- geometry helpers
 
 def _outline(rng: np.random.Generator) -> shapely.Polygon:
-    """A smooth, irregular star-shaped outline of 620-780 km² around CENTRE."""
+    """A smooth, irregular star-shaped outline of 620-780 km², 26-34 km across, around CENTRE."""
     theta = np.linspace(0.0, 2 * math.pi, 720, endpoint=False)
-    radius = np.ones_like(theta)
-    for k in range(2, 28):
-        amplitude = (0.07 if k == 2 else 0.16 * k ** -1.25) * rng.uniform(0.4, 1.0)
-        radius += amplitude * np.cos(k * theta + rng.uniform(0, 2 * math.pi))
-    unit = shapely.Polygon(np.column_stack([radius * np.cos(theta), radius * np.sin(theta)]))
-    scale = math.sqrt(rng.uniform(620e6, 780e6) / unit.area)
-    xy = np.column_stack([CENTRE[0] + scale * radius * np.cos(theta),
-                          CENTRE[1] + scale * radius * np.sin(theta)])
-    return shapely.Polygon(np.round(xy, 2))
+    while True:
+        radius = np.ones_like(theta)
+        for k in range(2, 48):
+            amplitude = (0.14 if k == 2 else 0.35 * k ** -1.5) * rng.uniform(0.3, 1.0)
+            radius += amplitude * np.cos(k * theta + rng.uniform(0, 2 * math.pi))
+        unit = shapely.Polygon(np.column_stack([radius * np.cos(theta), radius * np.sin(theta)]))
+        scale = math.sqrt(rng.uniform(620e6, 780e6) / unit.area)
+        xy = np.round(np.column_stack([CENTRE[0] + scale * radius * np.cos(theta),
+                                       CENTRE[1] + scale * radius * np.sin(theta)]), 2)
+        if 26_000 <= np.ptp(xy, axis=0).min() and np.ptp(xy, axis=0).max() <= 34_000:
+            return shapely.Polygon(xy)
 
 
-def _make_warp(rng: np.random.Generator, n: int = 12, lipschitz: float = 0.6):
-    """A smooth displacement field: sum of plane waves, wavelength 0.4-9 km.
+def _make_warp(rng: np.random.Generator, n: int = 6, lipschitz: float = 0.68):
+    """A smooth displacement field: a sum of plane waves of wavelength 1.5-10 km.
 
-    Each displacement component has Lipschitz constant below ``lipschitz`` (< 1/sqrt(2)), so the
-    warp is a homeomorphism: it bends straight Voronoi edges into gentle curves without ever
-    making two edges cross, and a point inside a cell stays inside the warped cell.
+    Each displacement component has Lipschitz constant at most ``lipschitz`` (< 1/sqrt(2)), so the
+    warp is a homeomorphism: it bends Voronoi edges into gentle curves without making two edges
+    cross, and a point inside a cell stays inside the warped cell.
     """
-    wavelength = np.exp(rng.uniform(math.log(400), math.log(9000), n))
+    wavelength = np.exp(rng.uniform(math.log(1500), math.log(10_000), n))
     k = 2 * math.pi / wavelength
     direction = rng.uniform(0, 2 * math.pi, n)
     kx, ky = k * np.cos(direction), k * np.sin(direction)
-    amplitude = (lipschitz / n) / k * rng.uniform(0.5, 1.0, (2, n))
+    share = rng.uniform(0.5, 1.0, (2, n))
+    amplitude = lipschitz * share / share.sum(axis=1, keepdims=True) / k
     phase = rng.uniform(0, 2 * math.pi, (2, n))
 
     def warp(xy: np.ndarray) -> np.ndarray:
@@ -178,8 +185,24 @@ def _best_candidates(rng, n, region, existing=(), valid=None, k=14) -> np.ndarra
     return np.asarray(new)
 
 
-def _tessellate(seeds: np.ndarray, region, warp, box, keep_all: bool = True) -> list:
-    """Warped Voronoi cells of ``seeds`` cut by ``region``: one polygon per seed, a clean coverage.
+def _wiggle(rng, edges, amount: float = 0.03):
+    """Bend each straight edge by a random sine series that vanishes at both ends."""
+    out = []
+    for line in shapely.get_parts(edges):
+        p, q = np.asarray(line.coords)[[0, -1]]
+        length = float(np.hypot(*(q - p)))
+        t = np.linspace(0.0, 1.0, int(np.clip(length / 80.0, 4, 40)) + 1)
+        m = np.arange(1, 6)
+        offset = length * (rng.normal(0, amount / m) * np.sin(np.pi * np.outer(t, m))).sum(axis=1)
+        normal = np.array([p[1] - q[1], q[0] - p[0]]) / length
+        xy = p + np.outer(t, q - p) + np.outer(offset, normal)
+        xy[[0, -1]] = p, q
+        out.append(shapely.LineString(xy))
+    return shapely.MultiLineString(out)
+
+
+def _tessellate(rng, seeds: np.ndarray, region, warp, box, keep_all: bool = True) -> list:
+    """Wiggly, warped Voronoi cells of ``seeds`` cut by ``region``: one polygon per seed, a clean coverage.
 
     All linework (warped cell edges and the region's boundary) is noded once and polygonized, so
     neighbours share their vertices exactly. A cell cut into several pieces by a concave region keeps
@@ -187,8 +210,8 @@ def _tessellate(seeds: np.ndarray, region, warp, box, keep_all: bool = True) -> 
     Pieces of the region that no seeded cell reaches (islands) raise, or are dropped if not ``keep_all``.
     """
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=box))
-    edges = shapely.union_all(shapely.boundary(cells))
-    edges = shapely.transform(shapely.segmentize(edges, 80.0), warp)
+    edges = shapely.intersection(shapely.union_all(shapely.boundary(cells)), region.buffer(2000.0))
+    edges = shapely.transform(shapely.segmentize(_wiggle(rng, edges), 100.0), warp)
     lines = shapely.union_all([edges, shapely.boundary(region)])
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
     faces = faces[shapely.contains(region, shapely.point_on_surface(faces))]
@@ -220,7 +243,7 @@ def _tessellate(seeds: np.ndarray, region, warp, box, keep_all: bool = True) -> 
     return result
 
 
-def _rook_graph(geoms, weights=True) -> nx.Graph:
+def _rook_graph(geoms) -> nx.Graph:
     """Areas as nodes 0..n-1; an edge where two areas share a boundary of positive length."""
     geoms = np.asarray(geoms, dtype=object)
     graph = nx.Graph()
@@ -335,62 +358,37 @@ def generate_borough(seed: int = 2009) -> DemoBorough:
     outline = _outline(rng)
     x0, y0, x1, y1 = outline.bounds
     box = shapely.box(x0 - 20_000, y0 - 20_000, x1 + 20_000, y1 + 20_000)
-    centre = np.asarray(shapely.centroid(outline).coords[0])
-    scale = math.sqrt(outline.area / math.pi)
-
-    # Towns: the main one near the middle, two smaller ones well apart, all clear of the edge.
-    town_spec = [(3500.0, 42, 10), (2800.0, 28, 6), (2300.0, 20, 5)]  # radius, LSOAs, wards
     town_names = [BOROUGH, names.place(), names.place()]
-    inner = outline.buffer(-1500.0)
-    towns: list[np.ndarray] = []
-    for t, (radius, _, _) in enumerate(town_spec):
-        for _ in range(10_000):
-            if t == 0:
-                p = centre + rng.normal(0, 0.08 * scale, 2)
-            else:
-                angle = rng.uniform(0, 2 * math.pi)
-                p = centre + rng.uniform(0.5, 0.72) * scale * np.array([math.cos(angle), math.sin(angle)])
-            ok = shapely.contains(inner, shapely.buffer(shapely.Point(p), radius))
-            ok &= all(np.hypot(*(p - q)) > radius + town_spec[j][0] + 1500 for j, q in enumerate(towns))
-            if ok:
-                towns.append(p)
-                break
-        else:
-            raise RuntimeError("could not place the towns")
-    towns_xy = np.asarray(towns)
+    towns_xy = _place_towns(rng, outline)
 
-    # LSOA seeds: well spread inside each town, then across the countryside.
+    # LSOAs: warped Voronoi cells of seeds spread well inside each town, then across the countryside.
     warp = _make_warp(rng)
     seed_inside = outline.buffer(-250.0)
     shapely.prepare(seed_inside)
 
     def warped_inside(c):
-        w = warp(c)
-        return shapely.contains_xy(seed_inside, w[:, 0], w[:, 1])
+        return shapely.contains_xy(seed_inside, *warp(c).T)
 
-    n_lsoa = int(rng.integers(145, 156))
     seeds, lsoa_town = [], []
-    for t, (radius, count, _) in enumerate(town_spec):
+    for t, (radius, count, _) in enumerate(TOWNS):
         disc = shapely.Point(towns_xy[t]).buffer(radius, quad_segs=16)
         seeds.append(_best_candidates(rng, count, disc, valid=warped_inside))
         lsoa_town += [t] * count
-    n_rural = n_lsoa - len(lsoa_town)
+    n_rural = int(rng.integers(145, 156)) - len(lsoa_town)
     countryside = shapely.difference(outline, shapely.union_all(
-        [shapely.Point(p).buffer(r + 700.0) for p, (r, _, _) in zip(towns_xy, town_spec)]))
+        [shapely.Point(p).buffer(r + 700.0) for p, (r, _, _) in zip(towns_xy, TOWNS)]))
     seeds.append(_best_candidates(rng, n_rural, countryside, np.vstack(seeds), warped_inside))
-    lsoa_town += [-1] * n_rural
-    seeds_xy, lsoa_town = np.vstack(seeds), np.asarray(lsoa_town)
-    lsoa_geom = np.asarray(_tessellate(seeds_xy, outline, warp, box), dtype=object)
+    lsoa_town = np.asarray(lsoa_town + [-1] * n_rural)
+    lsoa_geom = np.asarray(_tessellate(rng, np.vstack(seeds), outline, warp, box), dtype=object)
     lsoa_graph = _rook_graph(lsoa_geom)
     lsoa_xy = shapely.get_coordinates(shapely.point_on_surface(lsoa_geom))
 
     # Wards: regions grown over the LSOA graph from k-means seeds (more LSOAs per town ward).
     n_wards = int(rng.integers(38, 43))
     sources = []
-    for t, (_, _, k) in enumerate(town_spec):
+    for t, (_, _, k) in enumerate(TOWNS):
         sources += _kmeans_sources(rng, lsoa_xy, np.flatnonzero(lsoa_town == t), k)
-    rural_k = n_wards - len(sources)
-    sources += _kmeans_sources(rng, lsoa_xy, np.flatnonzero(lsoa_town == -1), rural_k)
+    sources += _kmeans_sources(rng, lsoa_xy, np.flatnonzero(lsoa_town == -1), n_wards - len(sources))
     region = _graph_regions(lsoa_graph, sources)
     lsoa_ward = np.array([region[i] for i in range(len(lsoa_geom))])
     ward_geom = np.asarray([shapely.union_all(lsoa_geom[lsoa_ward == w]) for w in range(n_wards)],
@@ -398,7 +396,6 @@ def generate_borough(seed: int = 2009) -> DemoBorough:
     ward_town = lsoa_town[sources]
     ward_xy = shapely.get_coordinates(shapely.point_on_surface(ward_geom))
     ward_graph = _rook_graph(ward_geom)
-    lad_geom = shapely.union_all(ward_geom)
 
     # Parishes: an independent warped Voronoi over the rural wards only (towns are unparished).
     rural_area = shapely.union_all(ward_geom[ward_town < 0])
@@ -406,53 +403,20 @@ def generate_borough(seed: int = 2009) -> DemoBorough:
     shapely.prepare(parish_inside)
     parish_warp = _make_warp(rng)
     n_parish = int(rng.integers(16, 25))
-    parish_seeds = _best_candidates(
-        rng, n_parish, parish_inside,
-        valid=lambda c: shapely.contains_xy(parish_inside, *parish_warp(c).T))
-    parish_geom = np.asarray(_tessellate(parish_seeds, rural_area, parish_warp, box, keep_all=False),
+    parish_seeds = _best_candidates(rng, n_parish, parish_inside,
+                                    valid=lambda c: shapely.contains_xy(parish_inside, *parish_warp(c).T))
+    parish_geom = np.asarray(_tessellate(rng, parish_seeds, rural_area, parish_warp, box, keep_all=False),
                              dtype=object)
     parish_base = [names.place() for _ in range(n_parish)]
-    town_council = set(np.argsort(-shapely.area(parish_geom), kind="stable")[:2].tolist())
+    town_council = np.argsort(-shapely.area(parish_geom), kind="stable")[:2].tolist()
     parish_names = [f"{b} Town Council" if i in town_council else f"{b} Parish"
                     for i, b in enumerate(parish_base)]
 
-    # Ward names: town wards after their town (Central, North, ...) or a neighbourhood; rural
-    # wards after the parishes they overlap most ("Hartley", "Hartley & Oakwell", "Hartley & Rural").
-    ward_names: list[str | None] = [None] * n_wards
-    for t, town in enumerate(town_names):
-        members = np.flatnonzero(ward_town == t)
-        containing = [w for w in members if shapely.contains_xy(ward_geom[w], *towns_xy[t])]
-        if containing:
-            ward_names[containing[0]] = f"{town} Central"
-        for w in members[np.argsort(-np.hypot(*(ward_xy[members] - towns_xy[t]).T), kind="stable")]:
-            if ward_names[w] is None:
-                name = f"{town} {_compass(*(ward_xy[w] - towns_xy[t]))}"
-                if rng.random() < 0.5 and name not in ward_names:
-                    ward_names[w] = name
-                else:
-                    ward_names[w] = names.place() + _DISTRICTS[rng.integers(len(_DISTRICTS))]
-    named_after: set[int] = set()
-    for w in np.flatnonzero(ward_town < 0):
-        overlap = shapely.area(shapely.intersection(ward_geom[w], parish_geom))
-        order = [int(p) for p in np.argsort(-overlap, kind="stable") if overlap[p] > 0.05 * overlap.max()]
-        for i, p in enumerate(order):
-            style = rng.random()
-            if style < 0.3 and i + 1 < len(order):
-                name = f"{parish_base[p]} & {parish_base[order[i + 1]]}"
-            elif style < 0.5:
-                name = f"{parish_base[p]} & Rural"
-            else:
-                name = parish_base[p]
-            if p not in named_after and name not in ward_names:
-                ward_names[w] = name
-                named_after.add(p)
-                break
-        else:
-            ward_names[w] = names.place()
+    # Names and codes: wards alphabetical; LSOAs by ward, north to south ("Hartley & Rural 001A").
+    ward_names, ward_place = _name_wards(rng, names, town_names, towns_xy, ward_town, ward_geom, ward_xy,
+                                         parish_geom, parish_base)
     ward_order = sorted(range(n_wards), key=lambda w: ward_names[w])
     ward_code = {w: f"X05{i:06d}" for i, w in enumerate(ward_order, 1)}
-
-    # LSOA codes and names: by ward, north to south within a ward ("Hartley & Rural 001A").
     lsoa_order = sorted(range(len(lsoa_geom)), key=lambda i: (ward_code[lsoa_ward[i]], -lsoa_xy[i, 1]))
     lsoa_code, lsoa_name, letters = {}, {}, {}
     for n, i in enumerate(lsoa_order, 1):
@@ -461,70 +425,30 @@ def generate_borough(seed: int = 2009) -> DemoBorough:
         lsoa_code[i] = f"X01{n:06d}"
         lsoa_name[i] = f"{ward_names[w]} 001{chr(64 + letters[w])}"
 
-    # APBs: each town's connected core of town wards; the rest split into two rural APBs.
-    apb_of: dict[int, int] = {}
-    apb_names = ["Ashvale Town"] + town_names[1:]
-    for t in range(len(town_names)):
-        sub = ward_graph.subgraph(np.flatnonzero(ward_town == t).tolist())
-        start = min(sub.nodes, key=lambda w: np.hypot(*(ward_xy[w] - towns_xy[t])))
-        for w in nx.node_connected_component(sub, start):
-            apb_of[w] = t
-    rest = np.asarray([w for w in range(n_wards) if w not in apb_of])
-    rural_sources = _kmeans_sources(rng, ward_xy, rest, 2)
-    for w, r in _graph_regions(ward_graph.subgraph(rest.tolist()), rural_sources).items():
-        apb_of[w] = 3 + r
-    _attach_rest(ward_graph, apb_of)
-    a, b = (ward_xy[[w for w in apb_of if apb_of[w] == i]].mean(axis=0) for i in (3, 4))
-    pair = ("East", "West") if abs(a[0] - b[0]) >= abs(a[1] - b[1]) else ("North", "South")
-    first = 0 if (a[0] > b[0] if pair[0] == "East" else a[1] > b[1]) else 1
-    apb_names += [f"Rural {pair[first]}", f"Rural {pair[1 - first]}"]
+    apb_of, apb_names = _apbs(rng, ward_graph, ward_town, ward_xy, towns_xy, town_names)
     apb_ids = [n.lower().replace(" ", "-") for n in apb_names]
     apb_wards = pd.DataFrame(
         [(ward_code[w], ward_names[w], apb_ids[apb_of[w]], apb_names[apb_of[w]]) for w in ward_order],
         columns=["ward_code", "ward_name", "apb_id", "apb_name"])
 
-    # Police neighbourhoods: ward groups, then some border LSOAs moved across (rough alignment).
-    n_service = int(rng.integers(3, 5))
-    svc_sources = _kmeans_sources(rng, ward_xy, np.arange(n_wards), n_service)
-    ward_svc = _graph_regions(ward_graph, svc_sources)
-    lsoa_svc = np.array([ward_svc[lsoa_ward[i]] for i in range(len(lsoa_geom))])
-    for i in rng.permutation(len(lsoa_geom)).tolist():
-        others = sorted({int(lsoa_svc[j]) for j in lsoa_graph[i]} - {int(lsoa_svc[i])})
-        if not others or rng.random() > 0.35:
-            continue
-        left = [j for j in np.flatnonzero(lsoa_svc == lsoa_svc[i]).tolist() if j != i]
-        if left and nx.is_connected(lsoa_graph.subgraph(left)):
-            lsoa_svc[i] = others[rng.integers(len(others))]
-    svc_geom = [shapely.union_all(lsoa_geom[lsoa_svc == s]) for s in range(n_service)]
-    svc_names = []
-    for s, geom in enumerate(svc_geom):
-        inside = [town_names[t] for t in range(len(town_names)) if shapely.contains_xy(geom, *towns_xy[t])]
-        c = np.asarray(shapely.point_on_surface(geom).coords[0])
-        label = " & ".join(inside) if inside else f"{_compass(*(c - centre))} Rural"
-        if label in svc_names:
-            label += f" {_compass(*(c - centre))}"
-        svc_names.append(label)
+    lsoa_svc = _police(rng, lsoa_graph, lsoa_ward, ward_graph, ward_xy)
+    svc_geom = [shapely.union_all(lsoa_geom[lsoa_svc == s]) for s in range(lsoa_svc.max() + 1)]
+    centre = shapely.get_coordinates(shapely.centroid(outline))[0]
+    svc_names: list[str] = []
+    for geom in svc_geom:
+        inside = [town for town, xy in zip(town_names, towns_xy) if shapely.contains_xy(geom, *xy)]
+        direction = _compass(*(shapely.get_coordinates(shapely.point_on_surface(geom))[0] - centre))
+        label = " & ".join(inside) if inside else f"Rural {direction}"
+        svc_names.append(label + f" {direction}" * (label in svc_names))
     svc_names = [f"{n} Neighbourhood" for n in svc_names]
 
-    # Indicators, then groups (which are placed where people live).
-    dist_town = np.hypot(*(lsoa_xy[:, None, :] - towns_xy[None]).transpose(2, 0, 1))
-    nearest = dist_town.argmin(axis=1)
-    radii = np.array([r for r, _, _ in town_spec])
-    rurality = np.clip((dist_town.min(axis=1) - radii[nearest]) / 5000.0, 0.0, 1.0)
-    deprivation = np.zeros(len(lsoa_geom))
-    for t, r in enumerate(radii):
-        for _ in range(1 + (t == 0)):
-            angle = rng.uniform(0, 2 * math.pi)
-            hot = towns_xy[t] + rng.uniform(0.2, 0.6) * r * np.array([math.cos(angle), math.sin(angle)])
-            d = np.hypot(*(lsoa_xy - hot).T)
-            deprivation += rng.uniform(0.7, 1.0) * np.exp(-0.5 * (d / (0.45 * r)) ** 2)
-    deprivation = np.clip(deprivation + rng.normal(0, 0.05, len(deprivation)), 0.0, 1.0)
+    deprivation, rurality = _deprivation(rng, lsoa_xy, towns_xy)
     indicators = _indicators(rng, deprivation, rurality)
     indicators.insert(0, "code", [lsoa_code[i] for i in range(len(lsoa_geom))])
-    indicators = indicators.iloc[np.argsort(indicators["code"].to_numpy(), kind="stable")]
+    indicators = indicators.iloc[lsoa_order].reset_index(drop=True)
 
     lad = gpd.GeoDataFrame({"code": [LAD_CODE], "name": [f"{BOROUGH} (fictional)"]},
-                           geometry=[lad_geom], crs=CRS)
+                           geometry=[shapely.union_all(ward_geom)], crs=CRS)
     wards = _frame([ward_code[w] for w in ward_order], [ward_names[w] for w in ward_order],
                    ward_geom[ward_order])
     lsoa = _frame([lsoa_code[i] for i in lsoa_order], [lsoa_name[i] for i in lsoa_order],
@@ -533,22 +457,155 @@ def generate_borough(seed: int = 2009) -> DemoBorough:
     parish_order = sorted(range(n_parish), key=lambda p: parish_names[p])
     parishes = _frame([f"X04{i:06d}" for i in range(1, n_parish + 1)],
                       [parish_names[p] for p in parish_order], parish_geom[parish_order])
-    service = _frame([f"X99{i:06d}" for i in range(1, n_service + 1)], svc_names, svc_geom)
-    groups = _groups(rng, lsoa, indicators, parishes, parish_base, parish_order, ward_names, ward_code,
+    service = _frame([f"X99{i:06d}" for i in range(1, len(svc_geom) + 1)], svc_names, svc_geom)
+    groups = _groups(rng, lsoa, indicators, parishes, [parish_base[p] for p in parish_order],
+                     {ward_code[w]: ward_place[w] for w in range(n_wards)},
                      {lsoa_code[i]: lsoa_town[i] for i in range(len(lsoa_geom))},
                      {ward_code[w]: apb_of[w] for w in range(n_wards)})
     return DemoBorough(seed=seed, lad=lad, wards=wards, lsoa=lsoa, parishes=parishes, service=service,
-                       apb_wards=apb_wards, groups=groups, indicators=indicators.reset_index(drop=True),
+                       apb_wards=apb_wards, groups=groups, indicators=indicators,
                        indicator_metadata=_indicator_metadata(seed))
+
+
+def _place_towns(rng, outline) -> np.ndarray:
+    """Centres of the three towns: the main one near the middle, the others apart and clear of the edge."""
+    centre = shapely.get_coordinates(shapely.centroid(outline))[0]
+    scale = math.sqrt(outline.area / math.pi)
+    inner = outline.buffer(-1500.0)
+    towns: list[np.ndarray] = []
+    for t, (radius, _, _) in enumerate(TOWNS):
+        for _ in range(10_000):
+            if t == 0:
+                p = centre + rng.normal(0, 0.08 * scale, 2)
+            else:
+                angle = rng.uniform(0, 2 * math.pi)
+                p = centre + rng.uniform(0.5, 0.72) * scale * np.array([math.cos(angle), math.sin(angle)])
+            if shapely.contains(inner, shapely.Point(p).buffer(radius)) and all(
+                    np.hypot(*(p - q)) > radius + TOWNS[j][0] + 1500 for j, q in enumerate(towns)):
+                towns.append(p)
+                break
+        else:
+            raise RuntimeError("could not place the towns")
+    return np.asarray(towns)
+
+
+def _name_wards(rng, names, town_names, towns_xy, ward_town, ward_geom, ward_xy, parish_geom, parish_base):
+    """Ward names, and the place each ward's groups are named after.
+
+    Town wards are named after their town (``Dundon Central``, ``Dundon North``) or a neighbourhood
+    (``Kingsmead Park``); rural wards after the parishes they overlap most (``Hartley``,
+    ``Hartley & Oakwell``, ``Hartley & Rural``).
+    """
+    ward_names: list[str | None] = [None] * len(ward_geom)
+    ward_place = [""] * len(ward_geom)
+    for t, town in enumerate(town_names):
+        members = np.flatnonzero(ward_town == t)
+        containing = [w for w in members if shapely.contains_xy(ward_geom[w], *towns_xy[t])]
+        if containing:
+            ward_names[containing[0]], ward_place[containing[0]] = f"{town} Central", town
+        for w in members[np.argsort(-np.hypot(*(ward_xy[members] - towns_xy[t]).T), kind="stable")]:
+            if ward_names[w] is None:
+                name = f"{town} {_compass(*(ward_xy[w] - towns_xy[t]))}"
+                if rng.random() < 0.5 and name not in ward_names:
+                    ward_names[w], ward_place[w] = name, town
+                else:
+                    ward_place[w] = names.place()
+                    ward_names[w] = ward_place[w] + _DISTRICTS[rng.integers(len(_DISTRICTS))]
+    named_after: set[int] = set()
+    for w in np.flatnonzero(ward_town < 0):
+        overlap = shapely.area(shapely.intersection(ward_geom[w], parish_geom))
+        order = [int(p) for p in np.argsort(-overlap, kind="stable") if overlap[p] > 0.05 * overlap.max()]
+        for i, p in enumerate(order):
+            style = rng.random()
+            if style < 0.3 and i + 1 < len(order):
+                name = f"{parish_base[p]} & {parish_base[order[i + 1]]}"
+            elif style < 0.45:
+                name = f"{parish_base[p]} & Rural"
+            else:
+                name = parish_base[p]
+            if p not in named_after and name not in ward_names:
+                ward_names[w], ward_place[w] = name, parish_base[p]
+                named_after.add(p)
+                break
+        else:
+            ward_names[w] = ward_place[w] = names.place()
+    return ward_names, ward_place
+
+
+def _apbs(rng, ward_graph, ward_town, ward_xy, towns_xy, town_names) -> tuple[dict[int, int], list[str]]:
+    """Ward -> APB index, and APB names: one APB per town (its connected core of town wards), two rural.
+
+    The countryside left over may be cut into pieces by the towns: the two largest pieces (of three
+    wards or more) become the rural APBs, or else the largest is split in two; small pieces join the
+    neighbouring APB they share most boundary with. Every APB is contiguous.
+    """
+    apb_of: dict[int, int] = {}
+    for t in range(len(town_names)):
+        sub = ward_graph.subgraph(np.flatnonzero(ward_town == t).tolist())
+        start = min(sub.nodes, key=lambda w: np.hypot(*(ward_xy[w] - towns_xy[t])))
+        for w in nx.node_connected_component(sub, start):
+            apb_of[w] = t
+    rest = ward_graph.subgraph([w for w in ward_graph.nodes if w not in apb_of])
+    pieces = sorted((sorted(c) for c in nx.connected_components(rest)), key=lambda c: (-len(c), c[0]))
+    if len(pieces) > 1 and len(pieces[1]) >= 3:
+        apb_of.update({w: 3 + r for r in (0, 1) for w in pieces[r]})
+    else:
+        sources = _kmeans_sources(rng, ward_xy, np.asarray(pieces[0]), 2)
+        apb_of.update({w: 3 + r for w, r in _graph_regions(rest.subgraph(pieces[0]), sources).items()})
+    _attach_rest(ward_graph, apb_of)
+    a, b = (ward_xy[[w for w in apb_of if apb_of[w] == i]].mean(axis=0) for i in (3, 4))
+    pair = ("East", "West") if abs(a[0] - b[0]) >= abs(a[1] - b[1]) else ("North", "South")
+    first = 0 if (a[0] > b[0] if pair[0] == "East" else a[1] > b[1]) else 1
+    return apb_of, [f"{BOROUGH} Town", *town_names[1:], f"Rural {pair[first]}", f"Rural {pair[1 - first]}"]
+
+
+def _police(rng, lsoa_graph, lsoa_ward, ward_graph, ward_xy) -> np.ndarray:
+    """LSOA -> police neighbourhood (3 or 4): groups of wards, then a few border LSOAs moved across.
+
+    At least one and at most one LSOA per ward moves, so the neighbourhoods follow wards only roughly.
+    """
+    n_wards = ward_graph.number_of_nodes()
+    sources = _kmeans_sources(rng, ward_xy, np.arange(n_wards), int(rng.integers(3, 5)))
+    ward_svc = _graph_regions(ward_graph, sources)
+    lsoa_svc = np.array([ward_svc[w] for w in lsoa_ward.tolist()])
+    split_wards: set[int] = set()
+    for i in rng.permutation(len(lsoa_svc)).tolist():
+        w = int(lsoa_ward[i])
+        others = sorted({int(lsoa_svc[j]) for j in lsoa_graph[i]} - {int(lsoa_svc[i])})
+        if not others or w in split_wards or (split_wards and rng.random() > 0.15):
+            continue
+        left = [j for j in np.flatnonzero(lsoa_svc == lsoa_svc[i]).tolist() if j != i]
+        if left and nx.is_connected(lsoa_graph.subgraph(left)):
+            lsoa_svc[i] = others[rng.integers(len(others))]
+            split_wards.add(w)
+    return lsoa_svc
+
+
+def _deprivation(rng, lsoa_xy, towns_xy) -> tuple[np.ndarray, np.ndarray]:
+    """Latent deprivation (0-1: hotspots in parts of each town) and rurality (0 in town, 1 far out)."""
+    radii = np.array([r for r, _, _ in TOWNS])
+    dist = np.hypot(*(lsoa_xy[:, None, :] - towns_xy[None]).transpose(2, 0, 1))
+    rurality = np.clip((dist.min(axis=1) - radii[dist.argmin(axis=1)]) / 5000.0, 0.0, 1.0)
+    deprivation = np.zeros(len(lsoa_xy))
+    for t, r in enumerate(radii):
+        for _ in range(1 + (t == 0)):  # two hotspots in the main town
+            angle = rng.uniform(0, 2 * math.pi)
+            hot = towns_xy[t] + rng.uniform(0.2, 0.6) * r * np.array([math.cos(angle), math.sin(angle)])
+            d = np.hypot(*(lsoa_xy - hot).T)
+            deprivation += rng.uniform(0.7, 1.0) * np.exp(-0.5 * (d / (0.45 * r)) ** 2)
+    return np.clip(deprivation + rng.normal(0, 0.05, len(lsoa_xy)), 0.0, 1.0), rurality
 
 
 def _attach_rest(graph: nx.Graph, assigned: dict[int, int]) -> None:
     """Give every unassigned node the region of the neighbour it shares most boundary with."""
     while len(assigned) < graph.number_of_nodes():
+        before = len(assigned)
         for node in sorted(set(graph.nodes) - set(assigned)):
             nbrs = [(graph.edges[node, n]["shared"], n) for n in graph[node] if n in assigned]
             if nbrs:
                 assigned[node] = assigned[max(nbrs)[1]]
+        if len(assigned) == before:
+            raise RuntimeError("the ward graph is not connected")
 
 
 def _frame(codes, names, geoms) -> gpd.GeoDataFrame:
@@ -607,11 +664,9 @@ def _indicator_metadata(seed: int) -> list[dict]:
     return [dict(zip(keys, row), source=source, period=VINTAGE, licence=LICENCE) for row in rows]
 
 
-def _groups(rng, lsoa, indicators, parishes, parish_base, parish_order, ward_names, ward_code,
-            lsoa_town, apb_index) -> gpd.GeoDataFrame:
+def _groups(rng, lsoa, indicators, parishes, parish_place, ward_place, lsoa_town,
+            apb_index) -> gpd.GeoDataFrame:
     """About 120 groups: one council per parish, the rest placed in LSOAs by population."""
-    ward_place = {ward_code[w]: n.split(" & ")[0]
-                  for w, n in enumerate(ward_names)}
     rows, taken = [], set()
     for code, name, geom in zip(parishes["code"], parishes["name"], parishes.geometry):
         council = name.replace(" Parish", " Parish Council")
@@ -621,13 +676,13 @@ def _groups(rng, lsoa, indicators, parishes, parish_base, parish_order, ward_nam
     parish_tree = shapely.STRtree(parishes.geometry.values)
     pop = indicators.set_index("code").loc[lsoa["code"], "population"].to_numpy(float)
     is_town = np.array([lsoa_town[c] >= 0 for c in lsoa["code"]])
-    weight = pop * np.where(is_town, 1.0, 0.8)
+    weight = pop * np.where(is_town, 1.0, 0.7)
     n_total = int(rng.integers(115, 126))
     while len(rows) < n_total:
         i = int(rng.choice(len(lsoa), p=weight / weight.sum()))
         xy = _points_in(rng, lsoa.geometry.iloc[i], 1)[0]
         hit = parish_tree.query(shapely.Point(xy), predicate="within")
-        place = (parish_base[parish_order[int(hit[0])]] if len(hit) and rng.random() < 0.7
+        place = (parish_place[int(hit[0])] if len(hit) and rng.random() < 0.7
                  else ward_place[lsoa["ward_code"].iloc[i]])
         where = "town" if is_town[i] else "rural"
         options = [t for t in _TEMPLATES if t[4] in ("any", where)]
@@ -687,7 +742,7 @@ def write_demo(directory, seed: int = 2009) -> Path:
 
     Writes ``demo.gpkg`` (layers lad, wards, lsoa, parishes, service), ``apb_wards.csv``,
     ``groups.csv`` (with easting and northing), ``indicators.csv`` and ``indicators_meta.csv``.
-    Indicators and groups are not named in the manifest yet.
+    Indicators are not named in the manifest yet.
 
     Parameters
     ----------
@@ -704,8 +759,9 @@ def write_demo(directory, seed: int = 2009) -> Path:
     Examples
     --------
     >>> import tempfile, tomllib
-    >>> manifest = write_demo(tempfile.mkdtemp(), seed=7)
-    >>> tomllib.loads(manifest.read_text())["area"]["fictional"]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     manifest = write_demo(tmp, seed=7)
+    ...     tomllib.loads(manifest.read_text())["area"]["fictional"]
     True
     """
     directory = Path(directory)
@@ -738,6 +794,9 @@ def write_demo(directory, seed: int = 2009) -> Path:
         "id": "apb", "kind": "apb", "name": "Area Partnership Boards", "blocks": "wards",
         "file": "apb_wards.csv", "block_field": "ward_code", "group_code_field": "apb_id",
         "group_name_field": "apb_name", **common}))
+    parts.append(_toml_table("[[groups]]", {
+        "file": "groups.csv", "source": common["source"], "licence": common["licence"],
+        "x_field": "easting", "y_field": "northing", "crs": "EPSG:27700"}))
     manifest = directory / "manifest.toml"
     manifest.write_text(f"# Fictional demo borough, generated from seed {seed}. Not a real place.\n\n"
                         + "\n".join(parts), encoding="utf-8")
