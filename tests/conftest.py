@@ -192,7 +192,7 @@ def demo_db(backend, request, tmp_path, tmp_path_factory):
     yield from store.open(tmp_path)
 
 
-def make_app(db: Database, tmp_path: Path, **config):
+def build_app(db: Database, tmp_path: Path, **config):
     settings = {"SECRET_KEY": "test-secret", "ATLAS_DATABASE": db, "ATLAS_INSTANCE_PATH": str(tmp_path),
                 "ATLAS_BASEMAP_URL": "", "TESTING": True}
     return create_app(settings | config)
@@ -200,17 +200,17 @@ def make_app(db: Database, tmp_path: Path, **config):
 
 @pytest.fixture
 def app(db, tmp_path):
-    return make_app(db, tmp_path)
+    return build_app(db, tmp_path)
 
 
 @pytest.fixture
 def cwac_app(cwac_db, tmp_path):
-    return make_app(cwac_db, tmp_path)
+    return build_app(cwac_db, tmp_path)
 
 
 @pytest.fixture
 def demo_app(demo_db, tmp_path):
-    return make_app(demo_db, tmp_path)
+    return build_app(demo_db, tmp_path)
 
 
 @pytest.fixture
@@ -241,5 +241,13 @@ class LiveServer:
         self.server.server_close()
 
 
-def live_server(app) -> LiveServer:
-    return LiveServer(app)
+@pytest.fixture
+def live_server():
+    """Serve an app on localhost: ``with live_server(app) as server: ... server.url``."""
+    return LiveServer
+
+
+@pytest.fixture
+def make_app():
+    """Build an app on a given store: ``make_app(db, tmp_path, **config)``."""
+    return build_app

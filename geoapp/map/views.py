@@ -1,10 +1,78 @@
-"""The home map (placeholder until the map blueprint is built)."""
-from flask import Blueprint, render_template_string
+"""The home map, and the GeoJSON it loads: boundary sets for display and published community groups."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from layers.display import points_geojson
+from layers.maps import build_map, describe_overlays, legend_items, plan_overlays, render_parts
+
+from ..errors import wants_json
+from ..storage import boundary_sets, groups
+from ..storage.web import db_session
+from .display_cache import display_set, store_signature
 
 bp = Blueprint("map", __name__)
+
+GEOJSON = "application/geo+json"
+#: The set the map opens on: the borough if loaded, else the next coarsest local set.
+EXTENT_KINDS = ("lad", "apb", "laf", "ward", "parish", "msoa", "lsoa")
 
 
 @bp.get("/")
 def home():
-    """Show the home map."""
-    return render_template_string("{% extends 'base.html' %}{% block main %}<h1>Map</h1>{% endblock %}")
+    """Show the home map: every boundary set as a layer, community groups, a legend and a short guide."""
+    session = db_session()
+    sets = boundary_sets.list_sets(session)
+    if not sets:
+        if wants_json():
+            return {"boundary_sets": [], "groups": None, "bounds": None}
+        return render_template("map/home.html", empty=True)
+    signature = store_signature(session)
+    overlays = plan_overlays([boundary_sets.set_summary(s) for s in sets],
+                             lambda set_id: url_for("map.set_geojson", set_id=set_id))
+    bounds, place = _extent(session, sets, signature)
+    groups_url = url_for("map.groups_geojson") if groups.group_count(session) else None
+    if wants_json():
+        return {"boundary_sets": [{"id": o.set_id, "name": o.name, "kind": o.kind, "geojson": o.url,
+                                   "shown": o.show} for o in overlays],
+                "groups": groups_url, "bounds": bounds, "place": place}
+    built = build_map(overlays, bounds=bounds, groups_url=groups_url,
+                      basemap_url=current_app.config.get("ATLAS_BASEMAP_URL") or "",
+                      basemap_attribution=current_app.config.get("ATLAS_BASEMAP_ATTRIBUTION") or "")
+    parts = render_parts(built.map, lambda path: url_for("static", filename=f"vendor/{path}"))
+    shown, off = describe_overlays(overlays)
+    return render_template("map/home.html", empty=False, parts=parts, config=built.config, place=place,
+                           shown=shown, off=off, groups=groups_url is not None,
+                           legend=legend_items(overlays, groups=groups_url is not None),
+                           basemap=bool(current_app.config.get("ATLAS_BASEMAP_URL")))
+
+
+@bp.get("/map/sets/<set_id>.geojson")
+def set_geojson(set_id: str):
+    """Return a boundary set simplified for display, with each area's containing areas."""
+    entry = display_set(db_session(), set_id)
+    response = Response(entry.body, mimetype=GEOJSON)
+    response.set_etag(entry.etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
+
+
+@bp.get("/map/groups.geojson")
+def groups_geojson():
+    """Return the published community groups as points, public fields only."""
+    frame, _matched = groups.published_groups(db_session())
+    collection = points_geojson(frame, properties=groups.PUBLIC_FIELDS)
+    return Response(json.dumps(collection, ensure_ascii=False, separators=(",", ":")), mimetype=GEOJSON)
+
+
+def _extent(session, sets, signature) -> tuple[list[list[float]] | None, str | None]:
+    """[[south, west], [north, east]] of the borough (or the coarsest local set loaded), and its name."""
+    ranked = sorted(sets, key=lambda s: EXTENT_KINDS.index(s.kind) if s.kind in EXTENT_KINDS else 99)
+    for bset in ranked:
+        shown = display_set(session, bset.id, signature)
+        if shown.bbox:
+            west, south, east, north = shown.bbox
+            return [[south, west], [north, east]], shown.sole_name if bset.kind == "lad" else None
+    return None, None

@@ -1,0 +1,112 @@
+"""Display GeoJSON of boundary sets, built once per process and kept until any set changes.
+
+The key holds the set's id and the (id, version) of every current set: replacing a set bumps its
+version, so neither its own geometry nor the containers other sets list for their areas
+("In: Chester (APB)") are ever served stale.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from layers.display import display_geojson, tolerance_for
+from layers.maps import LABELLED
+
+from ..storage import boundary_sets
+
+#: Entries kept per app (least recently used dropped first).
+MAX_ENTRIES = 64
+#: Area ids per containers() query (SQLite allows a limited number of bound parameters).
+ID_CHUNK = 500
+#: Popups list containers finest first (ward, then APB, then borough), service areas last.
+CONTAINER_RANK = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 3, "laf": 4, "apb": 5, "lad": 6, "service": 9}
+
+
+@dataclass(frozen=True)
+class DisplaySet:
+    """A set's display GeoJSON, serialised, with its ETag and extent."""
+
+    body: bytes
+    etag: str
+    bbox: list[float] | None  #: [west, south, east, north], None when the set has no areas
+    features: int
+    sole_name: str | None = None  #: the area's name when the set has exactly one (a borough)
+
+
+class DisplayCache:
+    """A small thread-safe LRU of DisplaySet by key."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES):
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple, DisplaySet] = OrderedDict()
+        self._lock = threading.Lock()
+        self.builds = 0  #: how many entries were built (for tests and diagnostics)
+
+    def get(self, key: tuple, build, *, stale=None) -> DisplaySet:
+        """The entry for ``key``, built if missing; on a build, entries for which ``stale(key)`` is
+        true are dropped first (they can never be asked for again)."""
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = build()
+        with self._lock:
+            self.builds += 1
+            if stale is not None:
+                for old in [k for k in self._entries if stale(k)]:
+                    del self._entries[old]
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+
+def cache() -> DisplayCache:
+    """The current app's cache (one per app, so two apps in a process never share entries)."""
+    return current_app.extensions.setdefault("atlas_map_display", DisplayCache())
+
+
+def store_signature(session: Session) -> tuple:
+    """The (id, version) of every current set: changes whenever any set is added or replaced."""
+    return tuple((s.id, s.version) for s in boundary_sets.list_sets(session))
+
+
+def display_set(session: Session, set_id: str, signature: tuple | None = None) -> DisplaySet:
+    """The set's display GeoJSON (areas with code, name, kind, set and containers), cached.
+
+    Raises NotFound for an unknown set.
+    """
+    bset = boundary_sets.get_set(session, set_id)
+    signature = store_signature(session) if signature is None else signature
+    key = (bset.id, bset.version, signature)
+    return cache().get(key, lambda: _build(session, bset), stale=lambda old: old[2] != signature)
+
+
+def _build(session: Session, bset) -> DisplaySet:
+    areas = boundary_sets.load_areas(session, bset.id)
+    ids = [int(i) for i in areas["id"]]
+    found: dict[int, list[dict]] = {}
+    for start in range(0, len(ids), ID_CHUNK):
+        found.update(boundary_sets.containers(session, ids[start:start + ID_CHUNK]))
+    areas = areas.assign(
+        kind=bset.kind, set=bset.id, set_name=bset.name,
+        containers=[sorted(found.get(i, []), key=_container_order) for i in ids])
+    collection = display_geojson(areas, tolerance_m=tolerance_for(bset.kind, areas),
+                                 properties=("code", "name", "kind", "set", "set_name", "containers"),
+                                 label_points=bset.kind in LABELLED)
+    collection["name"] = bset.name
+    body = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    return DisplaySet(body=body, etag=etag, bbox=collection.get("bbox"), features=len(areas),
+                      sole_name=str(areas["name"].iloc[0]) if len(areas) == 1 else None)
+
+
+def _container_order(container: dict) -> tuple:
+    return (CONTAINER_RANK.get(container["kind"], 8), container["set"], -container["share"])

@@ -1,0 +1,224 @@
+/* Partnership Atlas home map: fills the layer groups folium made with GeoJSON fetched from the app.
+ *
+ * The page's [data-atlas-map] element carries the configuration (built by layers/maps.py): the
+ * names of folium's map and layer-group variables, each boundary set's GeoJSON URL and style, and
+ * the community groups URL. Boundary sets switched off at first are fetched when first switched on.
+ * Popups and labels are built as DOM nodes with textContent, never from HTML strings, so names
+ * holding markup are shown as text.
+ */
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-atlas-map]");
+  if (!root) { return; }
+  var status = root.querySelector(".map-status");
+  var config = JSON.parse(root.getAttribute("data-atlas-map"));
+  var map = window[config.map];
+  var kindWords = config.kindWords || {};
+  var failures = [];
+
+  function say(text) { if (status) { status.textContent = text; } }
+
+  if (!window.L || !map) {
+    say("The map could not start: its script did not load.");
+    return;
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function classSafe(value) { return String(value).replace(/[^A-Za-z0-9_-]/g, "_"); }
+
+  function shareText(container) {
+    var share = Number(container.share);
+    return share < 0.995 ? ", " + Math.round(share * 100) + "% of this area" : "";
+  }
+
+  // "In: Chester (APB), Cheshire West and Chester (borough)"; service areas listed apart, by set.
+  function areaPopup(props) {
+    var box = el("div", "atlas-popup");
+    box.appendChild(el("h3", "atlas-popup-title", props.name));
+    box.appendChild(el("p", "atlas-popup-meta", props.set_name + " · " + props.code));
+    var containers = props.containers || [];
+    var areas = containers.filter(function (c) { return c.kind !== "service"; });
+    var services = containers.filter(function (c) { return c.kind === "service"; });
+    if (areas.length) {
+      var line = el("p", "atlas-popup-in");
+      line.appendChild(el("strong", null, "In: "));
+      line.appendChild(document.createTextNode(areas.map(function (c) {
+        return c.name + " (" + (kindWords[c.kind] || c.kind) + shareText(c) + ")";
+      }).join(", ")));
+      box.appendChild(line);
+    }
+    if (services.length) {
+      box.appendChild(el("p", "atlas-popup-services-title", "Service areas:"));
+      var list = el("ul", "atlas-popup-services");
+      services.forEach(function (c) {
+        list.appendChild(el("li", null, c.set_name + ": " + c.name + (shareText(c) ? " (" + shareText(c).slice(2) + ")" : "")));
+      });
+      box.appendChild(list);
+    }
+    return box;
+  }
+
+  function safeUrl(value) {
+    try {
+      var url = new URL(String(value), window.location.href);
+      return (url.protocol === "http:" || url.protocol === "https:") ? url.href : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function list(value) { return Array.isArray(value) ? value.join(", ") : (value || ""); }
+
+  function groupPopup(props) {
+    var box = el("div", "atlas-popup");
+    box.appendChild(el("h3", "atlas-popup-title", props.name));
+    if (props.group_type) { box.appendChild(el("p", "atlas-popup-meta", props.group_type)); }
+    if (list(props.themes)) { box.appendChild(el("p", null, "Themes: " + list(props.themes))); }
+    if (list(props.serves)) { box.appendChild(el("p", null, "For: " + list(props.serves))); }
+    if (props.description) {
+      var text = String(props.description);
+      box.appendChild(el("p", null, text.length > 300 ? text.slice(0, 297) + "…" : text));
+    }
+    if (props.postcode) { box.appendChild(el("p", null, "Postcode: " + props.postcode)); }
+    var href = props.website ? safeUrl(props.website) : null;
+    if (href) {
+      var link = el("a", null, "Website");
+      link.href = href;
+      link.rel = "noopener noreferrer nofollow";
+      link.target = "_blank";
+      var para = el("p");
+      para.appendChild(link);
+      box.appendChild(para);
+    }
+    if (props.fictional) { box.appendChild(el("p", "atlas-popup-note", "Fictional demo group.")); }
+    return box;
+  }
+
+  function fetchJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("the server answered " + response.status); }
+        return response.json();
+      });
+  }
+
+  // Finer sets on top, so a click picks the finest area shown (an LSOA before its ward).
+  function restack() {
+    config.layers.slice().sort(function (a, b) { return a.rank - b.rank; }).forEach(function (conf) {
+      if (conf.group && map.hasLayer(conf.group)) { conf.group.bringToFront(); }
+    });
+  }
+
+  function addLabels(conf, data) {
+    data.features.forEach(function (feature) {
+      var at = feature.properties.label;
+      if (!at) { return; }
+      var label = L.tooltip({ permanent: true, direction: "center", className: "atlas-label atlas-label-" + classSafe(conf.kind), opacity: 1 })
+        .setLatLng([at[1], at[0]])
+        .setContent(el("span", null, feature.properties.name));
+      conf.group.addLayer(label);
+    });
+  }
+
+  function loadLayer(conf) {
+    if (conf.loading) { return conf.loading; }
+    var style = Object.assign({}, conf.style, {
+      className: "atlas-area atlas-kind-" + classSafe(conf.kind) + " atlas-set-" + classSafe(conf.id)
+    });
+    conf.loading = fetchJson(conf.url).then(function (data) {
+      var geojson = L.geoJSON(data, {
+        style: function () { return style; },
+        onEachFeature: function (feature, layer) {
+          layer.bindPopup(function () { return areaPopup(feature.properties); }, { maxWidth: 320 });
+          layer.on("mouseover", function () { layer.setStyle({ weight: style.weight + 2 }); });
+          layer.on("mouseout", function () { geojson.resetStyle(layer); });
+        }
+      });
+      conf.group.addLayer(geojson);
+      if (conf.labels) { addLabels(conf, data); }
+      root.setAttribute("data-loaded-" + classSafe(conf.id), String(data.features.length));
+      restack();
+    }).catch(function (error) {
+      conf.loading = null;
+      failures.push(conf.name);
+      say("Could not load " + conf.name + " (" + error.message + "). Reload the page to try again.");
+    });
+    return conf.loading;
+  }
+
+  var groupIcon = L.divIcon({ className: "atlas-group-icon", iconSize: [14, 14], popupAnchor: [0, -6] });
+
+  function loadGroups(groups) {
+    var cluster = window[groups.var];
+    if (!cluster) { return Promise.resolve(); }
+    return fetchJson(groups.url).then(function (data) {
+      var markers = data.features.map(function (feature) {
+        var xy = feature.geometry.coordinates;
+        var name = String(feature.properties.name);
+        var marker = L.marker([xy[1], xy[0]], { icon: groupIcon, title: name, keyboard: true });
+        marker.bindPopup(function () { return groupPopup(feature.properties); }, { maxWidth: 320 });
+        return marker;
+      });
+      cluster.addLayers(markers);
+      root.setAttribute("data-loaded-groups", String(markers.length));
+    }).catch(function (error) {
+      failures.push(groups.name);
+      say("Could not load " + groups.name + " (" + error.message + "). Reload the page to try again.");
+    });
+  }
+
+  // The layer list (folium's Leaflet layer control) goes beside the map, in place of the static key,
+  // so it never hides part of the borough; each entry keeps its swatch and style in words.
+  function moveLayerControl() {
+    var control = root.querySelector(".leaflet-control-layers");
+    var slot = document.getElementById("map-layers");
+    if (!control || !slot) { return; }
+    var legend = slot.querySelector(".map-legend");
+    slot.appendChild(control);
+    control.classList.add("atlas-layers-outside");
+    control.setAttribute("role", "group");
+    control.setAttribute("aria-labelledby", "map-legend-heading");
+    var list = control.querySelector(".leaflet-control-layers-list");
+    if (list) {
+      list.style.height = "";
+      list.classList.remove("leaflet-control-layers-scrollbar");
+    }
+    if (legend) { legend.hidden = true; }
+  }
+
+  function quietPointerFocus() {
+    var container = map.getContainer();
+    var pointer = function () { container.classList.add("atlas-pointer-focus"); };
+    container.addEventListener("mousedown", pointer, true);
+    container.addEventListener("touchstart", pointer, { capture: true, passive: true });
+    container.addEventListener("keydown", function () { container.classList.remove("atlas-pointer-focus"); });
+    container.addEventListener("blur", function () { container.classList.remove("atlas-pointer-focus"); });
+  }
+
+  moveLayerControl();
+  quietPointerFocus();
+  config.layers.forEach(function (conf) { conf.group = window[conf.var]; });
+
+  map.on("overlayadd", function (event) {
+    config.layers.forEach(function (conf) {
+      if (conf.group === event.layer) { loadLayer(conf); }
+    });
+    restack();
+  });
+
+  say("Loading the map layers…");
+  var first = config.layers.filter(function (conf) { return conf.group && map.hasLayer(conf.group); })
+    .map(loadLayer);
+  if (config.groups) { first.push(loadGroups(config.groups)); }
+  Promise.all(first).then(function () {
+    if (!failures.length) { say(""); }
+    root.setAttribute("data-atlas-ready", failures.length ? "partial" : "true");
+  });
+}());

@@ -1,0 +1,186 @@
+"""The home map in headless Chromium: renders offline, layers toggle, popups name the right areas."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from shapely.geometry import shape
+
+from tests.helpers import HOSTILE, add_set, demo_groups
+
+pytestmark = pytest.mark.browser
+
+OVERLAY = ".leaflet-overlay-pane svg path"
+
+
+def open_map(tab, server):
+    tab.page.goto(server.url + "/")
+    tab.page.wait_for_selector('[data-atlas-map][data-atlas-ready="true"]')
+
+
+def paths(tab, set_id: str) -> int:
+    return tab.page.locator(f"{OVERLAY}.atlas-set-{set_id}").count()
+
+
+def layer_checkbox(tab, name: str):
+    label = tab.page.locator(".leaflet-control-layers label").filter(
+        has=tab.page.locator(".atlas-layer-name", has_text=re.compile(f"^{re.escape(name)}$")))
+    return label.locator("input")
+
+
+def click_at(tab, lon: float, lat: float, zoom: float = 13):
+    """Centre the map on a point and click there, as a user would."""
+    page = tab.page
+    page.evaluate("""([lat, lon, zoom]) => {
+        const cfg = JSON.parse(document.querySelector('[data-atlas-map]').dataset.atlasMap);
+        window[cfg.map].setView([lat, lon], zoom, {animate: false});
+    }""", [lat, lon, zoom])
+    page.wait_for_timeout(150)
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    return page.wait_for_selector(".leaflet-popup-content .atlas-popup")
+
+
+def assert_clean(tab, server):
+    assert tab.errors == []
+    assert tab.foreign_requests(server.url) == []
+    assert tab.dialogs == []
+
+
+def test_demo_map_renders_offline_with_default_layers_and_groups(demo_app, tab, screenshots, live_server):
+    groups = demo_groups(demo_app)
+    client = demo_app.test_client()
+    expected = {set_id: len(client.get(f"/map/sets/{set_id}.geojson").get_json()["features"])
+                for set_id in ("lad", "apb", "wards")}
+    with live_server(demo_app) as server:
+        open_map(tab, server)
+        page = tab.page
+        for set_id, count in expected.items():
+            assert paths(tab, set_id) == count, set_id
+        assert paths(tab, "lsoa") == 0 and paths(tab, "parishes") == 0 and paths(tab, "police") == 0
+        assert page.locator(".leaflet-marker-pane .marker-cluster").count() > 0
+        assert int(page.get_attribute("[data-atlas-map]", "data-loaded-groups")) == groups
+        labels = page.locator(".leaflet-tooltip-pane .atlas-label").all_inner_texts()
+        assert len(labels) == expected["apb"] and all(labels)
+        # the layer list sits beside the map (not over it), each entry with its style in words
+        assert page.locator("#map-layers .leaflet-control-layers").is_visible()
+        assert page.locator(".folium-map .leaflet-control-layers").count() == 0
+        assert "medium blue line" in page.locator("#map-layers").inner_text()
+        page.screenshot(path=str(screenshots / "demo.png"), full_page=True)
+        page.screenshot(path=str(screenshots / "demo-viewport.png"))
+        assert_clean(tab, server)
+
+
+def test_layers_toggle_and_finer_areas_stack_on_top(demo_app, tab, live_server):
+    from playwright.sync_api import expect  # imported here: without Playwright the tests skip, not error
+
+    with live_server(demo_app) as server:
+        open_map(tab, server)
+        page = tab.page
+        wards = paths(tab, "wards")
+        assert wards > 0
+        layer_checkbox(tab, "Wards").uncheck()
+        assert paths(tab, "wards") == 0
+        layer_checkbox(tab, "LSOAs").check()  # off at first: fetched on demand
+        page.wait_for_selector(f"{OVERLAY}.atlas-set-lsoa")
+        page.wait_for_function("document.querySelector('[data-atlas-map]').dataset.loadedLsoa > 0")
+        assert paths(tab, "lsoa") == int(page.get_attribute("[data-atlas-map]", "data-loaded-lsoa"))
+        layer_checkbox(tab, "Wards").check()
+        assert paths(tab, "wards") == wards
+        last = page.locator(OVERLAY).last.get_attribute("class")
+        assert "atlas-set-lsoa" in last  # the finest set shown stays on top, so clicks pick an LSOA
+        layer_checkbox(tab, "Area Partnership Boards").uncheck()
+        assert paths(tab, "apb") == 0
+        expect(page.locator(".atlas-label")).to_have_count(0)  # the APB names go with their layer (after a fade)
+        assert_clean(tab, server)
+
+
+def test_clicking_a_ward_names_it_and_its_apb(cwac_app, tab, screenshots, live_server):
+    client = cwac_app.test_client()
+    ward = next(f for f in client.get("/map/sets/wards.geojson").get_json()["features"]
+                if f["properties"]["name"] == "Upton")
+    apb = next(c for c in ward["properties"]["containers"] if c["kind"] == "apb")
+    point = shape(ward["geometry"]).representative_point()
+    with live_server(cwac_app) as server:
+        open_map(tab, server)
+        page = tab.page
+        assert paths(tab, "wards") == 45 and paths(tab, "apb") == 5 and paths(tab, "lad") == 1
+        page.screenshot(path=str(screenshots / "cwac.png"), full_page=True)
+        popup = click_at(tab, point.x, point.y).inner_text()
+        assert "Upton" in popup and ward["properties"]["code"] in popup
+        assert f"{apb['name']} (APB)" in popup
+        assert "Cheshire West and Chester (borough)" in popup
+        assert popup.index("(APB)") < popup.index("(borough)")
+        assert "Service areas:" in popup and "NHS sub-ICB locations (2022): " in popup
+        page.wait_for_timeout(300)  # let the popup finish fading in
+        page.screenshot(path=str(screenshots / "cwac-popup.png"))
+        assert_clean(tab, server)
+
+
+def test_group_clusters_zoom_in_and_group_popups_show_details(demo_app, tab, live_server):
+    demo_groups(demo_app)
+    with live_server(demo_app) as server:
+        open_map(tab, server)
+        page = tab.page
+        zoom = page.evaluate("() => { const c = JSON.parse(document.querySelector('[data-atlas-map]')"
+                             ".dataset.atlasMap); return window[c.map].getZoom(); }")
+        page.locator(".leaflet-marker-pane .marker-cluster").first.click()
+        page.wait_for_function(f"() => {{ const c = JSON.parse(document.querySelector('[data-atlas-map]')"
+                               f".dataset.atlasMap); return window[c.map].getZoom() > {zoom}; }}")
+        name = page.evaluate("""() => new Promise((resolve) => {
+            const cfg = JSON.parse(document.querySelector('[data-atlas-map]').dataset.atlasMap);
+            const cluster = window[cfg.groups.var];
+            const marker = cluster.getLayers()[0];
+            cluster.zoomToShowLayer(marker, () => { marker.openPopup(); resolve(marker.options.title); });
+        })""")
+        popup = page.wait_for_selector(".leaflet-popup-content .atlas-popup").inner_text()
+        assert name in popup and "Themes:" in popup
+        assert_clean(tab, server)
+
+
+def test_hostile_names_are_shown_as_text(app, tab, live_server):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geoapp.storage.groups import add_groups
+
+    add_set(app, "evil", "apb", HOSTILE, [("E99", HOSTILE, (340000, 366000, 342000, 368000))])
+    frame = gpd.GeoDataFrame({"name": [HOSTILE], "group_type": [HOSTILE], "website": ["javascript:alert(1)"]},
+                             geometry=[Point(340500, 366500)], crs="EPSG:27700")
+    with app.extensions["atlas_db"].transaction() as session:
+        add_groups(session, frame, actor="test", source="test")
+    centre = shape(app.test_client().get("/map/sets/evil.geojson").get_json()["features"][0]["geometry"]).centroid
+    with live_server(app) as server:
+        open_map(tab, server)
+        page = tab.page
+        assert page.locator(".atlas-layer-name").first.inner_text() == HOSTILE
+        assert page.locator(".atlas-label").first.inner_text() == HOSTILE
+        popup = click_at(tab, centre.x, centre.y, zoom=14).inner_text()
+        assert HOSTILE in popup and "E99" in popup
+        page.evaluate("""() => {
+            const cfg = JSON.parse(document.querySelector('[data-atlas-map]').dataset.atlasMap);
+            const cluster = window[cfg.groups.var];
+            const marker = cluster.getLayers()[0];
+            cluster.zoomToShowLayer(marker, () => marker.openPopup());
+        }""")
+        page.wait_for_function("() => { const p = document.querySelectorAll('.leaflet-popup-pane .atlas-popup');"
+                               " return p.length === 1 && !p[0].textContent.includes('E99'); }")
+        group_popup = page.locator(".leaflet-popup-pane .atlas-popup").inner_text()
+        assert group_popup.count(HOSTILE) == 2  # name and group type, both as text
+        assert page.locator(".leaflet-popup-pane .atlas-popup a").count() == 0  # javascript: website: no link
+        page.wait_for_timeout(200)
+        assert page.locator("img[src='x']").count() == 0
+        assert_clean(tab, server)
+
+
+def test_boundaries_render_when_the_basemap_cannot_be_reached(demo_db, tmp_path, tab, live_server, make_app):
+    app = make_app(demo_db, tmp_path, ATLAS_BASEMAP_URL="https://tiles.example.invalid/{z}/{x}/{y}.png",
+                   ATLAS_BASEMAP_ATTRIBUTION="© Example tiles <b>")
+    tab.page.route("https://tiles.example.invalid/**", lambda route: route.abort())  # no network here
+    with live_server(app) as server:
+        open_map(tab, server)
+        assert paths(tab, "wards") > 0 and paths(tab, "apb") > 0
+        assert tab.page.locator(".leaflet-tile-pane img").count() > 0  # Leaflet asked for tiles
+        assert "© Example tiles <b>" in tab.page.locator(".leaflet-control-attribution").inner_text()
+        assert all(url.startswith(server.url) or "tiles.example.invalid" in url for url in tab.requests)
+        assert not [e for e in tab.errors if "ERR_FAILED" not in e]  # only the failed tiles
