@@ -41,18 +41,22 @@ def _init_storage(app: Flask, settings: dict, instance: str) -> None:
 
 
 def _register(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
+    from .auth.guard import init_guard
+    from .auth.views import bp as auth_bp
     from .boundary_sets.views import bp as sets_bp
     from .cli import COMMANDS
     from .errors import register_error_handlers
     from .map.views import bp as map_bp
     from .page_context import register_page_context
-    from .security import register_security_headers
+    from .security import register_security
 
-    for blueprint in (map_bp, sets_bp, api_bp):
+    for blueprint in (map_bp, sets_bp, api_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
     for command in COMMANDS:
         app.cli.add_command(command)
     register_error_handlers(app)
-    register_security_headers(app)
+    register_security(app)
+    init_guard(app)
     register_page_context(app)

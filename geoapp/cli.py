@@ -12,6 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from boundaries.errors import BoundaryError
 from boundaries.io import EXPORT_FORMATS, write_boundaries
 
+from .auth import accounts
+from .auth.roles import ROLES, role_label
 from .errors import AtlasError
 from .loading import LoadReport, Reporter, load_manifest
 from .manifest import BoundaryEntry, ManifestError, read_manifest
@@ -173,7 +175,43 @@ def demo_command(seed: int, replace: bool):
     load_command.callback(manifest, replace)
 
 
-COMMANDS = (db_group, load_command, import_boundaries_command, export_command, sets_command, demo_command)
+@click.command("create-user", help="Add a user with a role (e.g. the first admin).")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.option("--apb", "apb_code", help="The APB code of a board member.")
+@click.password_option(help="Prompted for when omitted (at least 12 characters).")
+@with_appcontext
+def create_user_command(email: str, name: str, role: str, apb_code: str | None, password: str):
+    db = _ready_db()
+    try:
+        with db.transaction() as session:
+            user = accounts.create_user(session, email=email, name=name, role=role, password=password,
+                                        apb_code=apb_code, actor="cli")
+    except FAILURES as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Created {user.email} ({role_label(role)}).")
+
+
+@click.command("set-role", help="Change a user's role.")
+@click.argument("email")
+@click.argument("role", type=click.Choice(list(ROLES)))
+@with_appcontext
+def set_role_command(email: str, role: str):
+    db = _ready_db()
+    try:
+        with db.transaction() as session:
+            user = accounts.find_user(session, email)
+            if user is None:
+                raise click.ClickException(f"There is no user with the e-mail {email}.")
+            accounts.update_user(session, user, actor="cli", role=role)
+    except FAILURES as error:
+        raise click.ClickException(str(error))
+    click.echo(f"{email} is now: {role_label(role)}.")
+
+
+COMMANDS = (db_group, load_command, import_boundaries_command, export_command, sets_command, demo_command,
+            create_user_command, set_role_command)
 
 
 def _create_app():

@@ -42,7 +42,7 @@ def wants_json() -> bool:
     return best in ("application/json", "application/geo+json")
 
 
-def _render(status: int, title: str, message: str, details: list[str]):
+def render_error(status: int, title: str, message: str, details: list[str] = ()):
     if wants_json():
         body = {"code": status, "title": title, "description": message}
         if details:
@@ -57,8 +57,8 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(AtlasError)
     def atlas_error(error: AtlasError):
-        return _render(error.status, error.title, error.message, error.details)
+        return render_error(error.status, error.title, error.message, error.details)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return _render(error.code or 500, error.name, error.description or error.name, [])
+        return render_error(error.code or 500, error.name, error.description or error.name, [])

@@ -32,6 +32,11 @@ SETTINGS = (
     Setting("ATLAS_BASEMAP_ATTRIBUTION", "© OpenStreetMap contributors",
             "Attribution shown for the basemap tiles."),
     Setting("ATLAS_MAX_UPLOAD_MB", "50", "Largest upload accepted, in megabytes."),
+    Setting("ATLAS_MAIL_BACKEND", "console",
+            "How e-mail (password resets, moderation outcomes) is sent: `console` prints it to the "
+            "server's log, `memory` keeps it in the app (tests), or an SMTP URL such as "
+            "`smtp://user:password@mail.example.org:587`."),
+    Setting("ATLAS_MAIL_FROM", "atlas@localhost", "Sender address of the e-mail the Atlas sends."),
 )
 
 

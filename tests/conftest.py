@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -11,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from geoapp import create_app
+from geoapp.auth import accounts
+from geoapp.security import limiter
 from geoapp.storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,8 +197,10 @@ def demo_db(backend, request, tmp_path, tmp_path_factory):
 
 def build_app(db: Database, tmp_path: Path, **config):
     settings = {"SECRET_KEY": "test-secret", "ATLAS_DATABASE": db, "ATLAS_INSTANCE_PATH": str(tmp_path),
-                "ATLAS_BASEMAP_URL": "", "TESTING": True}
-    return create_app(settings | config)
+                "ATLAS_BASEMAP_URL": "", "ATLAS_MAIL_BACKEND": "memory", "TESTING": True}
+    app = create_app(settings | config)
+    limiter.reset()  # rate-limit counters are per process: start each test's app afresh
+    return app
 
 
 @pytest.fixture
@@ -251,3 +256,39 @@ def live_server():
 def make_app():
     """Build an app on a given store: ``make_app(db, tmp_path, **config)``."""
     return build_app
+
+
+PASSWORD = "correct horse battery staple"
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def csrf_token(client) -> str:
+    """The CSRF token of the client's session, as a page hands it to forms and scripts."""
+    page = client.get("/sign-in").get_data(as_text=True)
+    return CSRF_META.search(page).group(1)
+
+
+def add_user(app, role: str, email: str | None = None, name: str | None = None, **fields):
+    """Store a user with the shared test password; returns the user's id."""
+    with app.extensions["atlas_db"].transaction() as session:
+        user = accounts.create_user(session, email=email or f"{role}@example.org",
+                                    name=name or role.replace("_", " ").title(), role=role,
+                                    password=PASSWORD, actor="test", **fields)
+        return user.id
+
+
+def signed_in_client(app, role: str, email: str | None = None):
+    """A test client signed in, through the real sign-in form, as a new user with ``role``."""
+    email = email or f"{role}@example.org"
+    add_user(app, role, email)
+    client = app.test_client()
+    response = client.post("/sign-in", data={"email": email, "password": PASSWORD,
+                                             "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def sign_in():
+    """``sign_in(app, role)`` returns a client signed in as a new user with that role."""
+    return signed_in_client

@@ -1,10 +1,125 @@
-"""OGC API – Features (placeholder until the API blueprint is built)."""
-from flask import Blueprint
+"""OGC API – Features (Part 1: Core): boundary sets and community groups as GeoJSON, with an OpenAPI document."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from ..auth.guard import requires
+from ..storage.web import db_session
+from . import features, openapi, params
+from .params import GEOJSON, HTML, JSON
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+CONFORMANCE = [f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{name}"
+               for name in ("core", "geojson", "oas30", "html")]
+FORMATS = {JSON: "json", GEOJSON: "json", openapi.MEDIA_TYPE: "json", HTML: "html"}
 
-@bp.get("/")
+
+@bp.get("/", endpoint="landing")
+@bp.get("")
+@requires("read")
 def landing():
-    """Describe the API."""
-    return {"title": "Partnership Atlas"}
+    """Describe the API and link to its definition, conformance classes and collections."""
+    body = {"title": "Partnership Atlas",
+            "description": "Boundary sets (wards, LSOAs, area partnership boards and more) and published community "
+                           "groups, as OGC API – Features collections in GeoJSON.",
+            "links": [*_self_links("api.landing", JSON),
+                      _link("service-desc", openapi.MEDIA_TYPE, "The API definition (OpenAPI 3.0)", "api.openapi"),
+                      _link("service-doc", HTML, "The API documentation", "api.openapi"),
+                      _link("conformance", JSON, "Conformance classes implemented", "api.conformance"),
+                      _link("data", JSON, "The collections", "api.collections")]}
+    return _render(body, "api/landing.html")
+
+
+@bp.get("/conformance")
+@requires("read")
+def conformance():
+    """List the conformance classes the API implements."""
+    return _render({"conformsTo": CONFORMANCE, "links": _self_links("api.conformance", JSON)},
+                   "api/conformance.html")
+
+
+@bp.get("/collections")
+@requires("read")
+def collections():
+    """List every collection with its extent and links."""
+    described = features.collections(db_session())
+    return _render({"links": _self_links("api.collections", JSON),
+                    "collections": [_with_links(c) for c in described]}, "api/collections.html")
+
+
+@bp.get("/collections/<collection_id>")
+@requires("read")
+def collection(collection_id: str):
+    """Describe one collection."""
+    return _render(_with_links(features.collection(db_session(), collection_id)), "api/collection.html")
+
+
+@bp.get("/collections/<collection_id>/items")
+@requires("read")
+def items(collection_id: str):
+    """Return a page of a collection's features, optionally those meeting a bbox."""
+    bbox, limit, offset = params.bbox(), params.limit(), params.offset()
+    page = features.items(db_session(), collection_id, bbox=bbox, limit=limit, offset=offset)
+    query = {"collection_id": collection_id, "limit": limit} | ({"bbox": request.args["bbox"]} if bbox else {})
+    links = [*_self_links("api.items", GEOJSON, offset=offset, **query),
+             _link("collection", JSON, "The collection", "api.collection", collection_id=collection_id)]
+    served = HTML if params.output_format() == "html" else GEOJSON
+    if offset + len(page.features) < page.matched:
+        links.append(_link("next", served, "Next page", "api.items", offset=offset + limit, **query))
+    if offset > 0:
+        links.append(_link("prev", served, "Previous page", "api.items", offset=max(offset - limit, 0), **query))
+    body = {"type": "FeatureCollection", "numberMatched": page.matched, "numberReturned": len(page.features),
+            "timeStamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links,
+            "features": page.features}
+    return _render(body, "api/items.html", GEOJSON, collection_id=collection_id)
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+@requires("read")
+def item(collection_id: str, feature_id: str):
+    """Return one feature by its id."""
+    feature = features.item(db_session(), collection_id, feature_id)
+    links = [*_self_links("api.item", GEOJSON, collection_id=collection_id, feature_id=feature_id),
+             _link("collection", JSON, "The collection", "api.collection", collection_id=collection_id)]
+    return _render(feature | {"links": links}, "api/item.html", GEOJSON, collection_id=collection_id)
+
+
+@bp.get("/openapi", endpoint="openapi")
+@requires("read")
+def openapi_document():
+    """Return the OpenAPI 3.0 definition of the API, or its documentation page."""
+    return _render(openapi.document(request.url_root.rstrip("/")), "api/openapi.html", openapi.MEDIA_TYPE)
+
+
+def _link(rel: str, media_type: str, title: str, endpoint: str, **values) -> dict:
+    href = url_for(endpoint, _external=True, f=FORMATS[media_type], **values)
+    return {"href": href, "rel": rel, "type": media_type, "title": title}
+
+
+def _self_links(endpoint: str, media_type: str, **values) -> list[dict]:
+    """The self link in the format being served and the alternate in the other one."""
+    data = _link("self", media_type, "This document", endpoint, **values)
+    page = _link("alternate", HTML, "This document as HTML", endpoint, **values)
+    if params.output_format() == "html":
+        data, page = data | {"rel": "alternate", "title": "This document as JSON"}, page | {"rel": "self"}
+    return [data, page]
+
+
+def _with_links(described: dict) -> dict:
+    cid = described["id"]
+    return described | {"links": [
+        *_self_links("api.collection", JSON, collection_id=cid),
+        _link("items", GEOJSON, f"The features of {described['title']}", "api.items", collection_id=cid),
+        _link("items", HTML, f"The features of {described['title']} as HTML", "api.items", collection_id=cid)]}
+
+
+def _render(body: dict, template: str, media_type: str = JSON, **context):
+    """The body as JSON of ``media_type``, or the HTML page when that is asked for."""
+    if params.output_format() == "html":
+        return render_template(template, body=body, **context)
+    response = current_app.json.response(body)
+    response.content_type = media_type
+    return response

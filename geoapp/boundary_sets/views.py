@@ -1,23 +1,29 @@
-"""Boundary sets: the list with sources and licences, and downloads in GIS formats."""
+"""Boundary sets: the list, one set's page, importing a file, editing details, deleting, downloads."""
 from __future__ import annotations
 
 import io
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, render_template, send_file
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from boundaries.io import EXPORT_FORMATS, write_boundaries
 
-from ..errors import NotFound, wants_json
+from ..auth.guard import actor, current_role, current_user, requires
+from ..auth.roles import can
+from ..errors import Conflict, NotFound, render_error, wants_json
 from ..storage import boundary_sets
 from ..storage.web import db_session
+from . import detail, manage, upload
 
 bp = Blueprint("boundary_sets", __name__, url_prefix="/boundaries")
+FORMAT_LABELS = {"gpkg": "GeoPackage", "geojson": "GeoJSON", "shp": "Shapefile (zip)"}
 
 
 @bp.get("/")
 @bp.get("/index.json", endpoint="index_json")
+@requires("read")
 def index():
     """List every boundary set with its kind, size, vintage, source and licence."""
     session = db_session()
@@ -29,7 +35,84 @@ def index():
     return render_template("boundary_sets/index.html", sets=sets, formats=EXPORT_FORMATS)
 
 
+@bp.get("/<set_id>")
+@bp.get("/<set_id>.json", endpoint="show_json")
+@requires("read")
+def show(set_id: str):
+    """Show one set: its details, import report, areas with the areas holding them, downloads, history."""
+    bset = boundary_sets.get_set(db_session(), set_id)
+    if wants_json():
+        return _set_data(bset)
+    return _set_page(bset)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires("import_data")
+def import_file():
+    """Show the upload form; import an uploaded boundary file as a set, all or nothing."""
+    if request.method == "GET":
+        return _import_page(request.args)  # a set's page links here with its details filled in
+    session = db_session()
+    try:
+        done = upload.import_upload(session, request.files.get("file"), request.form, actor=actor())
+    except upload.ImportFailed as failure:
+        session.rollback()
+        if wants_json():
+            raise
+        return _import_page(request.form, failure, failure.status)
+    session.commit()
+    if wants_json():
+        return _set_data(boundary_sets.get_set(session, done.set_id)), 201
+    flash(done.message())
+    return redirect(url_for(".show", set_id=done.set_id))
+
+
+@bp.post("/<set_id>/edit")
+@requires("manage_boundary_sets")
+def edit(set_id: str):
+    """Change a set's name, vintage, source or licence (audited; the version stays)."""
+    session = db_session()
+    bset = boundary_sets.get_set(session, set_id)
+    try:
+        changed = manage.edit_details(session, bset, request.form, actor=actor(), user_id=current_user().id)
+    except manage.FormInvalid as invalid:
+        session.rollback()
+        if wants_json():
+            raise
+        return _set_page(bset, edit_form=request.form, edit_errors=invalid.fields, status=invalid.status)
+    session.commit()
+    if wants_json():
+        return {"changed": changed, "boundary_set": boundary_sets.set_summary(bset)}
+    flash(f"Saved: {', '.join(detail.FIELD_LABELS[f].lower() for f in changed)} changed." if changed
+          else "Nothing was changed.")
+    return redirect(url_for(".show", set_id=set_id))
+
+
+@bp.route("/<set_id>/delete", methods=["GET", "POST"])
+@requires("manage_boundary_sets")
+def delete(set_id: str):
+    """Show what deleting a set removes and what stops it; delete it when nothing depends on it."""
+    session = db_session()
+    bset = boundary_sets.get_set(session, set_id)
+    if request.method == "GET":
+        return render_template("boundary_sets/delete.html", bset=bset, impact=manage.delete_impact(session, bset))
+    try:
+        impact = manage.delete_set(session, bset, actor=actor(), user_id=current_user().id)
+    except Conflict as refused:
+        session.rollback()
+        if wants_json():
+            raise
+        return render_template("boundary_sets/delete.html", bset=bset, refused=refused,
+                               impact=manage.delete_impact(session, bset)), refused.status
+    session.commit()
+    if wants_json():
+        return {"deleted": set_id, "areas": impact.areas}
+    flash(f"Deleted the boundary set '{bset.name}' and its {impact.areas} areas.")
+    return redirect(url_for(".index"))
+
+
 @bp.get("/<set_id>/export.<fmt>")
+@requires("read")
 def export(set_id: str, fmt: str):
     """Download a boundary set as GeoPackage, GeoJSON or zipped Shapefile."""
     if fmt not in EXPORT_FORMATS:
@@ -43,3 +126,36 @@ def export(set_id: str, fmt: str):
                                 Path(workdir) / f"{bset.id}{spec.suffix}", fmt, layer=bset.id)
         data = io.BytesIO(path.read_bytes())
     return send_file(data, mimetype=spec.media_type, as_attachment=True, download_name=path.name)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error):
+    """Say how large an upload may be, on the upload form itself."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    message = (f"The file is larger than {limit} MB, the most the Atlas accepts, so nothing was imported. "
+               "Export only the layer and areas you need, or choose a GeoPackage or zipped Shapefile (usually "
+               "smaller than GeoJSON or KML); or ask the Atlas administrator to raise the limit "
+               "(the ATLAS_MAX_UPLOAD_MB setting).")
+    if wants_json() or request.endpoint != "boundary_sets.import_file":
+        return render_error(413, "File too large", message)
+    failure = upload.ImportFailed(message, fields={"file": f"Choose a file of at most {limit} MB."})
+    return _import_page({}, failure, 413)
+
+
+def _set_data(bset) -> dict:
+    page = max(1, request.args.get("page", 1, type=int))
+    data = detail.set_page(db_session(), bset, page=page, history=can(current_role(), "read_history"))
+    data["downloads"] = {fmt: url_for(".export", set_id=bset.id, fmt=fmt, _external=True)
+                         for fmt in sorted(EXPORT_FORMATS)}
+    return data
+
+
+def _set_page(bset, *, edit_form=None, edit_errors=None, status: int = 200):
+    return render_template("boundary_sets/set.html", data=_set_data(bset), kinds=detail.KIND_LABELS,
+                           formats=FORMAT_LABELS, edit_form=edit_form or {}, edit_errors=edit_errors or {}), status
+
+
+def _import_page(form, failure=None, status: int = 200):
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return render_template("boundary_sets/import.html", form=form, failure=failure, kinds=detail.KIND_LABELS,
+                           accept=",".join(upload.ACCEPTED), limit_mb=limit), status

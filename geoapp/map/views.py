@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from layers.display import points_geojson
 from layers.maps import build_map, describe_overlays, legend_items, plan_overlays, render_parts
 
+from ..auth.guard import requires
 from ..errors import wants_json
 from ..storage import boundary_sets, groups
 from ..storage.web import db_session
@@ -21,6 +22,7 @@ EXTENT_KINDS = ("lad", "apb", "laf", "ward", "parish", "msoa", "lsoa")
 
 
 @bp.get("/")
+@requires("read")
 def home():
     """Show the home map: every boundary set as a layer, community groups, a legend and a short guide."""
     session = db_session()
@@ -50,6 +52,7 @@ def home():
 
 
 @bp.get("/map/sets/<set_id>.geojson")
+@requires("read")
 def set_geojson(set_id: str):
     """Return a boundary set simplified for display, with each area's containing areas."""
     entry = display_set(db_session(), set_id)
@@ -60,6 +63,7 @@ def set_geojson(set_id: str):
 
 
 @bp.get("/map/groups.geojson")
+@requires("read")
 def groups_geojson():
     """Return the published community groups as points, public fields only."""
     frame, _matched = groups.published_groups(db_session())

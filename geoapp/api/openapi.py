@@ -1,0 +1,173 @@
+"""The OpenAPI 3.0 document of the Atlas's machine-readable routes, built from a registry of path items.
+
+Routes outside the OGC API add themselves with :func:`register` when their module is imported::
+
+    register("/profiles/{setId}/{code}.json", {"get": {...}}, schemas={"profile": {...}})
+"""
+from __future__ import annotations
+
+import copy
+
+from .features import CRS84
+from .params import GEOJSON, HTML, JSON, LIMIT_DEFAULT, LIMIT_MAX
+
+MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
+
+PATHS: dict[str, dict] = {}
+COMPONENTS: dict[str, dict[str, dict]] = {"parameters": {}, "responses": {}, "schemas": {}}
+
+
+def register(path: str, item: dict, **components: dict[str, dict]) -> None:
+    """Add a path item, and the components (``parameters=``, ``responses=``, ``schemas=``) it refers to."""
+    if path in PATHS:
+        raise ValueError(f"OpenAPI path {path} is already registered")
+    for kind, entries in components.items():
+        clash = set(entries) & set(COMPONENTS.setdefault(kind, {}))
+        if clash:
+            raise ValueError(f"OpenAPI {kind} already registered: {', '.join(sorted(clash))}")
+    PATHS[path] = item
+    for kind, entries in components.items():
+        COMPONENTS[kind].update(entries)
+
+
+def document(server_url: str) -> dict:
+    """The whole document, for an app served at ``server_url``."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Partnership Atlas API", "version": "1.0.0",
+                 "description": "Boundary sets and community groups of the Atlas as OGC API – Features "
+                                "(Part 1: Core) with GeoJSON in CRS84 longitude/latitude.",
+                 "license": {"name": "Open Government Licence v3.0 (data); see each collection",
+                             "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}},
+        "servers": [{"url": server_url}],
+        "tags": [{"name": "OGC API – Features", "description": "Boundary sets and community groups as features"}],
+        "paths": copy.deepcopy(dict(sorted(PATHS.items()))),
+        "components": copy.deepcopy(COMPONENTS),
+    }
+
+
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _content(schema: dict, *media_types: str) -> dict:
+    return {media_type: {"schema": schema} for media_type in media_types} | {HTML: {"schema": {"type": "string"}}}
+
+
+def _get(operation_id: str, summary: str, response: str, content: dict, *, parameters=(), errors=()) -> dict:
+    responses = {"200": {"description": response, "content": content}}
+    responses |= {status: _ref("responses", name) for status, name in (_INVALID, *errors)}
+    return {"get": {"tags": ["OGC API – Features"], "operationId": operation_id, "summary": summary,
+                    "parameters": [_ref("parameters", p) for p in ("f", *parameters)], "responses": responses}}
+
+
+_ARRAY_OF_LINKS = {"type": "array", "items": _ref("schemas", "link")}
+_INVALID = ("400", "InvalidParameter")
+_NOT_FOUND = ("404", "NotFound")
+
+_PARAMETERS = {
+    "f": {"name": "f", "in": "query", "required": False, "description": "Output format (default: by Accept header, "
+          "JSON unless HTML is preferred).", "schema": {"type": "string", "enum": ["json", "html"]}},
+    "collectionId": {"name": "collectionId", "in": "path", "required": True, "schema": {"type": "string"},
+                     "description": "A boundary set's id (e.g. wards, lsoa, apb) or 'groups'."},
+    "featureId": {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
+                  "description": "An area's code (an ONS GSS code where one exists) or a group's number."},
+    "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False,
+             "description": "Only features whose geometry meets this box: west,south,east,north in CRS84 "
+                            "longitude/latitude degrees (six numbers with heights are accepted; heights are ignored).",
+             "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
+    "limit": {"name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
+              "description": f"Features per page. A larger value is served as {LIMIT_MAX}.",
+              "schema": {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX, "default": LIMIT_DEFAULT}},
+    "offset": {"name": "offset", "in": "query", "required": False, "style": "form", "explode": False,
+               "description": "Matching features to skip, in order of id (the next and prev links set it).",
+               "schema": {"type": "integer", "minimum": 0, "default": 0}},
+}
+
+_RESPONSES = {
+    "InvalidParameter": {"description": "A query parameter has a value the API cannot use; the message names it.",
+                         "content": {JSON: {"schema": _ref("schemas", "exception")}}},
+    "NotFound": {"description": "No such collection or feature.",
+                 "content": {JSON: {"schema": _ref("schemas", "exception")}}},
+}
+
+_SCHEMAS = {
+    "exception": {"type": "object", "required": ["code", "title", "description"], "properties": {
+        "code": {"type": "integer"}, "title": {"type": "string"}, "description": {"type": "string"},
+        "details": {"type": "array", "items": {"type": "string"}}}},
+    "link": {"type": "object", "required": ["href", "rel"], "properties": {
+        "href": {"type": "string", "format": "uri"}, "rel": {"type": "string"}, "type": {"type": "string"},
+        "title": {"type": "string"}}},
+    "landingPage": {"type": "object", "required": ["links"], "properties": {
+        "title": {"type": "string"}, "description": {"type": "string"}, "links": _ARRAY_OF_LINKS}},
+    "confClasses": {"type": "object", "required": ["conformsTo"], "properties": {
+        "conformsTo": {"type": "array", "items": {"type": "string", "format": "uri"}}}},
+    "extent": {"type": "object", "properties": {"spatial": {"type": "object", "properties": {
+        "bbox": {"type": "array", "minItems": 1, "items": {
+            "type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}},
+        "crs": {"type": "string", "enum": [CRS84]}}}}},
+    "collection": {"type": "object", "required": ["id", "links"], "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"},
+        "description": {"type": "string", "description": "What the collection holds; for a boundary set its "
+                                                         "kind, vintage, source and licence."},
+        "links": _ARRAY_OF_LINKS, "extent": _ref("schemas", "extent"),
+        "itemType": {"type": "string", "enum": ["feature"]},
+        "crs": {"type": "array", "items": {"type": "string", "enum": [CRS84]}}}},
+    "collections": {"type": "object", "required": ["links", "collections"], "properties": {
+        "links": _ARRAY_OF_LINKS, "collections": {"type": "array", "items": _ref("schemas", "collection")}}},
+    "geometryGeoJSON": {"type": "object", "required": ["type", "coordinates"], "properties": {
+        "type": {"type": "string", "enum": ["Point", "MultiPolygon"]},
+        "coordinates": {"type": "array", "items": {},
+                        "description": "CRS84 longitude, latitude, to 6 decimal places."}}},
+    "areaProperties": {"type": "object", "required": ["code", "name", "kind", "set", "containers"], "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
+        "set": {"type": "string"},
+        "containers": {"type": "array", "description": "The areas of other sets that hold this one.",
+                       "items": {"type": "object", "required": ["set", "code", "name", "share"], "properties": {
+                           "set": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"},
+                           "share": {"type": "number", "minimum": 0, "maximum": 1,
+                                     "description": "How much of this area lies in the container."}}}}}},
+    "groupProperties": {"type": "object", "required": ["name", "group_type"], "properties": {
+        "name": {"type": "string"}, "description": {"type": "string", "nullable": True},
+        "group_type": {"type": "string"}, "themes": {"type": "array", "items": {"type": "string"}},
+        "serves": {"type": "array", "items": {"type": "string"}},
+        "website": {"type": "string", "nullable": True}, "postcode": {"type": "string", "nullable": True},
+        "fictional": {"type": "boolean"}}},
+    "featureGeoJSON": {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+        "geometry": _ref("schemas", "geometryGeoJSON"),
+        "properties": {"oneOf": [_ref("schemas", "areaProperties"), _ref("schemas", "groupProperties")]},
+        "links": _ARRAY_OF_LINKS}},
+    "featureCollectionGeoJSON": {"type": "object", "required": ["type", "features"], "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": _ref("schemas", "featureGeoJSON")},
+        "links": _ARRAY_OF_LINKS, "timeStamp": {"type": "string", "format": "date-time"},
+        "numberMatched": {"type": "integer", "minimum": 0}, "numberReturned": {"type": "integer", "minimum": 0}}},
+}
+
+
+def _register_features_api() -> None:
+    schemas = {name: _ref("schemas", name) for name in _SCHEMAS}
+    register("/api", _get("getLandingPage", "The landing page: links to the API's definition, conformance "
+                          "and collections", "The landing page", _content(schemas["landingPage"], JSON)),
+             parameters=_PARAMETERS, responses=_RESPONSES, schemas=_SCHEMAS)
+    register("/api/conformance", _get("getConformance", "The conformance classes the API implements",
+                                      "Conformance classes", _content(schemas["confClasses"], JSON)))
+    register("/api/collections", _get("getCollections", "Every collection: the current boundary sets and the "
+                                      "community groups", "The collections", _content(schemas["collections"], JSON)))
+    register("/api/collections/{collectionId}", _get(
+        "describeCollection", "One collection", "The collection", _content(schemas["collection"], JSON),
+        parameters=["collectionId"], errors=[_NOT_FOUND]))
+    register("/api/collections/{collectionId}/items", _get(
+        "getFeatures", "A page of a collection's features, optionally those meeting a bbox",
+        "The features, with next and prev links for paging", _content(schemas["featureCollectionGeoJSON"], GEOJSON),
+        parameters=["collectionId", "bbox", "limit", "offset"], errors=[_NOT_FOUND]))
+    register("/api/collections/{collectionId}/items/{featureId}", _get(
+        "getFeature", "One feature", "The feature", _content(schemas["featureGeoJSON"], GEOJSON),
+        parameters=["collectionId", "featureId"], errors=[_NOT_FOUND]))
+    register("/api/openapi", _get("getAPIDefinition", "This document", "The OpenAPI 3.0 definition of the API",
+                                  _content({"type": "object"}, MEDIA_TYPE)))
+
+
+_register_features_api()
