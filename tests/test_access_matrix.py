@@ -54,7 +54,9 @@ def test_each_role_reaches_exactly_what_it_may(demo_app, sign_in, role):
         response = client.open(url, method=method, headers={"Accept": "application/json",
                                                             "X-CSRFToken": token})
         allowed = can(role, permission)
-        if allowed == refused_by_guard(response):
+        refused = refused_by_guard(response)
+        response.close()
+        if allowed == refused:
             wrong.append(f"{method} {url} ({permission}): {'refused' if allowed else 'let through'} "
                          f"with {response.status_code}")
     assert not wrong, f"role {role}:\n" + "\n".join(wrong)
@@ -70,5 +72,6 @@ def test_public_can_change_nothing(demo_app):
         if method == "GET" or can("public", permission):
             continue
         response = client.open(url, method=method, headers={"X-CSRFToken": token})
+        response.close()
         assert response.status_code in (401, 403) or "/sign-in" in response.headers.get("Location", ""), \
             (method, url, response.status_code)

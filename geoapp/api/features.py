@@ -73,9 +73,9 @@ def item(session: Session, collection_id: str, feature_id: str) -> dict:
 
 def storage_area(bbox: tuple[float, float, float, float]) -> shapely.Polygon | None:
     """A CRS84 box as a polygon in the storage CRS, edges densified; None when it misses that CRS's area."""
-    west, south, east, north = CRS(STORAGE_CRS).area_of_use.bounds
-    west, south = max(bbox[0], west - GRID_MARGIN), max(bbox[1], south - GRID_MARGIN)
-    east, north = min(bbox[2], east + GRID_MARGIN), min(bbox[3], north + GRID_MARGIN)
+    grid = _storage_grid()
+    west, south = max(bbox[0], grid[0]), max(bbox[1], grid[1])
+    east, north = min(bbox[2], grid[2]), min(bbox[3], grid[3])
     if west > east or south > north:
         return None
     outline = shapely.segmentize(shapely.box(west, south, east, north), DENSIFY_DEGREES)
@@ -94,6 +94,13 @@ def crs84_bbox(bounds) -> list[float]:
 @cache
 def _transformer(source: str, target: str) -> Transformer:
     return Transformer.from_crs(source, target, always_xy=True)
+
+
+@cache
+def _storage_grid() -> tuple[float, float, float, float]:
+    """The storage CRS's area of use in CRS84, widened by GRID_MARGIN degrees."""
+    west, south, east, north = CRS(STORAGE_CRS).area_of_use.bounds
+    return west - GRID_MARGIN, south - GRID_MARGIN, east + GRID_MARGIN, north + GRID_MARGIN
 
 
 def _source(session: Session, collection_id: str) -> _Areas | _Groups:
@@ -133,7 +140,8 @@ class _Areas:
         description = " ".join([f"{bset.name}."] + [fact for fact in facts if fact])
         return _describe(bset.id, bset.name, description, _set_bounds(session, bset.id))
 
-    def page(self, session: Session, limit: int, offset: int, area=None) -> tuple[gpd.GeoDataFrame, int]:
+    def page(self, session: Session, limit: int, offset: int,
+             area: shapely.Polygon | None = None) -> tuple[gpd.GeoDataFrame, int]:
         if area is None:
             return boundary_sets.query_areas(session, self.bset.id, limit=limit, offset=offset)
         # Areas whose bounding box lies inside ``area`` match without their geometry being read.
@@ -167,7 +175,8 @@ class _Groups:
                          "Community, voluntary and faith groups published in the Atlas, as points where they "
                          "are based. Public fields only.", None if frame.empty else tuple(frame.total_bounds))
 
-    def page(self, session: Session, limit: int, offset: int, area=None) -> tuple[gpd.GeoDataFrame, int]:
+    def page(self, session: Session, limit: int, offset: int,
+             area: shapely.Polygon | None = None) -> tuple[gpd.GeoDataFrame, int]:
         if area is None:
             return groups.published_groups(session, limit=limit, offset=offset)
         candidates, _ = groups.published_groups(session, bbox=area.bounds)
@@ -185,7 +194,8 @@ class _Groups:
                 for group_id, record, geometry in zip(frame["id"], records, _geometries(frame))]
 
 
-# Queries on stored bounds, without geometry. They belong in storage.boundary_sets (requested there).
+# Queries on the stored bounds columns, reading no geometry: they belong in storage.boundary_sets,
+# and live here only until it offers them.
 
 def _set_bounds(session: Session, set_id: str) -> tuple[float, float, float, float] | None:
     """The bounds of all of a set's areas in the storage CRS, or None when it has none."""

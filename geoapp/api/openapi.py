@@ -36,9 +36,8 @@ def document(server_url: str) -> dict:
         "openapi": "3.0.3",
         "info": {"title": "Partnership Atlas API", "version": "1.0.0",
                  "description": "Boundary sets and community groups of the Atlas as OGC API – Features "
-                                "(Part 1: Core) with GeoJSON in CRS84 longitude/latitude.",
-                 "license": {"name": "Open Government Licence v3.0 (data); see each collection",
-                             "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}},
+                                "(Part 1: Core) with GeoJSON in CRS84 longitude/latitude. Each collection's "
+                                "description gives its source and licence."},
         "servers": [{"url": server_url}],
         "tags": [{"name": "OGC API – Features", "description": "Boundary sets and community groups as features"}],
         "paths": copy.deepcopy(dict(sorted(PATHS.items()))),

@@ -29,8 +29,8 @@ def output_format() -> str:
     value = request.args.get("f")
     if value is None:
         return "html" if request.accept_mimetypes.best_match([JSON, GEOJSON, HTML]) == HTML else "json"
-    if value in ("json", "geojson", "html"):
-        return "html" if value == "html" else "json"
+    if value in ("json", "html"):
+        return value
     raise InvalidParameter("f", "must be json or html", value)
 
 

@@ -1,7 +1,7 @@
 """OGC API – Features (Part 1: Core): boundary sets and community groups as GeoJSON, with an OpenAPI document."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
@@ -15,6 +15,12 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 CONFORMANCE = [f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{name}"
                for name in ("core", "geojson", "oas30", "html")]
 FORMATS = {JSON: "json", GEOJSON: "json", openapi.MEDIA_TYPE: "json", HTML: "html"}
+
+
+@bp.before_request
+def check_format():
+    """Refuse an unknown ``f`` before doing any work."""
+    params.output_format()
 
 
 @bp.get("/", endpoint="landing")
@@ -63,17 +69,9 @@ def items(collection_id: str):
     """Return a page of a collection's features, optionally those meeting a bbox."""
     bbox, limit, offset = params.bbox(), params.limit(), params.offset()
     page = features.items(db_session(), collection_id, bbox=bbox, limit=limit, offset=offset)
-    query = {"collection_id": collection_id, "limit": limit} | ({"bbox": request.args["bbox"]} if bbox else {})
-    links = [*_self_links("api.items", GEOJSON, offset=offset, **query),
-             _link("collection", JSON, "The collection", "api.collection", collection_id=collection_id)]
-    served = HTML if params.output_format() == "html" else GEOJSON
-    if offset + len(page.features) < page.matched:
-        links.append(_link("next", served, "Next page", "api.items", offset=offset + limit, **query))
-    if offset > 0:
-        links.append(_link("prev", served, "Previous page", "api.items", offset=max(offset - limit, 0), **query))
     body = {"type": "FeatureCollection", "numberMatched": page.matched, "numberReturned": len(page.features),
-            "timeStamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links,
-            "features": page.features}
+            "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "links": _page_links(collection_id, page, limit, offset), "features": page.features}
     return _render(body, "api/items.html", GEOJSON, collection_id=collection_id)
 
 
@@ -106,6 +104,22 @@ def _self_links(endpoint: str, media_type: str, **values) -> list[dict]:
     if params.output_format() == "html":
         data, page = data | {"rel": "alternate", "title": "This document as JSON"}, page | {"rel": "self"}
     return [data, page]
+
+
+def _page_links(collection_id: str, page: features.Page, limit: int, offset: int) -> list[dict]:
+    """Self and alternate, the collection, and next and prev while there are pages that way."""
+    query = {"collection_id": collection_id, "limit": limit}
+    if "bbox" in request.args:
+        query["bbox"] = request.args["bbox"]
+    links = [*_self_links("api.items", GEOJSON, offset=offset, **query),
+             _link("collection", JSON, "The collection", "api.collection", collection_id=collection_id)]
+    served = HTML if params.output_format() == "html" else GEOJSON
+    if offset + len(page.features) < page.matched:
+        links.append(_link("next", served, "Next page", "api.items", offset=offset + limit, **query))
+    if offset > 0:
+        previous = max(min(offset, page.matched) - limit, 0)
+        links.append(_link("prev", served, "Previous page", "api.items", offset=previous, **query))
+    return links
 
 
 def _with_links(described: dict) -> dict:
