@@ -11,14 +11,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry import mapping
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from boundaries.crs import STORAGE_CRS, to_display
 
 from ..errors import NotFound
 from ..storage import boundary_sets, groups
-from ..storage.models import Area, BoundarySet
+from ..storage.models import BoundarySet
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GROUPS = "groups"
@@ -138,14 +137,14 @@ class _Areas:
                  f"Source: {bset.source}." if bset.source else "", f"Licence: {bset.licence}" if bset.licence else "",
                  "Fictional demo data: describes no real place." if bset.fictional else ""]
         description = " ".join([f"{bset.name}."] + [fact for fact in facts if fact])
-        return _describe(bset.id, bset.name, description, _set_bounds(session, bset.id))
+        return _describe(bset.id, bset.name, description, boundary_sets.set_bounds(session, bset.id))
 
     def page(self, session: Session, limit: int, offset: int,
              area: shapely.Polygon | None = None) -> tuple[gpd.GeoDataFrame, int]:
         if area is None:
             return boundary_sets.query_areas(session, self.bset.id, limit=limit, offset=offset)
         # Areas whose bounding box lies inside ``area`` match without their geometry being read.
-        codes, bounds = _area_bounds(session, self.bset.id, area.bounds)
+        codes, bounds = boundary_sets.area_bounds(session, self.bset.id, area.bounds)
         shapely.prepare(area)
         inside = shapely.contains(area, shapely.box(*bounds.T))
         unsure = _load(session, self.bset.id, [code for code, known in zip(codes, inside) if not known])
@@ -193,24 +192,6 @@ class _Groups:
         return [{"type": "Feature", "id": int(group_id), "geometry": geometry, "properties": record}
                 for group_id, record, geometry in zip(frame["id"], records, _geometries(frame))]
 
-
-# Queries on the stored bounds columns, reading no geometry: they belong in storage.boundary_sets,
-# and live here only until it offers them.
-
-def _set_bounds(session: Session, set_id: str) -> tuple[float, float, float, float] | None:
-    """The bounds of all of a set's areas in the storage CRS, or None when it has none."""
-    bounds = session.execute(select(func.min(Area.minx), func.min(Area.miny), func.max(Area.maxx),
-                                    func.max(Area.maxy)).where(Area.set_id == set_id)).one()
-    return None if bounds[0] is None else tuple(bounds)
-
-
-def _area_bounds(session: Session, set_id: str, box) -> tuple[list[str], np.ndarray]:
-    """Codes and bounds (n x 4) of a set's areas whose bounds meet ``box`` (storage CRS), ordered as query_areas."""
-    minx, miny, maxx, maxy = box
-    rows = session.execute(select(Area.code, Area.minx, Area.miny, Area.maxx, Area.maxy)
-                           .where(Area.set_id == set_id, Area.maxx >= minx, Area.minx <= maxx,
-                                  Area.maxy >= miny, Area.miny <= maxy).order_by(Area.code)).all()
-    return [row[0] for row in rows], np.array([row[1:] for row in rows], dtype=float).reshape(-1, 4)
 
 
 def _load(session: Session, set_id: str, codes: list[str], chunk: int = 5000) -> gpd.GeoDataFrame:

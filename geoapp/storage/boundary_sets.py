@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, aliased
@@ -112,6 +113,25 @@ def query_areas(session: Session, set_id: str, *, bbox: tuple[float, float, floa
     frame = pd.DataFrame(session.execute(query).all(),
                          columns=["id", "code", "name", "properties", "area_m2", "geometry"])
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS), matched
+
+
+def set_bounds(session: Session, set_id: str) -> tuple[float, float, float, float] | None:
+    """The bounds of all of a set's areas in the storage CRS, or None when it has none."""
+    bounds = session.execute(select(func.min(Area.minx), func.min(Area.miny), func.max(Area.maxx),
+                                    func.max(Area.maxy)).where(Area.set_id == set_id)).one()
+    return None if bounds[0] is None else tuple(bounds)
+
+
+def area_bounds(session: Session, set_id: str, box) -> tuple[list[str], np.ndarray]:
+    """Codes and bounds (n x 4) of a set's areas whose bounds meet ``box`` (EPSG:27700), by code.
+
+    Reads no geometry: callers load only the areas they need.
+    """
+    minx, miny, maxx, maxy = box
+    rows = session.execute(select(Area.code, Area.minx, Area.miny, Area.maxx, Area.maxy)
+                           .where(Area.set_id == set_id, Area.maxx >= minx, Area.minx <= maxx,
+                                  Area.maxy >= miny, Area.miny <= maxy).order_by(Area.code)).all()
+    return [row[0] for row in rows], np.array([row[1:] for row in rows], dtype=float).reshape(-1, 4)
 
 
 def get_area(session: Session, set_id: str, code: str) -> Area:
