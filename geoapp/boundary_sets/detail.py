@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -38,7 +38,7 @@ def set_page(session: Session, bset: BoundarySet, *, page: int, history: bool) -
             "built_from_name": parent.name if parent else None, "import_report": bset.import_report,
             "sets_built_from_it": [{"id": s.id, "name": s.name} for s in built_on]},
         "areas": [{"code": row.code, "name": row.name, "area_ha": round(row.area_m2 / 10_000, 2),
-                   "within": held[row.id]} for row in rows],
+                   "within": sorted(held[row.id], key=_finest_first)} for row in rows],
         "page": {"number": page, "pages": max(1, math.ceil(total / PAGE_SIZE)), "size": PAGE_SIZE},
     }
     if history:
@@ -74,13 +74,18 @@ def changes(before: dict | None, after: dict | None) -> list[dict]:
 def local_time(moment: datetime) -> str:
     """A stored time as an officer in England reads it.
 
-    >>> local_time(datetime(2025, 7, 1, 13, 5, tzinfo=timezone.utc))
+    >>> local_time(datetime(2025, 7, 1, 13, 5, tzinfo=UTC))
     '1 Jul 2025, 14:05 BST'
     """
     local = _utc(moment).astimezone(LOCAL_TIME)
     return f"{local.day} {local:%b %Y, %H:%M %Z}"
 
 
+def _finest_first(container: dict) -> tuple:
+    """Order the areas holding an area: the next larger first (ward, APB, borough), service areas last."""
+    return boundary_sets.KIND_ORDER.get(container["kind"], 0), container["set"]
+
+
 def _utc(moment: datetime) -> datetime:
     """SQLite gives back naive datetimes; the store writes them in UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -58,7 +59,7 @@ class Imported:
         return f"Imported {self.areas} areas into '{self.name}' from {self.file}. {repaired}{replaced}"
 
 
-def import_upload(session, upload: FileStorage | None, form: Mapping, *, actor: str) -> Imported:
+def import_upload(session: Session, upload: FileStorage | None, form: Mapping, *, actor: str) -> Imported:
     """Check the form, read and store the file as a set and link its areas, in the caller's transaction.
 
     Raises ImportFailed with every problem found; the caller rolls back.
@@ -85,7 +86,7 @@ def import_upload(session, upload: FileStorage | None, form: Mapping, *, actor: 
                     bset.version)
 
 
-def _checked_form(session, upload: FileStorage | None, form: Mapping) -> tuple[dict, str, bool]:
+def _checked_form(session: Session, upload: FileStorage | None, form: Mapping) -> tuple[dict, str, bool]:
     """The entry's fields, a safe file name and the replace flag; or ImportFailed naming each bad field."""
     value = {k: (form.get(k) or "").strip() for k in ("set_id", "kind", "name", *OPTIONAL)}
     replace = str(form.get("replace", "")).lower() in ("on", "1", "true", "yes")
@@ -112,7 +113,7 @@ def _checked_form(session, upload: FileStorage | None, form: Mapping) -> tuple[d
     if len(value["vintage"]) > 40:
         problems["vintage"] = "The vintage can be at most 40 characters long."
     if problems:
-        raise ImportFailed("The form has problems: nothing was imported.", fields=problems)
+        raise ImportFailed("Some answers in the form need changing:", fields=problems)
     filename = (secure_filename(Path(upload.filename).stem) or "upload") + suffix
     fields = {"id": value["set_id"], "kind": value["kind"], "name": value["name"]}
     fields |= {k: value[k] or None for k in OPTIONAL}
@@ -123,7 +124,7 @@ def _check_layer_chosen(entry: BoundaryEntry) -> None:
     """A file with several layers needs one chosen; say which it has, in the form's words."""
     if entry.layer is None and len(layers := list_layers(entry.file)) > 1:
         raise ImportFailed(f"{entry.file.name} holds {len(layers)} layers.", fields={
-            "layer": f"Type the layer to import in 'Layer': {entry.file.name} holds {', '.join(layers)}."})
+            "layer": f"Type the layer to import in 'Layer': one of {', '.join(layers)}."})
 
 
 def _scrub(text: str, hide: str) -> str:
