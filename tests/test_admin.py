@@ -111,7 +111,7 @@ def test_role_change_is_audited_and_the_user_gets_the_new_permissions_at_once(ap
     assert change.before["role"] == "officer" and change.after["role"] == "admin"
     assert officer.get("/admin/users").status_code == 200
     audit_page = admin.get(f"/admin/audit?entity_type=user&entity_id={uid}").get_data(as_text=True)
-    assert re.search(r"role</span>:\s*<del>.*officer</del>.*<ins>.*admin</ins>", audit_page, re.S)
+    assert re.search(r"role</span>:\s*<del>.*Council officer</del>.*<ins>.*Administrator</ins>", audit_page, re.S)
 
 
 def test_saving_an_unchanged_form_records_nothing(app, sign_in):
@@ -226,6 +226,11 @@ def test_apb_code_is_checked_against_the_boards_held(demo_app, sign_in):
     right = post(admin, "/admin/users/new", name="Pat", email="pat@example.org", role="board_member", apb_code=code)
     assert right.status_code == 302 and stored_user(demo_app, user_id(demo_app, "pat@example.org")).apb_code == code
 
+    old = add_user(demo_app, "board_member", email="old@example.org", apb_code="E99999999")  # a board since replaced
+    assert "E99999999 (not among the boards held now)" in admin.get(f"/admin/users/{old}").get_data(as_text=True)
+    kept = post(admin, f"/admin/users/{old}", **edit_form(stored_user(demo_app, old), name="Renamed"))
+    assert kept.status_code == 302 and stored_user(demo_app, old).apb_code == "E99999999"
+
 
 def test_users_list_and_its_json_twin(app, sign_in):
     add_user(app, "third_sector_editor", email="ed@example.org", name="Ed Itor", apb_code="E1")
@@ -264,9 +269,10 @@ def test_other_roles_are_refused_every_admin_page_and_change(app, sign_in, role)
     target = add_user(app, "board_member", email="target@example.org")
     with app.extensions["atlas_db"].transaction() as session:
         accounts.issue_token(session, session.get(User, target), "script", actor="test")
+        token_id = session.scalar(sa.select(ApiToken.id))
     client = sign_in(app, role)
     before = [row.id for row in audit_rows(app)]
-    for method, url in admin_requests(app, target, 1):
+    for method, url in admin_requests(app, target, token_id):
         if method == "GET":
             response = client.get(url)
         else:
@@ -356,7 +362,9 @@ def test_audit_log_pages_keep_the_filters(app, sign_in):
     assert set(links.values()) == {"prev", "next"}
     for link in links:
         assert link.startswith("/admin/audit?") and "actor=bulk" in link
-    assert admin.get("/admin/audit?actor=bulk&page=99").status_code == 200
+    beyond = " ".join(admin.get("/admin/audit?actor=bulk&page=99").get_data(as_text=True).split())
+    assert "Showing entries 101 to 120 of 120" in beyond  # the last page
+    assert admin.get("/admin/audit.json?actor=bulk&page=0").get_json()["page"] == 1
 
 
 def test_audit_csv_neutralises_formulas_and_round_trips(app, sign_in):

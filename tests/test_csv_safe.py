@@ -11,8 +11,8 @@ import geoapp.admin.present
 import geoapp.csv_safe
 from geoapp.csv_safe import FORMULA_STARTS, safe_cell, write_csv
 
-HOSTILE = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
-           "\t=1+1", "\r=1+1", "\0=1+1"]
+HOSTILE = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
+           "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "\0=1+1"]
 
 
 def unquote(cell: str) -> str:
@@ -44,7 +44,7 @@ def test_write_csv_round_trips_through_the_csv_module():
     read = list(csv.reader(io.StringIO(text, newline="")))
     assert read[0] == ["value", "n", "empty", "note"]
     assert len(read) == len(rows) + 1
-    for written, original in zip(read[1:], rows):
+    for written, original in zip(read[1:], rows, strict=True):
         assert not any(cell.startswith(FORMULA_STARTS) for cell in written)
         assert unquote(written[0]) == original[0]
         assert written[1:] == [str(original[1]), "", original[3]]

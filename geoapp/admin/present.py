@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..auth import accounts
-from ..auth.roles import role_label
+from ..auth.roles import ROLES, role_label
 from ..storage.models import AuditEntry, User
 from .queries import LONDON
 
 CSV_COLUMNS = ("at", "actor", "action", "entity_type", "entity_id", "before", "after")
+ACTION_LABELS = {"create": "created", "update": "changed", "delete": "deleted", "import": "imported",
+                 "lock": "locked after failed sign-ins", "unlock": "unlocked", "revoke": "revoked",
+                 "set_password": "password set"}
+ENTITY_LABELS = {"api_token": "API token", "apb": "APB", "laf": "LAF", "lsoa": "LSOA"}
+ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 
 
 class _Missing:
@@ -72,15 +78,43 @@ def diff(before: dict | None, after: dict | None) -> list[Change]:
             for key in keys if before.get(key, MISSING) != after.get(key, MISSING)]
 
 
-def show_value(value: object) -> str:
-    """A recorded value as text for people: yes/no, '(empty)', JSON for lists and objects."""
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action.replace("_", " "))
+
+
+def entity_label(entity_type: str) -> str:
+    """'boundary_set' as 'Boundary set', 'api_token' as 'API token'."""
+    return ENTITY_LABELS.get(entity_type, entity_type.replace("_", " ").capitalize())
+
+
+def show_value(value: object, key: str = "") -> str:
+    """A recorded value as text for people: yes/no, '(empty)', UK times, role names, JSON for the rest.
+
+    >>> show_value(True), show_value(None), show_value("2025-07-01T09:30:00+00:00"), show_value([1, 2])
+    ('yes', '(empty)', '1 Jul 2025, 10:30 BST', '[1, 2]')
+    >>> show_value("third_sector_editor", key="role")
+    'Third-sector editor'
+    """
+    if key == "role" and value in ROLES:
+        return role_label(value)
     if value is None or value == "":
         return "(empty)"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
-        return value
+        return local_time(_timestamp(value)) or value
     return json.dumps(value, ensure_ascii=False)
+
+
+def _timestamp(text: str) -> datetime | None:
+    """The moment an ISO 8601 text with a time zone names, else None."""
+    if not ISO_MOMENT.match(text):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
 
 
 def user_summary(user: User) -> dict:

@@ -92,12 +92,22 @@ class AuditFilters:
         return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 
-def audit_page(session: Session, filters: AuditFilters, page: int) -> tuple[list[AuditEntry], int]:
-    """One page of the filtered log and the number of entries on all pages."""
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    number: int
+    pages: int
+    total: int
+
+
+def audit_page(session: Session, filters: AuditFilters, number: int) -> AuditPage:
+    """Page ``number`` of the filtered log (the last page when there are fewer)."""
     query = filters.statement()
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    entries = session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return list(entries), total
+    pages = max(-(-total // PER_PAGE), 1)
+    number = min(max(number, 1), pages)
+    entries = session.scalars(query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
+    return AuditPage(list(entries), number, pages, total)
 
 
 def user_history(user_id: int, limit: int = 10) -> Select:

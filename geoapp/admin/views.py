@@ -19,8 +19,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.context_processor
 def helpers():
     return {"local_time": present.local_time, "iso": present.iso, "diff": present.diff,
-            "show_value": present.show_value, "locked_until": accounts.locked_until,
-            "roles": ROLES, "permissions": PERMISSIONS}
+            "show_value": present.show_value, "action_label": present.action_label,
+            "entity_label": present.entity_label,
+            "locked_until": accounts.locked_until, "roles": ROLES, "permissions": PERMISSIONS}
 
 
 @bp.get("/users")
@@ -28,10 +29,11 @@ def helpers():
 @requires("manage_users")
 def users():
     """List every user with their role, APB, status, lock and last password change."""
-    rows = db_session().scalars(queries.user_list()).all()
+    session = db_session()
+    rows = session.scalars(queries.user_list()).all()
     if wants_json():
         return {"users": [present.user_summary(user) for user in rows]}
-    return render_template("admin/users.html", users=rows)
+    return render_template("admin/users.html", users=rows, apb_names=dict(queries.apb_choices(session)))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -72,7 +74,7 @@ def user(user_id: int):
     if request.method == "POST":
         try:
             changed = changes.edit_user(session, target, by=current_user(), actor=actor(),
-                                        **_user_fields(session, request.form))
+                                        **_user_fields(session, request.form, target))
             session.commit()
         except AtlasError as refused:
             session.rollback()
@@ -138,18 +140,18 @@ def audit():
     filters, problems = queries.AuditFilters.from_args(request.args)
     if problems and wants_json():
         raise InvalidInput("Some filters could not be read.", details=problems)
-    page = max(request.args.get("page", 1, type=int), 1)
-    entries, total = queries.audit_page(session, filters, page)
-    pages = max(-(-total // queries.PER_PAGE), 1)
-    links = {"previous": url_for(request.endpoint, **filters.args(), page=page - 1) if page > 1 else None,
-             "next": url_for(request.endpoint, **filters.args(), page=page + 1) if page < pages else None}
+    page = queries.audit_page(session, filters, request.args.get("page", 1, type=int))
+    links = {"previous": url_for(request.endpoint, **filters.args(), page=page.number - 1)
+             if page.number > 1 else None,
+             "next": url_for(request.endpoint, **filters.args(), page=page.number + 1)
+             if page.number < page.pages else None}
     if wants_json():
-        return {"entries": [present.audit_json(e) for e in entries], "filters": filters.args(), "page": page,
-                "pages": pages, "per_page": queries.PER_PAGE, "total": total, "links": links}
-    user_ids = {int(e.entity_id) for e in entries if e.entity_type == "user" and e.entity_id.isdigit()}
-    return render_template("admin/audit.html", entries=entries, filters=filters, problems=problems,
-                           facets=queries.audit_facets(session), page=page, pages=pages, total=total,
-                           per_page=queries.PER_PAGE, links=links,
+        return {"entries": [present.audit_json(e) for e in page.entries], "filters": filters.args(),
+                "page": page.number, "pages": page.pages, "per_page": queries.PER_PAGE, "total": page.total,
+                "links": links}
+    user_ids = {int(e.entity_id) for e in page.entries if e.entity_type == "user" and e.entity_id.isdigit()}
+    return render_template("admin/audit.html", page=page, filters=filters, problems=problems, links=links,
+                           facets=queries.audit_facets(session), per_page=queries.PER_PAGE,
                            emails=queries.emails_of(session, user_ids))
 
 
@@ -166,16 +168,16 @@ def audit_csv():
                     headers={"Content-Disposition": 'attachment; filename="atlas-audit-log.csv"'})
 
 
-def _apb_code(session, text: str) -> str | None:
-    """The APB code typed or chosen, checked against the APBs held when there are any."""
+def _apb_code(session, text: str, current: str | None = None) -> str | None:
+    """The APB code typed or chosen, checked against the APBs held when there are any (a kept code passes)."""
     code = text.strip() or None
     choices = queries.apb_choices(session)
-    if code and choices and code not in {c for c, _ in choices}:
+    if code and code != current and choices and code not in {c for c, _ in choices}:
         raise InvalidInput(f"There is no area partnership board with the code '{code}'.")
     return code
 
 
-def _user_fields(session, form) -> dict:
+def _user_fields(session, form, user: User) -> dict:
     """The submitted name, role, APB and status as update_user takes them; absent fields stay as they are."""
     fields = {}
     if "name" in form:
@@ -185,7 +187,7 @@ def _user_fields(session, form) -> dict:
     if "role" in form:
         fields["role"] = form["role"]
     if "apb_code" in form:
-        fields["apb_code"] = _apb_code(session, form["apb_code"])
+        fields["apb_code"] = _apb_code(session, form["apb_code"], current=user.apb_code)
     if "active" in form:
         if form["active"] not in ("yes", "no"):
             raise InvalidInput("Choose whether the account is active: 'yes' or 'no'.")
@@ -195,12 +197,13 @@ def _user_fields(session, form) -> dict:
 
 def _user_page(target: User, *, error: str | None = None, form=None):
     session = db_session()
-    history = session.scalars(queries.user_history(target.id)).all()
     values = {"name": target.name, "role": target.role, "apb_code": target.apb_code,
               "active": "yes" if target.active else "no"} | (form.to_dict() if form else {})
+    apbs = queries.apb_choices(session)
     return render_template("admin/user.html", user=target, error=error, values=values,
                            is_self=target.id == current_user().id, tokens=accounts.tokens_of(session, target),
-                           history=history, apbs=queries.apb_choices(session))
+                           history=session.scalars(queries.user_history(target.id)).all(),
+                           apbs=apbs, apb_names=dict(apbs))
 
 
 def _done(target: User, message: str):
