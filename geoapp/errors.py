@@ -61,4 +61,10 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code == 413:
+            limit = app.config.get("ATLAS_MAX_UPLOAD_MB")
+            return render_error(413, "File too large",
+                                f"The file is larger than this Atlas accepts ({limit} MB). Send a smaller "
+                                "file (for example one layer, or a zipped Shapefile), or ask the "
+                                "administrator to raise ATLAS_MAX_UPLOAD_MB.")
         return render_error(error.code or 500, error.name, error.description or error.name, [])

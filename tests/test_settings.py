@@ -6,6 +6,7 @@ import pytest
 from geoapp import ROOT, create_app
 from geoapp.cli import COMMANDS
 from geoapp.settings import SETTINGS, ConfigError
+from tests.conftest import csrf_token
 
 
 def test_production_refuses_to_start_without_a_secret(tmp_path):
@@ -56,3 +57,12 @@ def test_security_headers_on_every_response(client):
     response = client.get("/boundaries/")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_oversize_upload_is_refused_with_the_limit(db, tmp_path, make_app, sign_in):
+    app = make_app(db, tmp_path, ATLAS_MAX_UPLOAD_MB="1")
+    client = sign_in(app, "officer")
+    response = client.post("/account/tokens", data={"name": "x" * (2 * 1024 * 1024)},
+                           headers={"Accept": "application/json", "X-CSRFToken": csrf_token(client)})
+    assert response.status_code == 413
+    assert "(1 MB)" in response.get_json()["description"]
