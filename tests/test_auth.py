@@ -214,7 +214,17 @@ def test_user_changes_are_audited_in_the_same_transaction(app):
     (created, updated) = audit_rows(app, entity_type="user")
     assert created.action == "create" and "password_hash" not in created.after
     assert updated.before["role"] == "officer" and updated.after["role"] == "admin"
-    assert updated.actor == "admin@example.org"
+    assert updated.actor == "admin@example.org" and updated.user_id is None  # no such account
+    assert created.actor == "test"
+
+
+def test_audit_rows_link_to_the_acting_user(app, sign_in):
+    client = sign_in(app, "officer")
+    client.post("/account/tokens", data={"name": "linked", "csrf_token": csrf_token(client)})
+    (row,) = audit_rows(app, entity_type="api_token")
+    with app.extensions["atlas_db"].session() as session:
+        officer = session.scalars(sa.select(User).where(User.email == "officer@example.org")).one()
+    assert row.actor == "officer@example.org" and row.user_id == officer.id
 
 
 def test_create_user_and_set_role_commands(app, runner):
