@@ -17,6 +17,16 @@ class AtlasError(Exception):
         self.details = details or []
 
 
+class SignInNeeded(AtlasError):
+    status = 401
+    title = "Sign in needed"
+
+
+class Forbidden(AtlasError):
+    status = 403
+    title = "Not allowed"
+
+
 class NotFound(AtlasError):
     status = 404
     title = "Not found"

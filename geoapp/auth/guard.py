@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from ..errors import AtlasError, render_error, wants_json
+from ..errors import Forbidden, SignInNeeded, render_error, wants_json
 from ..storage.models import User
 from ..storage.web import db_session
 from . import accounts
@@ -14,16 +14,6 @@ csrf = CSRFProtect()
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Endpoints that are not view functions of ours, and what they need.
 BUILTIN_RULES = {"static": "read"}
-
-
-class Forbidden(AtlasError):
-    status = 403
-    title = "Not allowed"
-
-
-class SignInNeeded(AtlasError):
-    status = 401
-    title = "Sign in needed"
 
 
 def requires(permission: str):
