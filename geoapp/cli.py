@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from boundaries.errors import BoundaryError
 from boundaries.io import EXPORT_FORMATS, write_boundaries
+from layers.catalogue import CatalogueError
 
 from .auth import accounts
 from .auth.roles import ROLES, role_label
@@ -22,7 +23,7 @@ from .storage.models import BOUNDARY_KINDS
 from .storage.web import database
 
 console = Console(stderr=True)
-FAILURES = (BoundaryError, ManifestError, AtlasError)
+FAILURES = (BoundaryError, ManifestError, AtlasError, CatalogueError)
 
 
 class ConsoleReporter(Reporter):
@@ -65,9 +66,19 @@ def _print_report(report: LoadReport) -> None:
         click.echo(f"  {set_id}: {count} area{'s' if count != 1 else ''}{note}")
         for line in repairs[:5]:
             click.echo(f"    repaired: {line}")
+    for catalogue, result in report.indicators.items():
+        click.echo(f"  indicators '{catalogue}' for '{result['set']}': {result['indicators']} indicators, "
+                   f"{result['values']} values ({result['missing_values']} missing), periods "
+                   f"{', '.join(result['periods'])}")
+        if result["unknown_codes"]:
+            click.echo(f"    {result['unknown_codes']} codes are not areas of '{result['set']}' and were "
+                       f"left out, e.g. {', '.join(result['unknown_examples'])}")
+        if result["areas_without_values"]:
+            click.echo(f"    {result['areas_without_values']} areas of '{result['set']}' have no values")
     if report.groups:
         click.echo(f"  {report.groups} community groups")
-    click.echo(f"  {report.links} links between areas and the areas containing them")
+    if report.links:
+        click.echo(f"  {report.links} links between areas and the areas containing them")
 
 
 def _fail(error: Exception):
@@ -132,6 +143,25 @@ def import_boundaries_command(file: Path, set_id: str, replace: bool, **fields):
     except FAILURES as error:
         _fail(error)
     click.echo(f"Imported {file.name}:")
+    _print_report(report)
+
+
+@click.command("import-indicators", help="Import an indicator catalogue (TOML metadata naming a CSV/XLSX).")
+@click.argument("catalogue", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--set", "set_id", required=True, help="The boundary set whose area codes the table uses.")
+@with_appcontext
+def import_indicators_command(catalogue: Path, set_id: str):
+    from .loading import import_indicators
+
+    db = _ready_db()
+    report = LoadReport()
+    try:
+        with _progress() as progress, db.transaction() as session:
+            import_indicators(session, catalogue, set_id, actor="cli", reporter=ConsoleReporter(progress),
+                              report=report)
+    except FAILURES as error:
+        _fail(error)
+    click.echo(f"Imported {catalogue.name}:")
     _print_report(report)
 
 
@@ -210,7 +240,7 @@ def set_role_command(email: str, role: str):
     click.echo(f"{email} is now: {role_label(role)}.")
 
 
-COMMANDS = (db_group, load_command, import_boundaries_command, export_command, sets_command, demo_command,
+COMMANDS = (db_group, load_command, import_boundaries_command, import_indicators_command, export_command, sets_command, demo_command,
             create_user_command, set_role_command)
 
 

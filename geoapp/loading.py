@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import geopandas as gpd
@@ -12,11 +13,13 @@ from boundaries.crs import STORAGE_CRS
 from boundaries.errors import GroupingError
 from boundaries.grouping import dissolve_groups
 from boundaries.io import read_boundaries
+from layers.catalogue import read_catalogue, read_values
 
 from .manifest import BoundaryEntry, GroupingEntry, GroupsEntry, Manifest, ManifestError
 from .storage import boundary_sets
 from .storage.db import Database
 from .storage.groups import add_groups
+from .storage.indicators import save_catalogue
 
 Progress = Callable[[int, int], None]
 
@@ -29,6 +32,7 @@ class LoadReport:
     repairs: dict[str, list[str]] = field(default_factory=dict)
     links: int = 0
     groups: int = 0
+    indicators: dict[str, dict] = field(default_factory=dict)
 
 
 class Reporter:
@@ -111,6 +115,18 @@ def load_groups(session: Session, entry: GroupsEntry, *, actor: str, fictional: 
     report.groups += add_groups(session, points, actor=actor, source=entry.source, fictional=fictional)
 
 
+def import_indicators(session: Session, catalogue_path, set_id: str, *, actor: str, reporter: Reporter,
+                      report: LoadReport) -> dict:
+    """Read, check and store an indicator catalogue's values for the areas of one boundary set."""
+    reporter.step(f"Reading indicators from {Path(catalogue_path).name} for '{set_id}'")
+    catalogue = read_catalogue(catalogue_path)
+    values = read_values(catalogue)
+    boundary_sets.get_set(session, set_id)
+    result = save_catalogue(session, catalogue, values, set_id=set_id, actor=actor)
+    report.indicators[catalogue.id] = result
+    return result
+
+
 def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, actor: str = "cli",
                   reporter: Reporter | None = None) -> LoadReport:
     """Load every file a manifest names in one transaction: on any error nothing is stored."""
@@ -128,6 +144,8 @@ def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, ac
         for entry in manifest.groups:
             load_groups(session, entry, actor=actor, fictional=manifest.fictional, reporter=reporter,
                         report=report)
+        for entry in manifest.indicators:
+            import_indicators(session, entry.catalogue, entry.set, actor=actor, reporter=reporter, report=report)
         reporter.step("Linking areas with the areas that contain them")
         report.links = boundary_sets.link_all(session, list(report.sets))
     return report

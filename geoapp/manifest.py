@@ -67,6 +67,14 @@ class GroupsEntry:
 
 
 @dataclass(frozen=True)
+class IndicatorsEntry:
+    """An indicator catalogue (TOML metadata naming a CSV/XLSX table) for a boundary set: ``[[indicators]]``."""
+
+    catalogue: Path
+    set: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     path: Path
     name: str
@@ -76,6 +84,7 @@ class Manifest:
     boundaries: tuple[BoundaryEntry, ...] = field(default_factory=tuple)
     groupings: tuple[GroupingEntry, ...] = field(default_factory=tuple)
     groups: tuple[GroupsEntry, ...] = field(default_factory=tuple)
+    indicators: tuple[IndicatorsEntry, ...] = field(default_factory=tuple)
 
 
 def _entry(cls, table: dict, where: str, base: Path):
@@ -89,10 +98,11 @@ def _entry(cls, table: dict, where: str, base: Path):
     if missing:
         raise ManifestError(f"{where}: missing required key(s) {', '.join(missing)}.")
     values = dict(table)
-    values["file"] = (base / values["file"]).resolve()
-    if not values["file"].exists():
-        raise ManifestError(f"{where}: file not found: {values['file']}")
-    if cls is GroupsEntry:
+    path_key = "catalogue" if cls is IndicatorsEntry else "file"
+    values[path_key] = (base / values[path_key]).resolve()
+    if not values[path_key].exists():
+        raise ManifestError(f"{where}: file not found: {values[path_key]}")
+    if cls in (GroupsEntry, IndicatorsEntry):
         return cls(**values)
     if not SET_ID.match(str(values["id"])):
         raise ManifestError(f"{where}: id '{values['id']}' must be lower-case letters, digits, '-' or '_'.")
@@ -113,7 +123,7 @@ def read_manifest(path: str | Path) -> Manifest:
     area = data.get("area")
     if not isinstance(area, dict) or "name" not in area:
         raise ManifestError(f"{path}: needs an [area] table with at least a name.")
-    unknown = sorted(set(data) - {"area", "boundaries", "groupings", "groups"})
+    unknown = sorted(set(data) - {"area", "boundaries", "groupings", "groups", "indicators"})
     if unknown:
         raise ManifestError(f"{path}: unknown table(s) {', '.join(unknown)}.")
     base = path.resolve().parent
@@ -123,10 +133,16 @@ def read_manifest(path: str | Path) -> Manifest:
                       for i, t in enumerate(data.get("groupings", []), 1))
     groups = tuple(_entry(GroupsEntry, t, f"{path}, [[groups]] #{i}", base)
                    for i, t in enumerate(data.get("groups", []), 1))
+    indicators = tuple(_entry(IndicatorsEntry, t, f"{path}, [[indicators]] #{i}", base)
+                       for i, t in enumerate(data.get("indicators", []), 1))
     ids = [e.id for e in boundaries + groupings]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise ManifestError(f"{path}: boundary set id(s) used twice: {', '.join(duplicated)}.")
+    for entry in indicators:
+        if entry.set not in ids:
+            raise ManifestError(f"{path}, indicators {entry.catalogue.name}: set '{entry.set}' is not a "
+                                "boundary set id in this manifest.")
     for entry in groupings:
         if entry.blocks not in {b.id for b in boundaries}:
             raise ManifestError(f"{path}, grouping '{entry.id}': blocks '{entry.blocks}' is not a "
@@ -134,4 +150,4 @@ def read_manifest(path: str | Path) -> Manifest:
     return Manifest(path=path, name=area["name"], code=area.get("code"),
                     fictional=bool(area.get("fictional", False)),
                     attribution=tuple(area.get("attribution", ())),
-                    boundaries=boundaries, groupings=groupings, groups=groups)
+                    boundaries=boundaries, groupings=groupings, groups=groups, indicators=indicators)

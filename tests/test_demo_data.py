@@ -13,6 +13,7 @@ import pytest
 import shapely
 
 from geoapp.demo import GROUP_TYPES, THEMES, _toml, generate_borough, write_demo
+from layers.catalogue import read_catalogue, read_values
 
 SEED = 2009
 LAYERS = ("lad", "wards", "lsoa", "parishes", "service")
@@ -266,7 +267,11 @@ def test_write_demo_writes_a_manifest_and_its_files(tmp_path, borough):
     assert {"easting", "northing", "postcode", "lsoa_code"} <= set(groups.columns)
     assert len(groups) == len(borough.groups)
     assert len(pd.read_csv(manifest_path.parent / "indicators.csv")) == len(borough.lsoa)
-    assert len(pd.read_csv(manifest_path.parent / "indicators_meta.csv")) == len(borough.indicator_metadata)
+    (indicators,) = manifest["indicators"]
+    assert indicators["set"] == "lsoa"
+    catalogue = read_catalogue(manifest_path.parent / indicators["catalogue"])
+    assert [spec.id for spec in catalogue.indicators] == [m["id"] for m in borough.indicator_metadata]
+    assert catalogue.fictional and len(read_values(catalogue)) == len(borough.lsoa) * len(catalogue.indicators)
     # Writing again into the same directory replaces the files.
     assert write_demo(tmp_path / "demo", seed=SEED) == manifest_path
     wards = pyogrio.read_info(manifest_path.parent / "demo.gpkg", layer="wards")

@@ -56,7 +56,8 @@ def test_loading_twice_needs_replace(cwac_db, cwac_manifest):
 
 
 def _copy_manifest(cwac_manifest, tmp_path, shared_data, extra=""):
-    text = cwac_manifest.read_text().replace("../../shared/data/", f"{shared_data}/")
+    text = (cwac_manifest.read_text().replace("../../shared/data/", f"{shared_data}/")
+            .replace('catalogue = "indicators/', f'catalogue = "{cwac_manifest.parent}/indicators/'))
     path = tmp_path / "area.toml"
     path.write_text(text + extra)
     return path
