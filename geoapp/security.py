@@ -10,7 +10,6 @@ from flask_limiter.util import get_remote_address
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
 SIGN_IN_LIMIT = "10 per minute"
-SUBMISSION_LIMIT = "20 per hour"
 
 
 def csp_nonce() -> str:
