@@ -48,11 +48,12 @@ def _register(app: Flask) -> None:
     from .boundary_sets.views import bp as sets_bp
     from .cli import COMMANDS
     from .errors import register_error_handlers
+    from .indicators.views import bp as indicators_bp
     from .map.views import bp as map_bp
     from .page_context import register_page_context
     from .security import register_security
 
-    for blueprint in (map_bp, sets_bp, api_bp, auth_bp, admin_bp):
+    for blueprint in (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp):
         app.register_blueprint(blueprint)
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -40,6 +40,7 @@ _POLARITY_ALIASES = {
     "rag - high is good": "high_is_good",
     "low_is_good": "low_is_good",
     "lower is better": "low_is_good",
+    "higher is worse": "low_is_good",
     "rag - low is good": "low_is_good",
     "no_judgement": "no_judgement",
     "neither": "no_judgement",
