@@ -70,6 +70,7 @@ class PostGISServer:
 
 @pytest.fixture(scope="session")
 def postgis():
+    server = None
     try:
         server = PostGISServer()
         with server.admin.connect() as conn:
@@ -79,6 +80,8 @@ def postgis():
         if not available:
             raise RuntimeError("the postgis extension is not installed (apt-get install postgresql-15-postgis-3)")
     except Exception as error:  # noqa: BLE001 - any failure to reach the server means "no PostGIS here"
+        if server is not None:
+            server.admin.dispose()
         if REQUIRE_POSTGIS:
             pytest.fail(f"PostGIS is required (ATLAS_REQUIRE_POSTGIS=1) but unavailable: {error}")
         pytest.skip(f"no PostGIS server answers at {PG_ADMIN_URL}: {error}")

@@ -1,8 +1,10 @@
 """The home map and its GeoJSON endpoints, without a browser: layers, legend, assets, escaping, caching."""
 from __future__ import annotations
 
+import html
 import json
 import math
+import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -12,6 +14,7 @@ from shapely.geometry import shape
 
 from geoapp.storage import boundary_sets
 from geoapp.storage.groups import add_groups
+from geoapp.storage.indicators import list_indicators
 
 from tests.helpers import HOSTILE, add_set, demo_groups
 
@@ -327,3 +330,37 @@ def test_map_script_builds_popups_and_labels_as_text():
     assert "innerHTML" not in source and "insertAdjacentHTML" not in source
     assert "textContent" in source
     assert 'url.protocol === "http:" || url.protocol === "https:"' in source  # no javascript: links
+
+
+# --- colour the map by an indicator ---------------------------------------------------------------
+
+def test_choropleth_form_offers_every_indicator_by_theme_and_every_set(demo_app):
+    page = demo_app.test_client().get("/").get_data(as_text=True)
+    form = re.search(r'<form id="choropleth-form"(.*?)</form>', page, re.S).group(0)
+    indicator = re.search(r'<select id="choropleth-indicator".*?</select>', form, re.S).group(0)
+    offered = set(re.findall(r'<option value="([^"]+)"', indicator))
+    with demo_app.extensions["atlas_db"].session() as session:
+        held = {i.id for i in list_indicators(session)}
+        themes = {html.escape(i.theme) for i in list_indicators(session)}
+    assert offered == held and len(held) >= 10
+    assert set(re.findall(r'<optgroup label="([^"]+)"', indicator)) == themes
+    sets = re.search(r'<select id="choropleth-set".*?</select>', form, re.S).group(0)
+    assert set(re.findall(r'<option value="([^"]+)"', sets)) == {"apb", "lad", "lsoa", "parishes", "police", "wards"}
+    assert re.findall(r'<option value="([^"]+)" selected>', sets) == ["apb"]
+    assert '<label for="choropleth-scheme">Classes</label>' in form
+    assert 'data-classes-url="/indicators/INDICATOR/SET/classes.json"' in form
+    assert '<div id="choropleth-legend" class="choropleth-legend" aria-live="polite">' in page
+
+
+def test_choropleth_says_so_when_no_indicator_is_loaded(app):
+    add_set(app, "wards", "ward", "Wards", [("W1", "North", (400000, 300000, 401000, 301000))])
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert 'id="choropleth-form"' not in page
+    assert "No indicators are loaded yet" in page
+
+
+def test_choropleth_script_writes_data_as_text():
+    from pathlib import Path
+    source = (Path(__file__).parent.parent / "geoapp" / "static" / "js" / "atlas-choropleth.js").read_text()
+    assert "innerHTML" not in source and "insertAdjacentHTML" not in source
+    assert "textContent" in source

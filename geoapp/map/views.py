@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from layers.display import points_geojson
 from layers.maps import build_map, describe_overlays, legend_items, plan_overlays, render_parts
 
+from .. import figures as F
 from ..auth.guard import requires
 from ..errors import wants_json
 from ..storage import boundary_sets, groups
@@ -48,6 +49,7 @@ def home():
     return render_template("map/home.html", empty=False, parts=parts, config=built.config, place=place,
                            shown=shown, off=off, groups=groups_url is not None,
                            legend=legend_items(overlays, groups=groups_url is not None),
+                           choropleth=_choropleth(session, overlays),
                            basemap=bool(current_app.config.get("ATLAS_BASEMAP_URL")))
 
 
@@ -69,6 +71,22 @@ def groups_geojson():
     frame, _matched = groups.published_groups(db_session())
     collection = points_geojson(frame, properties=groups.PUBLIC_FIELDS)
     return Response(json.dumps(collection, ensure_ascii=False, separators=(",", ":")), mimetype=GEOJSON)
+
+
+#: Kinds the "Colour the map by" geography choice prefers, in order.
+CHOROPLETH_KINDS = ("apb", "laf", "ward", "msoa", "lsoa", "parish", "lad")
+
+
+def _choropleth(session, overlays) -> dict:
+    """What the "Colour the map by" form offers: indicators by theme, the map's sets, and the URL templates."""
+    themes = {theme: [{"id": i["id"], "title": i["title"]} for i in items]
+              for theme, items in F.themes(session).items()}
+    ranked = sorted(overlays, key=lambda o: CHOROPLETH_KINDS.index(o.kind) if o.kind in CHOROPLETH_KINDS else 99)
+    return {"themes": themes,
+            "sets": [{"id": o.set_id, "name": o.name} for o in overlays],
+            "default_set": ranked[0].set_id if ranked else None,
+            "classes_url": url_for("indicators.classes", indicator_id="INDICATOR", set_id="SET"),
+            "table_url": url_for("indicators.show", indicator_id="INDICATOR", set_id="SET")}
 
 
 def _extent(session, sets, signature) -> tuple[list[list[float]] | None, str | None]:

@@ -184,3 +184,80 @@ def test_boundaries_render_when_the_basemap_cannot_be_reached(demo_db, tmp_path,
         assert "© Example tiles <b>" in tab.page.locator(".leaflet-control-attribution").inner_text()
         assert all(url.startswith(server.url) or "tiles.example.invalid" in url for url in tab.requests)
         assert not [e for e in tab.errors if "ERR_FAILED" not in e]  # only the failed tiles
+
+
+def fills(tab, set_id: str) -> dict[str, str]:
+    """Each painted area's fill colour, by the name in its tooltip."""
+    return tab.page.evaluate("""(setId) => {
+        const cfg = JSON.parse(document.querySelector('[data-atlas-map]').dataset.atlasMap);
+        const conf = cfg.layers.find(c => c.id === setId);
+        const out = {};
+        window[conf.var].eachLayer(g => g.eachLayer && g.eachLayer(l => {
+            if (l.feature) { out[l.feature.properties.code] = l.options.fillColor || null; }
+        }));
+        return out;
+    }""", set_id)
+
+
+def test_choosing_an_indicator_recolours_the_map_without_reloading(demo_app, tab, screenshots, live_server):
+    from playwright.sync_api import expect
+
+    client = demo_app.test_client()
+    wards = client.get("/indicators/income_deprivation_rate/wards/classes.json?scheme=quantiles").get_json()
+    apbs = client.get("/indicators/income_deprivation_rate/apb/classes.json?scheme=fisher_jenks").get_json()
+    with live_server(demo_app) as server:
+        open_map(tab, server)
+        page = tab.page
+        page.evaluate("window.__sameDocument = true")
+        page.select_option("#choropleth-set", "wards")
+        page.select_option("#choropleth-indicator", "income_deprivation_rate")
+        page.wait_for_selector('[data-atlas-map][data-choropleth="income_deprivation_rate/wards"]')
+        painted = fills(tab, "wards")
+        expected = {code: wards["colours"][a["class"]] if a["class"] is not None else wards["no_data"]["colour"]
+                    for code, a in wards["areas"].items()}
+        assert painted == expected and len(set(painted.values())) == wards["k"]
+        legend = page.locator("#choropleth-legend")
+        items = legend.locator(".choropleth-classes li").all_inner_texts()
+        assert len(items) == wards["k"]
+        assert sum(int(re.search(r"\((\d+) areas?\)", t).group(1)) for t in items) == len(wards["areas"])
+        assert "Income deprivation rate (%)" in legend.inner_text()
+        # hover shows the area's value as text
+        code, area = next((c, a) for c, a in wards["areas"].items() if a["value"] is not None)
+        page.evaluate("""(code) => {
+            const cfg = JSON.parse(document.querySelector('[data-atlas-map]').dataset.atlasMap);
+            const conf = cfg.layers.find(c => c.id === 'wards');
+            window[conf.var].eachLayer(g => g.eachLayer && g.eachLayer(l => {
+                if (l.feature && l.feature.properties.code === code) { l.openTooltip(l.getCenter()); }
+            }));
+        }""", code)
+        tip = page.locator(".atlas-value-tooltip").inner_text()
+        assert tip.startswith(area["name"]) and f"{area['value'] * 100:.1f}"[:3] in tip.replace(",", "")
+        # the table beside the map sorts by value, highest first, then by name on request
+        page.locator(".choropleth-table summary").click()
+        values = [float(v.rstrip("%")) for v in page.locator(".choropleth-table td.num").all_inner_texts()
+                  if v != "no data"]
+        assert values == sorted(values, reverse=True) and len(values) == len(wards["areas"])
+        page.get_by_role("button", name="Area").click()
+        names = page.locator(".choropleth-table tbody th").all_inner_texts()
+        assert names == sorted(names, key=str.casefold)
+        expect(page.locator(".choropleth-table th[aria-sort='ascending']")).to_have_text(re.compile("Area"))
+        page.screenshot(path=str(screenshots / "choropleth-wards.png"), full_page=True)
+        # another geography and scheme: APBs painted, wards back to plain lines, same document
+        page.select_option("#choropleth-scheme", "fisher_jenks")
+        page.select_option("#choropleth-set", "apb")
+        page.wait_for_selector('[data-atlas-map][data-choropleth="income_deprivation_rate/apb"]')
+        assert set(fills(tab, "wards").values()) == {None}
+        assert set(fills(tab, "apb").values()) <= set(apbs["colours"])
+        assert page.evaluate("window.__sameDocument") is True
+        assert "scheme=fisher_jenks" in page.url and "set=apb" in page.url
+        # the address reproduces the view when shared
+        shared = page.url
+        page.goto(shared)
+        page.wait_for_selector('[data-atlas-map][data-choropleth="income_deprivation_rate/apb"]')
+        assert page.input_value("#choropleth-scheme") == "fisher_jenks"
+        # choosing no indicator clears the colours and the legend
+        page.select_option("#choropleth-indicator", "")
+        expect(legend).to_have_text("")
+        assert set(fills(tab, "apb").values()) == {None}
+        assert "indicator=" not in page.url
+        assert_clean(tab, server)

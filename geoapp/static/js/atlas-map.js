@@ -109,9 +109,12 @@
       });
   }
 
-  // Finer sets on top, so a click picks the finest area shown (an LSOA before its ward).
+  // Finer sets on top, so a click picks the finest area shown (an LSOA before its ward); a set coloured
+  // by an indicator (atlas-choropleth.js sets conf.onTop) goes above them all, so hovering shows its values.
+  function stackRank(conf) { return conf.onTop ? 1000 : conf.rank; }
+
   function restack() {
-    config.layers.slice().sort(function (a, b) { return a.rank - b.rank; }).forEach(function (conf) {
+    config.layers.slice().sort(function (a, b) { return stackRank(a) - stackRank(b); }).forEach(function (conf) {
       if (conf.group && map.hasLayer(conf.group)) { conf.group.bringToFront(); }
     });
   }
@@ -134,13 +137,15 @@
     });
     conf.loading = fetchJson(conf.url).then(function (data) {
       var geojson = L.geoJSON(data, {
-        style: function () { return style; },
+        // conf.paint (set by atlas-choropleth.js) adds a fill per feature; resetStyle re-reads it.
+        style: function (feature) { return conf.paint ? Object.assign({}, style, conf.paint(feature)) : style; },
         onEachFeature: function (feature, layer) {
           layer.bindPopup(function () { return areaPopup(feature.properties); }, { maxWidth: 320 });
           layer.on("mouseover", function () { layer.setStyle({ weight: style.weight + 2 }); });
           layer.on("mouseout", function () { geojson.resetStyle(layer); });
         }
       });
+      conf.geojson = geojson;
       conf.group.addLayer(geojson);
       if (conf.labels) { addLabels(conf, data); }
       root.setAttribute("data-loaded-" + classSafe(conf.id), String(data.features.length));
@@ -201,6 +206,12 @@
     container.addEventListener("keydown", function () { container.classList.remove("atlas-pointer-focus"); });
     container.addEventListener("blur", function () { container.classList.remove("atlas-pointer-focus"); });
   }
+
+  // For atlas-choropleth.js: the map, its boundary-set layers and how to load and restack them.
+  window.AtlasMap = {
+    map: map, root: root, layers: config.layers, loadLayer: loadLayer, restack: restack,
+    repaint: function (conf) { if (conf.geojson) { conf.geojson.resetStyle(); } }
+  };
 
   moveLayerControl();
   quietPointerFocus();
