@@ -34,7 +34,7 @@ from layers.weights import (
 
 from .errors import NotFound
 from .storage import boundary_sets
-from .storage.indicators import indicator_summary, list_indicators, load_values
+from .storage.indicators import indicator_summary, list_indicators, load_values, periods
 from .storage.models import Indicator
 
 #: Weights between pairs of boundary-set versions, shared by every request of the process.
@@ -57,6 +57,7 @@ class IndicatorFigures:
     weights: str
     display_factor: float = 1.0
     notes: list[str] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
 
     def records(self) -> list[dict]:
         """Per-area rows as plain JSON-ready dicts (NaN becomes None)."""
@@ -67,7 +68,8 @@ class IndicatorFigures:
         return {"indicator": self.indicator, "geography": self.geography, "period": self.period,
                 "source": self.indicator["source"], "licence": self.indicator["licence"],
                 "confidence": CONFIDENCE, "weights": self.weights, "display_factor": self.display_factor,
-                "borough": self.borough, "notes": self.notes, "areas": self.records()}
+                "borough": self.borough, "notes": self.notes, "periods": self.periods,
+                "areas": self.records()}
 
 
 def source_set(session: Session):
@@ -171,7 +173,8 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
             table["comparison"] = "not compared"
         out[indicator.id] = IndicatorFigures(
             indicator=indicator_summary(indicator), geography=geography, period=chosen, table=table,
-            borough=bench, weights=weights.describe(), display_factor=display_factor(indicator), notes=notes)
+            borough=bench, weights=weights.describe(), display_factor=display_factor(indicator), notes=notes,
+            periods=periods(session, indicator.id))
     return out
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from layers.classify import NO_DATA, PALETTE, classify, palette
@@ -102,3 +103,29 @@ def test_classify_pure():
     out = classify([1.0, 2.0, 3.0, 4.0, float("nan")], scheme="equal_interval", k=2)
     assert out["breaks"] == [2.5, 4.0] and out["classes"] == [0, 0, 1, 1, None]
     assert palette(2, "no_judgement") == [PALETTE[0], PALETTE[-1]]
+
+
+def test_several_periods_latest_by_default_and_each_one_on_request(demo_app, tmp_path):
+    from geoapp.demo import write_demo
+    from geoapp.loading import LoadReport, Reporter, import_indicators
+
+    folder = write_demo(tmp_path / "demo").parent
+    table = pd.read_csv(folder / "indicators.csv")
+    table["income_deprived"] = (table["income_deprived"] * 0.5).round()
+    table.to_csv(folder / "indicators.csv", index=False)
+    toml = folder / "indicators.toml"
+    toml.write_text(re.sub(r'(?m)^period = "2024"$', 'period = "2021"', toml.read_text()))
+    with demo_app.extensions["atlas_db"].transaction() as session:
+        import_indicators(session, toml, "lsoa", actor="test", reporter=Reporter(), report=LoadReport())
+    client = demo_app.test_client()
+    latest = client.get("/indicators/income_deprivation_rate/lad.json").get_json()
+    older = client.get("/indicators/income_deprivation_rate/lad.json?period=2021").get_json()
+    assert latest["period"] == "2024" and older["period"] == "2021"
+    assert latest["periods"] == older["periods"] == ["2021", "2024"]
+    assert older["areas"][0]["numerator"] == pytest.approx(table["income_deprived"].sum())
+    assert older["areas"][0]["value"] < latest["areas"][0]["value"]
+    page = client.get("/indicators/income_deprivation_rate/wards").get_data(as_text=True)
+    assert 'Other periods:' in page and "/indicators/income_deprivation_rate/wards?period=2021" in page
+    sort_links = re.findall(r'href="([^"]*sort=value[^"]*)"',
+                            client.get("/indicators/income_deprivation_rate/wards?period=2021").get_data(as_text=True))
+    assert sort_links and all("period=2021" in link for link in sort_links)

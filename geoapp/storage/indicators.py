@@ -76,6 +76,12 @@ def list_indicators(session: Session) -> list[Indicator]:
     return list(session.scalars(select(Indicator).order_by(Indicator.theme, Indicator.title)))
 
 
+def periods(session: Session, indicator_id: str) -> list[str]:
+    """The periods an indicator has values for."""
+    query = select(IndicatorValue.period).where(IndicatorValue.indicator_id == indicator_id).distinct()
+    return sorted(p for p in session.scalars(query) if p is not None)
+
+
 def load_values(session: Session, set_id: str, indicator_ids: list[str] | None = None,
                 period: str | None = None) -> pd.DataFrame:
     """Values for a set's areas: indicator, code, period, value, numerator, denominator (NaN when missing)."""
