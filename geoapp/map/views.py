@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
@@ -79,7 +80,8 @@ CHOROPLETH_KINDS = ("apb", "laf", "ward", "msoa", "lsoa", "parish", "lad")
 
 def _choropleth(session, overlays) -> dict:
     """What the "Colour the map by" form offers: indicators by theme, the map's sets, and the URL templates."""
-    themes = {theme: [{"id": i["id"], "title": i["title"]} for i in items]
+    themes = {theme: [{"id": i["id"], "title": i["title"], "unit": i["unit"] or "",
+                       "factor": F.display_factor(SimpleNamespace(**i))} for i in items]
               for theme, items in F.themes(session).items()}
     ranked = sorted(overlays, key=lambda o: CHOROPLETH_KINDS.index(o.kind) if o.kind in CHOROPLETH_KINDS else 99)
     return {"themes": themes,

@@ -261,3 +261,25 @@ def test_choosing_an_indicator_recolours_the_map_without_reloading(demo_app, tab
         assert set(fills(tab, "apb").values()) == {None}
         assert "indicator=" not in page.url
         assert_clean(tab, server)
+
+
+def test_own_breaks_are_typed_in_the_units_shown(demo_app, tab, live_server):
+    from playwright.sync_api import expect
+
+    with live_server(demo_app) as server:
+        tab.page.goto(server.url + "/?indicator=income_deprivation_rate&set=wards")
+        page = tab.page
+        page.wait_for_selector('[data-atlas-map][data-choropleth="income_deprivation_rate/wards"]')
+        assert page.locator("#choropleth-breaks-field").is_hidden()
+        page.select_option("#choropleth-scheme", "user")
+        assert page.locator("#choropleth-breaks-field").is_visible()
+        page.fill("#choropleth-breaks", "5, 10")
+        page.press("#choropleth-breaks", "Enter")
+        expect(page.locator(".choropleth-classes li")).to_have_count(3)
+        items = page.locator(".choropleth-classes li").all_inner_texts()
+        assert items[0].split(" to ")[1].startswith("5.00%") and items[1].split(" to ")[1].startswith("10.0%")
+        data = demo_app.test_client().get(
+            "/indicators/income_deprivation_rate/wards/classes.json?scheme=user&breaks=0.05,0.1").get_json()
+        assert [int(t.rsplit("(", 1)[1].split()[0]) for t in items] == [c["count"] for c in data["legend"]]
+        assert "breaks=5" in page.url and "scheme=user" in page.url
+        assert_clean(tab, server)

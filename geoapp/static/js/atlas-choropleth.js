@@ -14,7 +14,10 @@
   var form = document.getElementById("choropleth-form");
   if (!atlas || !form) { return; }
   var legend = document.getElementById("choropleth-legend");
-  var fields = { indicator: form.elements.indicator, set: form.elements.set, scheme: form.elements.scheme };
+  var fields = { indicator: form.elements.indicator, set: form.elements.set, scheme: form.elements.scheme,
+    breaks: form.elements.breaks };
+  var breaksField = document.getElementById("choropleth-breaks-field");
+  var KEYS = ["indicator", "set", "scheme", "breaks"];
   var painted = null;
   var asked = 0;
 
@@ -186,15 +189,26 @@
 
   function remember(choice) {
     var url = new URL(window.location.href);
-    ["indicator", "set", "scheme"].forEach(function (key) {
-      if (choice.indicator && choice[key]) { url.searchParams.set(key, choice[key]); } else { url.searchParams.delete(key); }
+    KEYS.forEach(function (key) {
+      if (choice.indicator && choice[key] && (key !== "breaks" || choice.scheme === "user")) { url.searchParams.set(key, choice[key]); } else { url.searchParams.delete(key); }
     });
     window.history.replaceState(null, "", url.pathname + url.search + url.hash);
   }
 
+  // Breaks typed as the legend shows them (45 for 45%) and sent as stored (0.45).
+  function storedBreaks(text) {
+    var option = fields.indicator.selectedOptions[0];
+    var factor = Number(option && option.dataset.factor) || 1;
+    var parts = text.split(",").map(function (part) { return part.trim(); }).filter(Boolean);
+    if (!parts.length || parts.some(function (part) { return !isFinite(Number(part)); })) { return null; }
+    return parts.map(function (part) { return String(Number(part) / factor); }).join(",");
+  }
+
   function apply() {
-    var choice = { indicator: fields.indicator.value, set: fields.set.value, scheme: fields.scheme.value };
+    var choice = { indicator: fields.indicator.value, set: fields.set.value, scheme: fields.scheme.value,
+      breaks: fields.breaks.value };
     var mine = ++asked;
+    breaksField.hidden = choice.scheme !== "user";
     remember(choice);
     atlas.root.removeAttribute("data-choropleth");
     if (!choice.indicator) {
@@ -206,6 +220,14 @@
     if (!conf) { return Promise.resolve(); }
     legend.textContent = "Colouring the map…";
     var url = fill(form.dataset.classesUrl, choice.indicator, choice.set) + "?scheme=" + encodeURIComponent(choice.scheme);
+    if (choice.scheme === "user") {
+      var breaks = storedBreaks(choice.breaks);
+      if (breaks === null) {
+        legend.textContent = "Type the breaks as numbers separated by commas, then press Enter.";
+        return Promise.resolve();
+      }
+      url += "&breaks=" + encodeURIComponent(breaks);
+    }
     var tableUrl = fill(form.dataset.tableUrl, choice.indicator, choice.set);
     if (!atlas.map.hasLayer(conf.group)) { atlas.map.addLayer(conf.group); }
     return Promise.all([
@@ -231,10 +253,10 @@
 
   function fromAddress() {
     var params = new URL(window.location.href).searchParams;
-    ["indicator", "set", "scheme"].forEach(function (key) {
+    KEYS.forEach(function (key) {
       var wanted = params.get(key);
       var field = fields[key];
-      if (wanted && Array.prototype.some.call(field.options, function (o) { return o.value === wanted; })) {
+      if (wanted && (!field.options || Array.prototype.some.call(field.options, function (o) { return o.value === wanted; }))) {
         field.value = wanted;
       }
     });
