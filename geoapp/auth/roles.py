@@ -8,6 +8,8 @@ PERMISSIONS = {
     "own_account": "Change one's own password and manage one's own API tokens",
     "read_shared_proposals": "Read draft forum proposals shared with one's APB",
     "export_tables": "Export tables and profiles",
+    "save_lists": "Save named lists of areas to compare",
+    "set_targets": "Set, change and remove performance targets for areas",
     "read_history": "See the change history of boundary sets, areas and groups",
     "import_data": "Import boundary, indicator and group data",
     "manage_boundary_sets": "Rename, replace and delete boundary sets",
@@ -19,13 +21,13 @@ PERMISSIONS = {
 }
 
 _PUBLIC = {"read", "submit_group", "sign_in"}
-_BOARD = _PUBLIC | {"own_account", "read_shared_proposals", "export_tables"}
+_BOARD = _PUBLIC | {"own_account", "read_shared_proposals", "export_tables", "save_lists"}
 
 ROLES = {
     "public": ("Member of the public", _PUBLIC),
     "board_member": ("Board member", _BOARD),
     "officer": ("Council officer", _BOARD | {"read_history", "import_data", "manage_boundary_sets",
-                                            "edit_proposals", "adopt_proposal"}),
+                                            "edit_proposals", "adopt_proposal", "set_targets"}),
     "third_sector_editor": ("Third-sector editor", _BOARD | {"read_history", "moderate_groups"}),
     "admin": ("Administrator", set(PERMISSIONS)),
 }

@@ -104,6 +104,39 @@ class IndicatorValue(Base):
     denominator: Mapped[float | None] = mapped_column(Float)
 
 
+class Target(Base):
+    """A performance target for one indicator in one area: from a baseline towards a value by a period."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("indicator_id", "set_id", "code", "period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
+    set_id: Mapped[str] = mapped_column(ForeignKey("boundary_sets.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(40))
+    baseline_period: Mapped[str] = mapped_column(String(40))
+    baseline_value: Mapped[float] = mapped_column(Float)
+    target_value: Mapped[float] = mapped_column(Float)
+    direction: Mapped[str] = mapped_column(String(10))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class SavedList(Base):
+    """A user's named list of areas (set and code), to compare again later."""
+
+    __tablename__ = "saved_lists"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    areas: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
 class CommunityGroup(Base):
     """A voluntary, community or faith group, where it is based and whom it serves."""
 
