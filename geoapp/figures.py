@@ -13,6 +13,8 @@ any other set (service areas, proposals) gets apportionment by area of overlap.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,11 +36,15 @@ from layers.weights import (
 
 from .errors import NotFound
 from .storage import boundary_sets
-from .storage.indicators import indicator_summary, list_indicators, load_values, periods
+from .storage.indicators import indicator_summary, list_indicators, load_values, periods, values_version
 from .storage.models import Indicator
 
 #: Weights between pairs of boundary-set versions, shared by every request of the process.
 WEIGHTS = WeightsCache(maxsize=64)
+#: Figures by store, set versions, indicator import, period and indicators (least recently used dropped).
+FIGURES_CACHE_SIZE = 64
+_FIGURES: OrderedDict = OrderedDict()
+_FIGURES_LOCK = threading.Lock()
 
 #: Indicators tried, in order, as the population that weights scores, ranks and deciles.
 POPULATION_IDS = ("population-total", "population")
@@ -134,21 +140,48 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
             with_borough: bool = True) -> dict[str, IndicatorFigures]:
     """Figures of the given indicators for every area of ``set_id``, keyed by indicator id.
 
-    ``period`` picks one period for all of them; by default each indicator's latest.
+    ``period`` picks one period for all of them; by default each indicator's latest. Results are
+    cached per store, set versions and indicator import; callers must not modify them.
     """
     target = boundary_sets.get_set(session, set_id)
     source = source_set(session)
+    key = (store_id(session), set_id, set_version(target), set_version(source), values_version(session),
+           period, with_borough, tuple(indicator_ids))
+    with _FIGURES_LOCK:
+        if key in _FIGURES:
+            _FIGURES.move_to_end(key)
+            return _FIGURES[key]
+    areas = boundary_sets.load_areas(session, set_id)
+    found = _figures(session, weights_for(session, source, target), dict(zip(areas["code"], areas["name"])),
+                     boundary_sets.set_summary(target), indicator_ids, period=period,
+                     borough=(borough_set(session) if with_borough else None), own_id=set_id)
+    with _FIGURES_LOCK:
+        _FIGURES[key] = found
+        while len(_FIGURES) > FIGURES_CACHE_SIZE:
+            _FIGURES.popitem(last=False)
+    return found
+
+
+def figures_for_areas(session: Session, areas, indicator_ids: list[str], *, geography: dict,
+                      period: str | None = None) -> dict[str, IndicatorFigures]:
+    """Figures for areas that are not stored (a freehand area): LSOAs apportioned by area of overlap.
+
+    ``areas`` is a GeoDataFrame in EPSG:27700 with ``code`` and ``name``; nothing is cached.
+    """
+    source = source_set(session)
+    weights = area_weights(boundary_sets.load_areas(session, source.id), areas, source_unit="LSOA")
+    return _figures(session, weights, dict(zip(areas["code"], areas["name"])), geography, indicator_ids,
+                    period=period, borough=borough_set(session), own_id=None)
+
+
+def _figures(session, weights, names, geography, indicator_ids, *, period, borough, own_id):
+    source = source_set(session)
     indicators = [get_indicator(session, i) for i in indicator_ids]
-    weights = weights_for(session, source, target)
     values = load_values(session, source.id, indicator_ids, period)
     population = _population(session, source.id)
-    borough = borough_set(session) if with_borough else None
     borough_figs = {}
-    if borough is not None and borough.id != target.id:
+    if borough is not None and borough.id != own_id:
         borough_figs = figures(session, borough.id, indicator_ids, period=period, with_borough=False)
-    areas = boundary_sets.load_areas(session, set_id)
-    names = dict(zip(areas["code"], areas["name"]))
-    geography = boundary_sets.set_summary(target)
     out = {}
     for indicator in indicators:
         own = values[values["indicator"] == indicator.id]
@@ -157,8 +190,8 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
         table, notes = _aggregate(indicator, own, weights, population)
         table.insert(0, "name", [names.get(c, c) for c in table.index])
         bench = None
-        if with_borough and borough is not None:
-            if borough.id == target.id:
+        if borough is not None:
+            if borough.id == own_id:
                 bench_row = table.iloc[0]
                 bench = {"code": table.index[0], "name": bench_row["name"]}
             else:

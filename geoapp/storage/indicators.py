@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from layers.catalogue import Catalogue
 
 from ..errors import InvalidInput
 from . import audit
-from .models import Area, Indicator, IndicatorValue
+from .models import Area, Indicator, IndicatorValue, utcnow
 
 META_FIELDS = ("id", "catalogue", "title", "description", "theme", "type", "multiplier", "numerator",
                "denominator", "polarity", "unit", "source", "licence", "fictional")
@@ -40,7 +40,8 @@ def save_catalogue(session: Session, catalogue: Catalogue, values: pd.DataFrame,
                 "theme": spec.theme, "type": spec.type, "multiplier": spec.multiplier,
                 "numerator": spec.numerator, "denominator": spec.denominator, "polarity": spec.polarity,
                 "unit": spec.unit, "source": spec.source or catalogue.source,
-                "licence": spec.licence or catalogue.licence, "fictional": catalogue.fictional}
+                "licence": spec.licence or catalogue.licence, "fictional": catalogue.fictional,
+                "source_column": spec.column, "updated_at": utcnow()}
         existing = session.get(Indicator, spec.id)
         if existing is None:
             session.add(Indicator(id=spec.id, **meta))
@@ -70,6 +71,12 @@ def save_catalogue(session: Session, catalogue: Catalogue, values: pd.DataFrame,
     audit.record(session, actor=actor, action="import", entity_type="indicator_catalogue",
                  entity_id=catalogue.id, after=report)
     return report
+
+
+def values_version(session: Session) -> str:
+    """Changes whenever any indicator's values are imported: the latest import time and the count."""
+    latest, count = session.execute(select(func.max(Indicator.updated_at), func.count(Indicator.id))).one()
+    return f"{latest.timestamp() if latest else 0:.6f}.{count}"
 
 
 def list_indicators(session: Session) -> list[Indicator]:

@@ -88,6 +88,8 @@ class Indicator(Base):
     source: Mapped[str] = mapped_column(Text)
     licence: Mapped[str | None] = mapped_column(Text)
     fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_column: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class IndicatorValue(Base):

@@ -1,4 +1,4 @@
-"""Performance targets for areas, and users' saved lists of areas.
+"""Performance targets for areas, users' saved lists of areas; where and when indicators were read.
 
 Revision ID: 0003
 Revises: 0002
@@ -14,6 +14,10 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('indicators', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('source_column', sa.String(length=300), nullable=True))
+        batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
+
     op.create_table('targets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('indicator_id', sa.String(length=100), nullable=False),
@@ -59,3 +63,6 @@ def downgrade():
     with op.batch_alter_table('targets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_targets_indicator_id'))
     op.drop_table('targets')
+    with op.batch_alter_table('indicators', schema=None) as batch_op:
+        batch_op.drop_column('updated_at')
+        batch_op.drop_column('source_column')
