@@ -51,9 +51,10 @@ def _register(app: Flask) -> None:
     from .indicators.views import bp as indicators_bp
     from .map.views import bp as map_bp
     from .page_context import register_page_context
+    from .profiles.views import bp as profiles_bp
     from .security import register_security
 
-    for blueprint in (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp):
+    for blueprint in (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, profiles_bp):
         app.register_blueprint(blueprint)
     for command in COMMANDS:
         app.cli.add_command(command)

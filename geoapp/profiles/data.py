@@ -1,0 +1,267 @@
+"""What an area profile holds, as one JSON-ready dict: the HTML page, the JSON twin and the PDF share it.
+
+An area is an area of a stored boundary set, or a freehand area (drawn or uploaded) computed on the
+fly. Its figures come from :mod:`geoapp.figures` (the same aggregation, intervals and borough comparison as
+the indicator pages); the comparator distribution of the spine chart is the areas of the same set.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from sqlalchemy.orm import Session
+
+from layers.intervals import compare
+from layers.weights import area_weights
+
+from .. import figures as F
+from ..errors import InvalidInput
+from ..storage import boundary_sets, groups
+from ..storage.indicators import list_indicators
+from ..storage.boundary_sets import KIND_ORDER
+from . import deprivation
+
+#: Words for each kind of area, for headings ("Ward", "Area Partnership Board").
+KIND_NAMES = {"lad": "Borough", "apb": "Area Partnership Board", "laf": "Local Area Forum", "ward": "Ward",
+              "parish": "Parish", "lsoa": "LSOA (small area)", "msoa": "MSOA", "service": "Service area",
+              "freehand": "Freehand area"}
+#: An area counts as inside another when this share of it lies there (generalised boundaries disagree
+#: by slivers), and as overlapping from 1%.
+INSIDE, OVERLAP = 0.98, 0.01
+#: Sets listed as sub-areas, preferred in this order, for the ranked table.
+RANK_KINDS = ("laf", "ward", "parish", "msoa", "lsoa")
+#: Indicators the ranked table uses by default, in order of preference.
+DEFAULT_RANK = ("imd2019-score", "imd_score", "imd2019-income-rate", "income_deprivation_rate")
+AGE_BAND_WORDS = ("0-15", "0_15", "16-59", "working", "60", "65")
+
+
+def stored_profile(session: Session, set_id: str, code: str, *, rank: str | None = None) -> dict:
+    """The profile of one stored area."""
+    bset = boundary_sets.get_set(session, set_id)
+    area = boundary_sets.get_area(session, set_id, code)
+    shape = boundary_sets.load_areas(session, set_id, [code]).geometry.iloc[0]
+    ids = [i.id for i in list_indicators(session)]
+    figs = F.figures(session, set_id, ids) if ids else {}
+    related = _related(session, shape, own_set=set_id)
+    parent = _parent(bset.kind, related)
+    parent_figs = F.figures(session, parent["set"], ids) if parent and ids else {}
+    profile = _common(session, name=area.name, code=code, kind=bset.kind, set_summary=boundary_sets.set_summary(bset),
+                      shape=shape, figs=figs, parent=parent, parent_figs=parent_figs, related=related, rank=rank)
+    profile["neighbours"] = _neighbours(session, set_id, code, shape)
+    source = F.source_set(session) if ids else None
+    if source is not None:
+        weights = F.weights_for(session, source, bset)
+        profile["deprivation"] = (None if bset.kind == "lsoa"
+                                  else deprivation.deprivation(session, source.id,
+                                                               deprivation.column_weights(weights, code)))
+    return add_trends(session, profile)
+
+
+def freehand_profile(session: Session, shape, *, name: str, rank: str | None = None) -> dict:
+    """The profile of an area that is not stored, computed on the fly (LSOAs apportioned by area)."""
+    frame = gpd.GeoDataFrame({"code": ["freehand"], "name": [name]}, geometry=[shape], crs=boundary_sets.STORAGE_CRS)
+    geography = {"id": None, "kind": "freehand", "name": "Freehand area", "vintage": None,
+                 "source": "Drawn or uploaded by the user", "licence": None, "fictional": False, "version": None}
+    ids = [i.id for i in list_indicators(session)]
+    figs = F.figures_for_areas(session, frame, ids, geography=geography) if ids else {}
+    related = _related(session, shape, own_set=None)
+    if ids and not any(g["set"] == F.source_set(session).id for g in related):
+        raise InvalidInput("The area lies outside the small areas (LSOAs) the Atlas holds figures for: "
+                           "draw or upload an area inside the borough.")
+    profile = _common(session, name=name, code="freehand", kind="freehand", set_summary=geography, shape=shape,
+                      figs=figs, parent=None, parent_figs={}, related=related, rank=rank)
+    profile["neighbours"] = []
+    if ids:
+        source = F.source_set(session)
+        weights = area_weights(boundary_sets.load_areas(session, source.id), frame, source_unit="LSOA")
+        profile["deprivation"] = deprivation.deprivation(session, source.id, weights)
+    return profile
+
+
+def _common(session, *, name, code, kind, set_summary, shape, figs, parent, parent_figs, related, rank) -> dict:
+    themes = _themes(code, figs, parent, parent_figs)
+    first = next(iter(figs.values()), None)
+    return {
+        "area": {"code": code, "name": name, "kind": kind, "kind_name": KIND_NAMES.get(kind, kind),
+                 "set": set_summary, "area_km2": round(shape.area / 1e6, 3),
+                 "bounds": [round(v, 1) for v in shape.bounds]},
+        "parent": parent,
+        "borough": first.borough and {"code": first.borough["code"], "name": first.borough["name"]} if first else None,
+        "key_facts": _key_facts(themes, related, shape),
+        "related": related,
+        "themes": themes,
+        "sub_areas": _ranked(session, related, figs, rank),
+        "groups": _groups(session, shape),
+        "method": first.weights if first else None,
+        "sources": _sources(figs),
+        "produced": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _related(session: Session, shape, *, own_set: str | None) -> list[dict]:
+    """Every other current set's areas that contain, lie within or overlap the area, by set."""
+    out = []
+    box = shape.bounds
+    for bset in boundary_sets.list_sets(session):
+        if bset.id == own_set:
+            continue
+        codes, _ = boundary_sets.area_bounds(session, bset.id, box)
+        if not codes:
+            continue
+        others = boundary_sets.load_areas(session, bset.id, codes)
+        common = shapely.area(shapely.intersection(others.geometry.values, shape))
+        share_of_other = common / shapely.area(others.geometry.values)
+        share_of_this = common / shape.area
+        areas = []
+        for code, name, of_other, of_this in zip(others["code"], others["name"], share_of_other, share_of_this,
+                                                 strict=True):
+            if of_other < OVERLAP and of_this < OVERLAP:
+                continue
+            relation = "contains" if of_other >= INSIDE else ("within" if of_this >= INSIDE else "overlaps")
+            areas.append({"code": code, "name": name, "relation": relation, "share_of_it": round(float(of_other), 4),
+                          "share_of_this": round(float(of_this), 4)})
+        if areas:
+            out.append({"set": bset.id, "set_name": bset.name, "kind": bset.kind,
+                        "kind_name": KIND_NAMES.get(bset.kind, bset.kind), "areas": areas})
+    return out
+
+
+def _parent(kind: str, related: list[dict]) -> dict | None:
+    """The area of the next coarser partnership set that holds this one (not the borough, not services)."""
+    rank = KIND_ORDER.get(kind, 0)
+    best = None
+    for group in related:
+        order = KIND_ORDER.get(group["kind"], 0)
+        if group["kind"] in ("lad", "service") or order <= rank:
+            continue
+        within = [a for a in group["areas"] if a["relation"] == "within"]
+        if within and (best is None or order < best[0]):
+            best = (order, {"set": group["set"], "set_name": group["set_name"], "kind": group["kind"],
+                            "code": within[0]["code"], "name": within[0]["name"]})
+    return best[1] if best else None
+
+
+def _row(table, code) -> dict | None:
+    if code not in table.index:
+        return None
+    return {k: F._plain(v) for k, v in table.loc[code].items()}
+
+
+def _themes(code, figs, parent, parent_figs) -> list[dict]:
+    themes: dict[str, list[dict]] = {}
+    for indicator_id, fig in figs.items():
+        own = _row(fig.table, code) or {}
+        ind = fig.indicator
+        item = {"id": indicator_id, "title": ind["title"], "description": ind["description"], "type": ind["type"],
+                "unit": ind["unit"], "polarity": ind["polarity"], "period": fig.period, "periods": fig.periods,
+                "display_factor": fig.display_factor, "source": ind["source"], "licence": ind["licence"],
+                "value": own.get("value"), "lower": own.get("lower"), "upper": own.get("upper"),
+                "numerator": own.get("numerator"), "denominator": own.get("denominator"),
+                "method": own.get("method"), "interval_method": own.get("interval_method") or None,
+                "borough": fig.borough and {k: fig.borough[k] for k in ("value", "lower", "upper")},
+                "compared_with_borough": own.get("comparison", "not compared"),
+                "parent": None, "compared_with_parent": "not compared", "spine": _spine(fig.table)}
+        if parent and indicator_id in parent_figs:
+            prow = _row(parent_figs[indicator_id].table, parent["code"])
+            if prow:
+                item["parent"] = {k: prow[k] for k in ("value", "lower", "upper")}
+                if own.get("lower") is not None and prow["value"] is not None:
+                    item["compared_with_parent"] = str(compare((np.array([own["lower"]]), np.array([own["upper"]])),
+                                                               prow["value"], F.polarity(ind["polarity"]))[0])
+        themes.setdefault(ind["theme"], []).append(item)
+    return [{"theme": theme, "indicators": items} for theme, items in sorted(themes.items())]
+
+
+def _spine(table) -> dict | None:
+    """The spread of the set's areas (the spine chart's comparators): min, quartiles, max."""
+    values = table["value"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < 3:
+        return None
+    q = np.percentile(values, [0, 25, 50, 75, 100])
+    return {"areas": int(values.size), "minimum": float(q[0]), "q25": float(q[1]), "median": float(q[2]),
+            "q75": float(q[3]), "maximum": float(q[4])}
+
+
+def add_trends(session: Session, profile: dict) -> dict:
+    """Add each indicator's value in every period it has (for indicators with several periods)."""
+    for theme in profile["themes"]:
+        for item in theme["indicators"]:
+            item["trend"] = None
+            if len(item["periods"]) < 2 or profile["area"]["set"]["id"] is None:
+                continue
+            points = []
+            for period in item["periods"]:
+                fig = F.figures(session, profile["area"]["set"]["id"], [item["id"]], period=period)[item["id"]]
+                row = _row(fig.table, profile["area"]["code"]) or {}
+                points.append({"period": period, "value": row.get("value"), "lower": row.get("lower"),
+                               "upper": row.get("upper"),
+                               "borough": fig.borough["value"] if fig.borough else None})
+            item["trend"] = points
+    return profile
+
+
+def _key_facts(themes, related, shape) -> dict:
+    indicators = {i["id"]: i for t in themes for i in t["indicators"]}
+    total = next((indicators[i] for i in F.POPULATION_IDS if i in indicators), None)
+    population = total and total["value"]
+    bands = []
+    for item in indicators.values():
+        if (item["type"] == "count" and item is not total and "population" in item["id"]
+                and any(w in item["id"] for w in AGE_BAND_WORDS)):
+            share = item["value"] / population if population and item["value"] is not None else None
+            bands.append({"id": item["id"], "title": item["title"], "value": item["value"], "share": share,
+                          "period": item["period"]})
+    counts = {g["kind_name"]: sum(a["relation"] == "contains" for a in g["areas"]) for g in related}
+    return {"population": population and {"value": population, "period": total["period"],
+                                          "source": total["source"]},
+            "age_bands": bands, "area_km2": round(shape.area / 1e6, 2),
+            "density": round(population / (shape.area / 1e6), 1) if population else None,
+            "contains": {k: v for k, v in counts.items() if v}}
+
+
+def _ranked(session, related, figs, rank) -> dict | None:
+    """The finer areas inside this one, ranked by one indicator."""
+    by_kind = {g["kind"]: g for g in related}
+    group = next((by_kind[k] for k in RANK_KINDS if k in by_kind
+                  and sum(a["relation"] == "contains" for a in by_kind[k]["areas"]) > 1), None)
+    if group is None or not figs:
+        return None
+    chosen = rank if rank in figs else next((i for i in DEFAULT_RANK if i in figs), next(iter(figs)))
+    codes = [a["code"] for a in group["areas"] if a["relation"] == "contains"]
+    fig = F.figures(session, group["set"], [chosen])[chosen]
+    rows = [dict(_row(fig.table, c) or {}, code=c) for c in codes]
+    rows.sort(key=lambda r: (r.get("value") is None, -(r.get("value") or 0)))
+    return {"set": group["set"], "set_name": group["set_name"], "indicator": fig.indicator, "period": fig.period,
+            "display_factor": fig.display_factor,
+            "rows": [{k: r.get(k) for k in ("code", "name", "value", "lower", "upper", "comparison")} for r in rows]}
+
+
+def _neighbours(session: Session, set_id: str, code: str, shape) -> list[dict]:
+    minx, miny, maxx, maxy = shape.bounds
+    codes, _ = boundary_sets.area_bounds(session, set_id, (minx - 2, miny - 2, maxx + 2, maxy + 2))
+    others = boundary_sets.load_areas(session, set_id, [c for c in codes if c != code])
+    touching = shapely.dwithin(others.geometry.values, shape, 1.0)
+    return [{"code": c, "name": n} for c, n in zip(others["code"][touching], others["name"][touching])]
+
+
+def _groups(session: Session, shape) -> dict:
+    found, _ = groups.published_groups(session, bbox=shape.bounds)
+    inside = found[shapely.contains(shape, found.geometry.values)] if len(found) else found
+    by_theme: dict[str, int] = {}
+    for themes in inside.get("themes", []):
+        for theme in themes or []:
+            by_theme[theme] = by_theme.get(theme, 0) + 1
+    items = [{"name": n, "group_type": t} for n, t in zip(inside.get("name", []), inside.get("group_type", []))]
+    return {"count": len(inside), "by_theme": dict(sorted(by_theme.items())), "items": sorted(items, key=lambda g: g["name"])}
+
+
+def _sources(figs) -> list[dict]:
+    seen = {}
+    for fig in figs.values():
+        key = (fig.indicator["source"], fig.indicator["licence"])
+        seen.setdefault(key, set()).add(fig.period)
+    return [{"source": s, "licence": lic, "periods": sorted(p for p in periods if p)}
+            for (s, lic), periods in seen.items()]

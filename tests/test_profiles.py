@@ -1,0 +1,214 @@
+"""Area profiles and their JSON twins: real figures on Cheshire West and Chester and the demo borough."""
+from __future__ import annotations
+
+import io
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from geoapp.storage import boundary_sets
+from geoapp.storage.groups import published_groups
+from tests.helpers import HOSTILE, add_set
+
+INCOME = "imd2019-income-rate"
+
+
+def indicator(profile: dict, indicator_id: str) -> dict:
+    return next(i for t in profile["themes"] for i in t["indicators"] if i["id"] == indicator_id)
+
+
+def areas(app, set_id):
+    with app.extensions["atlas_db"].session() as session:
+        return boundary_sets.load_areas(session, set_id)
+
+
+# --- Cheshire West and Chester --------------------------------------------------------------------
+
+def test_apb_profile_figures_match_the_indicator_tables(cwac_app):
+    client = cwac_app.test_client()
+    apbs = areas(cwac_app, "apb")
+    code = apbs["code"].iloc[0]
+    profile = client.get(f"/profiles/apb/{code}.json").get_json()
+    assert profile["area"]["name"] == apbs["name"].iloc[0] and profile["area"]["kind"] == "apb"
+    table = {a["code"]: a for a in client.get(f"/indicators/{INCOME}/apb.json").get_json()["areas"]}
+    income = indicator(profile, INCOME)
+    for key in ("value", "lower", "upper", "numerator", "denominator"):
+        assert income[key] == pytest.approx(table[code][key], rel=1e-12)
+    assert income["compared_with_borough"] == table[code]["comparison"]
+    assert income["source"].startswith("English Indices of Deprivation 2019") and income["period"] == "2019"
+    assert income["method"] and "Wilson" in income["interval_method"]
+    borough = client.get(f"/indicators/{INCOME}/lad.json").get_json()["areas"][0]
+    assert income["borough"]["value"] == pytest.approx(borough["value"])
+    # the spine's comparators are the five APBs
+    values = sorted(a["value"] for a in table.values())
+    assert income["spine"]["areas"] == len(apbs) and income["spine"]["minimum"] == pytest.approx(values[0])
+    assert income["spine"]["maximum"] == pytest.approx(values[-1])
+    # key facts: the wards of the APB, found independently by their APB in the ONS lookup file
+    wards = next(g for g in profile["related"] if g["kind"] == "ward")
+    inside = {a["code"] for a in wards["areas"] if a["relation"] == "contains"}
+    lookup = client.get(f"/map/sets/wards.geojson").get_json()["features"]
+    expected = {f["properties"]["code"] for f in lookup
+                if any(c["set"] == "apb" and c["code"] == code for c in f["properties"]["containers"])}
+    assert inside == expected and profile["key_facts"]["contains"]["Ward"] == len(expected)
+    population = indicator(profile, "population-total")
+    assert profile["key_facts"]["population"]["value"] == population["value"] > 10_000
+    assert {b["id"] for b in profile["key_facts"]["age_bands"]} >= {"population-0-15", "population-60-plus"}
+
+
+def test_borough_profile_reproduces_the_published_district_summary(cwac_app):
+    profile = cwac_app.test_client().get("/profiles/lad/E06000050.json").get_json()
+    imd = next(row for row in profile["deprivation"]["summary"] if row["domain"] == "IMD")
+    # IoD2019 File 10 (MHCLG, 2019), Cheshire West and Chester: IMD average score 18.083, proportion of
+    # LSOAs in the most deprived 10% nationally 0.0755, extent 0.1578 (as in tests/layers/test_imd.py)
+    assert round(imd["average_score"], 3) == 18.083
+    assert round(imd["proportion_most_deprived_10pc"], 4) == 0.0755
+    assert round(imd["extent"], 4) == 0.1578
+    assert imd["lsoas"] == 212
+    deciles = next(row for row in profile["deprivation"]["deciles"] if row["domain"] == "IMD")
+    assert sum(deciles["shares"]) == pytest.approx(1.0)
+    assert profile["parent"] is None and profile["sub_areas"]["set"] in ("apb", "wards")
+
+
+def test_ward_profile_compares_with_its_apb(cwac_app):
+    client = cwac_app.test_client()
+    ward = areas(cwac_app, "wards").iloc[0]
+    profile = client.get(f"/profiles/wards/{ward['code']}.json").get_json()
+    assert profile["parent"]["set"] == "apb"
+    apb = client.get(f"/profiles/apb/{profile['parent']['code']}.json").get_json()
+    income, apb_income = indicator(profile, INCOME), indicator(apb, INCOME)
+    assert income["parent"]["value"] == pytest.approx(apb_income["value"])
+    if income["lower"] > apb_income["value"]:
+        assert income["compared_with_parent"] == "worse"  # higher income deprivation is worse
+    elif income["upper"] < apb_income["value"]:
+        assert income["compared_with_parent"] == "better"
+    else:
+        assert income["compared_with_parent"] == "similar"
+    assert profile["neighbours"] and all(n["code"] != ward["code"] for n in profile["neighbours"])
+    ranked = profile["sub_areas"]
+    assert ranked["set"] == "lsoa" and len(ranked["rows"]) >= 2
+    values = [r["value"] for r in ranked["rows"] if r["value"] is not None]
+    assert values == sorted(values, reverse=True)
+
+
+# --- the demo borough ---------------------------------------------------------------------------
+
+def test_apb_profile_lists_the_groups_based_in_it(demo_app):
+    apb = areas(demo_app, "apb").iloc[0]
+    profile = demo_app.test_client().get(f"/profiles/apb/{apb['code']}.json").get_json()
+    with demo_app.extensions["atlas_db"].session() as session:
+        found, _ = published_groups(session)
+    inside = found[found.within(apb.geometry)]
+    assert profile["groups"]["count"] == len(inside) > 0
+    assert sorted(g["name"] for g in profile["groups"]["items"]) == sorted(inside["name"])
+
+
+def test_sub_areas_are_ranked_by_the_chosen_indicator(demo_app):
+    apb = areas(demo_app, "apb").iloc[0]
+    client = demo_app.test_client()
+    profile = client.get(f"/profiles/apb/{apb['code']}.json?rank=share_65_plus").get_json()
+    ranked = profile["sub_areas"]
+    assert ranked["indicator"]["id"] == "share_65_plus" and ranked["set"] == "wards"
+    wards = {a["code"]: a for a in client.get("/indicators/share_65_plus/wards.json").get_json()["areas"]}
+    assert [r["value"] for r in ranked["rows"]] == sorted((wards[r["code"]]["value"] for r in ranked["rows"]),
+                                                         reverse=True)
+
+
+def test_freehand_area_of_two_wards_adds_up_to_their_figures(demo_app):
+    client = demo_app.test_client()
+    wards = areas(demo_app, "wards").iloc[:2]
+    union = shapely.union_all(wards.geometry.values)
+    drawn = gpd.GeoSeries([union], crs=27700).to_crs(4326).iloc[0]
+    response = client.post("/profiles/freehand.json", json={"geometry": shapely.geometry.mapping(drawn),
+                                                            "name": "Two wards"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    profile = response.get_json()
+    table = {a["code"]: a for a in client.get("/indicators/population/wards.json").get_json()["areas"]}
+    expected = sum(table[c]["value"] for c in wards["code"])
+    assert profile["area"]["name"] == "Two wards" and profile["area"]["kind"] == "freehand"
+    assert profile["key_facts"]["population"]["value"] == pytest.approx(expected, rel=1e-6)
+    assert "apportioned" in profile["method"] or "area" in profile["method"]
+    income = indicator(profile, "income_deprivation_rate")
+    rates = {a["code"]: a for a in client.get("/indicators/income_deprivation_rate/wards.json").get_json()["areas"]}
+    numerator = sum(rates[c]["numerator"] for c in wards["code"])
+    denominator = sum(rates[c]["denominator"] for c in wards["code"])
+    assert income["value"] == pytest.approx(numerator / denominator, rel=1e-6)
+
+
+def test_freehand_upload_as_a_file(demo_app, tmp_path):
+    ward = areas(demo_app, "wards").iloc[[3]]
+    path = tmp_path / "area.gpkg"
+    ward[["geometry"]].to_file(path, driver="GPKG")
+    client = demo_app.test_client()
+    with path.open("rb") as handle:
+        response = client.post("/profiles/freehand.json", data={"file": (handle, "area.gpkg"), "name": HOSTILE},
+                               content_type="multipart/form-data", headers={"Accept": "application/json"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    profile = response.get_json()
+    assert profile["area"]["name"] == " ".join(HOSTILE.split())[:120]
+    table = {a["code"]: a for a in client.get("/indicators/population/wards.json").get_json()["areas"]}
+    assert profile["key_facts"]["population"]["value"] == pytest.approx(table[ward["code"].iloc[0]]["value"],
+                                                                        rel=1e-6)
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"geometry": {"type": "Point", "coordinates": [-2.9, 53.2]}}, "polygon"),
+    ({"geometry": {"type": "Polygon", "coordinates": "nonsense"}}, "not a GeoJSON geometry"),
+    ({"geometry": {"type": "Polygon", "coordinates": [[[0.1, 51.5], [0.11, 51.5], [0.11, 51.51], [0.1, 51.5]]]}},
+     "outside the small areas"),
+    ({"geometry": {"type": "Polygon", "coordinates": [[[500, 500], [600, 500], [600, 600], [500, 500]]]}},
+     "WGS 84"),
+    ([1, 2], "JSON object"),
+])
+def test_freehand_refuses_bad_input_with_a_clear_message(demo_app, body, words):
+    response = demo_app.test_client().post("/profiles/freehand.json", json=body)
+    assert response.status_code == 422
+    assert words.lower() in json.dumps(response.get_json()).lower()
+
+
+def test_freehand_refuses_a_broken_file(demo_app):
+    response = demo_app.test_client().post(
+        "/profiles/freehand.json", data={"file": (io.BytesIO(b"not a geopackage"), "area.gpkg")},
+        content_type="multipart/form-data", headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    assert "area.gpkg" in response.get_json()["description"]
+
+
+def test_unknown_area_is_404(demo_app):
+    client = demo_app.test_client()
+    assert client.get("/profiles/apb/nowhere.json").status_code == 404
+    assert client.get("/profiles/nothing/X.json").status_code == 404
+    assert client.get("/profiles/apb/nowhere").status_code == 404
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+def test_profile_page_shows_every_theme_and_the_figures(demo_app):
+    client = demo_app.test_client()
+    apb = areas(demo_app, "apb").iloc[0]
+    profile = client.get(f"/profiles/apb/{apb['code']}.json").get_json()
+    page = client.get(f"/profiles/apb/{apb['code']}").get_data(as_text=True)
+    assert f"<h1>{apb['name']} <span class=\"kind\">Area Partnership Board</span></h1>" in page
+    for theme in profile["themes"]:
+        assert theme["theme"].replace("&", "&amp;") in page
+    income = indicator(profile, "income_deprivation_rate")
+    assert f"{income['value'] * 100:.1f}%" in page
+    assert "Key facts" in page and "Community groups" in page and "Sources and methods" in page
+    assert f"{profile['key_facts']['population']['value']:,.0f}" in page
+
+
+def test_profile_index_lists_and_finds_areas(demo_app):
+    client = demo_app.test_client()
+    apb = areas(demo_app, "apb").iloc[0]
+    data = client.get(f"/profiles/index.json?q={apb['name'][:4]}").get_json()
+    found = {a["code"] for s in data["boundary_sets"] for a in s["areas"]}
+    assert apb["code"] in found
+    page = client.get("/profiles/").get_data(as_text=True)
+    assert f"/profiles/apb/{apb['code']}" in page
+
+
+def test_hostile_area_names_are_escaped(app):
+    add_set(app, "lsoa", "lsoa", "LSOAs", [("L1", HOSTILE, (400000, 300000, 401000, 301000))])
+    page = app.test_client().get("/profiles/lsoa/L1").get_data(as_text=True)
+    assert HOSTILE not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
