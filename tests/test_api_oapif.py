@@ -125,15 +125,32 @@ def test_openapi_registry_takes_new_routes_and_refuses_duplicates(monkeypatch):
     monkeypatch.setattr(openapi, "COMPONENTS", {kind: dict(entries) for kind, entries in openapi.COMPONENTS.items()})
     path_parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                        for name in ("setId", "code")]
-    profile = {"get": {"operationId": "getProfile", "summary": "An area's profile", "parameters": path_parameters,
+    profile = {"get": {"operationId": "getPlace", "summary": "A place", "parameters": path_parameters,
                        "responses": {
-        "200": {"description": "The profile", "content": {"application/json": {"schema": {
-            "$ref": "#/components/schemas/profile"}}}}}}}
-    openapi.register("/profiles/{setId}/{code}.json", profile, schemas={"profile": {"type": "object"}})
+        "200": {"description": "The place", "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/place"}}}}}}}
+    openapi.register("/places/{setId}/{code}.json", profile, schemas={"place": {"type": "object"}})
     document = openapi.document("http://atlas.example")
     validate(document)
-    assert document["paths"]["/profiles/{setId}/{code}.json"] == profile
+    assert document["paths"]["/places/{setId}/{code}.json"] == profile
     with pytest.raises(ValueError, match="already registered"):
         openapi.register("/api", {})
     with pytest.raises(ValueError, match="already registered: link"):
         openapi.register("/elsewhere", {}, schemas={"link": {}})
+
+
+def test_every_json_twin_is_in_the_openapi_document(demo_app):
+    document = demo_app.test_client().get("/api/openapi").get_json()
+    validate(document)
+    names = {"set_id": "setId", "indicator_id": "indicatorId", "code": "code", "target_id": "targetId",
+             "user_id": "userId"}
+    twins = set()
+    for rule in demo_app.url_map.iter_rules():
+        if rule.rule.endswith(".json"):
+            path = rule.rule
+            for arg in rule.arguments:
+                path = path.replace(f"<{arg}>", "{" + names.get(arg, arg) + "}").replace(f"<int:{arg}>", "{" + names.get(arg, arg) + "}")
+            twins.add(path)
+    assert twins and twins <= set(document["paths"]), twins - set(document["paths"])
+    profile = document["paths"]["/profiles/{setId}/{code}.json"]["get"]
+    assert profile["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/profile"}

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from ..auth.guard import requires
 from ..storage.web import db_session
-from . import features, openapi, params
+from . import features, openapi, params, twins  # noqa: F401 - twins registers the JSON twins
 from .params import GEOJSON, HTML, JSON
 
 bp = Blueprint("api", __name__, url_prefix="/api")

@@ -1,0 +1,150 @@
+"""The OpenAPI description of the pages' JSON twins: indicators, area profiles, targets and comparisons.
+
+Each page answers JSON at the same path with ``.json``, or when asked with ``Accept: application/json``;
+every figure carries its method, source and period.
+"""
+from __future__ import annotations
+
+from .openapi import register
+from .params import JSON
+
+TAG = "Atlas pages as JSON"
+
+_FIGURE = {"type": "object", "description": "One figure with its 95% interval and how it was made.",
+           "properties": {"value": {"type": "number", "nullable": True},
+                          "lower": {"type": "number", "nullable": True},
+                          "upper": {"type": "number", "nullable": True},
+                          "numerator": {"type": "number", "nullable": True},
+                          "denominator": {"type": "number", "nullable": True},
+                          "method": {"type": "string", "nullable": True,
+                                     "description": "How the small areas were combined (nesting, best fit or "
+                                                    "apportionment) and how many had data."}}}
+
+SCHEMAS = {
+    "atlasError": {"type": "object", "required": ["code", "title", "description"],
+                   "properties": {"code": {"type": "integer"}, "title": {"type": "string"},
+                                  "description": {"type": "string"}}},
+    "indicatorFigures": {
+        "type": "object", "description": "One indicator for every area of a boundary set.",
+        "required": ["indicator", "geography", "period", "source", "areas"],
+        "properties": {"indicator": {"type": "object"}, "geography": {"type": "object"},
+                       "period": {"type": "string", "nullable": True},
+                       "periods": {"type": "array", "items": {"type": "string"}},
+                       "source": {"type": "string"}, "licence": {"type": "string", "nullable": True},
+                       "weights": {"type": "string", "description": "How LSOA values were combined into areas."},
+                       "confidence": {"type": "number"}, "display_factor": {"type": "number"},
+                       "borough": {"type": "object", "nullable": True},
+                       "areas": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/figure"}, {
+                           "type": "object", "properties": {
+                               "code": {"type": "string"}, "name": {"type": "string"},
+                               "comparison": {"type": "string", "enum": ["better", "similar", "worse", "higher",
+                                                                         "lower", "not compared"]}}}]}}}},
+    "figure": _FIGURE,
+    "profile": {
+        "type": "object", "description": "An area profile: key facts, related areas, every indicator by theme "
+                                         "compared with the borough and the parent area, deprivation, ranked "
+                                         "sub-areas, community groups, sources.",
+        "required": ["area", "key_facts", "themes", "sources", "produced"],
+        "properties": {
+            "area": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                                                      "kind": {"type": "string"}, "set": {"type": "object"},
+                                                      "area_km2": {"type": "number"}}},
+            "parent": {"type": "object", "nullable": True}, "borough": {"type": "object", "nullable": True},
+            "key_facts": {"type": "object"}, "related": {"type": "array", "items": {"type": "object"}},
+            "neighbours": {"type": "array", "items": {"type": "object"}},
+            "themes": {"type": "array", "items": {"type": "object", "properties": {
+                "theme": {"type": "string"},
+                "indicators": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/figure"}, {
+                    "type": "object", "properties": {
+                        "id": {"type": "string"}, "title": {"type": "string"}, "period": {"type": "string"},
+                        "source": {"type": "string"}, "licence": {"type": "string", "nullable": True},
+                        "compared_with_borough": {"type": "string"}, "compared_with_parent": {"type": "string"},
+                        "spine": {"type": "object", "nullable": True},
+                        "trend": {"type": "array", "nullable": True, "items": {"type": "object"}}}}]}}}}},
+            "deprivation": {"type": "object", "nullable": True}, "sub_areas": {"type": "object", "nullable": True},
+            "groups": {"type": "object"}, "targets": {"type": "array", "items": {"type": "object"}},
+            "method": {"type": "string", "nullable": True},
+            "sources": {"type": "array", "items": {"type": "object"}},
+            "produced": {"type": "string", "format": "date-time"}}},
+}
+
+PARAMETERS = {
+    "setId": {"name": "setId", "in": "path", "required": True, "schema": {"type": "string"},
+              "description": "A boundary set's id, as in /api/collections (e.g. apb, wards, lsoa)."},
+    "code": {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+             "description": "An area's code within the set (an ONS GSS code where one exists)."},
+    "indicatorId": {"name": "indicatorId", "in": "path", "required": True, "schema": {"type": "string"},
+                    "description": "An indicator's id, as listed by /indicators/index.json."},
+    "period": {"name": "period", "in": "query", "required": False, "schema": {"type": "string"},
+               "description": "The period to show (default: each indicator's latest)."},
+    "userId": {"name": "userId", "in": "path", "required": True, "schema": {"type": "integer"},
+               "description": "A user's number."},
+    "rank": {"name": "rank", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "The indicator by which the profile ranks the area's sub-areas."},
+}
+
+
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _errors(*codes: str) -> dict:
+    words = {"404": "No such area, boundary set, indicator or user.",
+             "403": "Your role may not see this (signed-in administrators and officers only, as stated).",
+             "422": "The input cannot be used; the "
+             "description says what is wrong and where."}
+    return {code: {"description": words[code], "content": {JSON: {"schema": _ref("schemas", "atlasError")}}}
+            for code in codes}
+
+
+def _get(operation_id: str, summary: str, schema: dict, *parameters: str, errors=("404",)) -> dict:
+    return {"get": {"tags": [TAG], "operationId": operation_id, "summary": summary,
+                    "parameters": [_ref("parameters", p) for p in parameters],
+                    "responses": {"200": {"description": summary, "content": {JSON: {"schema": schema}}},
+                                  **_errors(*errors)}}}
+
+
+def _register() -> None:
+    register("/boundaries/index.json", _get("getBoundarySets", "Every boundary set with its source, licence, "
+                                            "vintage, version and number of areas", {"type": "object"}))
+    register("/boundaries/{setId}.json", _get("getBoundarySet", "One boundary set: its description, import "
+                                              "report and change history", {"type": "object"}, "setId"))
+    register("/admin/users.json", _get("getUsers", "Every user and role (administrators only)", {"type": "object"},
+                                       errors=("403",)))
+    register("/admin/users/{userId}.json", _get("getUser", "One user, role and recent activity (administrators "
+                                                "only)", {"type": "object"}, "userId", errors=("403", "404")))
+    register("/admin/audit.json", _get("getAuditLog", "The audit log, newest first, filterable (administrators "
+                                       "only)", {"type": "object"}, errors=("403",)))
+    register("/indicators/index.json",
+             _get("getIndicators", "Every indicator by theme, and the boundary sets it can be shown for",
+                  {"type": "object"}), schemas=SCHEMAS, parameters=PARAMETERS)
+    register("/indicators/{indicatorId}/{setId}.json",
+             _get("getIndicatorFigures", "One indicator for every area of a set, with intervals and comparison",
+                  _ref("schemas", "indicatorFigures"), "indicatorId", "setId", "period"))
+    register("/indicators/{indicatorId}/{setId}/classes.json",
+             _get("getIndicatorClasses", "Map classes of one indicator on a set (mapclassify), with colours",
+                  {"type": "object"}, "indicatorId", "setId", "period"))
+    register("/targets/index.json", _get("getTargets", "Every target with its baseline, latest figure and red / "
+                                         "amber / green status (and the rule used)", {"type": "object"}))
+    register("/profiles/index.json", _get("getProfiles", "Every area with a profile, by boundary set",
+                                          {"type": "object"}))
+    register("/profiles/{setId}/{code}.json",
+             _get("getProfile", "The profile of one area", _ref("schemas", "profile"), "setId", "code", "rank"))
+    register("/profiles/freehand.json", {"post": {
+        "tags": [TAG], "operationId": "postFreehandProfile",
+        "summary": "The profile of an area you send (computed on the fly, nothing stored)",
+        "parameters": [_ref("parameters", "rank")],
+        "requestBody": {"required": True, "content": {
+            JSON: {"schema": {"type": "object", "required": ["geometry"], "properties": {
+                "geometry": {"type": "object", "description": "A GeoJSON Polygon or MultiPolygon (or a Feature "
+                                                              "or FeatureCollection of them) in longitude/latitude."},
+                "name": {"type": "string", "maxLength": 120}}}},
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "file": {"type": "string", "format": "binary",
+                         "description": "A GeoPackage, zipped Shapefile, GeoJSON or KML file."},
+                "name": {"type": "string"}}}}}},
+        "responses": {"200": {"description": "The profile", "content": {JSON: {"schema": _ref("schemas", "profile")}}},
+                      **_errors("422")}}})
+
+
+_register()
