@@ -54,7 +54,7 @@ def stored_profile(session: Session, set_id: str, code: str, *, rank: str | None
     if source is not None:
         weights = F.weights_for(session, source, bset)
         profile["deprivation"] = (None if bset.kind == "lsoa"
-                                  else deprivation.deprivation(session, source.id,
+                                  else deprivation.deprivation(session, source,
                                                                deprivation.column_weights(weights, code)))
     return add_trends(session, profile)
 
@@ -76,7 +76,7 @@ def freehand_profile(session: Session, shape, *, name: str, rank: str | None = N
     if ids:
         source = F.source_set(session)
         weights = area_weights(boundary_sets.load_areas(session, source.id), frame, source_unit="LSOA")
-        profile["deprivation"] = deprivation.deprivation(session, source.id, weights)
+        profile["deprivation"] = deprivation.deprivation(session, source, weights)
     return profile
 
 

@@ -6,6 +6,8 @@ LSOA is split) come from the same weights the indicator figures use.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
@@ -14,8 +16,8 @@ from sqlalchemy.orm import Session
 from layers.imd import DOMAINS, MEASURE_LABELS, MEASURES, summarise
 from layers.weights import Weights
 
-from ..figures import latest_period
-from ..storage.indicators import load_values
+from ..figures import latest_period, set_version, store_id
+from ..storage.indicators import load_values, values_version
 from ..storage.models import Indicator
 
 #: Plain names of the IoD2019 indices and domains, for labels.
@@ -24,6 +26,9 @@ DOMAIN_LABELS = {"IMD": "Index of Multiple Deprivation", "Income": "Income", "Em
                  "Crime": "Crime", "Barriers": "Barriers to housing and services",
                  "Living Environment": "Living environment", "IDACI": "Income deprivation affecting children",
                  "IDAOPI": "Income deprivation affecting older people"}
+
+_FRAMES: dict[tuple, pd.DataFrame] = {}
+_LOCK = threading.Lock()
 
 SOURCE = ("English Indices of Deprivation 2019 (MHCLG), File 7; summary measures as defined for local "
           "authority districts in File 10 and the technical report")
@@ -40,15 +45,23 @@ def iod_columns(session: Session) -> dict[str, str]:
     return {column: indicator_id for indicator_id, column in rows}
 
 
-def iod_frame(session: Session, source_id: str, columns: dict[str, str]) -> pd.DataFrame:
-    """A File 7-shaped table (index: LSOA code) of the IoD2019 values held for the LSOA set."""
-    values = load_values(session, source_id, list(columns.values()))
+def iod_frame(session: Session, source, columns: dict[str, str]) -> pd.DataFrame:
+    """A File 7-shaped table (index: LSOA code) of the IoD2019 values held for the LSOA set (cached)."""
+    key = (store_id(session), source.id, set_version(source), values_version(session))
+    with _LOCK:
+        if key in _FRAMES:
+            return _FRAMES[key]
+    values = load_values(session, source.id, list(columns.values()))
     frame = {}
     for column, indicator_id in columns.items():
         own = values[values["indicator"] == indicator_id]
         own = own[own["period"] == latest_period(own["period"])]
         frame[column] = own.set_index("code")["value"]
-    return pd.DataFrame(frame)
+    frame = pd.DataFrame(frame)
+    with _LOCK:
+        _FRAMES.clear()  # one table per process: the store's current one
+        _FRAMES[key] = frame
+    return frame
 
 
 def column_weights(weights: Weights, code: str) -> Weights:
@@ -58,12 +71,12 @@ def column_weights(weights: Weights, code: str) -> Weights:
                    method=weights.method, source_unit=weights.source_unit, phrase=weights.phrase)
 
 
-def deprivation(session: Session, source_id: str, weights: Weights) -> dict | None:
+def deprivation(session: Session, source, weights: Weights) -> dict | None:
     """Summary measures and decile shares for the single target of ``weights``; None without IoD data."""
     columns = iod_columns(session)
     if not columns:
         return None
-    frame = iod_frame(session, source_id, columns)
+    frame = iod_frame(session, source, columns)
     domains = [name for name, d in DOMAINS.items() if d.rank in frame.columns or d.score in frame.columns]
     if not domains:
         return None
