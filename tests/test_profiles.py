@@ -1,10 +1,14 @@
 """Area profiles and their JSON twins: real figures on Cheshire West and Chester and the demo borough."""
 from __future__ import annotations
 
+import csv
 import io
 import json
+import re
+from xml.etree import ElementTree
 
 import geopandas as gpd
+import openpyxl
 import pytest
 import shapely
 
@@ -212,3 +216,55 @@ def test_hostile_area_names_are_escaped(app):
     add_set(app, "lsoa", "lsoa", "LSOAs", [("L1", HOSTILE, (400000, 300000, 401000, 301000))])
     page = app.test_client().get("/profiles/lsoa/L1").get_data(as_text=True)
     assert HOSTILE not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+# --- charts and downloads ------------------------------------------------------------------------
+
+def test_profile_charts_are_svg_on_the_page_and_png_to_download(demo_app):
+    client = demo_app.test_client()
+    apb = areas(demo_app, "apb").iloc[0]
+    page = client.get(f"/profiles/apb/{apb['code']}").get_data(as_text=True)
+    sources = re.findall(r'<img class="chart" src="([^"]+)" alt="([^"]+)"', page)
+    assert any("/charts/map.svg" in src for src, _ in sources)
+    assert any("/charts/spine-" in src for src, _ in sources)
+    for src, alt in sources:
+        assert alt and apb["name"] in alt
+        svg = client.get(src)
+        assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+        ElementTree.fromstring(svg.data)
+        png = client.get(src.replace(".svg", ".png"))
+        assert png.data[:8] == b"\x89PNG\r\n\x1a\n" and "attachment" in png.headers["Content-Disposition"]
+    spine = client.get(next(src for src, _ in sources if "spine-" in src)).get_data(as_text=True)
+    assert apb["name"] in spine and "Ashvale (fictional)" in spine
+    assert client.get(f"/profiles/apb/{apb['code']}/charts/spine-99.svg").status_code == 404
+    assert client.get(f"/profiles/apb/{apb['code']}/charts/map.gif").status_code == 404
+
+
+def test_freehand_page_carries_its_charts_inline(demo_app):
+    ward = areas(demo_app, "wards").iloc[0]
+    drawn = gpd.GeoSeries([ward.geometry], crs=27700).to_crs(4326).iloc[0]
+    page = demo_app.test_client().post("/profiles/freehand", data={
+        "geometry": json.dumps(shapely.geometry.mapping(drawn)), "name": "My patch"}).get_data(as_text=True)
+    assert "<h1>My patch" in page and page.count("<svg") >= 1
+    assert "/charts/" not in page
+
+
+def test_profile_tables_download_as_csv_and_xlsx_for_signed_in_users(demo_app, sign_in):
+    apb = areas(demo_app, "apb").iloc[0]
+    url = f"/profiles/apb/{apb['code']}/tables/indicators"
+    assert demo_app.test_client().get(url + ".csv").status_code in (302, 401)
+    client = sign_in(demo_app, "board_member")
+    profile = client.get(f"/profiles/apb/{apb['code']}.json").get_json()
+    rows = list(csv.DictReader(io.StringIO(client.get(url + ".csv").get_data(as_text=True))))
+    income = indicator(profile, "income_deprivation_rate")
+    row = next(r for r in rows if r["Indicator id"] == "income_deprivation_rate")
+    assert float(row["Value"]) == pytest.approx(income["value"]) and row["Compared with the borough"]
+    assert len(rows) == sum(len(t["indicators"]) for t in profile["themes"])
+    book = openpyxl.load_workbook(io.BytesIO(client.get(url + ".xlsx").data))
+    assert book.sheetnames == ["Data", "About"]
+    about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True)}
+    assert apb["name"] in about["Area"] and about["Method"]
+    ranked = list(csv.DictReader(io.StringIO(
+        client.get(f"/profiles/apb/{apb['code']}/tables/sub-areas.csv").get_data(as_text=True))))
+    assert [r["Code"] for r in ranked] == [r["code"] for r in profile["sub_areas"]["rows"]]
+    assert client.get(f"/profiles/apb/{apb['code']}/tables/nothing.csv").status_code == 404

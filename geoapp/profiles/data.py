@@ -18,7 +18,7 @@ from layers.weights import area_weights
 
 from .. import figures as F
 from ..errors import InvalidInput
-from ..storage import boundary_sets, groups
+from ..storage import boundary_sets, groups, targets
 from ..storage.indicators import list_indicators
 from ..storage.boundary_sets import KIND_ORDER
 from . import deprivation
@@ -50,6 +50,7 @@ def stored_profile(session: Session, set_id: str, code: str, *, rank: str | None
     profile = _common(session, name=area.name, code=code, kind=bset.kind, set_summary=boundary_sets.set_summary(bset),
                       shape=shape, figs=figs, parent=parent, parent_figs=parent_figs, related=related, rank=rank)
     profile["neighbours"] = _neighbours(session, set_id, code, shape)
+    profile["targets"] = targets.progress_for_area(session, set_id, code)
     source = F.source_set(session) if ids else None
     if source is not None:
         weights = F.weights_for(session, source, bset)
@@ -73,6 +74,7 @@ def freehand_profile(session: Session, shape, *, name: str, rank: str | None = N
     profile = _common(session, name=name, code="freehand", kind="freehand", set_summary=geography, shape=shape,
                       figs=figs, parent=None, parent_figs={}, related=related, rank=rank)
     profile["neighbours"] = []
+    profile["targets"] = []
     if ids:
         source = F.source_set(session)
         weights = area_weights(boundary_sets.load_areas(session, source.id), frame, source_unit="LSOA")

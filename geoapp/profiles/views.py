@@ -1,13 +1,14 @@
 """Area profiles: any area of any boundary set, or a freehand area, with a JSON twin."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 
 from ..auth.guard import changes_nothing, requires
-from ..errors import wants_json
+from ..errors import NotFound, wants_json
+from ..exports import chart_response, safe_filename, table_download
 from ..storage import boundary_sets
 from ..storage.web import db_session
-from . import charts, data, freehand
+from . import charts, data, freehand, tables
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
@@ -53,16 +54,52 @@ def freehand_area():
     profile = data.freehand_profile(session, shape, name=name, rank=request.args.get("rank"))
     if wants_json():
         return profile
-    return _page(profile)
+    return _page(profile, shape)
 
 
-def _page(profile: dict):
+@bp.get("/<set_id>/<code>/charts/<name>.<fmt>")
+@requires("read")
+def chart(set_id: str, code: str, name: str, fmt: str):
+    """One chart of a profile: SVG for the page, PNG to download."""
+    if fmt not in ("svg", "png"):
+        raise NotFound("Charts come as .svg or .png.")
+    session = db_session()
+    profile = data.stored_profile(session, set_id, code)
+    fig = charts.figure(session, profile, name)
+    if fig is None:
+        raise NotFound(f"This profile has no chart called '{name}'.")
+    filename = safe_filename(f"{code}-{name}", fmt) if fmt == "png" else None
+    response = chart_response(fig, fmt, filename=filename)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.get("/<set_id>/<code>/tables/<name>.<fmt>")
+@requires("export_tables")
+def table(set_id: str, code: str, name: str, fmt: str):
+    """One table of a profile as CSV or XLSX, with its sources and method (XLSX: the About sheet)."""
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound("Tables come as .csv or .xlsx.")
+    profile = data.stored_profile(db_session(), set_id, code)
+    rows, columns, about = tables.table(profile, name)
+    return table_download(rows, columns, filename=safe_filename(f"{code}-{name}", fmt), fmt=fmt, about=about)
+
+
+def _page(profile: dict, shape=None):
     return render_template("profiles/show.html", p=profile, rank_choices=_rank_choices(profile),
-                           charts=charts.for_page(profile), exports=_exports(profile))
+                           charts=charts.for_page(db_session(), profile, shape), exports=_exports(profile))
 
 
 def _exports(profile: dict) -> dict:
-    return {"pdf": None, "compare": None}
+    area = profile["area"]
+    if area["set"]["id"] is None:
+        return {"pdf": None, "compare": None, "tables": {}}
+    args = {"set_id": area["set"]["id"], "code": area["code"]}
+    names = [n for n in tables.TABLES if n not in ("deprivation", "sub-areas")
+             or profile.get(n.replace("-", "_"))]
+    return {"pdf": None, "compare": None,
+            "tables": {n: {f: url_for("profiles.table", name=n, fmt=f, **args) for f in ("csv", "xlsx")}
+                       for n in names}}
 
 
 def _rank_choices(profile: dict) -> list[dict]:
