@@ -199,9 +199,14 @@ def _figures(session, weights, names, geography, indicator_ids, *, period, borou
                 bench_row = other.table.iloc[0]
                 bench = {"code": other.table.index[0], "name": bench_row["name"]}
             bench |= {k: _plain(bench_row[k]) for k in ("value", "lower", "upper", "numerator", "denominator")}
-            table["comparison"] = compare((table["lower"].to_numpy(), table["upper"].to_numpy()),
-                                          np.nan if bench["value"] is None else bench["value"],
-                                          polarity(indicator.polarity))
+            if indicator.type == "count":
+                table["comparison"] = "not compared"
+                notes.append("A count grows with an area's size, so areas are not compared with the borough's "
+                             "total; see the matching rate or proportion.")
+            else:
+                table["comparison"] = compare((table["lower"].to_numpy(), table["upper"].to_numpy()),
+                                              np.nan if bench["value"] is None else bench["value"],
+                                              polarity(indicator.polarity))
         else:
             table["comparison"] = "not compared"
         out[indicator.id] = IndicatorFigures(

@@ -71,7 +71,9 @@ def test_borough_population_is_the_sum_of_lsoa_populations(session):
     assert result.table["method"].iloc[0] == "Sum of 212 LSOAs (exact nesting)"
     assert result.table["interval_method"].iloc[0] == "Byar's"
     assert result.table["lower"].iloc[0] < 333949 < result.table["upper"].iloc[0]
-    assert result.table["comparison"].iloc[0] == "similar"  # the borough against itself
+    # a count grows with an area's size: never compared with the borough's total
+    assert result.table["comparison"].iloc[0] == "not compared"
+    assert any("not compared" in note for note in result.notes)
 
 
 def test_every_figure_carries_method_source_period_and_geography(session):

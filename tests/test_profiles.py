@@ -55,7 +55,7 @@ def test_apb_profile_figures_match_the_indicator_tables(cwac_app):
     lookup = client.get(f"/map/sets/wards.geojson").get_json()["features"]
     expected = {f["properties"]["code"] for f in lookup
                 if any(c["set"] == "apb" and c["code"] == code for c in f["properties"]["containers"])}
-    assert inside == expected and profile["key_facts"]["contains"]["Ward"] == len(expected)
+    assert inside == expected and profile["key_facts"]["contains"][wards["set_name"]] == len(expected)
     population = indicator(profile, "population-total")
     assert profile["key_facts"]["population"]["value"] == population["value"] > 10_000
     assert {b["id"] for b in profile["key_facts"]["age_bands"]} >= {"population-0-15", "population-60-plus"}

@@ -35,7 +35,8 @@ def spine_rows(profile: dict) -> list[list[dict]]:
         rows = []
         for i in theme["indicators"]:
             spine, borough = i["spine"], i["borough"]
-            if not spine or i["value"] is None or not borough or borough["value"] is None:
+            if (not spine or i["type"] == "count" or i["value"] is None or not borough
+                    or borough["value"] is None):
                 continue
             rows.append({"label": i["title"], "value": i["value"], "benchmark": borough["value"],
                          "minimum": spine["minimum"], "q25": spine["q25"], "q75": spine["q75"],
@@ -89,6 +90,11 @@ def for_page(session: Session, profile: dict, shape=None) -> dict:
     return {"inline": inline, "url": None, "spines": spines, "targets": trends}
 
 
+def _lower_first(name: str) -> str:
+    """"Wards" → "wards", but "LSOAs" stays."""
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+
+
 def _map(session: Session, profile: dict, shape):
     area = profile["area"]
     set_id = area["set"]["id"]
@@ -106,5 +112,5 @@ def _map(session: Session, profile: dict, shape):
     neighbours = None
     if profile["neighbours"]:
         neighbours = boundary_sets.load_areas(session, set_id, [n["code"] for n in profile["neighbours"]])
-    title = f"{area['name']}" + (f" and its {sub['set_name'].lower()}" if sub is not None else "")
+    title = area["name"] + (f" and its {_lower_first(sub['set_name'])}" if sub is not None else "")
     return C.area_map(shape, sub_areas=sub_areas, neighbours=neighbours, title=title)

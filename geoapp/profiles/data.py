@@ -90,7 +90,7 @@ def _common(session, *, name, code, kind, set_summary, shape, figs, parent, pare
                  "set": set_summary, "area_km2": round(shape.area / 1e6, 3),
                  "bounds": [round(v, 1) for v in shape.bounds]},
         "parent": parent,
-        "borough": first.borough and {"code": first.borough["code"], "name": first.borough["name"]} if first else None,
+        "borough": _borough(session, first),
         "key_facts": _key_facts(themes, related, shape),
         "related": related,
         "themes": themes,
@@ -100,6 +100,12 @@ def _common(session, *, name, code, kind, set_summary, shape, figs, parent, pare
         "sources": _sources(figs),
         "produced": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def _borough(session: Session, first) -> dict | None:
+    if first is None or not first.borough:
+        return None
+    return {"set": F.borough_set(session).id, "code": first.borough["code"], "name": first.borough["name"]}
 
 
 def _related(session: Session, shape, *, own_set: str | None) -> list[dict]:
@@ -169,7 +175,7 @@ def _themes(code, figs, parent, parent_figs) -> list[dict]:
             prow = _row(parent_figs[indicator_id].table, parent["code"])
             if prow:
                 item["parent"] = {k: prow[k] for k in ("value", "lower", "upper")}
-                if own.get("lower") is not None and prow["value"] is not None:
+                if ind["type"] != "count" and own.get("lower") is not None and prow["value"] is not None:
                     item["compared_with_parent"] = str(compare((np.array([own["lower"]]), np.array([own["upper"]])),
                                                                prow["value"], F.polarity(ind["polarity"]))[0])
         themes.setdefault(ind["theme"], []).append(item)
@@ -216,7 +222,7 @@ def _key_facts(themes, related, shape) -> dict:
             share = item["value"] / population if population and item["value"] is not None else None
             bands.append({"id": item["id"], "title": item["title"], "value": item["value"], "share": share,
                           "period": item["period"]})
-    counts = {g["kind_name"]: sum(a["relation"] == "contains" for a in g["areas"]) for g in related}
+    counts = {g["set_name"]: sum(a["relation"] == "contains" for a in g["areas"]) for g in related}
     return {"population": population and {"value": population, "period": total["period"],
                                           "source": total["source"]},
             "age_bands": bands, "area_km2": round(shape.area / 1e6, 2),
