@@ -54,6 +54,14 @@
       }).join(", ")));
       box.appendChild(line);
     }
+    var profile = root.getAttribute("data-profile-url");
+    if (profile && props.set) {
+      var link = el("a", "atlas-popup-profile", "Open the profile of " + props.name);
+      link.href = profile.replace("SET", encodeURIComponent(props.set)).replace("CODE", encodeURIComponent(props.code));
+      var para = el("p");
+      para.appendChild(link);
+      box.appendChild(para);
+    }
     if (services.length) {
       box.appendChild(el("p", "atlas-popup-services-title", "Service areas:"));
       var list = el("ul", "atlas-popup-services");
@@ -224,10 +232,32 @@
     restack();
   });
 
+  // ?focus=<set>:<code> (the "See it on the map" link of a profile) shows that area and opens its popup.
+  function focusFromAddress() {
+    var wanted = new URL(window.location.href).searchParams.get("focus");
+    if (!wanted || wanted.indexOf(":") < 0) { return Promise.resolve(); }
+    var setId = wanted.slice(0, wanted.indexOf(":"));
+    var code = wanted.slice(wanted.indexOf(":") + 1);
+    var conf = config.layers.filter(function (c) { return c.id === setId; })[0];
+    if (!conf || !conf.group) { return Promise.resolve(); }
+    if (!map.hasLayer(conf.group)) { map.addLayer(conf.group); }
+    return loadLayer(conf).then(function () {
+      if (!conf.geojson) { return; }
+      conf.geojson.eachLayer(function (layer) {
+        if (layer.feature.properties.code === code) {
+          map.fitBounds(layer.getBounds(), { animate: false, maxZoom: 15 });
+          layer.openPopup(layer.getBounds().getCenter());
+          root.setAttribute("data-focused", setId + ":" + code);
+        }
+      });
+    });
+  }
+
   say("Loading the map layers…");
   var first = config.layers.filter(function (conf) { return conf.group && map.hasLayer(conf.group); })
     .map(loadLayer);
   if (config.groups) { first.push(loadGroups(config.groups)); }
+  first.push(focusFromAddress());
   Promise.all(first).then(function () {
     if (!failures.length) { say(""); }
     root.setAttribute("data-atlas-ready", failures.length ? "partial" : "true");

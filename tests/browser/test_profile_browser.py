@@ -1,0 +1,57 @@
+"""Area profiles in headless Chromium: from the map to a ward's profile and back, charts drawn."""
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import pytest
+
+from geoapp.storage import boundary_sets
+from tests.browser.test_map_browser import assert_clean, click_at, open_map
+
+pytestmark = pytest.mark.browser
+
+
+def ward_point(app, code=None):
+    with app.extensions["atlas_db"].session() as session:
+        wards = boundary_sets.load_areas(session, "wards")
+    ward = wards.iloc[0] if code is None else wards.set_index("code").loc[code]
+    point = gpd.GeoSeries([ward.geometry.representative_point()], crs=27700).to_crs(4326).iloc[0]
+    return (ward["code"] if code is None else code), ward["name"], point
+
+
+def test_from_the_map_to_a_ward_profile_and_back(demo_app, tab, screenshots, live_server):
+    from playwright.sync_api import expect
+
+    code, name, point = ward_point(demo_app)
+    with live_server(demo_app) as server:
+        open_map(tab, server)
+        page = tab.page
+        click_at(tab, point.x, point.y, zoom=14)
+        link = page.get_by_role("link", name=f"Open the profile of {name}")
+        expect(link).to_be_visible()
+        link.click()
+        page.wait_for_url(re.compile(f"/profiles/wards/{code}$"))
+        expect(page.locator("h1")).to_contain_text(name)
+        profile = page.request.get(server.url + f"/profiles/wards/{code}.json").json()
+        income = next(i for t in profile["themes"] for i in t["indicators"] if i["id"] == "income_deprivation_rate")
+        expect(page.locator("table.indicators").filter(has_text="Income deprivation rate")).to_contain_text(
+            f"{income['value'] * 100:.1f}%")
+        # every chart image is drawn (loaded and decoded), each with its words
+        images = page.locator("img.chart")
+        assert images.count() >= 2
+        for i in range(images.count()):
+            image = images.nth(i)
+            image.scroll_into_view_if_needed()
+            expect(image).to_have_js_property("complete", True)
+            assert image.evaluate("img => img.naturalWidth") > 100 and image.get_attribute("alt")
+        page.screenshot(path=str(screenshots / "profile-ward.png"), full_page=True)
+        # the contents list works from the keyboard
+        page.get_by_role("link", name="Indicators by theme").focus()
+        page.keyboard.press("Enter")
+        assert page.url.endswith("#indicators")
+        # and back to the map, focused on the ward with its popup open
+        page.get_by_role("link", name="See it on the map").click()
+        page.wait_for_selector(f'[data-atlas-map][data-focused="wards:{code}"]')
+        expect(page.locator(".leaflet-popup-content .atlas-popup-title")).to_have_text(name)
+        assert_clean(tab, server)
