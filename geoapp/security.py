@@ -19,7 +19,12 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def content_security_policy(nonce: str, basemap_url: str | None) -> str:
+def allow_style_attributes() -> None:
+    """Let this response's page set style attributes (Leaflet-Geoman's drawing tools need them)."""
+    g.csp_style_attributes = True
+
+
+def content_security_policy(nonce: str, basemap_url: str | None, *, style_attributes: bool = False) -> str:
     images = ["'self'", "data:"]
     parts = urlsplit(basemap_url or "")
     if parts.scheme in ("http", "https") and parts.netloc:
@@ -28,6 +33,7 @@ def content_security_policy(nonce: str, basemap_url: str | None) -> str:
         "default-src 'self'",
         f"script-src 'self' 'nonce-{nonce}'",
         "style-src 'self'",
+        *(["style-src-attr 'unsafe-inline'"] if style_attributes else []),
         f"img-src {' '.join(images)}",
         "connect-src 'self'",
         "font-src 'self'",
@@ -46,7 +52,8 @@ def register_security(app) -> None:
     @app.after_request
     def headers(response):
         response.headers.setdefault("Content-Security-Policy",
-                                    content_security_policy(csp_nonce(), app.config.get("ATLAS_BASEMAP_URL")))
+                                    content_security_policy(csp_nonce(), app.config.get("ATLAS_BASEMAP_URL"),
+                                                            style_attributes=g.get("csp_style_attributes", False)))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

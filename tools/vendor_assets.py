@@ -25,6 +25,7 @@ FILES = {
     "leaflet.markercluster": ["dist/leaflet.markercluster.js", "dist/leaflet.markercluster.js.map",
                               "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css",
                               "MIT-LICENCE.txt"],
+    "@geoman-io/leaflet-geoman-free": ["dist/leaflet-geoman.min.js", "dist/leaflet-geoman.css", "LICENSE"],
 }
 
 

@@ -1,9 +1,11 @@
 """A profile's charts: the area map and one spine chart per theme, as figures from :mod:`layers.charts`.
 
 A stored area's page links each chart by URL (SVG on the page, PNG to download); a freehand area has no
-URL, so its page carries the SVG inline. The PDF board pack embeds the same SVGs.
+URL, so its page carries each SVG as a data: URL (an image, so the page's style policy does not apply). The PDF board pack embeds the same SVGs.
 """
 from __future__ import annotations
+
+import base64
 
 import geopandas as gpd
 from flask import url_for
@@ -85,8 +87,7 @@ def for_page(session: Session, profile: dict, shape=None) -> dict:
     for name in names(profile):
         fig = figure(session, profile, name, shape)
         if fig is not None:
-            svg = C.render(fig, "svg").decode("utf-8")
-            inline[name] = svg[svg.index("<svg"):]
+            inline[name] = "data:image/svg+xml;base64," + base64.b64encode(C.render(fig, "svg")).decode("ascii")
     return {"inline": inline, "url": None, "spines": spines, "targets": trends}
 
 

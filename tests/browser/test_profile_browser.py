@@ -55,3 +55,39 @@ def test_from_the_map_to_a_ward_profile_and_back(demo_app, tab, screenshots, liv
         page.wait_for_selector(f'[data-atlas-map][data-focused="wards:{code}"]')
         expect(page.locator(".leaflet-popup-content .atlas-popup-title")).to_have_text(name)
         assert_clean(tab, server)
+
+
+def test_draw_a_freehand_area_and_see_its_profile(demo_app, tab, screenshots, live_server):
+    from playwright.sync_api import expect
+
+    with demo_app.extensions["atlas_db"].session() as session:
+        wards = boundary_sets.load_areas(session, "wards")
+    ward = wards.iloc[5]
+    corners = gpd.GeoSeries([ward.geometry.envelope], crs=27700).to_crs(4326).iloc[0]
+    minx, miny, maxx, maxy = corners.bounds
+    ring = [(minx + (maxx - minx) * fx, miny + (maxy - miny) * fy) for fx, fy in ((0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7))]
+    with live_server(demo_app) as server:
+        page = tab.page
+        page.goto(server.url + "/profiles/")
+        page.wait_for_selector('[data-atlas-draw][data-ready="true"]')
+        submit = page.get_by_role("button", name="Show the profile of the drawn area")
+        expect(submit).to_be_disabled()
+        page.locator(".leaflet-pm-icon-polygon").click()
+        box = page.locator("[data-atlas-draw]").bounding_box()
+        # convert each corner to a screen point with Leaflet itself, then click there
+        points = page.evaluate("""(ring) => {
+            const map = window.AtlasDraw.map;
+            return ring.map(([lon, lat]) => { const p = map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; });
+        }""", ring)
+        for x, y in points + points[:1]:
+            page.mouse.click(box["x"] + x, box["y"] + y)
+        page.wait_for_selector('[data-atlas-draw][data-drawn="1"]')
+        expect(submit).to_be_enabled()
+        page.fill("#draw-name", "Our patch")
+        page.screenshot(path=str(screenshots / "profile-draw.png"), full_page=True)
+        submit.click()
+        expect(page.locator("h1")).to_contain_text("Our patch")
+        expect(page.locator(".lede")).to_contain_text("nothing is stored")
+        charts = page.locator("img.chart")
+        assert charts.count() >= 1 and charts.first.evaluate("img => img.naturalWidth") > 100
+        assert_clean(tab, server)
