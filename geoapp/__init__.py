@@ -46,6 +46,7 @@ def _register(app: Flask) -> None:
     from .auth.guard import init_guard
     from .auth.views import bp as auth_bp
     from .boundary_sets.views import bp as sets_bp
+    from .compare.views import bp as compare_bp
     from .cli import COMMANDS
     from .errors import register_error_handlers
     from .indicators.views import bp as indicators_bp
@@ -55,7 +56,8 @@ def _register(app: Flask) -> None:
     from .security import register_security
     from .targets.views import bp as targets_bp
 
-    for blueprint in (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets_bp, profiles_bp):
+    for blueprint in (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets_bp, profiles_bp,
+                      compare_bp):
         app.register_blueprint(blueprint)
     for command in COMMANDS:
         app.cli.add_command(command)

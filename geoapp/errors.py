@@ -42,6 +42,13 @@ class InvalidInput(AtlasError):
     title = "Invalid input"
 
 
+class ServiceUnavailable(AtlasError):
+    """Something this server needs is missing (a library, a system package): nothing the user can fix."""
+
+    status = 503
+    title = "Service unavailable"
+
+
 def wants_json() -> bool:
     """True when the request asks for JSON (a .json/.geojson path, ?f=json, or the Accept header)."""
     if request.path.endswith((".json", ".geojson")) or request.path.startswith("/api"):

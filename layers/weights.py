@@ -191,11 +191,9 @@ class Weights:
         return self.matrix_t @ np.asarray(values, dtype=np.float64)
 
     def describe(self) -> str:
-        """One line saying what the weights are, for logs and reports."""
-        return (
-            f"{self.shape[0]} {self.source_unit}s to {self.shape[1]} targets, {self.phrase} "
-            f"({self.matrix.nnz} links)"
-        )
+        """One plain line saying how the sources were combined, shown beside figures."""
+        areas = "area" if self.shape[1] == 1 else "areas"
+        return f"{self.shape[0]:,} {self.source_unit}s combined into {self.shape[1]:,} {areas}, {self.phrase}"
 
 
 def weights_key(

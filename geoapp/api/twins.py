@@ -68,6 +68,35 @@ SCHEMAS = {
             "produced": {"type": "string", "format": "date-time"}}},
 }
 
+COMPARISON = {
+    "type": "object", "description": "A comparison of 2 to 10 areas (with fewer: only areas, message, limits and "
+                                     "boundary_sets, to choose them).",
+    "required": ["areas"],
+    "properties": {
+        "areas": {"type": "array", "items": {"type": "object", "properties": {
+            "set": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"},
+            "kind": {"type": "string"}, "set_name": {"type": "string"}, "profile": {"type": "string"}}}},
+        "borough": {"type": "object", "nullable": True},
+        "themes": {"type": "array", "items": {"type": "object", "properties": {
+            "theme": {"type": "string"},
+            "indicators": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "string"}, "title": {"type": "string"}, "period": {"type": "string"},
+                "source": {"type": "string"}, "licence": {"type": "string", "nullable": True},
+                "display_factor": {"type": "number"},
+                "borough": {"type": "object", "nullable": True, "description": "The borough's value and interval."},
+                "areas": {"type": "array", "description": "One figure per area, in the order of areas.",
+                          "items": {"allOf": [{"$ref": "#/components/schemas/figure"}, {
+                              "type": "object", "properties": {
+                                  "set": {"type": "string"}, "code": {"type": "string"},
+                                  "comparison": {"type": "string"},
+                                  "interval_method": {"type": "string", "nullable": True}}}]}}}}}}}},
+        "ranked": {"type": "object", "nullable": True, "description": "One indicator for every area of a set."},
+        "map_classes": {"type": "object", "description": "Quantile map classes by set, with the areas in each."},
+        "methods": {"type": "array", "items": {"type": "object"}},
+        "sources": {"type": "array", "items": {"type": "object"}},
+        "links": {"type": "object", "description": "Stable addresses of this view, its tables, chart and maps."},
+        "produced": {"type": "string", "format": "date-time"}}}
+
 PARAMETERS = {
     "setId": {"name": "setId", "in": "path", "required": True, "schema": {"type": "string"},
               "description": "A boundary set's id, as in /api/collections (e.g. apb, wards, lsoa)."},
@@ -81,6 +110,14 @@ PARAMETERS = {
                "description": "A user's number."},
     "rank": {"name": "rank", "in": "query", "required": False, "schema": {"type": "string"},
              "description": "The indicator by which the profile ranks the area's sub-areas."},
+    "areas": {"name": "areas", "in": "query", "required": False, "schema": {"type": "string"},
+              "description": "The areas to compare, 2 to 10, as set:code separated by commas "
+                             "(e.g. apb:dundon,wards:X05000001); fewer than 2 describes how to choose them."},
+    "indicator": {"name": "indicator", "in": "query", "required": False, "schema": {"type": "string"},
+                  "description": "The indicator a comparison ranks and maps (default: an income deprivation "
+                                 "rate, else the first rate or proportion)."},
+    "set": {"name": "set", "in": "query", "required": False, "schema": {"type": "string"},
+            "description": "The boundary set whose areas a comparison ranks (default: the first area's set)."},
 }
 
 
@@ -145,6 +182,14 @@ def _register() -> None:
                 "name": {"type": "string"}}}}}},
         "responses": {"200": {"description": "The profile", "content": {JSON: {"schema": _ref("schemas", "profile")}}},
                       **_errors("422")}}})
+    register("/compare/index.json",
+             _get("getComparison", "Areas side by side: every indicator for each area with its interval, method "
+                  "and comparison with the borough; one indicator ranked over a set; map classes",
+                  _ref("schemas", "comparison"), "areas", "indicator", "set", errors=("404", "422")),
+             schemas={"comparison": COMPARISON})
+    register("/compare/lists.json", _get("getSavedLists", "Your saved lists of areas, each with its comparison's "
+                                         "address (signed-in users who may save lists)", {"type": "object"},
+                                         errors=("403",)))
 
 
 _register()

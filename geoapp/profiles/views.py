@@ -1,14 +1,18 @@
 """Area profiles: any area of any boundary set, or a freehand area, with a JSON twin."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
+
+from layers.maps import LIST_ORDER
 
 from ..auth.guard import changes_nothing, requires
 from ..errors import NotFound, wants_json
 from ..exports import chart_response, safe_filename, table_download
+from ..security import allow_style_attributes
 from ..storage import boundary_sets
 from ..storage.web import db_session
 from . import charts, data, freehand, tables
+from .pack import board_pack
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
@@ -21,14 +25,35 @@ def index():
     session = db_session()
     query = (request.args.get("q") or "").strip()
     sets = []
-    for bset in boundary_sets.list_sets(session):
+    listed = sorted(boundary_sets.list_sets(session),
+                    key=lambda b: LIST_ORDER.index(b.kind) if b.kind in LIST_ORDER else len(LIST_ORDER))
+    for bset in listed:
         areas, _ = boundary_sets.query_areas(session, bset.id)
         rows = [{"code": c, "name": n} for c, n in zip(areas["code"], areas["name"])
                 if not query or query.casefold() in n.casefold() or query.casefold() == c.casefold()]
         sets.append(boundary_sets.set_summary(bset) | {"areas": sorted(rows, key=lambda r: r["name"])})
     if wants_json():
         return {"query": query or None, "boundary_sets": sets}
-    return render_template("profiles/index.html", sets=sets, query=query)
+    draw_layers = _draw_layers(sets)
+    if draw_layers:
+        allow_style_attributes()
+    return render_template("profiles/index.html", sets=sets, query=query, draw_layers=draw_layers)
+
+
+#: Reference boundaries drawn under a freehand drawing: the coarsest first, with their colours.
+DRAW_KINDS = (("lad", "#0b0c0c"), ("apb", "#0b0c0c"), ("ward", "#1d70b8"))
+
+
+def _draw_layers(sets: list[dict]) -> list[dict]:
+    """GeoJSON URLs of the borough (or APBs) and wards, to draw over; none without an LSOA set."""
+    if not any(s["kind"] == "lsoa" for s in sets):
+        return []
+    found = []
+    for kind, colour in DRAW_KINDS:
+        match = next((s for s in sets if s["kind"] == kind), None)
+        if match and not (kind == "apb" and found):
+            found.append({"url": url_for("map.set_geojson", set_id=match["id"]), "colour": colour})
+    return found
 
 
 @bp.get("/<set_id>/<code>")
@@ -85,6 +110,18 @@ def table(set_id: str, code: str, name: str, fmt: str):
     return table_download(rows, columns, filename=safe_filename(f"{code}-{name}", fmt), fmt=fmt, about=about)
 
 
+@bp.get("/<set_id>/<code>.pdf", endpoint="pack")
+@requires("export_tables")
+def pack_pdf(set_id: str, code: str):
+    """The board pack of one area: an A4 PDF of its profile, to print (?rank= as on the page)."""
+    session = db_session()
+    profile = data.stored_profile(session, set_id, code, rank=request.args.get("rank"))
+    response = Response(board_pack(session, profile), mimetype="application/pdf")
+    response.headers.set("Content-Disposition", "attachment", filename=safe_filename(f"{code}-board-pack", "pdf"))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _page(profile: dict, shape=None):
     return render_template("profiles/show.html", p=profile, rank_choices=_rank_choices(profile),
                            charts=charts.for_page(db_session(), profile, shape), exports=_exports(profile))
@@ -97,7 +134,8 @@ def _exports(profile: dict) -> dict:
     args = {"set_id": area["set"]["id"], "code": area["code"]}
     names = [n for n in tables.TABLES if n not in ("deprivation", "sub-areas")
              or profile.get(n.replace("-", "_"))]
-    return {"pdf": None, "compare": None,
+    return {"pdf": url_for("profiles.pack", rank=request.args.get("rank"), **args),
+            "compare": url_for("compare.index", areas=f"{area['set']['id']}:{area['code']}"),
             "tables": {n: {f: url_for("profiles.table", name=n, fmt=f, **args) for f in ("csv", "xlsx")}
                        for n in names}}
 

@@ -91,3 +91,47 @@ def test_draw_a_freehand_area_and_see_its_profile(demo_app, tab, screenshots, li
         charts = page.locator("img.chart")
         assert charts.count() >= 1 and charts.first.evaluate("img => img.naturalWidth") > 100
         assert_clean(tab, server)
+
+
+def test_board_member_goes_from_map_to_ward_profile_compares_and_downloads_the_pack(
+        demo_app, tab, screenshots, live_server):
+    """The issue's journey: a ward profile from the map, compare it with two more areas, download the PDF."""
+    from playwright.sync_api import expect
+    from pypdf import PdfReader
+
+    from tests.conftest import PASSWORD, add_user
+
+    add_user(demo_app, "board_member", email="member@example.org")
+    code, name, point = ward_point(demo_app)
+    with live_server(demo_app) as server:
+        page = tab.page
+        page.goto(server.url + "/sign-in")
+        page.get_by_label("E-mail address").fill("member@example.org")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(r"/$"))
+        page.wait_for_selector('[data-atlas-map][data-atlas-ready="true"]')
+        click_at(tab, point.x, point.y, zoom=14)
+        page.get_by_role("link", name=f"Open the profile of {name}").click()
+        page.wait_for_url(re.compile(f"/profiles/wards/{code}$"))
+        # compare with two more wards, chosen on the comparison page
+        page.get_by_role("link", name="Compare with other areas").click()
+        page.get_by_label("Kind of area").select_option("wards")
+        page.get_by_role("button", name="Show these areas").click()
+        boxes = page.locator(".pick-list input[type=checkbox]")
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        page.get_by_role("button", name="Add to the comparison").click()
+        page.wait_for_url(re.compile(r"/compare/\?areas="))
+        headings = page.locator("table.side-by-side").first.locator("thead th").all_inner_texts()
+        assert name in headings[2] and len(headings) >= 6  # the ward, two more, the borough
+        # back to the ward and its board pack
+        page.goto(f"{server.url}/profiles/wards/{code}")
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Board pack (PDF)").click()
+        path = download.value.path()
+        text = " ".join(p.extract_text() for p in PdfReader(path).pages)
+        profile = page.request.get(f"{server.url}/profiles/wards/{code}.json").json()
+        income = next(i for t in profile["themes"] for i in t["indicators"] if i["id"] == "income_deprivation_rate")
+        assert name in text and f"{income['value'] * 100:.1f}%" in text
+        assert_clean(tab, server)

@@ -1,0 +1,114 @@
+"""What a comparison shows: every indicator side by side, one indicator ranked across a set, and its map classes.
+
+Each area's figures come from :func:`geoapp.figures.figures` for its own boundary set, so they are the
+figures of its profile and of the indicator pages, with the same intervals and borough comparison.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from layers.classify import classify
+
+from .. import figures as F
+from ..profiles.data import KIND_NAMES
+from ..storage import boundary_sets
+from ..storage.indicators import list_indicators
+from ..storage.models import Area
+
+#: Indicators the ranked chart and maps show first, when loaded; else the first proportion or rate
+#: with a polarity (it has intervals and a judgement), else the first indicator.
+PREFERRED = ("imd2019-income-rate", "income_deprivation_rate")
+CELL_FIELDS = ("value", "lower", "upper", "numerator", "denominator", "comparison", "method", "interval_method")
+MAP_CLASSES = 5
+
+
+def with_kind(areas: list[dict]) -> list[dict]:
+    """The areas with their kind in words ("Ward", "Area Partnership Board")."""
+    return [a | {"kind_name": KIND_NAMES.get(a["kind"], a["kind"])} for a in areas]
+
+
+def set_areas(session: Session, set_id: str) -> list[dict]:
+    """Every area of a set (code and name), by name, for choosing."""
+    rows = session.execute(select(Area.code, Area.name).where(Area.set_id == set_id).order_by(Area.name, Area.code))
+    return [{"code": code, "name": name} for code, name in rows]
+
+
+def default_indicator(session: Session) -> str | None:
+    indicators = list_indicators(session)
+    ids = [i.id for i in indicators]
+    judged = [i.id for i in indicators if i.type in ("proportion", "rate") and F.polarity(i.polarity) != "no_judgement"]
+    return next((i for i in PREFERRED if i in ids), None) or next(iter(judged + ids), None)
+
+
+def side_by_side(session: Session, areas: list[dict]) -> dict:
+    """Every indicator, by theme, for each area (value, 95% interval, comparison, method) and the borough."""
+    ids = [i.id for i in list_indicators(session)]
+    if not ids:
+        return {"themes": [], "borough": None, "methods": [], "sources": []}
+    figs = {s: F.figures(session, s, ids) for s in dict.fromkeys(a["set"] for a in areas)}
+    first = figs[areas[0]["set"]]
+    themes: dict[str, list[dict]] = {}
+    for indicator_id in ids:
+        fig = first[indicator_id]
+        ind = fig.indicator
+        item = {k: ind[k] for k in ("id", "title", "description", "type", "unit", "polarity", "source", "licence")}
+        item |= {"period": fig.period, "display_factor": fig.display_factor,
+                 "borough": fig.borough and {k: fig.borough[k] for k in ("value", "lower", "upper")},
+                 "areas": [_cell(figs[a["set"]][indicator_id], a) for a in areas]}
+        themes.setdefault(ind["theme"], []).append(item)
+    borough = next(iter(first.values())).borough
+    sources: dict[tuple, set] = {}
+    for fig in first.values():
+        sources.setdefault((fig.indicator["source"], fig.indicator["licence"]), set()).add(fig.period)
+    return {"themes": [{"theme": t, "indicators": items} for t, items in sorted(themes.items())],
+            "borough": borough and {"set": F.borough_set(session).id, "code": borough["code"], "name": borough["name"]},
+            "methods": [{"set": s, "set_name": boundary_sets.get_set(session, s).name,
+                         "method": next(iter(f.values())).weights} for s, f in figs.items()],
+            "sources": [{"source": s, "licence": lic, "periods": sorted(p for p in periods if p)}
+                        for (s, lic), periods in sources.items()]}
+
+
+def _cell(fig, area: dict) -> dict:
+    row = fig.table.loc[area["code"]] if area["code"] in fig.table.index else {}
+    cell = {"set": area["set"], "code": area["code"], "name": area["name"]}
+    cell |= {k: F._plain(row.get(k)) if k in row else None for k in CELL_FIELDS}
+    cell["comparison"] = cell["comparison"] or "not compared"
+    cell["interval_method"] = cell["interval_method"] or None
+    return cell
+
+
+def ranked(session: Session, set_id: str, indicator_id: str, areas: list[dict]) -> dict:
+    """One indicator for every area of a set, highest first (no data last); the compared areas flagged."""
+    bset = boundary_sets.get_set(session, set_id)
+    fig = F.figures(session, set_id, [indicator_id])[indicator_id]
+    chosen = [a["code"] for a in areas if a["set"] == set_id]
+    rows = sorted(fig.records(), key=lambda r: (r["value"] is None, -(r["value"] or 0)))
+    return {"set": boundary_sets.set_summary(bset), "indicator": fig.indicator, "period": fig.period,
+            "display_factor": fig.display_factor, "borough": fig.borough, "method": fig.weights,
+            "highlight": chosen, "elsewhere": [a for a in areas if a["set"] != set_id],
+            "rows": [{k: r.get(k) for k in ("code", "name", "value", "lower", "upper", "comparison")}
+                     | {"compared": r["code"] in chosen} for r in rows]}
+
+
+def map_classes(session: Session, set_id: str, indicator_id: str, areas: list[dict]) -> dict:
+    """Quantile classes of one indicator over a set (darker is worse, or higher), for its small maps.
+
+    ``colours`` maps each area's code to its class colour (None: no data); ``legend`` gives each class's
+    range, count, colour and the compared areas in it.
+    """
+    fig = F.figures(session, set_id, [indicator_id])[indicator_id]
+    polarity = F.polarity(fig.indicator["polarity"])
+    found = classify(fig.table["value"].to_numpy(dtype=float), scheme="quantiles", k=MAP_CLASSES, polarity=polarity)
+    classes = dict(zip(fig.table.index, found["classes"], strict=True))
+    values = dict(zip(fig.table.index, fig.table["value"], strict=True))
+    outlined = [a for a in areas if a["set"] == set_id]
+    legend = [c | {"areas": [a["name"] for a in outlined if classes.get(a["code"]) == c["class"]]}
+              for c in found["legend"]]
+    return {"set": set_id, "set_name": boundary_sets.get_set(session, set_id).name, "count": len(classes),
+            "darker": "higher" if polarity == "no_judgement" else "worse", "legend": legend,
+            "no_data": found["no_data"] | {"areas": [a["name"] for a in outlined if classes.get(a["code"]) is None]},
+            "colours": {c: None if k is None else found["colours"][k] for c, k in classes.items()},
+            "outlined": [{"code": a["code"], "name": a["name"], "value": F._plain(values.get(a["code"])),
+                          "class": classes.get(a["code"])} for a in outlined],
+            "period": fig.period, "display_factor": fig.display_factor, "notes": found["notes"]}

@@ -1,0 +1,228 @@
+"""Compare pages: choose areas, see them side by side (table, ranked chart, small maps), save lists; JSON twins.
+
+The stable address of a comparison is ``/compare/?areas=set:code,set:code&indicator=ID&set=SET``.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from .. import figures as F
+from ..auth.guard import actor, current_user, requires
+from ..errors import AtlasError, InvalidInput, NotFound, wants_json
+from ..exports import chart_response, safe_filename, table_download
+from ..storage import boundary_sets, saved_lists
+from ..storage.web import db_session
+from . import charts, data, selection, tables
+
+bp = Blueprint("compare", __name__, url_prefix="/compare")
+
+
+@bp.get("/")
+@bp.get("/index.json", endpoint="index_json")
+@requires("read")
+def index():
+    """With 2 to 10 ``areas``: the comparison. With fewer: the page to choose them (a plain GET form)."""
+    added = [a for a in request.args.getlist("add") if a]
+    if added:  # areas ticked on the chooser: back to the stable address
+        merged = ",".join(t for t in (request.args.get("areas", ""), *added) if t)
+        return redirect(url_for(".index", areas=merged, indicator=request.args.get("indicator") or None))
+    session = db_session()
+    try:
+        areas = selection.chosen(session, request.args.get("areas"))
+    except (InvalidInput, NotFound) as error:
+        if wants_json():
+            raise
+        return _chooser_page(session, error.chosen, error), error.status
+    if len(areas) < saved_lists.MIN_AREAS:
+        if wants_json():
+            return {"areas": data.with_kind(areas), "message": _choose_words(),
+                    "limits": {"minimum": saved_lists.MIN_AREAS, "maximum": saved_lists.MAX_AREAS},
+                    "boundary_sets": [boundary_sets.set_summary(s) for s in boundary_sets.list_sets(session)]}
+        return _chooser_page(session, areas)
+    view = _view(session, areas)
+    if wants_json():
+        return view
+    return render_template("compare/index.html", view=view, areas=_with_links(view["areas"]),
+                           chooser=_chooser(session, areas), themes=F.themes(session),
+                           sets=boundary_sets.list_sets(session), max_areas=saved_lists.MAX_AREAS)
+
+
+@bp.get("/chart.<fmt>")
+@requires("read")
+def chart(fmt: str):
+    """The ranked bar chart of the comparison's indicator over one set: SVG for the page, PNG to download."""
+    session, areas = _image_request(fmt)
+    indicator_id, set_id = _choice(session, areas)
+    _need(indicator_id)
+    fig = charts.ranked_figure(data.ranked(session, set_id, indicator_id, areas))
+    return _image(fig, fmt, f"compare-{indicator_id}-{set_id}")
+
+
+@bp.get("/maps/<int:n>.<fmt>")
+@requires("read")
+def small_map(n: int, fmt: str):
+    """Small map ``n``: the set of the n-th compared area (from 0) shaded by the indicator, that area outlined."""
+    session, areas = _image_request(fmt)
+    if n >= len(areas):
+        raise NotFound(f"This comparison has {len(areas)} maps, numbered 0 to {len(areas) - 1}.")
+    indicator_id, _ = _choice(session, areas)
+    _need(indicator_id)
+    fig = charts.map_figure(session, areas[n], indicator_id, areas)
+    return _image(fig, fmt, f"compare-map-{areas[n]['code']}-{indicator_id}")
+
+
+@bp.get("/table.<fmt>")
+@requires("export_tables")
+def table(fmt: str):
+    """The side-by-side table (or ``?table=ranked``: the ranked indicator) as CSV or XLSX, with sources and method."""
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound("Tables come as .csv or .xlsx.")
+    session = db_session()
+    view = _view(session, selection.chosen(session, request.args.get("areas"), minimum=saved_lists.MIN_AREAS))
+    name = request.args.get("table", "indicators")
+    rows, columns, about = tables.table(view, name)
+    return table_download(rows, columns, filename=safe_filename(f"compare-{name}", fmt), fmt=fmt, about=about)
+
+
+@bp.get("/lists")
+@bp.get("/lists.json", endpoint="lists_json")
+@requires("save_lists")
+def lists():
+    """The signed-in user's saved lists, each with its comparison's stable address."""
+    session = db_session()
+    names = {}
+    found = saved_lists.list_for_user(session, current_user().id)
+    for saved in found:
+        names |= saved_lists.area_names(session, [(a["set"], a["code"]) for a in saved.areas])
+    rows = [saved_lists.list_fields(s) | {"url": url_for(".index", areas=selection.text(s.areas), _external=True),
+                                           "area_names": [names.get((a["set"], a["code"]), a["code"]) for a in s.areas]}
+            for s in found]
+    if wants_json():
+        return {"lists": rows}
+    return render_template("compare/lists.html", lists=rows)
+
+
+@bp.post("/lists")
+@requires("save_lists")
+def save():
+    """Save the current areas under a name (a list of the same name is replaced); audited."""
+    session = db_session()
+    form = request.get_json(silent=True) or request.form
+    areas_text = form.get("areas") or ""
+    if isinstance(areas_text, list):  # JSON may send ["apb:dundon", ...]
+        areas_text = ",".join(map(str, areas_text))
+    try:
+        saved = saved_lists.save_list(session, user_id=current_user().id, name=form.get("name", ""),
+                                      areas=selection.parse(areas_text), actor=actor())
+    except AtlasError as error:
+        session.rollback()
+        if wants_json():
+            raise
+        flash(f"The list was not saved. {error.message}", "error")
+        return redirect(url_for(".index", areas=areas_text or None))
+    session.commit()
+    if wants_json():
+        return saved_lists.list_fields(saved)
+    flash(f"Saved the list “{saved.name}”. Find it again under Your saved lists.")
+    return redirect(url_for(".index", areas=selection.text(saved.areas)))
+
+
+@bp.post("/lists/<int:list_id>/delete")
+@requires("save_lists")
+def delete(list_id: int):
+    """Delete one of your saved lists; audited."""
+    session = db_session()
+    before = saved_lists.delete_list(session, list_id, user_id=current_user().id, actor=actor())
+    session.commit()
+    if wants_json():
+        return {"deleted": list_id}
+    flash(f"Deleted the list “{before['name']}”.")
+    return redirect(url_for(".lists"))
+
+
+def _choose_words() -> str:
+    return (f"Choose {saved_lists.MIN_AREAS} to {saved_lists.MAX_AREAS} areas to compare, of the same or "
+            "different kinds.")
+
+
+def _choice(session, areas) -> tuple[str | None, str]:
+    """The indicator (``?indicator=``, else a sensible default) and set (``?set=``, else the first area's) charted."""
+    indicator_id = request.args.get("indicator") or data.default_indicator(session)
+    if indicator_id:
+        F.get_indicator(session, indicator_id)
+    set_id = request.args.get("set") or areas[0]["set"]
+    boundary_sets.get_set(session, set_id)
+    return indicator_id, set_id
+
+
+def _view(session, areas: list[dict]) -> dict:
+    """The comparison: areas, every indicator side by side, the ranked indicator, its map classes, links."""
+    indicator_id, set_id = _choice(session, areas)
+    areas = [a | {"profile": url_for("profiles.show", set_id=a["set"], code=a["code"], _external=True)}
+             for a in data.with_kind(areas)]
+    classes = {}
+    if indicator_id:
+        for s in dict.fromkeys(a["set"] for a in areas):
+            classes[s] = data.map_classes(session, s, indicator_id, areas)
+            classes[s].pop("colours")
+    return {"areas": areas, **data.side_by_side(session, areas), "indicator": indicator_id, "chart_set": set_id,
+            "ranked": data.ranked(session, set_id, indicator_id, areas) if indicator_id else None,
+            "map_classes": classes, "produced": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "links": _links(areas, indicator_id, set_id)}
+
+
+def _links(areas, indicator_id, set_id) -> dict:
+    args = {"areas": selection.text(areas), "indicator": indicator_id, "set": set_id}
+    return {"self": url_for(".index", **args, _external=True), "json": url_for(".index_json", **args, _external=True),
+            "tables": {name: {f: url_for(".table", fmt=f, table=name, **args, _external=True) for f in ("csv", "xlsx")}
+                       for name in tables.TABLES},
+            "chart": {f: url_for(".chart", fmt=f, **args, _external=True) for f in ("svg", "png")},
+            "maps": [{f: url_for(".small_map", n=n, fmt=f, **args, _external=True) for f in ("svg", "png")}
+                     for n in range(len(areas))]}
+
+
+def _with_links(areas: list[dict]) -> list[dict]:
+    """Each area with the address of the comparison without it."""
+    keep = {"indicator": request.args.get("indicator") or None}
+    return [a | {"remove": url_for(".index", areas=selection.text(areas[:n] + areas[n + 1:]) or None, **keep)}
+            for n, a in enumerate(areas)]
+
+
+def _chooser(session, areas: list[dict]) -> dict:
+    """The sets to choose from, and the areas of the one chosen (``?choose_set=``, else the last area's)."""
+    sets = boundary_sets.list_sets(session)
+    ids = [s.id for s in sets]
+    default = areas[-1]["set"] if areas else next((s.id for s in sets if s.kind == "apb"), ids[0] if ids else None)
+    wanted = request.args.get("choose_set")
+    chosen = wanted if wanted in ids else default
+    taken = {(a["set"], a["code"]) for a in areas}
+    return {"sets": sets, "set": chosen, "set_name": next((s.name for s in sets if s.id == chosen), None),
+            "areas": [a | {"taken": (chosen, a["code"]) in taken} for a in data.set_areas(session, chosen)]
+            if chosen else [], "text": selection.text(areas)}
+
+
+def _chooser_page(session, areas: list[dict], error: AtlasError | None = None):
+    areas = data.with_kind(areas)
+    return render_template("compare/index.html", view=None, areas=_with_links(areas), error=error,
+                           chooser=_chooser(session, areas), message=_choose_words(),
+                           max_areas=saved_lists.MAX_AREAS)
+
+
+def _image_request(fmt: str):
+    if fmt not in ("svg", "png"):
+        raise NotFound("Charts and maps come as .svg or .png.")
+    session = db_session()
+    return session, selection.chosen(session, request.args.get("areas"), minimum=saved_lists.MIN_AREAS)
+
+
+def _need(indicator_id: str | None) -> None:
+    if indicator_id is None:
+        raise NotFound("No indicators are loaded, so there is nothing to chart or map.")
+
+
+def _image(fig, fmt: str, name: str):
+    response = chart_response(fig, fmt, filename=safe_filename(name, fmt) if fmt == "png" else None)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

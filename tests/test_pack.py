@@ -1,0 +1,168 @@
+"""The board pack: an area's profile as a printable A4 PDF, read back with pypdf."""
+from __future__ import annotations
+
+import io
+import re
+import sys
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from pypdf import PdfReader
+
+from geoapp.profiles import data, pack
+from geoapp.storage import boundary_sets
+from geoapp.storage import targets as T
+from geoapp.storage.web import db_session
+from tests.helpers import HOSTILE, add_set
+
+A4 = (595.28, 841.89)
+
+
+def areas(app, set_id):
+    with app.extensions["atlas_db"].session() as session:
+        return boundary_sets.load_areas(session, set_id)
+
+
+def indicator(profile: dict, indicator_id: str) -> dict:
+    return next(i for t in profile["themes"] for i in t["indicators"] if i["id"] == indicator_id)
+
+
+def day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def shown(item: dict, value: float) -> str:
+    """A proportion as templates/_figures.html writes it."""
+    return f"{value * item['display_factor']:,.1f}%"
+
+
+def read_pack(client, set_id: str, code: str) -> tuple[PdfReader, str, dict]:
+    """The pack as a PdfReader and its text (whitespace collapsed), and the profile's JSON twin."""
+    profile = client.get(f"/profiles/{set_id}/{code}.json").get_json()
+    before = datetime.now(timezone.utc)
+    response = client.get(f"/profiles/{set_id}/{code}.pdf")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf" and response.data[:5] == b"%PDF-"
+    assert response.headers["Content-Disposition"] == f"attachment; filename={code}-board-pack.pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(A4, abs=1)
+    pages = len(reader.pages)
+    assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
+    assert "Board pack" in text and "Partnership Atlas board pack" in text
+    assert day(before) in text or day(datetime.now(timezone.utc)) in text
+    assert profile["area"]["name"] in text and (profile["borough"] or {}).get("name", "") in text
+    for theme in profile["themes"]:
+        assert theme["theme"] in text
+    assert "Key facts" in text and "Sources and licences" in text and "Method" in text
+    assert f"http://localhost/profiles/{set_id}/{code}" in text
+    return reader, text, profile
+
+
+def test_demo_apb_pack(demo_app, sign_in):
+    client = sign_in(demo_app, "board_member")
+    code = areas(demo_app, "apb")["code"].iloc[0]
+    page = client.get(f"/profiles/apb/{code}").get_data(as_text=True)
+    assert f'href="/profiles/apb/{code}.pdf"' in page and "Board pack (PDF)" in page
+    reader, text, profile = read_pack(client, "apb", code)
+    assert len(reader.pages) >= 3
+    income = indicator(profile, "income_deprivation_rate")
+    assert shown(income, income["value"]) in text and shown(income, income["borough"]["value"]) in text
+    assert f"{shown(income, income['lower'])} to {shown(income, income['upper'])}" in text
+    assert f"{profile['key_facts']['population']['value']:,.0f}" in text
+    assert "fictional demonstration data" in text
+    assert "Source: Fictional demo data" in text and "Fictional; no licence needed" in text
+    assert f"{profile['groups']['count']} published community" in text
+    assert f"{profile['sub_areas']['set_name']} in {profile['area']['name']}, ranked" in text
+
+
+def test_demo_ward_pack_compares_with_its_apb_and_shows_targets(demo_app, sign_in):
+    code = areas(demo_app, "wards")["code"].iloc[0]
+    with demo_app.extensions["atlas_db"].transaction() as session:
+        T.save_target(session, actor="test", user_id=None, indicator_id="income_deprivation_rate", set_id="wards",
+                      code=code, period="2028", baseline_period="2024", baseline_value=0.3, target_value=0.15,
+                      direction="decrease", label="Halve income deprivation")
+    reader, text, profile = read_pack(sign_in(demo_app, "board_member"), "wards", code)
+    assert profile["parent"]["kind"] == "apb" and f"Compared with {profile['parent']['name']}" in text
+    income = indicator(profile, "income_deprivation_rate")
+    assert shown(income, income["parent"]["value"]) in text
+    progress = profile["targets"][0]["progress"]
+    assert "Targets" in text and "Halve income deprivation" in text and progress["status_words"] in text
+
+
+def test_cwac_apb_and_ward_packs(cwac_app, sign_in):
+    client = sign_in(cwac_app, "board_member")
+    for set_id in ("apb", "wards"):
+        code = areas(cwac_app, set_id)["code"].iloc[0]
+        reader, text, profile = read_pack(client, set_id, code)
+        assert len(reader.pages) >= 4 and profile["borough"]["name"] == "Cheshire West and Chester"
+        income = indicator(profile, "imd2019-income-rate")
+        assert shown(income, income["value"]) in text
+        assert "Source: English Indices of Deprivation 2019" in text and "Open Government Licence" in text
+        assert "Contains National Statistics and OS data" in text
+        assert "Share of residents living in each national decile" in text
+
+
+def test_only_roles_that_export_tables_get_a_pack(demo_app, sign_in):
+    code = areas(demo_app, "apb")["code"].iloc[0]
+    url = f"/profiles/apb/{code}.pdf"
+    anonymous = demo_app.test_client().get(url)
+    assert anonymous.status_code == 302 and "/sign-in" in anonymous.headers["Location"]
+    assert demo_app.test_client().get(url, headers={"Accept": "application/json"}).status_code == 401
+    public = sign_in(demo_app, "public")
+    assert public.get(url).status_code == 403
+    assert "Board pack (PDF)" not in public.get(f"/profiles/apb/{code}").get_data(as_text=True)
+    assert sign_in(demo_app, "officer").get("/profiles/apb/nowhere.pdf").status_code == 404
+
+
+def test_hostile_names_print_literally_and_an_area_without_indicators_has_a_pack(app, sign_in):
+    add_set(app, "lsoa", "lsoa", HOSTILE, [("L1", HOSTILE, (400000, 300000, 401000, 301000)),
+                                           ("L2", "Next door", (401000, 300000, 402000, 301000))])
+    reader, text, profile = read_pack(sign_in(app, "board_member"), "lsoa", "L1")
+    assert HOSTILE in text and "No indicators are loaded yet" in text
+    with app.test_request_context("/profiles/lsoa/L1.pdf"):
+        session = db_session()
+        html = pack.pack_html(session, data.stored_profile(session, "lsoa", "L1"))
+    assert HOSTILE not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    # nothing to fetch: the charts are data: URIs, the live profile's URL is printed, never linked
+    assert re.findall(r"https?://[^\s<]+", html) == ["http://localhost/profiles/lsoa/L1"]
+    sources = re.findall(r'\b(?:src|href)\s*=\s*"([^"]*)"', html)
+    assert sources and all(s.startswith("data:image/svg+xml;base64,") for s in sources)
+    assert "url(" not in html and "@import" not in html
+
+
+def test_the_pack_fetches_nothing(app, sign_in, monkeypatch):
+    requests = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    here = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setattr(pack, "pack_html", lambda session, profile: (
+        f'<link rel="stylesheet" href="{here}/a.css"><img src="{here}/b.png"><img src="file:///etc/hostname">'))
+    try:
+        assert pack.board_pack(None, {})[:5] == b"%PDF-"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert requests == []
+
+
+def test_a_missing_weasyprint_is_a_clear_503(demo_app, sign_in, monkeypatch):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    code = areas(demo_app, "apb")["code"].iloc[0]
+    response = sign_in(demo_app, "board_member").get(f"/profiles/apb/{code}.pdf",
+                                                     headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert response.get_json()["description"] == pack.NEEDS and "libpango-1.0-0" in pack.NEEDS
