@@ -1,9 +1,11 @@
 """The `geoapp` command line: set up the store, import and export boundaries, load an area."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
+import pandas as pd
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from rich.console import Console
@@ -240,8 +242,171 @@ def set_role_command(email: str, role: str):
     click.echo(f"{email} is now: {role_label(role)}.")
 
 
+class BadInput(click.ClickException):
+    """Input that cannot be checked at all: exit code 2."""
+
+    exit_code = 2
+
+
+#: Words for a block or container of each kind in proposal messages.
+UNIT_WORDS = {"lsoa": "LSOA", "msoa": "MSOA", "apb": "APB", "laf": "LAF", "lad": "borough", "service": "area"}
+BLOCK_COLUMNS = ("block_code", "block", "code", "ward_code", "ward", "lsoa_code", "geoid")
+FORUM_COLUMNS = ("forum", "forum_code", "laf", "laf_code", "group", "group_code", "district")
+
+
+def _read_table(path: Path, what: str, first=(), second=()) -> tuple[pd.DataFrame, list[str]]:
+    """A CSV's rows as text, and its two key columns: named ones if found, else the first two."""
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise BadInput(f"{path.name} cannot be read as the CSV of {what}: {error}")
+    if table.shape[1] < 2 or table.empty:
+        raise BadInput(f"{path.name} needs a header and at least one row of two columns ({what}); "
+                       f"it has {table.shape[1]} column(s) and {len(table)} row(s)")
+    lower = {str(column).strip().lower(): column for column in table.columns}
+    named = [next((lower[c] for c in choices if c in lower), None) for choices in (first, second)]
+    return table, named if None not in named else list(table.columns[:2])
+
+
+def _forum_counts(value: str | None) -> int | dict[str, int] | None:
+    """``--forums-per-container``: one number for every container, or a CSV of container code and count."""
+    if value is None:
+        return None
+    if value.strip().isdigit():
+        return int(value)
+    path = Path(value)
+    if not path.is_file():
+        raise BadInput(f"--forums-per-container must be a whole number or a CSV file; '{value}' is neither")
+    table, (code, count) = _read_table(path, "container code and forum count")
+    if not table[count].str.strip().str.isdigit().all():
+        raise BadInput(f"{path.name}: every forum count must be a whole number")
+    return dict(zip(table[code].str.strip(), table[count].astype(int)))
+
+
+def _councillor_counts(path: Path | None) -> dict[str, float | None] | None:
+    if path is None:
+        return None
+    table, (code, count) = _read_table(path, "block code and councillor count", BLOCK_COLUMNS)
+    counts = pd.to_numeric(table[count].str.strip(), errors="coerce")
+    if (counts.isna() & table[count].str.strip().ne("")).any():
+        raise BadInput(f"{path.name}: every councillor count must be a number (or blank when unknown)")
+    return {c: (None if pd.isna(n) else float(n)) for c, n in zip(table[code], counts)}
+
+
+def _proposal_layer(session, blocks_id, within_id, councillors, indicator_ids):
+    """Prepare the blocks from the store: population and IMD measures from the LSOA set's values."""
+    from layers.imd import DOMAINS, TOTAL_POPULATION
+    from layers.proposals import imd_measures, indicator_measure, prepare_blocks
+
+    from . import figures
+    from .storage.indicators import list_indicators, load_values
+
+    block_set, container_set = (boundary_sets.get_set(session, i) for i in (blocks_id, within_id))
+    units = {"block_unit": UNIT_WORDS.get(block_set.kind, block_set.kind),
+             "container_unit": UNIT_WORDS.get(container_set.kind, container_set.kind)}
+    blocks, containers = (boundary_sets.load_areas(session, s.id) for s in (block_set, container_set))
+    source = next((s for s in boundary_sets.list_sets(session) if s.kind == "lsoa"), None)
+    if source is None:
+        return prepare_blocks(blocks, containers, councillors=councillors, **units), \
+            ["No LSOA set is loaded: forums have no population or indicator figures."]
+
+    def values(indicator_id):
+        frame = load_values(session, source.id, [indicator_id])
+        frame = frame[frame["period"] == figures.latest_period(frame["period"])]
+        return frame.set_index("code")[["value", "numerator", "denominator"]]
+
+    stored = {i.id: i for i in list_indicators(session)}
+    population_id = next((i for i in figures.POPULATION_IDS if i in stored), None)
+    population = values(population_id)["value"] if population_id else None
+    imd = DOMAINS["IMD"]
+    iod = pd.DataFrame({column: values(i.id)["value"] for i in stored.values()
+                        for column in (imd.score, imd.rank, imd.decile) if i.source_column == column})
+    if population is not None:
+        iod[TOTAL_POPULATION] = population
+    measures = [m for m in imd_measures(iod) if m.numerator.notna().any()]
+    for indicator_id in indicator_ids:
+        indicator = figures.get_indicator(session, indicator_id)
+        measures.append(indicator_measure(indicator.id, indicator.title, indicator.type, values(indicator.id),
+                                          population=population, per=indicator.multiplier))
+    layer = prepare_blocks(blocks, containers, small_areas=boundary_sets.load_areas(session, source.id),
+                           population=population, measures=measures, councillors=councillors, **units)
+    notes = [] if population is not None else ["No population is loaded: the population rule cannot pass."]
+    if layer.unassigned_small_areas:
+        notes.append(f"{len(layer.unassigned_small_areas)} LSOAs lie in no block and are left out: "
+                     f"{', '.join(layer.unassigned_small_areas[:5])}")
+    return layer, notes
+
+
+def _print_proposal(report: dict, layer) -> None:
+    labels = {m.id: m.label for m in layer.measures}
+    head = ["forum", layer.container_unit, f"{layer.block_unit}s", "population", "ideal", "deviation",
+            "councillors", "area km²", "Polsby-Popper", "pieces", *labels.values()]
+
+    def show(value, form="{:,.0f}"):
+        return "—" if value is None else form.format(value)
+
+    rows = [[f["name"], f["container_name"] or "—", str(f["block_count"]), show(f["population"]), show(f["ideal"]),
+             show(f["deviation"], "{:+.1%}"), show(f["councillors"], "{:g}"), f"{f['area_km2']:.1f}",
+             show(f["polsby_popper"], "{:.3f}"), str(f["pieces"]),
+             *(show(f["indicators"][i], "{:.3g}") for i in labels)] for f in report["forums"]]
+    widths = [max(len(row[k]) for row in [head, *rows]) for k in range(len(head))]
+    for row in [head, *rows]:
+        click.echo("  ".join(cell.ljust(w) if k < 2 else cell.rjust(w) for k, (cell, w) in
+                             enumerate(zip(row, widths))))
+    click.echo("")
+    for rule in report["rules"]:
+        click.echo(f"PASS  {rule['message']}" if rule["passed"] else f"FAIL  {rule['title']}: {rule['message']}")
+    for note in report["notes"]:
+        click.echo(f"Note: {note}")
+    failed = sum(not rule["passed"] for rule in report["rules"])
+    click.echo(f"{failed} of {len(report['rules'])} rules failed." if failed else "Every rule passes.")
+
+
+@click.command("proposal-check", help="Check a proposal of forums (blocks grouped within containers) "
+                                      "from a CSV of block code and forum: statistics and rules.")
+@click.argument("assignment", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--blocks", "blocks_id", required=True, help="The boundary set of the blocks, e.g. wards.")
+@click.option("--within", "within_id", required=True, help="The boundary set each forum must lie in, e.g. apb.")
+@click.option("--tolerance", type=click.FloatRange(0, 1, max_open=True), default=0.05, show_default=True,
+              help="Largest deviation of a forum's population from the ideal (0.05: ±5%).")
+@click.option("--forums-per-container", "forum_counts",
+              help="Forums wanted in each container: a number, or a CSV of container code and count.")
+@click.option("--councillors", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV of block code and councillor count (blocks left out are unknown).")
+@click.option("--indicator", "indicator_ids", multiple=True, help="Another indicator to work out per forum.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@with_appcontext
+def proposal_check_command(assignment: Path, blocks_id: str, within_id: str, tolerance: float,
+                           forum_counts: str | None, councillors: Path | None, indicator_ids: tuple[str, ...],
+                           as_json: bool):
+    from layers.proposals import check
+
+    table, (block, forum) = _read_table(assignment, "block code and forum", BLOCK_COLUMNS, FORUM_COLUMNS)
+    name = next((c for c in table.columns if str(c).strip().lower() == "forum_name"), None)
+    names = dict(zip(table[forum].str.strip(), table[name].str.strip())) if name else {}
+    counts = _forum_counts(forum_counts)
+    db = _ready_db()
+    try:
+        with db.session() as session:
+            layer, notes = _proposal_layer(session, blocks_id, within_id, _councillor_counts(councillors),
+                                           indicator_ids)
+        report = check(layer, zip(table[block], table[forum]), tolerance=tolerance,
+                       forums_per_container=counts, names={k: v for k, v in names.items() if v})
+    except (ValueError, AtlasError) as error:
+        raise BadInput(str(error))
+    report = {"assignment": assignment.name, "blocks": blocks_id, "within": within_id, "tolerance": tolerance,
+              "forums_per_container": counts, "passed": report["passed"],
+              "indicators": [{"id": m.id, "label": m.label} for m in layer.measures],
+              "forums": report["forums"], "rules": report["rules"], "notes": notes}
+    if as_json:
+        click.echo(json.dumps(report, indent=2, allow_nan=False))
+    else:
+        _print_proposal(report, layer)
+    click.get_current_context().exit(0 if report["passed"] else 1)
+
+
 COMMANDS = (db_group, load_command, import_boundaries_command, import_indicators_command, export_command, sets_command, demo_command,
-            create_user_command, set_role_command)
+            create_user_command, set_role_command, proposal_check_command)
 
 
 def _create_app():

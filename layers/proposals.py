@@ -1,0 +1,671 @@
+"""Local Area Forums drawn from blocks: live statistics and rules for a proposal.
+
+An officer groups blocks (wards, LSOAs) into forums, each meant to lie inside
+one container (an Area Partnership Board).  :func:`prepare_blocks` does all the
+geometry once per block set: areas, perimeters, neighbours and the boundary
+length each pair of neighbours shares, each block's container by best fit, and
+each block's sums of every figure a forum needs (population, councillors, and
+indicator numerators and denominators over whole small areas by best fit).
+
+After that :func:`check` (or :func:`statistics` and :func:`rules`) works on
+arrays alone, so a change can be re-checked on every click: a forum's figures
+are sums of its blocks' sums, its perimeter is its blocks' perimeters less twice
+the boundary they share, and its pieces come from the neighbours' graph with the
+edges between forums cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from boundaries.adjacency import adjacency_graph
+from boundaries.codes import clean_code
+from boundaries.crs import to_storage
+from boundaries.nesting import overlaps
+from layers.imd import DOMAINS, national_percentile
+from layers.weights import Weights, centroid_weights
+
+#: Rule ids and their titles ({block} and {container} are the layer's unit words).
+RULES = {
+    "within_one_container": "Each forum lies wholly within one {container}",
+    "contiguous": "Each forum is in one piece",
+    "complete": "Every {block} is in exactly one forum",
+    "population": "Each forum's population is within tolerance of the ideal",
+    "forum_count": "Each {container} has the number of forums set",
+}
+
+#: How many blocks or codes a message names before saying "and N more".
+NAMED = 5
+#: Slack on the tolerance, so that a deviation of exactly 5% passes a 5% tolerance despite rounding.
+_SLACK = 1e-9
+
+_POP, _COUNCILLORS, _AREA, _PERIMETER = range(4)
+
+
+@dataclass(frozen=True, eq=False)
+class Measure:
+    """A forum figure made from sums over small areas.
+
+    The value is ``per * sum(numerator) / sum(denominator)``, or
+    ``per * sum(numerator)`` without a denominator.  Both are Series indexed by
+    small-area code; a missing value in any small area of a forum leaves the
+    forum without a figure (None), never a partial one.
+    """
+
+    id: str
+    label: str
+    numerator: pd.Series
+    denominator: pd.Series | None = None
+    per: float = 1.0
+
+
+def imd_measures(iod: pd.DataFrame, domain: str = "IMD") -> list[Measure]:
+    """The average score and the proportion of LSOAs in the most deprived 10%, as in :mod:`layers.imd`.
+
+    ``iod`` holds File 7 columns indexed by LSOA code (or with an ``"LSOA code
+    (2011)"`` column).  The average score is weighted by the domain's population;
+    an LSOA is in the most deprived 10% when its decile is 1 (from its national
+    rank when it has no decile).
+
+    Examples
+    --------
+    >>> d = DOMAINS["IMD"]
+    >>> from layers.imd import TOTAL_POPULATION
+    >>> iod = pd.DataFrame({d.score: [50.0, 10.0], d.rank: [100, 20000], d.decile: [1, 7],
+    ...                     TOTAL_POPULATION: [1000, 3000]}, index=["E01000001", "E01000002"])
+    >>> [m.id for m in imd_measures(iod)]
+    ['imd_average_score', 'imd_most_deprived_10pc']
+    """
+    d = DOMAINS[domain]
+    frame = iod.set_index("LSOA code (2011)") if "LSOA code (2011)" in iod.columns else iod
+    frame = frame.set_axis(frame.index.map(str))
+    column = lambda name: pd.to_numeric(frame.get(name, pd.Series(np.nan, frame.index)), errors="coerce")  # noqa: E731
+    pop, decile, rank = column(d.population), column(d.decile), column(d.rank)
+    deprived = np.where(decile.notna(), decile == 1, national_percentile(rank) <= 10).astype(np.float64)
+    deprived[decile.isna() & rank.isna()] = np.nan
+    key = domain.lower().replace(" ", "_")
+    return [
+        Measure(f"{key}_average_score", f"{domain} average score", pop * column(d.score), pop),
+        Measure(f"{key}_most_deprived_10pc", f"{domain}: share of LSOAs in the most deprived 10%",
+                pd.Series(deprived, frame.index), pd.Series(1.0, frame.index)),
+    ]
+
+
+def indicator_measure(id: str, label: str, kind: str, values: pd.DataFrame, *,
+                      population: pd.Series | None = None, per: float | None = None) -> Measure:
+    """A stored indicator as a measure, by the rules of :func:`layers.aggregate.aggregate`.
+
+    ``values`` is indexed by small-area code with ``value``, ``numerator`` and
+    ``denominator`` columns.  Counts are summed; proportions and rates are
+    recomputed from summed numerators and denominators; scores and ranks are
+    population-weighted means.  Deciles cannot be built from sums and are refused.
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"value": [0.1, 0.3], "numerator": [10, 30], "denominator": [100, 100]},
+    ...                       index=["a", "b"])
+    >>> m = indicator_measure("income", "Income deprivation", "proportion", values)
+    >>> float(m.numerator.sum() / m.denominator.sum())
+    0.2
+    """
+    empty = pd.Series(np.nan, values.index)
+    if kind == "count":
+        numerator = values.get("numerator", empty)
+        counts = numerator if numerator.notna().any() else values.get("value", empty)
+        return Measure(id, label, counts, None, per or 1.0)
+    if kind in ("proportion", "rate"):
+        return Measure(id, label, values.get("numerator", empty), values.get("denominator", empty), per or 1.0)
+    if kind in ("score", "rank"):
+        if population is None:
+            raise ValueError(f"{label}: a {kind} is a population-weighted mean and needs a population")
+        pop = population.reindex(values.index)
+        return Measure(id, label, pop * values.get("value", empty), pop, per or 1.0)
+    raise ValueError(f"{label}: a {kind} cannot be made from sums over small areas")
+
+
+@dataclass(frozen=True, eq=False)
+class BlockLayer:
+    """One block set prepared for proposals; build it with :func:`prepare_blocks`.
+
+    ``table`` has one row per block: population, councillors (NaN: unknown),
+    area (m²), perimeter (m), then each measure's numerator sum, then each
+    measure's denominator sum.  ``edges`` holds pairs of neighbouring blocks
+    (positions, first < second) and ``shared_m`` the boundary length each pair
+    shares.  ``container`` is each block's best-fit container (-1: none) and
+    ``container_share`` the share of the block's area inside it.
+    """
+
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    table: np.ndarray
+    edges: np.ndarray
+    shared_m: np.ndarray
+    container: np.ndarray
+    container_share: np.ndarray
+    container_codes: tuple[str, ...]
+    container_names: tuple[str, ...]
+    measures: tuple[Measure, ...]
+    block_unit: str = "block"
+    container_unit: str = "container"
+    sliver: float = 0.005
+    unassigned_small_areas: tuple[str, ...] = ()
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Block code to position."""
+        return {code: i for i, code in enumerate(self.codes)}
+
+    @cached_property
+    def labels(self) -> list[str]:
+        """Blocks as people know them: 'Blacon (E05012209)'."""
+        return [code if name in ("", code) else f"{name} ({code})" for code, name in zip(self.codes, self.names)]
+
+    @cached_property
+    def degree(self) -> np.ndarray:
+        """Neighbours of each block (0: an island)."""
+        return np.bincount(self.edges.ravel(), minlength=len(self.codes))
+
+    @cached_property
+    def container_population(self) -> np.ndarray:
+        """Population of each container: the sum over the blocks it holds by best fit."""
+        inside = self.container >= 0
+        return np.bincount(self.container[inside], weights=self.table[inside, _POP],
+                           minlength=len(self.container_codes))
+
+    @property
+    def population(self) -> np.ndarray:
+        return self.table[:, _POP]
+
+    @property
+    def split(self) -> np.ndarray:
+        """Blocks with more than ``sliver`` of their area outside their container."""
+        return (self.container >= 0) & (self.container_share < 1.0 - self.sliver)
+
+
+def prepare_blocks(
+    blocks: gpd.GeoDataFrame,
+    containers: gpd.GeoDataFrame,
+    *,
+    small_areas: gpd.GeoDataFrame | None = None,
+    weights: Weights | None = None,
+    population: pd.Series | None = None,
+    measures: Iterable[Measure] = (),
+    councillors: Mapping[str, float] | None = None,
+    tolerance: float = 1.0,
+    sliver: float = 0.005,
+    block_unit: str = "block",
+    container_unit: str = "container",
+) -> BlockLayer:
+    """Prepare a block set once for any number of proposals.
+
+    Parameters
+    ----------
+    blocks, containers : GeoDataFrame
+        ``code`` and ``name`` columns and polygons, in one CRS (measured in EPSG:27700).
+    small_areas : GeoDataFrame, optional
+        The areas holding ``population`` and the measures (LSOAs); each goes
+        wholly to the block holding its representative point (best fit).
+    weights : Weights, optional
+        Small areas to blocks, instead of building them from ``small_areas``.
+    population : Series, optional
+        People per small area (by code).
+    measures : iterable of Measure
+        Indicator figures to work out for forums.
+    councillors : mapping, optional
+        Councillors per block code; blocks left out are unknown, not 0.
+    tolerance : float
+        Largest gap in metres between blocks still counted as neighbours.
+    sliver : float
+        Largest share of a block's area allowed outside its container.
+    block_unit, container_unit : str
+        Words for a block and a container in messages ("ward", "APB").
+
+    Raises
+    ------
+    ValueError
+        If population or measures are given without small areas or weights, or
+        councillors are given for codes that are not blocks, or are negative.
+    """
+    blocks, containers = to_storage(blocks), to_storage(containers)
+    codes = tuple(clean_code(code) for code in blocks["code"])
+    geoms = np.asarray(blocks.geometry.array, dtype=object)
+    index = {code: i for i, code in enumerate(codes)}
+    graph = adjacency_graph(blocks.assign(code=codes), tolerance=tolerance)
+    edges = np.array(sorted(tuple(sorted((index[a], index[b]))) for a, b in graph.edges()), dtype=np.int64)
+    edges = edges.reshape(-1, 2)
+    perimeter = shapely.length(geoms)
+    union = shapely.length(shapely.union(geoms[edges[:, 0]], geoms[edges[:, 1]]))
+    shared = np.maximum((perimeter[edges[:, 0]] + perimeter[edges[:, 1]] - union) / 2.0, 0.0)
+
+    found = overlaps(blocks.assign(code=codes)[["code", "geometry"]], containers[["code", "geometry"]])
+    best = found.drop_duplicates("small_code")
+    container_codes = tuple(str(code) for code in containers["code"])
+    where = {code: j for j, code in enumerate(container_codes)}
+    container = np.full(len(codes), -1, dtype=np.int64)
+    share = np.zeros(len(codes))
+    rows = best["small_code"].map(index).to_numpy()
+    container[rows] = best["large_code"].map(where).to_numpy()
+    share[rows] = best["share"].to_numpy()
+
+    measures = tuple(measures)
+    if weights is None and small_areas is not None:
+        weights = centroid_weights(small_areas, blocks.assign(code=codes), source_unit="LSOA")
+    if weights is None and (population is not None or measures):
+        raise ValueError("population and measures need the small areas (or weights) they are given for")
+    sums = _block_sums(weights, codes, population, measures)
+    table = np.column_stack([sums[:, 0], _councillors(councillors, index), shapely.area(geoms), perimeter,
+                             sums[:, 1:]])
+    return BlockLayer(
+        codes=codes, names=tuple(str(name) for name in blocks.get("name", pd.Series(codes))),
+        table=table, edges=edges, shared_m=shared, container=container, container_share=share,
+        container_codes=container_codes,
+        container_names=tuple(str(name) for name in containers.get("name", pd.Series(container_codes))),
+        measures=measures, block_unit=block_unit, container_unit=container_unit, sliver=sliver,
+        unassigned_small_areas=() if weights is None
+        else tuple(np.asarray(weights.source_codes, dtype=object)[weights.source_shares() == 0]),
+    )
+
+
+def check(layer: BlockLayer, assignment, *, tolerance: float = 0.05, forums_per_container=None,
+          names: Mapping[str, str] | None = None, indicators: Iterable[str] | None = None) -> dict:
+    """Statistics and rules of one proposal, for each change on the map.
+
+    Parameters
+    ----------
+    layer : BlockLayer
+        From :func:`prepare_blocks`.
+    assignment : mapping or iterable of pairs
+        Block code to forum code (pairs may repeat a block, which the
+        ``complete`` rule reports).  A blank forum code leaves a block out.
+    tolerance : float
+        Largest allowed deviation of a forum's population from its ideal (0.05: ±5%).
+    forums_per_container : int or mapping, optional
+        Forums wanted in every container, or per container code.
+    names : mapping, optional
+        Forum code to name.
+    indicators : iterable of str, optional
+        Measure ids to report; default all the layer's measures.
+
+    Returns
+    -------
+    dict
+        ``forums`` (see :func:`statistics`), ``rules`` (see :func:`rules`) and
+        ``passed`` (True when every rule passes).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> blocks = gpd.GeoDataFrame({"code": ["a", "b", "c"], "name": ["A", "B", "C"]}, crs="EPSG:27700",
+    ...     geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100)])
+    >>> apb = gpd.GeoDataFrame({"code": ["x"], "name": ["X"]}, crs="EPSG:27700", geometry=[box(0, 0, 300, 100)])
+    >>> layer = prepare_blocks(blocks, apb, block_unit="ward", container_unit="APB")
+    >>> result = check(layer, {"a": "f1", "b": "f2", "c": "f1"})
+    >>> [(f["code"], f["block_count"], f["pieces"]) for f in result["forums"]]
+    [('f1', 2, 2), ('f2', 1, 1)]
+    >>> [r["message"] for r in result["rules"] if r["rule"] == "contiguous"]
+    ['forum f1 is in 2 pieces: its main part (A (a)) and detached part (C (c))']
+    """
+    found = _Evaluation(layer, assignment, tolerance, forums_per_container, names or {})
+    checked = found.rules()
+    return {"forums": found.statistics(indicators), "rules": checked,
+            "passed": all(rule["passed"] for rule in checked)}
+
+
+def statistics(layer: BlockLayer, assignment, *, tolerance: float = 0.05, forums_per_container=None,
+               names: Mapping[str, str] | None = None, indicators: Iterable[str] | None = None) -> list[dict]:
+    """Each forum's figures, in order of first appearance in the assignment (arguments as :func:`check`).
+
+    Each forum is a dict: ``code``, ``name``, ``container`` and ``container_name``
+    (the container holding most of its area; None if none), ``blocks`` (codes),
+    ``block_count``, ``population``, ``ideal`` (the container's population over
+    the forums wanted there, or drawn there when no count is set),
+    ``deviation`` (population / ideal - 1), ``within_tolerance``,
+    ``councillors`` (None if any block's count is unknown), ``area_km2``,
+    ``perimeter_km``, ``polsby_popper`` (4πA/P²: 1 for a circle), ``pieces``
+    and ``indicators`` (measure id to value).  Unknown figures are None.
+    """
+    return _Evaluation(layer, assignment, tolerance, forums_per_container, names or {}).statistics(indicators)
+
+
+def rules(layer: BlockLayer, assignment, *, tolerance: float = 0.05, forums_per_container=None,
+          names: Mapping[str, str] | None = None) -> list[dict]:
+    """Every rule's result, in :data:`RULES` order (arguments as :func:`check`).
+
+    Each is a dict: ``rule`` (id), ``title``, ``passed``, ``message`` (plain
+    English, naming forums and blocks), ``forums`` and ``blocks`` (codes to
+    highlight) and ``problems`` (one dict per failure: ``forum``, ``blocks``,
+    ``message``).
+    """
+    return _Evaluation(layer, assignment, tolerance, forums_per_container, names or {}).rules()
+
+
+class _Evaluation:
+    """One proposal worked out over a layer's arrays."""
+
+    def __init__(self, layer: BlockLayer, assignment, tolerance, forums_per_container, names):
+        if not 0 <= tolerance < 1:
+            raise ValueError(f"the population tolerance must be a fraction from 0 to 1, not {tolerance}")
+        self.layer, self.tolerance, self.names = layer, tolerance, names
+        self._assign(assignment)
+        n, f = len(layer.codes), self.forum_of
+        inside = np.flatnonzero(f >= 0)
+        count = len(self.forums)
+        onehot = sparse.csr_matrix((np.ones(len(inside)), (f[inside], inside)), shape=(count, n))
+        self.sums = onehot @ layer.table
+        first, second = layer.edges[:, 0], layer.edges[:, 1]
+        same = (f[first] == f[second]) & (f[first] >= 0)
+        self.perimeter = self.sums[:, _PERIMETER] - 2.0 * np.bincount(
+            f[first[same]], weights=layer.shared_m[same], minlength=count)
+        linked = sparse.coo_matrix((np.ones(same.sum()), (first[same], second[same])), shape=(n, n))
+        self.piece_of = csgraph.connected_components(linked, directed=False)[1]
+        self.pieces = np.bincount(np.unique(f[inside] * n + self.piece_of[inside]) // n, minlength=count)
+        order = np.argsort(f, kind="stable")
+        starts = np.searchsorted(f[order], np.arange(count + 1))
+        self.members = [order[starts[j]:starts[j + 1]] for j in range(count)]
+        self._containers(forums_per_container)
+
+    def _assign(self, assignment) -> None:
+        layer = self.layer
+        pairs = assignment.items() if isinstance(assignment, Mapping) else assignment
+        self.forum_of = np.full(len(layer.codes), -1, dtype=np.int64)
+        position: dict[str, int] = {}
+        self.forums: list[str] = []
+        self.unknown: dict[str, None] = {}
+        self.doubled: dict[int, list[str]] = {}
+        self.blank_rows = 0
+        for block, forum in pairs:
+            block, forum = clean_code(block), clean_code(forum)
+            i = layer.index.get(block) if block is not None else None
+            if i is None:
+                if block is None:
+                    self.blank_rows += 1
+                else:
+                    self.unknown[block] = None
+            elif forum is not None:
+                held = self.forum_of[i]
+                if held < 0:
+                    if forum not in position:
+                        position[forum] = len(self.forums)
+                        self.forums.append(forum)
+                    self.forum_of[i] = position[forum]
+                elif forum != self.forums[held]:
+                    self.doubled.setdefault(i, [self.forums[held]]).append(forum)
+
+    def _containers(self, forums_per_container) -> None:
+        layer, f = self.layer, self.forum_of
+        width = len(layer.container_codes) + 1
+        inside = f >= 0
+        cell = f[inside] * width + np.where(layer.container[inside] < 0, width - 1, layer.container[inside])
+        area_in = np.bincount(cell, weights=layer.table[inside, _AREA],
+                              minlength=len(self.forums) * width).reshape(-1, width)[:, :-1]
+        self.main = np.where(area_in.sum(axis=1) > 0, area_in.argmax(axis=1), -1)
+        self.drawn = np.bincount(self.main[self.main >= 0], minlength=width - 1)
+        self.wanted = _wanted(forums_per_container, layer.container_codes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            count = np.where(np.isfinite(self.wanted), self.wanted, self.drawn).astype(np.float64)
+            ideal = layer.container_population / count
+            self.ideal = np.where(self.main >= 0, ideal[self.main], np.nan)
+            self.deviation = self.sums[:, _POP] / self.ideal - 1.0
+
+    # ------------------------------------------------------------------------------ statistics
+
+    def statistics(self, indicators) -> list[dict]:
+        layer, sums = self.layer, self.sums
+        ids = [m.id for m in layer.measures]
+        chosen = ids if indicators is None else list(indicators)
+        unknown = [i for i in chosen if i not in ids]
+        if unknown:
+            raise ValueError(f"no such indicator(s) prepared: {', '.join(unknown)}; prepared: {', '.join(ids)}")
+        k = len(ids)
+        per = np.array([m.per for m in layer.measures])
+        has_den = np.array([m.denominator is not None for m in layer.measures], dtype=bool)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            num, den = sums[:, 4:4 + k], sums[:, 4 + k:]
+            values = per * np.where(has_den, num / den, num)
+            compact = 4 * np.pi * sums[:, _AREA] / self.perimeter**2
+        members = self.members
+        out = []
+        for j, code in enumerate(self.forums):
+            main = self.main[j]
+            out.append({
+                "code": code,
+                "name": self.names.get(code, code),
+                "container": layer.container_codes[main] if main >= 0 else None,
+                "container_name": layer.container_names[main] if main >= 0 else None,
+                "blocks": [layer.codes[i] for i in members[j]],
+                "block_count": len(members[j]),
+                "population": _number(sums[j, _POP], whole=True),
+                "ideal": _number(self.ideal[j]),
+                "deviation": _number(self.deviation[j]),
+                "within_tolerance": bool(abs(self.deviation[j]) <= self.tolerance + _SLACK)
+                if np.isfinite(self.deviation[j]) else None,
+                "councillors": _number(sums[j, _COUNCILLORS], whole=True),
+                "area_km2": float(sums[j, _AREA] / 1e6),
+                "perimeter_km": float(self.perimeter[j] / 1e3),
+                "polsby_popper": _number(compact[j]),
+                "pieces": int(self.pieces[j]),
+                "indicators": {ident: _number(values[j, ids.index(ident)]) for ident in chosen},
+            })
+        return out
+
+    # ------------------------------------------------------------------------------ rules
+
+    def rules(self) -> list[dict]:
+        found = {
+            "within_one_container": self._within(),
+            "contiguous": self._contiguous(),
+            "complete": self._complete(),
+            "population": self._population(),
+            "forum_count": self._forum_count(),
+        }
+        units = {"block": self.layer.block_unit, "container": self.layer.container_unit}
+        out = []
+        for rule, (problems, passed_message) in found.items():
+            passed = not problems
+            out.append({
+                "rule": rule,
+                "title": RULES[rule].format(**units),
+                "passed": passed,
+                "message": passed_message if passed else "; ".join(p["message"] for p in problems),
+                "forums": list(dict.fromkeys(p["forum"] for p in problems if p["forum"] is not None)),
+                "blocks": list(dict.fromkeys(b for p in problems for b in p["blocks"])),
+                "problems": problems,
+            })
+        return out
+
+    def _problem(self, forum: int | None, blocks, message: str) -> dict:
+        return {"forum": None if forum is None else self.forums[forum],
+                "blocks": [self.layer.codes[i] for i in blocks], "message": message}
+
+    def _forum(self, j: int) -> str:
+        code = self.forums[j]
+        name = self.names.get(code, code)
+        return f"forum {code}" if name == code else f"forum {name} ({code})"
+
+    def _container(self, c: int) -> str:
+        layer = self.layer
+        code, name = layer.container_codes[c], layer.container_names[c]
+        return f"{layer.container_unit} {code if name in ('', code) else f'{name} ({code})'}"
+
+    def _blocks(self, blocks) -> str:
+        return _listing([self.layer.labels[i] for i in blocks])
+
+    def _within(self):
+        layer = self.layer
+        unit = layer.container_unit
+        problems = []
+        for j, members in enumerate(self.members):
+            main = self.main[j]
+            outside = members[layer.container[members] != main] if main >= 0 else members
+            split = members[layer.split[members] & (layer.container[members] == main)]
+            if main < 0:
+                problems.append(self._problem(j, members, f"{self._forum(j)} lies in no {unit}"))
+                continue
+            if len(outside):
+                places = [self._container(c) for c in sorted(set(layer.container[outside].tolist())) if c >= 0]
+                elsewhere = " and ".join(places + ([f"no {unit}"] if (layer.container[outside] < 0).any() else []))
+                problems.append(self._problem(j, outside, (
+                    f"{self._forum(j)} is mostly in {self._container(main)} but "
+                    f"{self._blocks(outside)} {_are(len(outside))} in {elsewhere}")))
+            if len(split):
+                shares = ", ".join(f"{layer.labels[i]} {layer.container_share[i]:.0%}" for i in split[:NAMED])
+                problems.append(self._problem(j, split, (
+                    f"{self._forum(j)}: {len(split)} {_plural(layer.block_unit, len(split))} "
+                    f"{_are(len(split))} split between {unit}s, with only part in {self._container(main)} "
+                    f"({shares}{'…' if len(split) > NAMED else ''})")))
+        return problems, f"Every forum lies wholly within one {unit}."
+
+    def _contiguous(self):
+        layer = self.layer
+        problems = []
+        for j, members in enumerate(self.members):
+            if self.pieces[j] < 2:
+                continue
+            labels = self.piece_of[members]
+            parts = sorted((members[labels == p] for p in np.unique(labels)), key=lambda m: (-len(m), m[0]))
+            detached = np.concatenate(parts[1:])
+            island = f", an island with no neighbouring {layer.block_unit}"
+            described = [f"({self._blocks(part)}{island if len(part) == 1 and layer.degree[part[0]] == 0 else ''})"
+                         for part in parts[1:]]
+            problems.append(self._problem(j, detached, (
+                f"{self._forum(j)} is in {len(parts)} pieces: its main part ({self._blocks(parts[0])}) "
+                f"and detached {_plural('part', len(parts) - 1)} {', '.join(described)}")))
+        return problems, "Every forum is in one piece."
+
+    def _complete(self):
+        unit = self.layer.block_unit
+        problems = []
+        missing = np.flatnonzero(self.forum_of < 0)
+        if len(missing):
+            problems.append(self._problem(None, missing, (
+                f"{len(missing)} {_plural(unit, len(missing))} {_are(len(missing))} in no forum: "
+                f"{self._blocks(missing)}")))
+        for i, forums in self.doubled.items():
+            problems.append(self._problem(
+                self.forums.index(forums[0]), [i],
+                f"{self.layer.labels[i]} is in more than one forum: {', '.join(dict.fromkeys(forums))}"))
+        if self.unknown:
+            count = len(self.unknown)
+            what = f"a {unit}" if count == 1 else f"{unit}s"
+            problems.append(self._problem(None, [], (
+                f"{count} {_plural('code', count)} {_are(count)} not {what} of this set: "
+                f"{_listing(list(self.unknown))}")))
+        if self.blank_rows:
+            problems.append(self._problem(None, [], f"{self.blank_rows} {_plural('row', self.blank_rows)} "
+                                                    f"{'has' if self.blank_rows == 1 else 'have'} no {unit} code"))
+        return problems, f"Every {unit} is in exactly one forum."
+
+    def _population(self):
+        layer, pop = self.layer, self.sums[:, _POP]
+        problems = []
+        for j, members in enumerate(self.members):
+            if not np.isfinite(self.deviation[j]):
+                unknown = members[~np.isfinite(layer.population[members])]
+                reason = (f"{self._blocks(unknown)} {'has' if len(unknown) == 1 else 'have'} no population figure"
+                          if len(unknown) else f"its {layer.container_unit} has no population figure")
+                problems.append(self._problem(j, unknown, f"{self._forum(j)}: population not known ({reason})"))
+            elif abs(self.deviation[j]) > self.tolerance + _SLACK:
+                side = "above" if self.deviation[j] > 0 else "below"
+                problems.append(self._problem(j, members, (
+                    f"{self._forum(j)} has {pop[j]:,.0f} people, {abs(self.deviation[j]):.1%} {side} the ideal "
+                    f"of {self.ideal[j]:,.0f} for {self._container(self.main[j])} "
+                    f"(tolerance ±{self.tolerance:.1%})")))
+        return problems, f"Every forum's population is within ±{self.tolerance:.1%} of the ideal."
+
+    def _forum_count(self):
+        problems = []
+        members = self.members
+        for c in np.flatnonzero(np.isfinite(self.wanted)):
+            if self.drawn[c] == self.wanted[c]:
+                continue
+            forums = np.flatnonzero(self.main == c)
+            named = ", ".join(self.forums[j] for j in forums) or "none"
+            blocks = np.concatenate([members[j] for j in forums]) if len(forums) else []
+            problems.append(self._problem(None, blocks, (
+                f"{self._container(c)} should have {int(self.wanted[c])} {_plural('forum', int(self.wanted[c]))} "
+                f"but has {self.drawn[c]} ({named})")))
+        if not np.isfinite(self.wanted).any():
+            return problems, f"No forum count is set for any {self.layer.container_unit}."
+        return problems, f"Every {self.layer.container_unit} with a count set has that many forums."
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _block_sums(weights: Weights | None, codes, population, measures) -> np.ndarray:
+    """Per block: population, then each measure's numerator sum, then each denominator sum."""
+    columns = [population] + [m.numerator for m in measures] + [m.denominator for m in measures]
+    if weights is None:
+        return np.full((len(codes), len(columns)), np.nan)
+    order = pd.Index(weights.target_codes).get_indexer(codes)
+    if (order < 0).any():
+        raise ValueError("the weights do not reach every block")
+    sources = pd.Index(weights.source_codes)
+    out = np.zeros((len(codes), len(columns)))
+    for k, series in enumerate(columns):
+        if series is None:
+            out[:, k] = np.nan if k == 0 else 0.0
+            continue
+        series = pd.to_numeric(series.set_axis(series.index.map(str)), errors="coerce")
+        out[:, k] = weights.apply(series.reindex(sources).to_numpy(dtype=np.float64))[order]
+    return out
+
+
+def _councillors(councillors: Mapping[str, float] | None, index: dict[str, int]) -> np.ndarray:
+    out = np.full(len(index), np.nan)
+    for code, count in (councillors or {}).items():
+        code = clean_code(code)
+        if code not in index:
+            raise ValueError(f"councillors are given for {code}, which is not one of the blocks")
+        if count is not None and not float(count) >= 0:
+            raise ValueError(f"the councillor count of {code} must be zero or more, not {count}")
+        out[index[code]] = np.nan if count is None else float(count)
+    return out
+
+
+def _wanted(forums_per_container, container_codes) -> np.ndarray:
+    """Forums wanted per container (NaN: not set)."""
+    wanted = np.full(len(container_codes), np.nan)
+    if forums_per_container is None:
+        return wanted
+    if not isinstance(forums_per_container, Mapping):
+        forums_per_container = dict.fromkeys(container_codes, forums_per_container)
+    unknown = [code for code in forums_per_container if code not in container_codes]
+    if unknown:
+        raise ValueError(f"forum counts are set for {', '.join(map(str, unknown))}, which are not containers")
+    for code, count in forums_per_container.items():
+        if int(count) != count or count < 1:
+            raise ValueError(f"the forum count of {code} must be a whole number of 1 or more, not {count}")
+        wanted[container_codes.index(code)] = count
+    return wanted
+
+
+def _number(value, *, whole: bool = False) -> float | int | None:
+    """A JSON-ready number: None when unknown; with ``whole``, an int when it is one."""
+    value = float(value)
+    if not np.isfinite(value):
+        return None
+    return int(value) if whole and value.is_integer() else value
+
+
+def _listing(labels: list[str]) -> str:
+    """'A, B, C, D, E and 7 more'."""
+    shown = ", ".join(labels[:NAMED])
+    return shown if len(labels) <= NAMED else f"{shown} and {len(labels) - NAMED} more"
+
+
+def _plural(word: str, count: int) -> str:
+    return word if count == 1 else f"{word}s"
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"
