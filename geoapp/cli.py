@@ -20,6 +20,7 @@ from .auth.roles import ROLES, role_label
 from .errors import AtlasError
 from .loading import LoadReport, Reporter, load_manifest
 from .manifest import BoundaryEntry, ManifestError, read_manifest
+from .proposals.interchange import BLOCK_COLUMNS, FORUM_COLUMNS
 from .storage import boundary_sets
 from .storage.models import BOUNDARY_KINDS
 from .storage.web import database
@@ -248,12 +249,6 @@ class BadInput(click.ClickException):
     exit_code = 2
 
 
-#: Words for a block or container of each kind in proposal messages.
-UNIT_WORDS = {"lsoa": "LSOA", "msoa": "MSOA", "apb": "APB", "laf": "LAF", "lad": "borough", "service": "area"}
-BLOCK_COLUMNS = ("block_code", "block", "code", "ward_code", "ward", "lsoa_code", "geoid")
-FORUM_COLUMNS = ("forum", "forum_code", "laf", "laf_code", "group", "group_code", "district")
-
-
 def _read_table(path: Path, what: str, first=(), second=()) -> tuple[pd.DataFrame, list[str]]:
     """A CSV's rows as text, and its two key columns: named ones if found, else the first two."""
     try:
@@ -291,50 +286,6 @@ def _councillor_counts(path: Path | None) -> dict[str, float | None] | None:
     if (counts.isna() & table[count].str.strip().ne("")).any():
         raise BadInput(f"{path.name}: every councillor count must be a number (or blank when unknown)")
     return {c: (None if pd.isna(n) else float(n)) for c, n in zip(table[code], counts)}
-
-
-def _proposal_layer(session, blocks_id, within_id, councillors, indicator_ids):
-    """Prepare the blocks from the store: population and IMD measures from the LSOA set's values."""
-    from layers.imd import DOMAINS, TOTAL_POPULATION
-    from layers.proposals import imd_measures, indicator_measure, prepare_blocks
-
-    from . import figures
-    from .storage.indicators import list_indicators, load_values
-
-    block_set, container_set = (boundary_sets.get_set(session, i) for i in (blocks_id, within_id))
-    units = {"block_unit": UNIT_WORDS.get(block_set.kind, block_set.kind),
-             "container_unit": UNIT_WORDS.get(container_set.kind, container_set.kind)}
-    blocks, containers = (boundary_sets.load_areas(session, s.id) for s in (block_set, container_set))
-    source = next((s for s in boundary_sets.list_sets(session) if s.kind == "lsoa"), None)
-    if source is None:
-        return prepare_blocks(blocks, containers, councillors=councillors, **units), \
-            ["No LSOA set is loaded: forums have no population or indicator figures."]
-
-    def values(indicator_id):
-        frame = load_values(session, source.id, [indicator_id])
-        frame = frame[frame["period"] == figures.latest_period(frame["period"])]
-        return frame.set_index("code")[["value", "numerator", "denominator"]]
-
-    stored = {i.id: i for i in list_indicators(session)}
-    population_id = next((i for i in figures.POPULATION_IDS if i in stored), None)
-    population = values(population_id)["value"] if population_id else None
-    imd = DOMAINS["IMD"]
-    iod = pd.DataFrame({column: values(i.id)["value"] for i in stored.values()
-                        for column in (imd.score, imd.rank, imd.decile) if i.source_column == column})
-    if population is not None:
-        iod[TOTAL_POPULATION] = population
-    measures = [m for m in imd_measures(iod) if m.numerator.notna().any()]
-    for indicator_id in indicator_ids:
-        indicator = figures.get_indicator(session, indicator_id)
-        measures.append(indicator_measure(indicator.id, indicator.title, indicator.type, values(indicator.id),
-                                          population=population, per=indicator.multiplier))
-    layer = prepare_blocks(blocks, containers, small_areas=boundary_sets.load_areas(session, source.id),
-                           population=population, measures=measures, councillors=councillors, **units)
-    notes = [] if population is not None else ["No population is loaded: the population rule cannot pass."]
-    if layer.unassigned_small_areas:
-        notes.append(f"{len(layer.unassigned_small_areas)} LSOAs lie in no block and are left out: "
-                     f"{', '.join(layer.unassigned_small_areas[:5])}")
-    return layer, notes
 
 
 def _print_proposal(report: dict, layer) -> None:
@@ -381,6 +332,8 @@ def proposal_check_command(assignment: Path, blocks_id: str, within_id: str, tol
                            as_json: bool):
     from layers.proposals import check
 
+    from .proposals.engine import prepare_layer
+
     table, (block, forum) = _read_table(assignment, "block code and forum", BLOCK_COLUMNS, FORUM_COLUMNS)
     name = next((c for c in table.columns if str(c).strip().lower() == "forum_name"), None)
     names = dict(zip(table[forum].str.strip(), table[name].str.strip())) if name else {}
@@ -388,8 +341,8 @@ def proposal_check_command(assignment: Path, blocks_id: str, within_id: str, tol
     db = _ready_db()
     try:
         with db.session() as session:
-            layer, notes = _proposal_layer(session, blocks_id, within_id, _councillor_counts(councillors),
-                                           indicator_ids)
+            layer, notes = prepare_layer(session, blocks_id, within_id,
+                                         councillors=_councillor_counts(councillors), indicator_ids=indicator_ids)
         report = check(layer, zip(table[block], table[forum]), tolerance=tolerance,
                        forums_per_container=counts, names={k: v for k, v in names.items() if v})
     except (ValueError, AtlasError) as error:

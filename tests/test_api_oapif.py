@@ -143,7 +143,7 @@ def test_every_json_twin_is_in_the_openapi_document(demo_app):
     document = demo_app.test_client().get("/api/openapi").get_json()
     validate(document)
     names = {"set_id": "setId", "indicator_id": "indicatorId", "code": "code", "target_id": "targetId",
-             "user_id": "userId"}
+             "user_id": "userId", "proposal_id": "proposalId", "number": "number"}
     twins = set()
     for rule in demo_app.url_map.iter_rules():
         if rule.rule.endswith(".json"):

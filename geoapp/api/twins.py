@@ -108,6 +108,8 @@ PARAMETERS = {
                "description": "The period to show (default: each indicator's latest)."},
     "userId": {"name": "userId", "in": "path", "required": True, "schema": {"type": "integer"},
                "description": "A user's number."},
+    "proposalId": {"name": "proposalId", "in": "path", "required": True, "schema": {"type": "integer"},
+                   "description": "A forum proposal's number, as listed by /proposals/index.json."},
     "rank": {"name": "rank", "in": "query", "required": False, "schema": {"type": "string"},
              "description": "The indicator by which the profile ranks the area's sub-areas."},
     "areas": {"name": "areas", "in": "query", "required": False, "schema": {"type": "string"},
@@ -187,6 +189,26 @@ def _register() -> None:
                   "and comparison with the borough; one indicator ranked over a set; map classes",
                   _ref("schemas", "comparison"), "areas", "indicator", "set", errors=("404", "422")),
              schemas={"comparison": COMPARISON})
+    register("/proposals/index.json", _get("getProposals", "The forum proposals you may see (officers: all; "
+                                           "others: published ones and their own)", {"type": "object"}))
+    register("/proposals/{proposalId}.json",
+             _get("getProposal", "A forum proposal: its latest version, each forum's statistics and every "
+                  "rule's result", {"type": "object"}, "proposalId", errors=("403", "404")))
+    register("/proposals/{proposalId}/versions.json",
+             _get("getProposalVersions", "Every saved version of a proposal, newest first: who, when and note",
+                  {"type": "object"}, "proposalId", errors=("403", "404")))
+    register("/proposals/{proposalId}/check.json", {"post": {
+        "tags": [TAG], "operationId": "postProposalCheck",
+        "summary": "Statistics and rules of an assignment of blocks to forums (nothing stored)",
+        "parameters": [_ref("parameters", "proposalId")],
+        "requestBody": {"required": True, "content": {JSON: {"schema": {
+            "type": "object", "required": ["assignment"], "properties": {
+                "assignment": {"type": "object", "additionalProperties": {"type": "string"},
+                               "description": "Block code to forum code."},
+                "forums": {"type": "object", "description": "Forum code to {name, colour}."}}}}}},
+        "responses": {"200": {"description": "Forums, rules, passed and notes",
+                              "content": {JSON: {"schema": {"type": "object"}}}},
+                      **_errors("403", "404", "422")}}})
     register("/compare/lists.json", _get("getSavedLists", "Your saved lists of areas, each with its comparison's "
                                          "address (signed-in users who may save lists)", {"type": "object"},
                                          errors=("403",)))

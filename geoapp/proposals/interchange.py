@@ -1,0 +1,111 @@
+"""Proposals in and out: block-assignment CSV both ways, and the forums as GeoPackage, GeoJSON or Shapefile."""
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from boundaries.io import EXPORT_FORMATS, write_boundaries
+
+from ..csv_safe import write_csv
+from ..errors import InvalidInput, NotFound
+from ..storage import boundary_sets
+from ..storage.models import Area, Proposal, ProposalVersion, User
+from . import service
+from .engine import check_proposal
+
+BLOCK_COLUMNS = ("block_code", "block", "code", "ward_code", "ward", "lsoa_code", "geoid")
+FORUM_COLUMNS = ("forum", "forum_code", "laf", "laf_code", "group", "group_code", "district")
+STATISTICS = ("container", "container_name", "block_count", "population", "ideal", "deviation",
+              "within_tolerance", "councillors", "area_km2", "perimeter_km", "polsby_popper", "pieces")
+
+
+def assignment_csv(version: ProposalVersion | None) -> str:
+    """The block-assignment CSV of a version: block_code, forum, forum_name (by block code)."""
+    assignment = version.assignment if version else {}
+    forums = version.forums if version else {}
+    rows = [[block, forum, (forums.get(forum) or {}).get("name", "")]
+            for block, forum in sorted(assignment.items())]
+    return write_csv(rows, ["block_code", "forum", "forum_name"])
+
+
+def forum_areas(session: Session, proposal: Proposal, version: ProposalVersion | None) -> gpd.GeoDataFrame:
+    """Each forum of a version dissolved from its blocks, with its statistics and colour as properties."""
+    assignment = version.assignment if version else {}
+    forums = version.forums if version else {}
+    report = check_proposal(session, proposal, assignment, forums)
+    blocks = boundary_sets.load_areas(session, proposal.block_set_id, codes=sorted(assignment))
+    blocks["forum"] = blocks["code"].map(assignment)
+    shapes = blocks[["forum", "geometry"]].dissolve("forum")
+    rows = []
+    for forum in report["forums"]:
+        properties = {k: forum[k] for k in STATISTICS} | {f"ind_{k}": v for k, v in forum["indicators"].items()}
+        properties["colour"] = (forums.get(forum["code"]) or {}).get("colour")
+        rows.append({"code": forum["code"], "name": forum["name"], "properties": properties,
+                     "geometry": shapes.geometry.get(forum["code"])})
+    return gpd.GeoDataFrame(rows, columns=["code", "name", "properties", "geometry"], geometry="geometry",
+                            crs=blocks.crs)
+
+
+def export_file(session: Session, proposal: Proposal, fmt: str) -> tuple[bytes, str, str]:
+    """A version file of the proposal's latest version: (data, media type, file name)."""
+    version = service.latest_version(session, proposal.id)
+    stem = f"proposal-{proposal.id}-v{proposal.version}"
+    if fmt == "csv":
+        return assignment_csv(version).encode("utf-8"), "text/csv", f"{stem}.csv"
+    if fmt not in EXPORT_FORMATS:
+        raise NotFound(f"Unknown export format '{fmt}'; use csv or one of {', '.join(sorted(EXPORT_FORMATS))}.")
+    spec = EXPORT_FORMATS[fmt]
+    with tempfile.TemporaryDirectory(prefix="atlas-proposal-") as workdir:
+        path = write_boundaries(forum_areas(session, proposal, version), Path(workdir) / f"{stem}{spec.suffix}",
+                                fmt, layer="forums")
+        return path.read_bytes(), spec.media_type, path.name
+
+
+def import_assignment(session: Session, data: bytes, *, filename: str, user: User, name: str | None = None,
+                      block_set_id: str | None = None, container_set_id: str | None = None):
+    """Start a proposal from a block-assignment CSV; returns (proposal, report).
+
+    The report lists codes not among the blocks (``unknown``) and blocks not in the file (``missing``).
+    Nothing is stored when no code matches a block.
+    """
+    table = _read(data, filename)
+    lower = {str(c).strip().lower(): c for c in table.columns}
+    block, forum = (next((lower[c] for c in choices if c in lower), default)
+                    for choices, default in ((BLOCK_COLUMNS, table.columns[0]), (FORUM_COLUMNS, table.columns[1])))
+    forum_name = lower.get("forum_name")
+    block_set_id, container_set_id = service.resolve_sets(session, block_set_id, container_set_id)
+    known = set(session.scalars(select(Area.code).where(Area.set_id == block_set_id)))
+    rows = table[table[block].str.strip().ne("") & table[forum].str.strip().ne("")]
+    codes = rows[block].str.strip()
+    report = {"rows": len(table), "matched": int(codes.isin(known).sum()),
+              "unknown": sorted(set(codes) - known), "missing": sorted(known - set(codes)),
+              "blank": int(len(table) - len(rows))}
+    if report["matched"] == 0:
+        raise InvalidInput(f"{filename}: none of its {len(codes)} block codes is one of the blocks "
+                           f"({block_set_id}); nothing was stored.",
+                           details=[f"Unknown code: {c}" for c in report["unknown"][:20]])
+    proposal = service.create_proposal(session, name=name or Path(filename).stem or "Imported proposal",
+                                       user=user, block_set_id=block_set_id, container_set_id=container_set_id)
+    kept = rows[codes.isin(known)]
+    assignment = dict(zip(kept[block].str.strip(), kept[forum].str.strip()))
+    forums = {} if forum_name is None else {f.strip(): {"name": n.strip()} for f, n in
+                                            zip(kept[forum], kept[forum_name]) if n.strip()}
+    service.save_version(session, proposal.id, assignment=assignment, forums=forums,
+                         note=f"Imported from {filename}", expected_version=0, user=user)
+    return proposal, report
+
+
+def _read(data: bytes, filename: str) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise InvalidInput(f"{filename} cannot be read as a CSV of block code and forum: {error}")
+    if table.shape[1] < 2 or table.empty:
+        raise InvalidInput(f"{filename} needs a header and at least one row of block code and forum.")
+    return table

@@ -1,0 +1,236 @@
+"""Proposals and their versions in the store: create, change, duplicate, delete, save and restore.
+
+Saves are optimistic: each names the version it was based on, and the proposal's version is bumped only
+if it is still that one, so a stale save is refused (409) rather than overwriting another officer's work.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, InvalidInput, NotFound
+from ..storage import audit, boundary_sets
+from ..storage.models import Proposal, ProposalVersion, User
+
+BLOCK_KINDS = ("ward", "lsoa", "parish")
+SETTINGS = ("tolerance", "forums_per_container", "indicators")
+
+
+class StaleSave(Conflict):
+    """A save based on a version that another save has since replaced."""
+
+    def __init__(self, message: str, *, current_version: int, details: list[str]):
+        super().__init__(message, details=details)
+        self.current_version = current_version
+
+
+def summary(proposal: Proposal) -> dict:
+    """The public description of a proposal (no versions)."""
+    return {"id": proposal.id, "name": proposal.name, "description": proposal.description,
+            "block_set": proposal.block_set_id, "container_set": proposal.container_set_id,
+            "settings": proposal.settings or {}, "status": proposal.status, "published": proposal.published,
+            "owner_id": proposal.owner_id, "version": proposal.version,
+            "created_at": proposal.created_at.isoformat() if proposal.created_at else None}
+
+
+def version_summary(version: ProposalVersion, users: dict[int, str] | None = None) -> dict:
+    return {"number": version.number, "note": version.note, "saved_by": (users or {}).get(version.saved_by),
+            "saved_at": version.saved_at.isoformat() if version.saved_at else None,
+            "blocks": len(version.assignment or {}), "forums": len(set((version.assignment or {}).values()))}
+
+
+def list_proposals(session: Session) -> list[Proposal]:
+    return list(session.scalars(select(Proposal).order_by(Proposal.name, Proposal.id)))
+
+
+def get_proposal(session: Session, proposal_id: int) -> Proposal:
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound(f"There is no proposal number {proposal_id}.")
+    return proposal
+
+
+def create_proposal(session: Session, *, name: str, user: User, description: str | None = None,
+                    block_set_id: str | None = None, container_set_id: str | None = None,
+                    settings: dict | None = None, assignment: dict | None = None, forums: dict | None = None,
+                    note: str = "Created") -> Proposal:
+    """Store a new proposal (blocks default to the wards, containers to the APBs), with a first version
+    when an assignment is given."""
+    block_set_id, container_set_id = resolve_sets(session, block_set_id, container_set_id)
+    proposal = Proposal(name=_name(name), description=description or None, block_set_id=block_set_id,
+                        container_set_id=container_set_id, settings=_settings(settings or {}),
+                        owner_id=user.id, version=0)
+    session.add(proposal)
+    session.flush()
+    audit.record(session, actor=user.email, user_id=user.id, action="create", entity_type="proposal",
+                 entity_id=proposal.id, after=summary(proposal))
+    if assignment is not None:
+        save_version(session, proposal.id, assignment=assignment, forums=forums, note=note,
+                     expected_version=0, user=user)
+    return proposal
+
+
+def resolve_sets(session: Session, block_set_id: str | None, container_set_id: str | None) -> tuple[str, str]:
+    """The block and container sets chosen, by default the current wards and APBs; checked to exist."""
+    current = boundary_sets.list_sets(session)
+    blocks = boundary_sets.get_set(session, block_set_id or _first(current, "ward"))
+    if blocks.kind not in BLOCK_KINDS:
+        raise InvalidInput(f"Blocks must be wards, LSOAs or parishes; '{blocks.id}' is a set of {blocks.kind}.")
+    return blocks.id, boundary_sets.get_set(session, container_set_id or _first(current, "apb")).id
+
+
+def update_proposal(session: Session, proposal_id: int, *, user: User, **changes) -> Proposal:
+    """Rename, describe, publish or change the settings of a proposal."""
+    proposal = get_proposal(session, proposal_id)
+    before = summary(proposal)
+    if "name" in changes:
+        proposal.name = _name(changes["name"])
+    if "description" in changes:
+        proposal.description = changes["description"] or None
+    if "published" in changes:
+        proposal.published = bool(changes["published"])
+    if "settings" in changes:
+        proposal.settings = _settings((proposal.settings or {}) | (changes["settings"] or {}))
+    session.flush()
+    audit.record(session, actor=user.email, user_id=user.id, action="update", entity_type="proposal",
+                 entity_id=proposal.id, before=before, after=summary(proposal))
+    return proposal
+
+
+def duplicate(session: Session, proposal_id: int, *, user: User, name: str | None = None,
+              assignment: dict | None = None, forums: dict | None = None, note: str | None = None) -> Proposal:
+    """A copy of a proposal whose first version is its latest one, or the assignment given (save as copy)."""
+    source = get_proposal(session, proposal_id)
+    latest = latest_version(session, source.id)
+    if assignment is None and latest is not None:
+        assignment, forums = latest.assignment, latest.forums
+    return create_proposal(session, name=name or f"Copy of {source.name}", user=user,
+                           description=source.description, block_set_id=source.block_set_id,
+                           container_set_id=source.container_set_id, settings=dict(source.settings or {}),
+                           assignment=assignment, forums=forums,
+                           note=note or f"Copied from proposal {source.id} version {source.version}")
+
+
+def delete_proposal(session: Session, proposal_id: int, *, user: User) -> dict:
+    proposal = get_proposal(session, proposal_id)
+    before = summary(proposal)
+    session.delete(proposal)
+    session.flush()
+    audit.record(session, actor=user.email, user_id=user.id, action="delete", entity_type="proposal",
+                 entity_id=proposal_id, before=before)
+    return before
+
+
+def save_version(session: Session, proposal_id: int, *, assignment: dict, forums: dict | None, note: str | None,
+                 expected_version: int, user: User) -> ProposalVersion:
+    """Store the next version if the proposal is still at ``expected_version``; else raise :class:`StaleSave`."""
+    assignment = clean_assignment(assignment)
+    get_proposal(session, proposal_id)
+    bumped = session.execute(update(Proposal).where(Proposal.id == proposal_id,
+                                                    Proposal.version == expected_version)
+                             .values(version=Proposal.version + 1)
+                             .execution_options(synchronize_session=False))
+    if bumped.rowcount != 1:
+        _refuse_stale(session, proposal_id, expected_version)
+    version = ProposalVersion(proposal_id=proposal_id, number=expected_version + 1, assignment=assignment,
+                              forums=_forums(forums or {}), note=(note or "").strip() or None, saved_by=user.id)
+    session.add(version)
+    session.flush()
+    session.expire(session.get(Proposal, proposal_id), ["version"])
+    audit.record(session, actor=user.email, user_id=user.id, action="save", entity_type="proposal",
+                 entity_id=proposal_id, after=version_summary(version, {user.id: user.email}))
+    return version
+
+
+def list_versions(session: Session, proposal_id: int) -> list[ProposalVersion]:
+    """Every version of a proposal, newest first."""
+    return list(session.scalars(select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id)
+                                .order_by(ProposalVersion.number.desc())))
+
+
+def get_version(session: Session, proposal_id: int, number: int) -> ProposalVersion:
+    version = session.scalar(select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id,
+                                                           ProposalVersion.number == number))
+    if version is None:
+        raise NotFound(f"Proposal {proposal_id} has no version {number}.")
+    return version
+
+
+def latest_version(session: Session, proposal_id: int) -> ProposalVersion | None:
+    return next(iter(list_versions(session, proposal_id)), None)
+
+
+def restore_version(session: Session, proposal_id: int, number: int, *, expected_version: int,
+                    user: User) -> ProposalVersion:
+    """Save an old version again as the newest (the versions in between are kept)."""
+    old = get_version(session, proposal_id, number)
+    return save_version(session, proposal_id, assignment=old.assignment, forums=old.forums,
+                        note=f"Restored version {number}", expected_version=expected_version, user=user)
+
+
+def user_names(session: Session, ids) -> dict[int, str]:
+    """Names of the users with ``ids``."""
+    ids = {i for i in ids if i is not None}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+
+
+def _refuse_stale(session: Session, proposal_id: int, expected_version: int):
+    newer = session.scalars(select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id,
+                                                          ProposalVersion.number > expected_version)
+                            .order_by(ProposalVersion.number)).all()
+    current = session.scalar(select(Proposal.version).where(Proposal.id == proposal_id))
+    if not newer:
+        raise StaleSave(f"There is no version {expected_version} to save over: the proposal is at version "
+                        f"{current}. Reload it.", current_version=current, details=[])
+    names = user_names(session, [v.saved_by for v in newer])
+    details = [f"Version {v.number} saved by {names.get(v.saved_by, 'someone')} at "
+               f"{v.saved_at:%Y-%m-%d %H:%M}" + (f": {v.note}" if v.note else "") for v in newer]
+    who = ", ".join(sorted({names.get(v.saved_by, "someone") for v in newer})) or "someone"
+    raise StaleSave(f"Your changes were based on version {expected_version}, but {who} has saved since "
+                    f"(now version {current}). Nothing of yours was saved: reload the proposal to see their "
+                    "changes, or save yours as a copy.", current_version=current, details=details)
+
+
+def _first(sets, kind: str) -> str:
+    found = next((s.id for s in sets if s.kind == kind), None)
+    if found is None:
+        raise InvalidInput(f"No boundary set of kind '{kind}' is loaded: choose the sets to use.")
+    return found
+
+
+def _name(name) -> str:
+    name = str(name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("A proposal needs a name of 1 to 200 characters.")
+    return name
+
+
+def _settings(settings: dict) -> dict:
+    unknown = set(settings) - set(SETTINGS)
+    if unknown:
+        raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))} (known: {', '.join(SETTINGS)}).")
+    tolerance = settings.get("tolerance", 0.05)
+    if not isinstance(tolerance, (int, float)) or not 0 <= tolerance < 1:
+        raise InvalidInput("The tolerance must be a number from 0 up to 1 (0.05: ±5%).")
+    count = settings.get("forums_per_container")
+    counts = count.values() if isinstance(count, dict) else [] if count is None else [count]
+    if not all(isinstance(c, int) and c > 0 for c in counts):
+        raise InvalidInput("Forums per container must be a whole number, one per container code, or none.")
+    indicators = settings.get("indicators") or []
+    if not isinstance(indicators, list) or not all(isinstance(i, str) for i in indicators):
+        raise InvalidInput("Indicators must be a list of indicator ids.")
+    return {"tolerance": float(tolerance), "forums_per_container": count, "indicators": indicators}
+
+
+def clean_assignment(assignment) -> dict:
+    """An assignment sent by a client, checked and trimmed: block code to forum code."""
+    if not isinstance(assignment, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                   for k, v in assignment.items()):
+        raise InvalidInput("The assignment must map each block code to a forum code (both text).")
+    return {k.strip(): v.strip() for k, v in assignment.items() if k.strip() and v.strip()}
+
+
+def _forums(forums) -> dict:
+    if not isinstance(forums, dict) or not all(isinstance(f, dict) for f in forums.values()):
+        raise InvalidInput("Forums must map each forum code to its name and colour.")
+    return {str(code): {k: str(v) for k, v in f.items() if k in ("name", "colour") and v} for code, f in forums.items()}

@@ -1,0 +1,206 @@
+"""The proposals JSON API: list, create, check, save versions, restore, duplicate, delete, adopt, export, import.
+
+Officers (edit_proposals) see and change every proposal; anyone else sees published ones and their own.
+"""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, request, send_file, url_for
+
+from ..auth.guard import changes_nothing, current_role, current_user, requires
+from ..auth.roles import can
+from ..errors import Forbidden, InvalidInput, SignInNeeded
+from ..storage.web import db_session
+from . import service
+from .adopt import adopt as adopt_proposal
+from .engine import check_proposal
+from .interchange import export_file, import_assignment
+
+bp = Blueprint("proposals", __name__, url_prefix="/proposals")
+
+
+@bp.errorhandler(service.StaleSave)
+def stale_save(error: service.StaleSave):
+    """A refused save: who saved since, and the two ways on (reload, or save as a copy)."""
+    proposal_id = request.view_args.get("proposal_id")
+    return {"code": 409, "title": error.title, "description": error.message, "details": error.details,
+            "current_version": error.current_version,
+            "reload": url_for(".show", proposal_id=proposal_id),
+            "save_as_copy": url_for(".duplicate", proposal_id=proposal_id)}, 409
+
+
+@bp.get("/index.json")
+@requires("read")
+def index_json():
+    """The proposals the caller may see."""
+    session = db_session()
+    return {"proposals": [service.summary(p) for p in service.list_proposals(session) if _may_see(p)]}
+
+
+@bp.post("/")
+@requires("edit_proposals")
+def create():
+    """Create a proposal: name, description, block_set, container_set, settings, optional assignment and forums."""
+    body = _body()
+    session = db_session()
+    proposal = service.create_proposal(
+        session, name=body.get("name"), user=current_user(), description=body.get("description"),
+        block_set_id=body.get("block_set"), container_set_id=body.get("container_set"),
+        settings=body.get("settings"), assignment=body.get("assignment"), forums=body.get("forums"))
+    session.commit()
+    return service.summary(proposal), 201
+
+
+@bp.get("/<int:proposal_id>.json")
+@requires("read")
+def show(proposal_id: int):
+    """The proposal, its latest version, and that version's forum statistics and rules."""
+    session = db_session()
+    proposal = _visible(proposal_id)
+    version = service.latest_version(session, proposal.id)
+    assignment, forums = (version.assignment, version.forums) if version else ({}, {})
+    names = service.user_names(session, [version.saved_by] if version else [])
+    return {"proposal": service.summary(proposal),
+            "version": service.version_summary(version, names) if version else None,
+            "assignment": assignment, "forums": forums,
+            "check": check_proposal(session, proposal, assignment, forums)}
+
+
+@bp.post("/<int:proposal_id>/update")
+@requires("edit_proposals")
+def update(proposal_id: int):
+    """Rename, describe, publish or change the settings of a proposal."""
+    body = _body()
+    changes = {k: body[k] for k in ("name", "description", "published", "settings") if k in body}
+    session = db_session()
+    proposal = service.update_proposal(session, proposal_id, user=current_user(), **changes)
+    session.commit()
+    return service.summary(proposal)
+
+
+@bp.post("/<int:proposal_id>/check.json")
+@requires("read")
+@changes_nothing
+def check(proposal_id: int):
+    """Statistics and rules of the assignment (and forums) sent; nothing is stored."""
+    body = _body()
+    return check_proposal(db_session(), _visible(proposal_id), service.clean_assignment(body.get("assignment")),
+                          body.get("forums") or {})
+
+
+@bp.post("/<int:proposal_id>/versions")
+@requires("edit_proposals")
+def save(proposal_id: int):
+    """Save a version: assignment, forums, note and expected_version (the version the edit started from)."""
+    body = _body()
+    session = db_session()
+    version = service.save_version(session, proposal_id, assignment=body.get("assignment"),
+                                   forums=body.get("forums"), note=body.get("note"),
+                                   expected_version=_expected(body), user=current_user())
+    session.commit()
+    return service.version_summary(version, {current_user().id: current_user().name}), 201
+
+
+@bp.get("/<int:proposal_id>/versions.json")
+@requires("read")
+def versions(proposal_id: int):
+    """Every saved version, newest first: number, who, when and note."""
+    session = db_session()
+    proposal = _visible(proposal_id)
+    found = service.list_versions(session, proposal.id)
+    names = service.user_names(session, [v.saved_by for v in found])
+    return {"proposal": service.summary(proposal), "versions": [service.version_summary(v, names) for v in found]}
+
+
+@bp.post("/<int:proposal_id>/versions/<int:number>/restore")
+@requires("edit_proposals")
+def restore(proposal_id: int, number: int):
+    """Save an old version again as the newest."""
+    session = db_session()
+    version = service.restore_version(session, proposal_id, number, expected_version=_expected(_body()),
+                                      user=current_user())
+    session.commit()
+    return service.version_summary(version, {current_user().id: current_user().name}), 201
+
+
+@bp.post("/<int:proposal_id>/duplicate")
+@requires("edit_proposals")
+def duplicate(proposal_id: int):
+    """Copy a proposal (its latest version, or the assignment sent: "save as copy")."""
+    body = _body()
+    session = db_session()
+    proposal = service.duplicate(session, proposal_id, user=current_user(), name=body.get("name"),
+                                 assignment=body.get("assignment"), forums=body.get("forums"),
+                                 note=body.get("note"))
+    session.commit()
+    return service.summary(proposal), 201
+
+
+@bp.post("/<int:proposal_id>/delete")
+@requires("edit_proposals")
+def delete(proposal_id: int):
+    session = db_session()
+    before = service.delete_proposal(session, proposal_id, user=current_user())
+    session.commit()
+    return {"deleted": before["id"], "name": before["name"]}
+
+
+@bp.post("/<int:proposal_id>/adopt")
+@requires("adopt_proposal")
+def adopt(proposal_id: int):
+    """Adopt the latest version as the official LAF boundary set (422 listing the failing rules if invalid)."""
+    session = db_session()
+    new = adopt_proposal(session, proposal_id, user=current_user())
+    session.commit()
+    return {"adopted": proposal_id, "set": new.id, "map": url_for("map.set_geojson", set_id=new.id)}
+
+
+@bp.get("/<int:proposal_id>/export.<fmt>")
+@requires("read")
+def export(proposal_id: int, fmt: str):
+    """The latest version as a block-assignment CSV, or its forums as GeoPackage, GeoJSON or zipped Shapefile."""
+    data, media_type, name = export_file(db_session(), _visible(proposal_id), fmt)
+    return send_file(io.BytesIO(data), mimetype=media_type, as_attachment=True, download_name=name)
+
+
+@bp.post("/import")
+@requires("edit_proposals")
+def import_csv():
+    """Start a proposal from an uploaded block-assignment CSV (field "file"); reports unknown and missing codes."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput("Choose a CSV file of block code and forum to import.")
+    session = db_session()
+    proposal, report = import_assignment(session, upload.read(), filename=upload.filename, user=current_user(),
+                                         name=request.form.get("name"), block_set_id=request.form.get("block_set"),
+                                         container_set_id=request.form.get("container_set"))
+    session.commit()
+    return {"proposal": service.summary(proposal), "report": report}, 201
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else request.form.to_dict()
+
+
+def _expected(body: dict) -> int:
+    try:
+        return int(body["expected_version"])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput("Say which version your changes are based on (expected_version).") from None
+
+
+def _may_see(proposal) -> bool:
+    user = current_user()
+    return (can(current_role(), "edit_proposals") or proposal.published
+            or (user is not None and proposal.owner_id == user.id))
+
+
+def _visible(proposal_id: int):
+    proposal = service.get_proposal(db_session(), proposal_id)
+    if not _may_see(proposal):
+        if current_user() is None:
+            raise SignInNeeded("Sign in to see this proposal: it is not published.")
+        raise Forbidden("This proposal is not published, and it is not yours.")
+    return proposal

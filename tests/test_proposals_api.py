@@ -1,0 +1,126 @@
+"""The proposals JSON API on Cheshire West and Chester: save, conflict, check, adopt, export, import, access."""
+from __future__ import annotations
+
+import io
+
+import pyogrio
+import pytest
+from sqlalchemy import select
+
+from geoapp.storage.models import AuditEntry, BoundarySet
+from tests.conftest import csrf_token
+from tests.test_proposal_check import cwac_wards, forums  # noqa: F401 - fixtures: a valid assignment
+
+SETTINGS = {"tolerance": 0.1, "forums_per_container": 2}
+
+
+@pytest.fixture
+def officer(cwac_app, sign_in):
+    client = sign_in(cwac_app, "officer")
+    client.environ_base |= {"HTTP_X_CSRFTOKEN": csrf_token(client), "HTTP_ACCEPT": "application/json"}
+    return client
+
+
+def create(client, assignment=None, **fields):
+    response = client.post("/proposals/", json={"name": "Forums", "settings": SETTINGS,
+                                                "assignment": assignment} | fields)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_save_conflict_and_save_as_copy(officer):
+    proposal = create(officer, {"E05012209": "f1"})
+    first = officer.post(f"/proposals/{proposal}/versions", json={"assignment": {"E05012209": "f2"},
+                                                                   "note": "mine", "expected_version": 1})
+    assert first.status_code == 201 and first.get_json()["number"] == 2
+    stale = officer.post(f"/proposals/{proposal}/versions", json={"assignment": {"E05012209": "f3"},
+                                                                   "expected_version": 1})
+    body = stale.get_json()
+    assert stale.status_code == 409 and body["current_version"] == 2
+    assert "has saved since" in body["description"] and body["reload"] == f"/proposals/{proposal}.json"
+    copy = officer.post(body["save_as_copy"], json={"assignment": {"E05012209": "f3"}, "note": "my copy"})
+    assert copy.status_code == 201
+    assert officer.get(f"/proposals/{copy.get_json()['id']}.json").get_json()["assignment"] == {"E05012209": "f3"}
+    listed = officer.get(f"/proposals/{proposal}/versions.json").get_json()["versions"]
+    assert [(v["number"], v["note"]) for v in listed] == [(2, "mine"), (1, "Created")]
+    restored = officer.post(f"/proposals/{proposal}/versions/1/restore", json={"expected_version": 2})
+    assert restored.get_json()["number"] == 3
+    assert officer.get(f"/proposals/{proposal}.json").get_json()["assignment"] == {"E05012209": "f1"}
+
+
+def test_check_names_forums_and_blocks(officer, forums):  # noqa: F811
+    proposal = create(officer)
+    broken = dict(forums)
+    moved = next(iter(broken))
+    broken[moved] = "lonely"
+    found = officer.post(f"/proposals/{proposal}/check.json", json={"assignment": broken}).get_json()
+    assert not found["passed"]
+    failing = [r for r in found["rules"] if not r["passed"]]
+    assert any("lonely" in r["forums"] for r in failing)
+    assert any("lonely" in r["message"] for r in failing)
+    valid = officer.post(f"/proposals/{proposal}/check.json", json={"assignment": forums}).get_json()
+    assert valid["passed"] and len(valid["forums"]) == len(set(forums.values()))
+
+
+def test_adopt_refuses_invalid_then_adopts_and_keeps_the_earlier_vintage(cwac_app, officer, forums):  # noqa: F811
+    bad = create(officer, {next(iter(forums)): "f1"})
+    refused = officer.post(f"/proposals/{bad}/adopt")
+    assert refused.status_code == 422 and refused.get_json()["details"]
+    proposal = create(officer, forums)
+    first = officer.post(f"/proposals/{proposal}/adopt").get_json()["set"]
+    areas = officer.get(f"/map/sets/{first}.geojson").get_json()["features"]
+    assert sorted(f["properties"]["code"] for f in areas) == sorted(set(forums.values()))
+    assert first in [c["id"] for c in officer.get("/api/collections?f=json").get_json()["collections"]]
+    code = next(iter(forums.values()))
+    assert officer.get(f"/profiles/{first}/{code}.json").status_code == 200
+    officer.post(f"/proposals/{proposal}/versions", json={"assignment": forums, "expected_version": 1,
+                                                          "note": "again"})
+    second = officer.post(f"/proposals/{proposal}/adopt").get_json()["set"]
+    with cwac_app.extensions["atlas_db"].session() as session:
+        assert session.get(BoundarySet, first).superseded_by == second
+        assert session.get(BoundarySet, second).superseded_by is None
+        adoptions = session.scalars(select(AuditEntry).where(AuditEntry.action == "adopt")).all()
+    assert [a.after["set"] for a in adoptions] == [first, second]
+    assert adoptions[1].after["superseded"] == [first]
+    assert officer.get(f"/proposals/{proposal}.json").get_json()["proposal"]["status"] == "adopted"
+
+
+def test_exports_round_trip(officer, forums, tmp_path):  # noqa: F811
+    proposal = create(officer, forums, forums={f: {"name": f"Forum {f}"} for f in set(forums.values())})
+    text = officer.get(f"/proposals/{proposal}/export.csv").get_data()
+    imported = officer.post("/proposals/import", data={"file": (io.BytesIO(text), "forums.csv")})
+    assert imported.status_code == 201 and imported.get_json()["report"]["unknown"] == []
+    again = imported.get_json()["proposal"]["id"]
+    assert officer.get(f"/proposals/{again}.json").get_json()["assignment"] == forums
+    path = tmp_path / "forums.gpkg"
+    path.write_bytes(officer.get(f"/proposals/{proposal}/export.gpkg").get_data())
+    frame = pyogrio.read_dataframe(path)
+    assert sorted(frame["code"]) == sorted(set(forums.values())) and "population" in frame
+    assert officer.get(f"/proposals/{proposal}/export.shp").mimetype == "application/zip"
+    assert officer.get(f"/proposals/{proposal}/export.geojson").status_code == 200
+
+
+def test_import_reports_unknown_and_missing_codes(officer, forums):  # noqa: F811
+    rows = list(forums.items())[1:] + [("X99999999", "f1")]
+    text = "ward_code,forum\n" + "".join(f"{b},{f}\n" for b, f in rows)
+    report = officer.post("/proposals/import", data={"file": (io.BytesIO(text.encode()), "p.csv")}).get_json()
+    assert report["report"]["unknown"] == ["X99999999"]
+    assert report["report"]["missing"] == [next(iter(forums))]
+    before = len(officer.get("/proposals/index.json").get_json()["proposals"])
+    nothing = officer.post("/proposals/import", data={"file": (io.BytesIO(b"code,forum\nX1,f\n"), "n.csv")})
+    assert nothing.status_code == 422 and "nothing was stored" in nothing.get_json()["description"]
+    assert len(officer.get("/proposals/index.json").get_json()["proposals"]) == before
+
+
+def test_board_members_cannot_save_and_the_public_sees_only_published(cwac_app, officer, sign_in):
+    proposal = create(officer, {"E05012209": "f1"})
+    board = sign_in(cwac_app, "board_member")
+    saved = board.post(f"/proposals/{proposal}/versions", json={"assignment": {}, "expected_version": 1},
+                       headers={"X-CSRFToken": csrf_token(board)})
+    assert saved.status_code == 403
+    public = cwac_app.test_client()
+    assert public.get(f"/proposals/{proposal}.json").status_code == 401
+    assert public.get("/proposals/index.json").get_json()["proposals"] == []
+    officer.post(f"/proposals/{proposal}/update", json={"published": True})
+    assert public.get(f"/proposals/{proposal}.json").status_code == 200
+    assert [p["id"] for p in public.get("/proposals/index.json").get_json()["proposals"]] == [proposal]
