@@ -6,6 +6,8 @@ the indicator pages); the comparator distribution of the spine chart is the area
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import datetime, timezone
 
 import geopandas as gpd
@@ -34,6 +36,11 @@ INSIDE, OVERLAP = 0.98, 0.01
 RANK_KINDS = ("laf", "ward", "parish", "msoa", "lsoa")
 #: Indicators the ranked table uses by default, in order of preference.
 DEFAULT_RANK = ("imd2019-score", "imd_score", "imd2019-income-rate", "income_deprivation_rate")
+#: Related areas and neighbours of this many areas are kept (least recently used dropped).
+GEOGRAPHY_CACHE_SIZE = 20_000
+_GEOGRAPHY: OrderedDict = OrderedDict()
+_GROUPS: dict = {}
+_LOCK = threading.Lock()
 AGE_BAND_WORDS = ("0-15", "0_15", "16-59", "working", "60", "65")
 
 
@@ -44,12 +51,13 @@ def stored_profile(session: Session, set_id: str, code: str, *, rank: str | None
     shape = boundary_sets.load_areas(session, set_id, [code]).geometry.iloc[0]
     ids = [i.id for i in list_indicators(session)]
     figs = F.figures(session, set_id, ids) if ids else {}
-    related = _related(session, shape, own_set=set_id)
+    geography = _geography(session, set_id, code, shape)
+    related = geography["related"]
     parent = _parent(bset.kind, related)
     parent_figs = F.figures(session, parent["set"], ids) if parent and ids else {}
     profile = _common(session, name=area.name, code=code, kind=bset.kind, set_summary=boundary_sets.set_summary(bset),
                       shape=shape, figs=figs, parent=parent, parent_figs=parent_figs, related=related, rank=rank)
-    profile["neighbours"] = _neighbours(session, set_id, code, shape)
+    profile["neighbours"] = geography["neighbours"]
     profile["targets"] = targets.progress_for_area(session, set_id, code)
     source = F.source_set(session) if ids else None
     if source is not None:
@@ -106,6 +114,23 @@ def _borough(session: Session, first) -> dict | None:
     if first is None or not first.borough:
         return None
     return {"set": F.borough_set(session).id, "code": first.borough["code"], "name": first.borough["name"]}
+
+
+def _geography(session: Session, set_id: str, code: str, shape) -> dict:
+    """A stored area's related areas and neighbours, cached until any boundary set changes."""
+    key = (F.store_id(session), set_id, code,
+           tuple((b.id, F.set_version(b)) for b in boundary_sets.list_sets(session)))
+    with _LOCK:
+        if key in _GEOGRAPHY:
+            _GEOGRAPHY.move_to_end(key)
+            return _GEOGRAPHY[key]
+    found = {"related": _related(session, shape, own_set=set_id),
+             "neighbours": _neighbours(session, set_id, code, shape)}
+    with _LOCK:
+        _GEOGRAPHY[key] = found
+        while len(_GEOGRAPHY) > GEOGRAPHY_CACHE_SIZE:
+            _GEOGRAPHY.popitem(last=False)
+    return found
 
 
 def _related(session: Session, shape, *, own_set: str | None) -> list[dict]:
@@ -170,7 +195,7 @@ def _themes(code, figs, parent, parent_figs) -> list[dict]:
                 "method": own.get("method"), "interval_method": own.get("interval_method") or None,
                 "borough": fig.borough and {k: fig.borough[k] for k in ("value", "lower", "upper")},
                 "compared_with_borough": own.get("comparison", "not compared"),
-                "parent": None, "compared_with_parent": "not compared", "spine": _spine(fig.table)}
+                "parent": None, "compared_with_parent": "not compared", "spine": _spine(fig)}
         if parent and indicator_id in parent_figs:
             prow = _row(parent_figs[indicator_id].table, parent["code"])
             if prow:
@@ -182,8 +207,14 @@ def _themes(code, figs, parent, parent_figs) -> list[dict]:
     return [{"theme": theme, "indicators": items} for theme, items in sorted(themes.items())]
 
 
-def _spine(table) -> dict | None:
-    """The spread of the set's areas (the spine chart's comparators): min, quartiles, max."""
+def _spine(fig) -> dict | None:
+    """The spread of the set's areas (the spine chart's comparators): min, quartiles, max (kept on ``fig``)."""
+    if not hasattr(fig, "spread"):
+        fig.spread = _spread(fig.table)
+    return fig.spread
+
+
+def _spread(table) -> dict | None:
     values = table["value"].to_numpy(dtype=float)
     values = values[np.isfinite(values)]
     if values.size < 3:
@@ -255,8 +286,21 @@ def _neighbours(session: Session, set_id: str, code: str, shape) -> list[dict]:
     return [{"code": c, "name": n} for c, n in zip(others["code"][touching], others["name"][touching])]
 
 
+def _published(session: Session):
+    """All published groups, read once until any group changes."""
+    key = (F.store_id(session), *groups.groups_version(session))
+    with _LOCK:
+        if _GROUPS.get("key") == key:
+            return _GROUPS["frame"]
+    found, _ = groups.published_groups(session)
+    with _LOCK:
+        _GROUPS.update(key=key, frame=found)
+    return found
+
+
 def _groups(session: Session, shape) -> dict:
-    found, _ = groups.published_groups(session, bbox=shape.bounds)
+    found = _published(session)
+    found = found.cx[shape.bounds[0]:shape.bounds[2], shape.bounds[1]:shape.bounds[3]] if len(found) else found
     inside = found[shapely.contains(shape, found.geometry.values)] if len(found) else found
     by_theme: dict[str, int] = {}
     for themes in inside.get("themes", []):

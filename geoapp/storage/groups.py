@@ -47,6 +47,12 @@ def published_groups(session: Session, *, bbox: tuple[float, float, float, float
     return frame, matched
 
 
+def groups_version(session: Session) -> tuple:
+    """Changes whenever a group is added, changed or removed: the count and the latest change."""
+    count, latest = session.execute(select(func.count(CommunityGroup.id), func.max(CommunityGroup.updated_at))).one()
+    return count, latest.isoformat() if latest else None
+
+
 def group_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(CommunityGroup)
                           .where(CommunityGroup.status == "published"))
