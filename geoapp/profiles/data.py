@@ -63,8 +63,7 @@ def stored_profile(session: Session, set_id: str, code: str, *, rank: str | None
     if source is not None:
         weights = F.weights_for(session, source, bset)
         profile["deprivation"] = (None if bset.kind == "lsoa"
-                                  else deprivation.deprivation(session, source,
-                                                               deprivation.column_weights(weights, code)))
+                                  else deprivation.for_area(session, source, bset, weights, code))
     return add_trends(session, profile)
 
 

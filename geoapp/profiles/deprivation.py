@@ -7,6 +7,7 @@ LSOA is split) come from the same weights the indicator figures use.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,9 @@ DOMAIN_LABELS = {"IMD": "Index of Multiple Deprivation", "Income": "Income", "Em
                  "IDAOPI": "Income deprivation affecting older people"}
 
 _FRAMES: dict[tuple, pd.DataFrame] = {}
+#: Summaries of this many stored areas are kept (least recently used dropped).
+AREAS_CACHE_SIZE = 20_000
+_AREAS: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
 
 SOURCE = ("English Indices of Deprivation 2019 (MHCLG), File 7; summary measures as defined for local "
@@ -62,6 +66,22 @@ def iod_frame(session: Session, source, columns: dict[str, str]) -> pd.DataFrame
         _FRAMES.clear()  # one table per process: the store's current one
         _FRAMES[key] = frame
     return frame
+
+
+def for_area(session: Session, source, target, weights: Weights, code: str) -> dict | None:
+    """:func:`deprivation` of one area of a stored set, kept until either set or the values change."""
+    key = (store_id(session), source.id, set_version(source), target.id, set_version(target),
+           values_version(session), code)
+    with _LOCK:
+        if key in _AREAS:
+            _AREAS.move_to_end(key)
+            return _AREAS[key]
+    found = deprivation(session, source, column_weights(weights, code))
+    with _LOCK:
+        _AREAS[key] = found
+        while len(_AREAS) > AREAS_CACHE_SIZE:
+            _AREAS.popitem(last=False)
+    return found
 
 
 def column_weights(weights: Weights, code: str) -> Weights:
