@@ -109,10 +109,10 @@ def weights_for(session: Session, source, target) -> Weights:
         tgt = boundary_sets.load_areas(session, target.id)
         try:
             return nested_weights(src, tgt, source_unit="LSOA")
-        except NestingError:
+        except NestingError as error:
             if target.built_from:
                 return centroid_weights(src, tgt, source_unit="LSOA")
-            return area_weights(src, tgt, source_unit="LSOA")
+            return error.area_weights
 
     return WEIGHTS.get_or_build(key, build)
 

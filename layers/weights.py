@@ -69,7 +69,12 @@ _MIN_CHUNK = 64
 
 
 class NestingError(BoundaryError):
-    """Source areas that do not lie inside one target area, so cannot be assigned exactly."""
+    """Source areas that do not lie inside one target area, so cannot be assigned exactly.
+
+    ``area_weights`` holds the apportionment by area that was worked out to find them.
+    """
+
+    area_weights: Weights | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -508,12 +513,14 @@ def nested_weights(
             )
             problems.append(Problem(None, None, None, area.source_codes[i], f"straddles targets: {split}"))
     if problems:
-        raise NestingError(
+        error = NestingError(
             f"{len(problems)} of {n_sources} {source_unit}s do not nest in the targets "
             f"(more than {tolerance:.1%} of their area outside one target); "
             "use best fit by centroid or apportionment by area or population instead",
             problems,
         )
+        error.area_weights = area  # the overlap already worked out, for callers that fall back to it
+        raise error
     assigned = best_col >= 0
     nested = sparse.csr_matrix(
         (np.ones(assigned.sum()), (np.flatnonzero(assigned), best_col[assigned])),

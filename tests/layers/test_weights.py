@@ -163,6 +163,10 @@ def test_nested_weights_accept_slivers_within_tolerance_and_refuse_straddlers():
     with pytest.raises(NestingError, match="1 of 2 LSOAs do not nest") as err:
         nested_weights(straddle, tgt, source_unit="LSOA")
     assert "s2" in str(err.value) and "t1 50.0%" in str(err.value) and "t2 50.0%" in str(err.value)
+    # the overlap it found is handed over, so a caller falling back to area weights does not redo it
+    fallback = err.value.area_weights
+    assert fallback.method == "area" and dense(fallback).to_numpy().tolist() == \
+        dense(area_weights(straddle, tgt, source_unit="LSOA")).to_numpy().tolist()
 
 
 # ------------------------------------------------------------------------------------ centroid
