@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 
 from ..auth.guard import changes_nothing, current_role, current_user, requires
 from ..auth.roles import can
 from ..errors import Forbidden, InvalidInput, SignInNeeded
+from ..storage import boundary_sets
 from ..storage.web import db_session
 from . import service
 from .adopt import adopt as adopt_proposal
@@ -28,6 +29,57 @@ def stale_save(error: service.StaleSave):
             "current_version": error.current_version,
             "reload": url_for(".show", proposal_id=proposal_id),
             "save_as_copy": url_for(".duplicate", proposal_id=proposal_id)}, 409
+
+
+@bp.get("/")
+@requires("read")
+def index():
+    """The proposals the caller may see, with links to their editors; officers also get a form to start one."""
+    session = db_session()
+    found = [p for p in service.list_proposals(session) if _may_see(p)]
+    return render_template("proposals/index.html", proposals=found,
+                           may_edit=can(current_role(), "edit_proposals"))
+
+
+@bp.post("/new")
+@requires("edit_proposals")
+def create_form():
+    """Create a proposal from the form on the list page (name, description, forums per APB), then open it."""
+    session = db_session()
+    count = (request.form.get("forums_per_container") or "").strip()
+    try:
+        settings = {"forums_per_container": int(count)} if count else {}
+        proposal = service.create_proposal(session, name=request.form.get("name"), user=current_user(),
+                                           description=request.form.get("description"), settings=settings)
+    except ValueError:
+        flash("The number of forums per APB must be a whole number.", "error")
+        return redirect(url_for(".index"))
+    except InvalidInput as error:
+        flash(error.message, "error")
+        return redirect(url_for(".index"))
+    session.commit()
+    return redirect(url_for(".editor", proposal_id=proposal.id))
+
+
+@bp.get("/<int:proposal_id>")
+@requires("read")
+def editor(proposal_id: int):
+    """The drawing page: click wards (or choose from the list) into forums, with live statistics and rules."""
+    session = db_session()
+    proposal = _visible(proposal_id)
+    containers = boundary_sets.load_areas(session, proposal.container_set_id)
+    may_edit = can(current_role(), "edit_proposals")
+    config = {"proposal": proposal.id, "editable": may_edit,
+              "container_count": int(len(containers)),
+              "forums_per_container": (proposal.settings or {}).get("forums_per_container"),
+              "urls": {"show": url_for(".show", proposal_id=proposal.id),
+                       "check": url_for(".check", proposal_id=proposal.id),
+                       "save": url_for(".save", proposal_id=proposal.id),
+                       "duplicate": url_for(".duplicate", proposal_id=proposal.id),
+                       "index": url_for(".index"),
+                       "blocks": url_for("map.set_geojson", set_id=proposal.block_set_id),
+                       "containers": url_for("map.set_geojson", set_id=proposal.container_set_id)}}
+    return render_template("proposals/editor.html", proposal=proposal, config=config, may_edit=may_edit)
 
 
 @bp.get("/index.json")
