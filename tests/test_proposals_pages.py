@@ -75,3 +75,106 @@ def test_names_are_escaped(officer):
     for url in ("/proposals/", f"/proposals/{proposal}"):
         html = officer.get(url).get_data(as_text=True)
         assert NASTY not in html and "&lt;script&gt;alert(" in html
+
+
+# ---- versions, publishing, downloads and adoption on the editor page ----
+
+from geoapp.storage.models import BoundarySet  # noqa: E402
+from tests.test_proposal_check import cwac_wards, forums  # noqa: E402, F401 - fixtures: a valid assignment
+
+CWAC_SETTINGS = {"tolerance": 0.1, "forums_per_container": 2}
+
+
+def form_post(client, url, **fields):
+    return client.post(url, data={"csrf_token": csrf_token(client)} | fields)
+
+
+def test_versions_are_listed_and_a_form_post_restores_one(officer):
+    proposal = json_post(officer, "/proposals/", {"name": "Versions", "assignment": {}}).get_json()["id"]
+    json_post(officer, f"/proposals/{proposal}/versions", {"assignment": {}, "note": "Second try",
+                                                           "expected_version": 1})
+    html = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
+    assert 'id="versions"' in html and "Second try" in html and "Created" in html
+    assert html.count("Restore this version</button>") == 1  # the latest needs no restoring
+    assert f'action="/proposals/{proposal}/versions/1/restore"' in html
+    assert 'name="expected_version" value="2"' in html
+    restored = form_post(officer, f"/proposals/{proposal}/versions/1/restore", expected_version="2")
+    assert restored.status_code == 302 and restored.headers["Location"].endswith(f"/proposals/{proposal}")
+    page = officer.get(restored.headers["Location"]).get_data(as_text=True)
+    assert "Version 1 is restored as version 3." in page and "Restored version 1" in page
+    listed = officer.get(f"/proposals/{proposal}/versions.json").get_json()["versions"]
+    assert [v["number"] for v in listed] == [3, 2, 1]
+    stale = form_post(officer, f"/proposals/{proposal}/versions/1/restore", expected_version="2")
+    assert stale.status_code == 302
+    assert "has saved since" in officer.get(stale.headers["Location"]).get_data(as_text=True)
+    assert len(officer.get(f"/proposals/{proposal}/versions.json").get_json()["versions"]) == 3
+
+
+def test_board_member_sees_versions_and_downloads_but_no_restore_publish_or_adopt(demo_app, officer, sign_in):
+    proposal = json_post(officer, "/proposals/", {"name": "Shared", "assignment": {}}).get_json()["id"]
+    json_post(officer, f"/proposals/{proposal}/update", {"published": True})
+    html = sign_in(demo_app, "board_member").get(f"/proposals/{proposal}").get_data(as_text=True)
+    assert 'id="versions"' in html and "Created" in html and "Restore this version" not in html
+    assert "Unpublish</button>" not in html and "Adopt as the official" not in html
+    assert f'href="/proposals/{proposal}/export.csv"' in html
+
+
+def test_publish_toggle(demo_app, officer):
+    proposal = json_post(officer, "/proposals/", {"name": "Toggle"}).get_json()["id"]
+    public = demo_app.test_client()
+    html = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
+    assert "Not published" in html and "Publish</button>" in html and 'name="published" value="1"' in html
+    assert public.get(f"/proposals/{proposal}").status_code != 200
+    done = form_post(officer, f"/proposals/{proposal}/update", published="1")
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/proposals/{proposal}")
+    html = officer.get(done.headers["Location"]).get_data(as_text=True)
+    assert "anyone with the link" in html and "Unpublish</button>" in html
+    assert public.get(f"/proposals/{proposal}").status_code == 200
+    form_post(officer, f"/proposals/{proposal}/update", published="0")
+    assert officer.get(f"/proposals/{proposal}.json").get_json()["proposal"]["published"] is False
+    assert public.get(f"/proposals/{proposal}").status_code != 200
+
+
+def test_export_links(officer):
+    proposal = json_post(officer, "/proposals/", {"name": "Exports", "assignment": {}}).get_json()["id"]
+    html = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
+    for fmt in ("csv", "gpkg", "geojson", "shp"):
+        assert f'href="/proposals/{proposal}/export.{fmt}"' in html
+    assert officer.get(f"/proposals/{proposal}/export.csv").status_code == 200
+    unsaved = json_post(officer, "/proposals/", {"name": "Empty"}).get_json()["id"]
+    assert "export.csv" not in officer.get(f"/proposals/{unsaved}").get_data(as_text=True)
+
+
+def test_adopt_button_is_disabled_with_the_reason_for_an_invalid_proposal(officer):
+    proposal = json_post(officer, "/proposals/", {"name": "Broken", "assignment": {}}).get_json()["id"]
+    html = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
+    button = re.search(r"<button[^>]*>Adopt as the official Local Area Forums</button>", html).group(0)
+    assert "disabled" in button and 'aria-describedby="adopt-reason"' in button
+    assert "cannot be adopted" in html and "rule(s) fail" in html and "rule-fail" in html
+    refused = form_post(officer, f"/proposals/{proposal}/adopt")
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(f"/proposals/{proposal}")
+    page = officer.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "cannot be adopted" in page and "flash-error" in page
+    unsaved = json_post(officer, "/proposals/", {"name": "Unsaved"}).get_json()["id"]
+    assert "Save a version first" in officer.get(f"/proposals/{unsaved}").get_data(as_text=True)
+
+
+def test_valid_proposal_is_adopted_from_the_form(cwac_app, sign_in, forums):  # noqa: F811
+    officer = sign_in(cwac_app, "officer")
+    proposal = json_post(officer, "/proposals/", {"name": "Borough forums", "settings": CWAC_SETTINGS,
+                                                  "assignment": forums}).get_json()["id"]
+    html = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
+    button = re.search(r"<button[^>]*>Adopt as the official Local Area Forums</button>", html).group(0)
+    assert "disabled" not in button and "rule-fail" not in html
+    adopted = form_post(officer, f"/proposals/{proposal}/adopt")
+    assert adopted.status_code == 302
+    match = re.search(r"/boundaries/([^/?]+)$", adopted.headers["Location"])
+    assert match
+    set_id = match.group(1)
+    page = officer.get(adopted.headers["Location"])
+    assert page.status_code == 200 and "now the official Local Area Forums" in page.get_data(as_text=True)
+    with cwac_app.extensions["atlas_db"].session() as session:
+        found = session.get(BoundarySet, set_id)
+        assert found is not None and found.kind == "laf" and found.superseded_by is None
+    html = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
+    assert "is already adopted" in html

@@ -10,8 +10,9 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 
 from ..auth.guard import changes_nothing, current_role, current_user, requires
 from ..auth.roles import can
-from ..errors import Forbidden, InvalidInput, SignInNeeded
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound, SignInNeeded, wants_json
 from ..storage import boundary_sets
+from ..storage.models import BoundarySet
 from ..storage.web import db_session
 from . import service
 from .adopt import adopt as adopt_proposal
@@ -79,7 +80,13 @@ def editor(proposal_id: int):
                        "index": url_for(".index"),
                        "blocks": url_for("map.set_geojson", set_id=proposal.block_set_id),
                        "containers": url_for("map.set_geojson", set_id=proposal.container_set_id)}}
-    return render_template("proposals/editor.html", proposal=proposal, config=config, may_edit=may_edit)
+    found = service.list_versions(session, proposal.id)
+    names = service.user_names(session, [v.saved_by for v in found])
+    may_adopt = can(current_role(), "adopt_proposal")
+    return render_template("proposals/editor.html", proposal=proposal, config=config, may_edit=may_edit,
+                           versions=[service.version_summary(v, names) | {"saved": v.saved_at} for v in found],
+                           may_adopt=may_adopt,
+                           adoption=_adoption(session, proposal, found[0] if found else None) if may_adopt else None)
 
 
 @bp.get("/index.json")
@@ -125,10 +132,27 @@ def update(proposal_id: int):
     """Rename, describe, publish or change the settings of a proposal."""
     body = _body()
     changes = {k: body[k] for k in ("name", "description", "published", "settings") if k in body}
+    if isinstance(changes.get("published"), str):  # a form field: "1"/"0", "true"/"false", "on"
+        changes["published"] = changes["published"].strip().lower() in ("1", "true", "on", "yes")
     session = db_session()
-    proposal = service.update_proposal(session, proposal_id, user=current_user(), **changes)
+    if not _form_post():
+        proposal = service.update_proposal(session, proposal_id, user=current_user(), **changes)
+        session.commit()
+        return service.summary(proposal)
+    service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    try:
+        proposal = service.update_proposal(session, proposal_id, user=current_user(), **changes)
+    except InvalidInput as error:
+        session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".editor", proposal_id=proposal_id))
     session.commit()
-    return service.summary(proposal)
+    if "published" in changes:
+        flash("Published: anyone with the link can open this proposal (read only)." if proposal.published
+              else "Unpublished: only officers and its owner can open this proposal.")
+    else:
+        flash("The proposal is changed.")
+    return redirect(url_for(".editor", proposal_id=proposal_id))
 
 
 @bp.post("/<int:proposal_id>/check.json")
@@ -168,12 +192,24 @@ def versions(proposal_id: int):
 @bp.post("/<int:proposal_id>/versions/<int:number>/restore")
 @requires("edit_proposals")
 def restore(proposal_id: int, number: int):
-    """Save an old version again as the newest."""
+    """Save an old version again as the newest (a form post redirects back to the editor)."""
     session = db_session()
-    version = service.restore_version(session, proposal_id, number, expected_version=_expected(_body()),
-                                      user=current_user())
+    if not _form_post():
+        version = service.restore_version(session, proposal_id, number, expected_version=_expected(_body()),
+                                          user=current_user())
+        session.commit()
+        return service.version_summary(version, {current_user().id: current_user().name}), 201
+    service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    try:
+        version = service.restore_version(session, proposal_id, number, expected_version=_expected(_body()),
+                                          user=current_user())
+    except (InvalidInput, Conflict, NotFound) as error:  # Conflict covers a stale save
+        session.rollback()
+        flash(_with_details(error), "error")
+        return redirect(url_for(".editor", proposal_id=proposal_id))
     session.commit()
-    return service.version_summary(version, {current_user().id: current_user().name}), 201
+    flash(f"Version {number} is restored as version {version.number}.")
+    return redirect(url_for(".editor", proposal_id=proposal_id))
 
 
 @bp.post("/<int:proposal_id>/duplicate")
@@ -201,11 +237,26 @@ def delete(proposal_id: int):
 @bp.post("/<int:proposal_id>/adopt")
 @requires("adopt_proposal")
 def adopt(proposal_id: int):
-    """Adopt the latest version as the official LAF boundary set (422 listing the failing rules if invalid)."""
+    """Adopt the latest version as the official LAF boundary set (422 listing the failing rules if invalid).
+
+    A form post redirects to the new set's page, or back to the editor with the failing rules."""
     session = db_session()
-    new = adopt_proposal(session, proposal_id, user=current_user())
+    if not _form_post():
+        new = adopt_proposal(session, proposal_id, user=current_user())
+        session.commit()
+        return {"adopted": proposal_id, "set": new.id, "map": url_for("map.set_geojson", set_id=new.id)}
+    service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    try:
+        new = adopt_proposal(session, proposal_id, user=current_user())
+    except (InvalidInput, Conflict) as error:
+        session.rollback()
+        flash(error.message, "error")
+        for line in error.details:
+            flash(line, "error")
+        return redirect(url_for(".editor", proposal_id=proposal_id))
     session.commit()
-    return {"adopted": proposal_id, "set": new.id, "map": url_for("map.set_geojson", set_id=new.id)}
+    flash(f"Adopted: '{new.name}' is now the official Local Area Forums set.")
+    return redirect(url_for("boundary_sets.show", set_id=new.id))
 
 
 @bp.get("/<int:proposal_id>/export.<fmt>")
@@ -229,6 +280,31 @@ def import_csv():
                                          container_set_id=request.form.get("container_set"))
     session.commit()
     return {"proposal": service.summary(proposal), "report": report}, 201
+
+
+def _form_post() -> bool:
+    """True for a plain HTML form post (not JSON, not asking for JSON): answer with a redirect and a flash."""
+    return not request.is_json and not wants_json()
+
+
+def _with_details(error) -> str:
+    return " ".join([error.message, *error.details])
+
+
+def _adoption(session, proposal, latest) -> dict:
+    """Whether the latest saved version may be adopted: the rule results, and the reason when it may not."""
+    if latest is None:
+        return {"allowed": False, "reason": "Save a version first: only a saved version can be adopted.",
+                "rules": [], "version": None}
+    report = check_proposal(session, proposal, latest.assignment, latest.forums)
+    failing = [rule for rule in report["rules"] if not rule["passed"]]
+    reason = None
+    if failing:
+        reason = (f"Version {latest.number} cannot be adopted: {len(failing)} rule(s) fail. "
+                  "Fix them, save, and try again.")
+    elif session.get(BoundarySet, f"laf-p{proposal.id}-v{latest.number}") is not None:
+        reason = f"Version {latest.number} is already adopted."
+    return {"allowed": reason is None, "reason": reason, "rules": report["rules"], "version": latest.number}
 
 
 def _body() -> dict:

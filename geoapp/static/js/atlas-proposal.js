@@ -369,6 +369,10 @@
       if (answer.status === 201) {
         version = answer.data.number;
         root.setAttribute("data-version", String(version));
+        // the server-rendered restore forms must now start from the version just saved
+        document.querySelectorAll('.restore-form input[name="expected_version"]').forEach(function (input) {
+          input.value = String(version);
+        });
         note.value = "";
         showVersion("Version " + version + ", saved by " + (answer.data.saved_by || "you") + ".");
         say("Saved as version " + version + ".");
