@@ -99,6 +99,9 @@ def load_values(session: Session, set_id: str, indicator_ids: list[str] | None =
         query = query.where(IndicatorValue.indicator_id.in_(indicator_ids))
     if period is not None:
         query = query.where(IndicatorValue.period == period)
-    frame = pd.DataFrame(session.execute(query).all(),
-                         columns=["indicator", "code", "period", "value", "numerator", "denominator"])
-    return frame.astype({"value": float, "numerator": float, "denominator": float})
+    names = ["indicator", "code", "period", "value", "numerator", "denominator"]
+    columns = list(zip(*session.execute(query).all())) or [()] * len(names)  # column-wise: fast at 1 M rows
+    frame = pd.DataFrame({name: pd.Series(column, dtype=float if name in ("value", "numerator", "denominator")
+                                                   else object)
+                          for name, column in zip(names, columns, strict=True)})
+    return frame
