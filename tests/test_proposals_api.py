@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import io
 
+import geopandas as gpd
 import pyogrio
 import pytest
+import shapely
+import shapely.geometry
 from sqlalchemy import select
 
+from geoapp.storage import boundary_sets
 from geoapp.storage.models import AuditEntry, BoundarySet
 from tests.conftest import csrf_token
 from tests.test_proposal_check import cwac_wards, forums  # noqa: F401 - fixtures: a valid assignment
@@ -124,3 +128,35 @@ def test_board_members_cannot_save_and_the_public_sees_only_published(cwac_app, 
     officer.post(f"/proposals/{proposal}/update", json={"published": True})
     assert public.get(f"/proposals/{proposal}.json").status_code == 200
     assert [p["id"] for p in public.get("/proposals/index.json").get_json()["proposals"]] == [proposal]
+
+
+def test_a_drawn_shape_takes_the_wards_it_mostly_covers(cwac_app, officer, sign_in):
+    proposal = create(officer)
+    with cwac_app.extensions["atlas_db"].session() as session:
+        wards = boundary_sets.load_areas(session, "wards").set_index("code")
+    first, second = "E05012209", "E05012211"  # Blacon, Chester City & the Garden Quarter: neighbours
+    a, b = wards.geometry[first], wards.geometry[second]
+    minx, miny, maxx, maxy = b.bounds
+    part = b.intersection(shapely.box(minx, miny, minx + (maxx - minx) * 0.3, maxy))
+    shape = gpd.GeoSeries([shapely.union(a.buffer(-25), part)], crs=27700).to_crs(4326).iloc[0]
+    found = officer.post(f"/proposals/{proposal}/fit.json", json={"geometry": shapely.geometry.mapping(shape)})
+    body = found.get_json()
+    assert found.status_code == 200, body
+    share_b = part.area / b.area
+    assert body["rule"] == "A ward is taken when at least half of its area lies inside the shape."
+    assert set(body["blocks"]) == ({first, second} if share_b >= 0.5 else {first})
+    partial = {p["code"]: p["share"] for p in body["partial"]}
+    assert (second in partial) == (0.01 <= share_b < 0.5)
+    if second in partial:
+        assert partial[second] == pytest.approx(share_b, abs=1e-3)
+    assert set(partial) <= set(wards.index) - {first}
+
+    bad = officer.post(f"/proposals/{proposal}/fit.json", json={"geometry": {"type": "Polygon"}})
+    assert bad.status_code == 422 and "GeoJSON" in bad.get_json()["description"]
+    far = officer.post(f"/proposals/{proposal}/fit.json",
+                       json={"geometry": shapely.geometry.mapping(shapely.box(100, 10, 101, 11))})
+    assert far.status_code == 422
+    board = sign_in(cwac_app, "board_member")
+    refused = board.post(f"/proposals/{proposal}/fit.json", json={"geometry": shapely.geometry.mapping(shape)},
+                         headers={"X-CSRFToken": csrf_token(board), "Accept": "application/json"})
+    assert refused.status_code == 403

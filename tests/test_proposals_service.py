@@ -26,8 +26,11 @@ def test_versions_are_saved_listed_and_restored(cwac_db, officer):
         proposal = service.create_proposal(session, name="Two per APB", user=user,
                                            settings={"forums_per_container": 2})
         assert (proposal.block_set_id, proposal.container_set_id, proposal.version) == ("wards", "apb", 0)
-        service.save_version(session, proposal.id, assignment={"a": "f1"}, forums={"f1": {"name": "One"}},
+        service.save_version(session, proposal.id, assignment={"a": "f1"},
+                             forums={"f1": {"name": "One", "locked": True, "size": "9"}, "f2": {"locked": "yes"}},
                              note="first", expected_version=0, user=user)
+        assert service.latest_version(session, proposal.id).forums == {"f1": {"name": "One", "locked": True},
+                                                                       "f2": {}}
         service.save_version(session, proposal.id, assignment={"a": "f2"}, forums={}, note="second",
                              expected_version=1, user=user)
         restored = service.restore_version(session, proposal.id, 1, expected_version=2, user=user)

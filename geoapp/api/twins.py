@@ -209,6 +209,17 @@ def _register() -> None:
         "responses": {"200": {"description": "Forums, rules, passed and notes",
                               "content": {JSON: {"schema": {"type": "object"}}}},
                       **_errors("403", "404", "422")}}})
+    register("/proposals/{proposalId}/fit.json", {"post": {
+        "tags": [TAG], "operationId": "postProposalFit",
+        "summary": "The blocks a drawn shape best fits: those with at least half their area inside it "
+                   "(officers; nothing stored)",
+        "parameters": [_ref("parameters", "proposalId")],
+        "requestBody": {"required": True, "content": {JSON: {"schema": {
+            "type": "object", "required": ["geometry"], "properties": {
+                "geometry": {"type": "object", "description": "A GeoJSON polygon in longitude/latitude."}}}}}},
+        "responses": {"200": {"description": "blocks (codes taken), partial (blocks partly covered), unit, rule",
+                              "content": {JSON: {"schema": {"type": "object"}}}},
+                      **_errors("403", "404", "422")}}})
     register("/compare/lists.json", _get("getSavedLists", "Your saved lists of areas, each with its comparison's "
                                          "address (signed-in users who may save lists)", {"type": "object"},
                                          errors=("403",)))

@@ -231,6 +231,8 @@ def clean_assignment(assignment) -> dict:
 
 
 def _forums(forums) -> dict:
+    """Forum code to its name and colour (text) and whether it is locked against changes."""
     if not isinstance(forums, dict) or not all(isinstance(f, dict) for f in forums.values()):
-        raise InvalidInput("Forums must map each forum code to its name and colour.")
-    return {str(code): {k: str(v) for k, v in f.items() if k in ("name", "colour") and v} for code, f in forums.items()}
+        raise InvalidInput("Forums must map each forum code to its name, colour and whether it is locked.")
+    return {str(code): {k: str(v) for k, v in f.items() if k in ("name", "colour") and v}
+            | ({"locked": True} if f.get("locked") is True else {}) for code, f in forums.items()}

@@ -11,12 +11,15 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from ..auth.guard import changes_nothing, current_role, current_user, requires
 from ..auth.roles import can
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound, SignInNeeded, wants_json
+from ..profiles.freehand import read_request
+from ..security import allow_style_attributes
 from ..storage import boundary_sets
 from ..storage.models import BoundarySet
 from ..storage.web import db_session
 from . import service
 from .adopt import adopt as adopt_proposal
-from .engine import check_proposal
+from .engine import UNIT_WORDS, check_proposal
+from .fit import blocks_in_shape
 from .interchange import export_file, import_assignment
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
@@ -37,7 +40,7 @@ def stale_save(error: service.StaleSave):
 def index():
     """The proposals the caller may see, with links to their editors; officers also get a form to start one."""
     session = db_session()
-    found = [p for p in service.list_proposals(session) if _may_see(p)]
+    found = [p for p in service.list_proposals(session) if may_see(p)]
     return render_template("proposals/index.html", proposals=found,
                            may_edit=can(current_role(), "edit_proposals"))
 
@@ -67,14 +70,18 @@ def create_form():
 def editor(proposal_id: int):
     """The drawing page: click wards (or choose from the list) into forums, with live statistics and rules."""
     session = db_session()
-    proposal = _visible(proposal_id)
+    proposal = visible(proposal_id)
     containers = boundary_sets.load_areas(session, proposal.container_set_id)
     may_edit = can(current_role(), "edit_proposals")
-    config = {"proposal": proposal.id, "editable": may_edit,
+    if may_edit:
+        allow_style_attributes()  # Leaflet-Geoman styles its drawing handles inline
+    kind = boundary_sets.get_set(session, proposal.block_set_id).kind
+    config = {"proposal": proposal.id, "editable": may_edit, "block_unit": UNIT_WORDS.get(kind, kind),
               "container_count": int(len(containers)),
               "forums_per_container": (proposal.settings or {}).get("forums_per_container"),
               "urls": {"show": url_for(".show", proposal_id=proposal.id),
                        "check": url_for(".check", proposal_id=proposal.id),
+                       "fit": url_for(".fit", proposal_id=proposal.id),
                        "save": url_for(".save", proposal_id=proposal.id),
                        "duplicate": url_for(".duplicate", proposal_id=proposal.id),
                        "index": url_for(".index"),
@@ -94,7 +101,7 @@ def editor(proposal_id: int):
 def index_json():
     """The proposals the caller may see."""
     session = db_session()
-    return {"proposals": [service.summary(p) for p in service.list_proposals(session) if _may_see(p)]}
+    return {"proposals": [service.summary(p) for p in service.list_proposals(session) if may_see(p)]}
 
 
 @bp.post("/")
@@ -116,7 +123,7 @@ def create():
 def show(proposal_id: int):
     """The proposal, its latest version, and that version's forum statistics and rules."""
     session = db_session()
-    proposal = _visible(proposal_id)
+    proposal = visible(proposal_id)
     version = service.latest_version(session, proposal.id)
     assignment, forums = (version.assignment, version.forums) if version else ({}, {})
     names = service.user_names(session, [version.saved_by] if version else [])
@@ -161,8 +168,17 @@ def update(proposal_id: int):
 def check(proposal_id: int):
     """Statistics and rules of the assignment (and forums) sent; nothing is stored."""
     body = _body()
-    return check_proposal(db_session(), _visible(proposal_id), service.clean_assignment(body.get("assignment")),
+    return check_proposal(db_session(), visible(proposal_id), service.clean_assignment(body.get("assignment")),
                           body.get("forums") or {})
+
+
+@bp.post("/<int:proposal_id>/fit.json")
+@requires("edit_proposals")
+@changes_nothing
+def fit(proposal_id: int):
+    """The blocks a drawn shape (GeoJSON ``geometry``, longitude/latitude) best fits; nothing is stored."""
+    shape, _ = read_request(request)
+    return blocks_in_shape(db_session(), visible(proposal_id), shape)
 
 
 @bp.post("/<int:proposal_id>/versions")
@@ -183,7 +199,7 @@ def save(proposal_id: int):
 def versions(proposal_id: int):
     """Every saved version, newest first: number, who, when and note."""
     session = db_session()
-    proposal = _visible(proposal_id)
+    proposal = visible(proposal_id)
     found = service.list_versions(session, proposal.id)
     names = service.user_names(session, [v.saved_by for v in found])
     return {"proposal": service.summary(proposal), "versions": [service.version_summary(v, names) for v in found]}
@@ -263,7 +279,7 @@ def adopt(proposal_id: int):
 @requires("read")
 def export(proposal_id: int, fmt: str):
     """The latest version as a block-assignment CSV, or its forums as GeoPackage, GeoJSON or zipped Shapefile."""
-    data, media_type, name = export_file(db_session(), _visible(proposal_id), fmt)
+    data, media_type, name = export_file(db_session(), visible(proposal_id), fmt)
     return send_file(io.BytesIO(data), mimetype=media_type, as_attachment=True, download_name=name)
 
 
@@ -319,15 +335,15 @@ def _expected(body: dict) -> int:
         raise InvalidInput("Say which version your changes are based on (expected_version).") from None
 
 
-def _may_see(proposal) -> bool:
+def may_see(proposal) -> bool:
     user = current_user()
     return (can(current_role(), "edit_proposals") or proposal.published
             or (user is not None and proposal.owner_id == user.id))
 
 
-def _visible(proposal_id: int):
+def visible(proposal_id: int):
     proposal = service.get_proposal(db_session(), proposal_id)
-    if not _may_see(proposal):
+    if not may_see(proposal):
         if current_user() is None:
             raise SignInNeeded("Sign in to see this proposal: it is not published.")
         raise Forbidden("This proposal is not published, and it is not yours.")
