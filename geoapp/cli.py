@@ -333,6 +333,7 @@ def proposal_check_command(assignment: Path, blocks_id: str, within_id: str, tol
     from layers.proposals import check
 
     from .proposals.engine import prepare_layer
+    from .storage import councillors as stored_councillors
 
     table, (block, forum) = _read_table(assignment, "block code and forum", BLOCK_COLUMNS, FORUM_COLUMNS)
     name = next((c for c in table.columns if str(c).strip().lower() == "forum_name"), None)
@@ -341,8 +342,10 @@ def proposal_check_command(assignment: Path, blocks_id: str, within_id: str, tol
     db = _ready_db()
     try:
         with db.session() as session:
-            layer, notes = prepare_layer(session, blocks_id, within_id,
-                                         councillors=_councillor_counts(councillors), indicator_ids=indicator_ids)
+            counts_given = _councillor_counts(councillors)
+            layer, notes = prepare_layer(session, blocks_id, within_id, indicator_ids=indicator_ids,
+                                         councillors=stored_councillors.counts(session, blocks_id)
+                                         if counts_given is None else counts_given)
         report = check(layer, zip(table[block], table[forum]), tolerance=tolerance,
                        forums_per_container=counts, names={k: v for k, v in names.items() if v})
     except (ValueError, AtlasError) as error:
@@ -358,8 +361,26 @@ def proposal_check_command(assignment: Path, blocks_id: str, within_id: str, tol
     click.get_current_context().exit(0 if report["passed"] else 1)
 
 
+@click.command("import-councillors", help="Store councillors per ward from a CSV (ward code, councillors).")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--set", "set_id", required=True, help="The boundary set (wards) whose codes the file uses.")
+@with_appcontext
+def import_councillors_command(file: Path, set_id: str):
+    from .storage import councillors
+
+    db = _ready_db()
+    try:
+        with db.transaction() as session:
+            report = councillors.store(session, set_id, councillors.read_csv(file.read_bytes(), file.name),
+                                       actor="cli", source=file.name)
+    except AtlasError as error:
+        raise BadInput("\n".join([str(error), *error.details]))
+    click.echo(f"{file.name}: councillor counts of {report['changed']} area(s) of {set_id} set, "
+               f"{report['cleared']} cleared.")
+
+
 COMMANDS = (db_group, load_command, import_boundaries_command, import_indicators_command, export_command, sets_command, demo_command,
-            create_user_command, set_role_command, proposal_check_command)
+            create_user_command, set_role_command, proposal_check_command, import_councillors_command)
 
 
 def _create_app():

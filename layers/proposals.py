@@ -17,7 +17,7 @@ edges between forums cut.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import geopandas as gpd
@@ -184,6 +184,22 @@ class BlockLayer:
     @property
     def population(self) -> np.ndarray:
         return self.table[:, _POP]
+
+    def with_councillors(self, councillors: Mapping[str, float] | None) -> BlockLayer:
+        """The same layer with these councillors per block code (blocks left out: unknown).
+
+        Examples
+        --------
+        >>> from shapely.geometry import box
+        >>> blocks = gpd.GeoDataFrame({"code": ["a", "b"]}, crs="EPSG:27700",
+        ...                           geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)])
+        >>> layer = prepare_blocks(blocks, blocks.iloc[:1]).with_councillors({"a": 3})
+        >>> [f["councillors"] for f in statistics(layer, {"a": "f", "b": "g"})]
+        [3, None]
+        """
+        table = self.table.copy()
+        table[:, _COUNCILLORS] = _councillors(councillors, self.index)
+        return replace(self, table=table)
 
     @property
     def split(self) -> np.ndarray:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from boundaries.adjacency import adjacency_graph
+from geoapp.storage.models import AuditEntry
 from layers.imd import TOTAL_POPULATION
 from layers.weights import centroid_weights
 
@@ -161,3 +162,23 @@ def test_bad_options_exit_2(check, forums):
     assert check(forums, "--forums-per-container", "two").exit_code == 2
     unknown = check(forums, "--indicator", "no-such-indicator")
     assert unknown.exit_code == 2 and "no-such-indicator" in unknown.output
+
+
+def test_imported_councillors_are_stored_and_used_by_proposal_check(cwac_app, check, forums, tmp_path):
+    runner = cwac_app.test_cli_runner()
+    wards = sorted(forums)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ward_code,councillors\n" + f"{wards[0]},3\nE05999999,2\n{wards[1]},-1\n")
+    refused = runner.invoke(args=["import-councillors", str(bad), "--set", "wards"])
+    assert refused.exit_code == 2
+    assert "E05999999: not an area of wards" in refused.output and "'-1'" in refused.output
+    good = tmp_path / "councillors.csv"
+    good.write_text("code,councillors\n" + "".join(f"{code},3\n" for code in wards))
+    loaded = runner.invoke(args=["import-councillors", str(good), "--set", "wards"])
+    assert loaded.exit_code == 0, loaded.output
+    assert f"councillor counts of {len(wards)} area(s) of wards set" in loaded.output
+    found = report(check(forums, "--json"))
+    assert all(f["councillors"] == 3 * f["block_count"] for f in found["forums"])
+    with cwac_app.extensions["atlas_db"].session() as session:
+        entry = session.query(AuditEntry).filter_by(entity_type="councillors").one()
+    assert entry.actor == "cli" and entry.after["source"] == "councillors.csv"

@@ -11,7 +11,7 @@ import shapely.geometry
 from sqlalchemy import select
 
 from geoapp.storage import boundary_sets
-from geoapp.storage.models import AuditEntry, BoundarySet
+from geoapp.storage.models import AuditEntry, BoundarySet, User
 from tests.conftest import csrf_token
 from tests.test_proposal_check import cwac_wards, forums  # noqa: F401 - fixtures: a valid assignment
 
@@ -160,3 +160,60 @@ def test_a_drawn_shape_takes_the_wards_it_mostly_covers(cwac_app, officer, sign_
     refused = board.post(f"/proposals/{proposal}/fit.json", json={"geometry": shapely.geometry.mapping(shape)},
                          headers={"X-CSRFToken": csrf_token(board), "Accept": "application/json"})
     assert refused.status_code == 403
+
+
+def test_sharing_lets_exactly_the_chosen_board_members_read(cwac_app, officer, sign_in):
+    proposal = create(officer, {"E05012209": "f1"})
+    chosen = sign_in(cwac_app, "board_member", "chosen@example.org")
+    other = sign_in(cwac_app, "board_member", "other@example.org")
+    with cwac_app.extensions["atlas_db"].session() as session:
+        ids = dict(session.execute(select(User.email, User.id)).all())
+    assert chosen.get(f"/proposals/{proposal}.json").status_code == 403
+    shared = officer.post(f"/proposals/{proposal}/shares", json={"users": [ids["chosen@example.org"]]})
+    assert shared.get_json()["shared_with"] == [ids["chosen@example.org"]]
+    assert chosen.get(f"/proposals/{proposal}.json").status_code == 200
+    assert [p["id"] for p in chosen.get("/proposals/index.json").get_json()["proposals"]] == [proposal]
+    assert other.get(f"/proposals/{proposal}.json").status_code == 403
+    assert other.get("/proposals/index.json").get_json()["proposals"] == []
+    refused = chosen.post(f"/proposals/{proposal}/shares", json={"users": []},
+                          headers={"X-CSRFToken": csrf_token(chosen), "Accept": "application/json"})
+    assert refused.status_code == 403
+    unknown = officer.post(f"/proposals/{proposal}/shares", json={"users": [99999]})
+    assert unknown.status_code == 422 and "99999" in unknown.get_json()["description"]
+    assert chosen.get(f"/proposals/{proposal}.json").status_code == 200  # nothing changed
+    officer.post(f"/proposals/{proposal}/shares", json={"users": []})
+    assert chosen.get(f"/proposals/{proposal}.json").status_code == 403
+    with cwac_app.extensions["atlas_db"].session() as session:
+        shares = session.scalars(select(AuditEntry).where(AuditEntry.action == "share")).all()
+    assert [e.after["shared_with"] for e in shares] == [[ids["chosen@example.org"]], []]
+
+
+def test_councillors_entered_and_loaded_add_up_per_forum(cwac_app, officer, forums, tmp_path):  # noqa: F811
+    proposal = create(officer, forums)
+    first = officer.get(f"/proposals/{proposal}.json").get_json()["check"]
+    assert all(f["councillors"] is None for f in first["forums"])
+    assert any("No councillor counts" in note for note in first["notes"])
+    wards = sorted(forums)
+    csv_text = "ward_code,councillors\n" + "".join(f"{code},{1 + i % 3}\n" for i, code in enumerate(wards))
+    loaded = officer.post("/proposals/councillors/wards", data={
+        "file": (io.BytesIO(csv_text.encode()), "counts.csv")}, content_type="multipart/form-data")
+    assert loaded.status_code == 200 and loaded.get_json()["changed"] == len(wards)
+    expected = {code: 1 + i % 3 for i, code in enumerate(wards)}
+    second = officer.get(f"/proposals/{proposal}.json").get_json()["check"]
+    for forum in second["forums"]:
+        assert forum["councillors"] == sum(expected[b] for b in forum["blocks"])
+    # one ward cleared and one typed: the forum with the cleared ward has no total, all or nothing on errors
+    cleared, typed = wards[0], wards[1]
+    bad = officer.post("/proposals/councillors/wards", data={f"count-{typed}": "7", "count-E05999999": "2",
+                                                             f"count-{wards[2]}": "two"})
+    assert bad.status_code == 422
+    details = bad.get_json()["details"]
+    assert any("E05999999" in d for d in details) and any("'two'" in d for d in details)
+    officer.post("/proposals/councillors/wards", data={f"count-{cleared}": "", f"count-{typed}": "7"})
+    third = {f["code"]: f for f in officer.get(f"/proposals/{proposal}.json").get_json()["check"]["forums"]}
+    assert third[forums[cleared]]["councillors"] is None
+    if forums[typed] != forums[cleared]:
+        assert third[forums[typed]]["councillors"] == sum(expected[b] for b in third[forums[typed]]["blocks"]) \
+            - expected[typed] + 7
+    page = officer.get("/proposals/councillors/wards", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert f'name="count-{typed}" value="7"' in page and f"{len(wards) - 1} of {len(wards)} areas" in page

@@ -11,7 +11,7 @@ from layers.imd import DOMAINS, TOTAL_POPULATION
 from layers.proposals import BlockLayer, check, imd_measures, indicator_measure, prepare_blocks
 
 from .. import figures
-from ..storage import boundary_sets
+from ..storage import boundary_sets, councillors
 from ..storage.indicators import list_indicators, load_values, values_version
 from ..storage.models import Proposal
 
@@ -68,15 +68,36 @@ def prepare_layer(session: Session, blocks_id: str, within_id: str, *, councillo
 def cached_layer(session: Session, blocks_id: str, within_id: str,
                  indicator_ids=()) -> tuple[BlockLayer, list[str]]:
     """:func:`prepare_layer` (no councillors), kept per store, set versions, indicator import and indicators."""
+    return _cached(_layer_key(session, blocks_id, within_id, indicator_ids),
+                   lambda: prepare_layer(session, blocks_id, within_id, indicator_ids=tuple(indicator_ids)))
+
+
+def counted_layer(session: Session, blocks_id: str, within_id: str,
+                  indicator_ids=()) -> tuple[BlockLayer, list[str]]:
+    """:func:`cached_layer` with the block set's stored councillor counts (kept until they change)."""
+    def build():
+        layer, notes = cached_layer(session, blocks_id, within_id, indicator_ids)
+        counts = councillors.counts(session, blocks_id)
+        return layer.with_councillors(counts), notes + ([] if counts else [
+            f"No councillor counts are entered for {blocks_id}: forums have no councillor totals."])
+
+    key = (_layer_key(session, blocks_id, within_id, indicator_ids), councillors.version(session, blocks_id))
+    return _cached(key, build)
+
+
+def _layer_key(session: Session, blocks_id: str, within_id: str, indicator_ids) -> tuple:
     sets = [boundary_sets.get_set(session, i) for i in (blocks_id, within_id)]
     source = _lsoa_set(session)
-    key = (figures.store_id(session), *((s.id, figures.set_version(s)) for s in sets),
-           figures.set_version(source) if source else None, values_version(session), tuple(indicator_ids))
+    return (figures.store_id(session), *((s.id, figures.set_version(s)) for s in sets),
+            figures.set_version(source) if source else None, values_version(session), tuple(indicator_ids))
+
+
+def _cached(key, build):
     with _LOCK:
         if key in _LAYERS:
             _LAYERS.move_to_end(key)
             return _LAYERS[key]
-    found = prepare_layer(session, blocks_id, within_id, indicator_ids=tuple(indicator_ids))
+    found = build()
     with _LOCK:
         _LAYERS[key] = found
         while len(_LAYERS) > CACHE_SIZE:
@@ -91,8 +112,8 @@ def check_proposal(session: Session, proposal: Proposal, assignment: dict, forum
     :func:`layers.proposals.check` with the layer's ``notes`` and ``indicators``.
     """
     settings = proposal.settings or {}
-    layer, notes = cached_layer(session, proposal.block_set_id, proposal.container_set_id,
-                                settings.get("indicators") or ())
+    layer, notes = counted_layer(session, proposal.block_set_id, proposal.container_set_id,
+                                 settings.get("indicators") or ())
     names = {code: f["name"] for code, f in (forums or {}).items() if isinstance(f, dict) and f.get("name")}
     report = check(layer, assignment, tolerance=settings.get("tolerance", 0.05),
                    forums_per_container=settings.get("forums_per_container"), names=names)

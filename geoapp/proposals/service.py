@@ -5,12 +5,13 @@ if it is still that one, so a stale save is refused (409) rather than overwritin
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from ..auth.roles import can
 from ..errors import Conflict, InvalidInput, NotFound
 from ..storage import audit, boundary_sets
-from ..storage.models import Proposal, ProposalVersion, User
+from ..storage.models import Proposal, ProposalShare, ProposalVersion, User
 
 BLOCK_KINDS = ("ward", "lsoa", "parish")
 SETTINGS = ("tolerance", "forums_per_container", "indicators")
@@ -166,6 +167,39 @@ def restore_version(session: Session, proposal_id: int, number: int, *, expected
     old = get_version(session, proposal_id, number)
     return save_version(session, proposal_id, assignment=old.assignment, forums=old.forums,
                         note=f"Restored version {number}", expected_version=expected_version, user=user)
+
+
+def shared_with(session: Session, proposal_id: int) -> list[int]:
+    """Ids of the users a proposal is shared with."""
+    return list(session.scalars(select(ProposalShare.user_id).where(ProposalShare.proposal_id == proposal_id)
+                                .order_by(ProposalShare.user_id)))
+
+
+def share(session: Session, proposal_id: int, user_ids, *, user: User) -> list[int]:
+    """Share the proposal with exactly these users (active accounts), so they may read it; audited."""
+    get_proposal(session, proposal_id)
+    try:
+        wanted = sorted({int(i) for i in user_ids})
+    except (TypeError, ValueError):
+        raise InvalidInput("Choose the people to share with from the list.") from None
+    found = set(session.scalars(select(User.id).where(User.id.in_(wanted), User.active.is_(True))))
+    if set(wanted) - found:
+        raise InvalidInput(f"There is no active account numbered {', '.join(map(str, sorted(set(wanted) - found)))}.")
+    before = shared_with(session, proposal_id)
+    session.execute(delete(ProposalShare).where(ProposalShare.proposal_id == proposal_id,
+                                                ProposalShare.user_id.not_in(wanted)))
+    session.add_all(ProposalShare(proposal_id=proposal_id, user_id=i) for i in wanted if i not in before)
+    session.flush()
+    if before != wanted:
+        audit.record(session, actor=user.email, user_id=user.id, action="share", entity_type="proposal",
+                     entity_id=proposal_id, before={"shared_with": before}, after={"shared_with": wanted})
+    return wanted
+
+
+def readers(session: Session) -> list[User]:
+    """Active accounts a proposal can be shared with: everyone signed up who cannot already see them all."""
+    return [u for u in session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+            if can(u.role, "read") and not can(u.role, "edit_proposals")]
 
 
 def user_names(session: Session, ids) -> dict[int, str]:

@@ -13,7 +13,7 @@ from ..auth.roles import can
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound, SignInNeeded, wants_json
 from ..profiles.freehand import read_request
 from ..security import allow_style_attributes
-from ..storage import boundary_sets
+from ..storage import boundary_sets, councillors
 from ..storage.models import BoundarySet
 from ..storage.web import db_session
 from . import service
@@ -92,7 +92,8 @@ def editor(proposal_id: int):
     may_adopt = can(current_role(), "adopt_proposal")
     return render_template("proposals/editor.html", proposal=proposal, config=config, may_edit=may_edit,
                            versions=[service.version_summary(v, names) | {"saved": v.saved_at} for v in found],
-                           may_adopt=may_adopt,
+                           may_adopt=may_adopt, readers=service.readers(session) if may_edit else [],
+                           shared=set(service.shared_with(session, proposal.id)),
                            adoption=_adoption(session, proposal, found[0] if found else None) if may_adopt else None)
 
 
@@ -241,6 +242,30 @@ def duplicate(proposal_id: int):
     return service.summary(proposal), 201
 
 
+@bp.post("/<int:proposal_id>/shares")
+@requires("edit_proposals")
+def shares(proposal_id: int):
+    """Share the proposal with exactly the users sent (``users``: ids), who may then read it."""
+    session = db_session()
+    body = request.get_json(silent=True)
+    wanted = body.get("users", []) if isinstance(body, dict) else request.form.getlist("users")
+    if not _form_post():
+        found = service.share(session, proposal_id, wanted, user=current_user())
+        session.commit()
+        return {"proposal": proposal_id, "shared_with": found}
+    service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    try:
+        found = service.share(session, proposal_id, wanted, user=current_user())
+    except InvalidInput as error:
+        session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".editor", proposal_id=proposal_id))
+    session.commit()
+    flash(f"Shared with {len(found)} {'person' if len(found) == 1 else 'people'}." if found
+          else "The proposal is shared with nobody.")
+    return redirect(url_for(".editor", proposal_id=proposal_id))
+
+
 @bp.post("/<int:proposal_id>/delete")
 @requires("edit_proposals")
 def delete(proposal_id: int):
@@ -298,6 +323,54 @@ def import_csv():
     return {"proposal": service.summary(proposal), "report": report}, 201
 
 
+@bp.get("/councillors/<set_id>")
+@requires("read")
+def councillors_page(set_id: str):
+    """Councillors per ward of a set: a table to enter them, and a CSV upload."""
+    session = db_session()
+    found = boundary_sets.get_set(session, set_id)
+    if found.kind not in service.BLOCK_KINDS:
+        raise NotFound(f"'{set_id}' is a set of {found.kind}, not of wards, LSOAs or parishes.")
+    areas = boundary_sets.load_areas(session, set_id)
+    counts = councillors.counts(session, set_id)
+    rows = [{"code": c, "name": n, "count": counts.get(c)} for c, n in zip(areas["code"], areas["name"])]
+    return render_template("proposals/councillors.html", block_set=found, rows=rows,
+                           total=sum(counts.values()), known=len(counts),
+                           may_edit=can(current_role(), "edit_proposals"),
+                           back=request.args.get("proposal", type=int))
+
+
+@bp.post("/councillors/<set_id>")
+@requires("edit_proposals")
+def councillors_save(set_id: str):
+    """Store the counts typed in the table (fields count-<code>) or read from an uploaded CSV (field file)."""
+    session = db_session()
+    upload = request.files.get("file")
+    back = request.form.get("proposal", type=int)
+    try:
+        if upload is not None and upload.filename:
+            entered = councillors.read_csv(upload.read(), upload.filename)
+            source = upload.filename
+        else:
+            entered = {key.removeprefix("count-"): value for key, value in request.form.items()
+                       if key.startswith("count-")}
+            source = "entered on the councillors page"
+        report = councillors.store(session, set_id, entered, user=current_user(), source=source)
+    except InvalidInput as error:
+        session.rollback()
+        if not _form_post():
+            raise
+        flash(error.message, "error")
+        for line in error.details[:20]:
+            flash(line, "error")
+        return redirect(url_for(".councillors_page", set_id=set_id, proposal=back))
+    session.commit()
+    if not _form_post():
+        return report
+    flash(f"Saved: {report['changed']} councillor count(s) changed, {report['cleared']} cleared.")
+    return redirect(url_for(".councillors_page", set_id=set_id, proposal=back))
+
+
 def _form_post() -> bool:
     """True for a plain HTML form post (not JSON, not asking for JSON): answer with a redirect and a flash."""
     return not request.is_json and not wants_json()
@@ -336,9 +409,12 @@ def _expected(body: dict) -> int:
 
 
 def may_see(proposal) -> bool:
+    """Officers see every proposal; others those published, their own, and those shared with them."""
     user = current_user()
-    return (can(current_role(), "edit_proposals") or proposal.published
-            or (user is not None and proposal.owner_id == user.id))
+    if can(current_role(), "edit_proposals") or proposal.published:
+        return True
+    return user is not None and (proposal.owner_id == user.id
+                                 or user.id in service.shared_with(db_session(), proposal.id))
 
 
 def visible(proposal_id: int):
@@ -346,5 +422,5 @@ def visible(proposal_id: int):
     if not may_see(proposal):
         if current_user() is None:
             raise SignInNeeded("Sign in to see this proposal: it is not published.")
-        raise Forbidden("This proposal is not published, and it is not yours.")
+        raise Forbidden("This proposal is not published, not yours and not shared with you.")
     return proposal
