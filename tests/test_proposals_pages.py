@@ -1,10 +1,12 @@
 """The proposals pages: the list with its form, and the drawing page (editable for officers, read-only else)."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 
+from geoapp.storage import boundary_sets
 from tests.conftest import csrf_token
 
 NASTY = '<script>alert("x")</script> & Co'
@@ -178,3 +180,42 @@ def test_valid_proposal_is_adopted_from_the_form(cwac_app, sign_in, forums):  # 
         assert found is not None and found.kind == "laf" and found.superseded_by is None
     html = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
     assert "is already adopted" in html
+
+
+def test_form_chooses_blocks_containers_and_tolerance(demo_app, officer):
+    with demo_app.extensions["atlas_db"].session() as session:
+        sets = {s.kind: s.id for s in boundary_sets.list_sets(session)}
+    page = officer.get("/proposals/").get_data(as_text=True)
+    assert f'<option value="{sets["lsoa"]}">' in page and 'name="tolerance"' in page
+    created = form_post(officer, "/proposals/new", name="LSOA forums", block_set=sets["lsoa"],
+                        container_set=sets["apb"], forums_per_container="", tolerance="7.5")
+    proposal = officer.get(created.headers["Location"] + ".json").get_json()["proposal"]
+    assert (proposal["block_set"], proposal["container_set"]) == (sets["lsoa"], sets["apb"])
+    assert proposal["settings"]["tolerance"] == pytest.approx(0.075)
+    assert proposal["settings"]["forums_per_container"] is None
+    refused = form_post(officer, "/proposals/new", name="Parishes of APBs", block_set=sets["apb"])
+    assert "Blocks must be wards, LSOAs or parishes" in officer.get(refused.headers["Location"]).get_data(as_text=True)
+
+
+def test_import_form_opens_the_proposal_with_its_report(cwac_app, sign_in, forums):  # noqa: F811
+    officer = sign_in(cwac_app, "officer")
+    wards = sorted(forums)
+    rows = [f"{code},{forums[code]}" for code in wards[1:]] + ["E05999999,north", "<b>bad</b>,north"]
+    upload = ("block_code,forum\n" + "\n".join(rows) + "\n").encode()
+    imported = officer.post("/proposals/import", data={
+        "csrf_token": csrf_token(officer), "file": (io.BytesIO(upload), "options.csv"), "name": "",
+        "forums_per_container": "2", "tolerance": "10"}, content_type="multipart/form-data")
+    assert imported.status_code == 302
+    page = officer.get(imported.headers["Location"]).get_data(as_text=True)
+    assert f"Imported options.csv: {len(wards) - 1} of {len(wards) + 1} rows matched a block." in page
+    assert "2 code(s) in the file are not blocks" in page and "&lt;b&gt;bad&lt;/b&gt;" in page
+    assert f"1 block(s) are not in the file and are in no forum yet: {wards[0]}" in page
+    found = officer.get(imported.headers["Location"] + ".json").get_json()
+    assert found["proposal"]["name"] == "options" and found["proposal"]["settings"]["tolerance"] == 0.1
+    assert found["assignment"] == {code: forums[code] for code in wards[1:]}
+    nothing = officer.post("/proposals/import", data={
+        "csrf_token": csrf_token(officer), "file": (io.BytesIO(b"block_code,forum\nX1,a\n"), "wrong.csv")},
+        content_type="multipart/form-data")
+    assert nothing.headers["Location"].endswith("/proposals/#import")
+    assert "none of its 1 block codes" in officer.get("/proposals/").get_data(as_text=True)
+    assert len(officer.get("/proposals/index.json").get_json()["proposals"]) == 1

@@ -38,31 +38,53 @@ def stale_save(error: service.StaleSave):
 @bp.get("/")
 @requires("read")
 def index():
-    """The proposals the caller may see, with links to their editors; officers also get a form to start one."""
+    """The proposals the caller may see, with links to their editors; officers also get forms to start one
+    (drawn from scratch, or imported from a block-assignment CSV)."""
     session = db_session()
     found = [p for p in service.list_proposals(session) if may_see(p)]
+    sets = [s for s in boundary_sets.list_sets(session) if s.superseded_by is None]
     return render_template("proposals/index.html", proposals=found,
-                           may_edit=can(current_role(), "edit_proposals"))
+                           may_edit=can(current_role(), "edit_proposals"),
+                           block_sets=[s for s in sets if s.kind in service.BLOCK_KINDS],
+                           container_sets=[s for s in sets if s.kind not in service.BLOCK_KINDS])
 
 
 @bp.post("/new")
 @requires("edit_proposals")
 def create_form():
-    """Create a proposal from the form on the list page (name, description, forums per APB), then open it."""
+    """Create a proposal from the form on the list page (name, description, blocks, containers, forums per
+    container, tolerance in per cent), then open it."""
     session = db_session()
-    count = (request.form.get("forums_per_container") or "").strip()
     try:
-        settings = {"forums_per_container": int(count)} if count else {}
         proposal = service.create_proposal(session, name=request.form.get("name"), user=current_user(),
-                                           description=request.form.get("description"), settings=settings)
-    except ValueError:
-        flash("The number of forums per APB must be a whole number.", "error")
-        return redirect(url_for(".index"))
+                                           description=request.form.get("description"),
+                                           block_set_id=request.form.get("block_set") or None,
+                                           container_set_id=request.form.get("container_set") or None,
+                                           settings=_form_settings())
     except InvalidInput as error:
+        session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".index"))
     session.commit()
     return redirect(url_for(".editor", proposal_id=proposal.id))
+
+
+def _form_settings() -> dict:
+    """Forums per container and tolerance (per cent) from the new-proposal form."""
+    count = (request.form.get("forums_per_container") or "").strip()
+    tolerance = (request.form.get("tolerance") or "").strip()
+    settings = {}
+    try:
+        if count:
+            settings["forums_per_container"] = int(count)
+    except ValueError:
+        raise InvalidInput("The number of forums per area must be a whole number (or blank for no count).") from None
+    try:
+        if tolerance:
+            settings["tolerance"] = float(tolerance) / 100
+    except ValueError:
+        raise InvalidInput("The population tolerance must be a number of per cent, such as 5.") from None
+    return settings
 
 
 @bp.get("/<int:proposal_id>")
@@ -311,16 +333,37 @@ def export(proposal_id: int, fmt: str):
 @bp.post("/import")
 @requires("edit_proposals")
 def import_csv():
-    """Start a proposal from an uploaded block-assignment CSV (field "file"); reports unknown and missing codes."""
+    """Start a proposal from an uploaded block-assignment CSV (field "file"); reports unknown and missing codes.
+
+    A form post opens the new proposal with the report shown; JSON callers get the report."""
     upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise InvalidInput("Choose a CSV file of block code and forum to import.")
     session = db_session()
-    proposal, report = import_assignment(session, upload.read(), filename=upload.filename, user=current_user(),
-                                         name=request.form.get("name"), block_set_id=request.form.get("block_set"),
-                                         container_set_id=request.form.get("container_set"))
+    try:
+        if upload is None or not upload.filename:
+            raise InvalidInput("Choose a CSV file of block code and forum to import.")
+        proposal, report = import_assignment(session, upload.read(), filename=upload.filename,
+                                             user=current_user(), name=request.form.get("name") or None,
+                                             block_set_id=request.form.get("block_set") or None,
+                                             container_set_id=request.form.get("container_set") or None)
+        if request.form.get("forums_per_container") or request.form.get("tolerance"):
+            service.update_proposal(session, proposal.id, user=current_user(), settings=_form_settings())
+    except InvalidInput as error:
+        session.rollback()
+        if not _form_post():
+            raise
+        flash(_with_details(error), "error")
+        return redirect(url_for(".index") + "#import")
     session.commit()
-    return {"proposal": service.summary(proposal), "report": report}, 201
+    if not _form_post():
+        return {"proposal": service.summary(proposal), "report": report}, 201
+    flash(f"Imported {upload.filename}: {report['matched']} of {report['rows']} rows matched a block.")
+    if report["unknown"]:
+        flash(f"{len(report['unknown'])} code(s) in the file are not blocks of this set and were left out: "
+              + ", ".join(report["unknown"][:10]) + (" …" if len(report["unknown"]) > 10 else ""), "error")
+    if report["missing"]:
+        flash(f"{len(report['missing'])} block(s) are not in the file and are in no forum yet: "
+              + ", ".join(report["missing"][:10]) + (" …" if len(report["missing"]) > 10 else ""), "error")
+    return redirect(url_for(".editor", proposal_id=proposal.id))
 
 
 @bp.get("/councillors/<set_id>")
