@@ -219,3 +219,17 @@ def test_import_form_opens_the_proposal_with_its_report(cwac_app, sign_in, forum
     assert nothing.headers["Location"].endswith("/proposals/#import")
     assert "none of its 1 block codes" in officer.get("/proposals/").get_data(as_text=True)
     assert len(officer.get("/proposals/index.json").get_json()["proposals"]) == 1
+
+
+def test_rename_copy_and_delete_from_forms(officer):
+    proposal = json_post(officer, "/proposals/", {"name": "Draft", "assignment": {}}).get_json()["id"]
+    renamed = form_post(officer, f"/proposals/{proposal}/update", name="Draft A", description="First option")
+    assert "The proposal is changed." in officer.get(renamed.headers["Location"]).get_data(as_text=True)
+    copied = form_post(officer, f"/proposals/{proposal}/duplicate", name="")
+    page = officer.get(copied.headers["Location"]).get_data(as_text=True)
+    assert "<h1>Copy of Draft A</h1>" in page and f"This is a copy of proposal {proposal}" in page
+    deleted = form_post(officer, f"/proposals/{proposal}/delete")
+    assert deleted.headers["Location"].endswith("/proposals/")
+    listing = officer.get("/proposals/").get_data(as_text=True)
+    assert "Deleted the proposal &#39;Draft A&#39;." in listing and "Copy of Draft A" in listing
+    assert officer.get(f"/proposals/{proposal}.json").status_code == 404

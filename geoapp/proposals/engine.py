@@ -86,8 +86,10 @@ def counted_layer(session: Session, blocks_id: str, within_id: str,
 
 
 def _layer_key(session: Session, blocks_id: str, within_id: str, indicator_ids) -> tuple:
-    sets = [boundary_sets.get_set(session, i) for i in (blocks_id, within_id)]
-    source = _lsoa_set(session)
+    loaded = boundary_sets.list_sets(session)  # one query for the three sets the layer is made from
+    by_id = {s.id: s for s in loaded}
+    sets = [by_id.get(i) or boundary_sets.get_set(session, i) for i in (blocks_id, within_id)]
+    source = next((s for s in loaded if s.kind == "lsoa"), None)
     return (figures.store_id(session), *((s.id, figures.set_version(s)) for s in sets),
             figures.set_version(source) if source else None, values_version(session), tuple(indicator_ids))
 

@@ -257,10 +257,13 @@ def duplicate(proposal_id: int):
     """Copy a proposal (its latest version, or the assignment sent: "save as copy")."""
     body = _body()
     session = db_session()
-    proposal = service.duplicate(session, proposal_id, user=current_user(), name=body.get("name"),
+    proposal = service.duplicate(session, proposal_id, user=current_user(), name=body.get("name") or None,
                                  assignment=body.get("assignment"), forums=body.get("forums"),
                                  note=body.get("note"))
     session.commit()
+    if _form_post():
+        flash(f"This is a copy of proposal {proposal_id}; the original is unchanged.")
+        return redirect(url_for(".editor", proposal_id=proposal.id))
     return service.summary(proposal), 201
 
 
@@ -291,9 +294,13 @@ def shares(proposal_id: int):
 @bp.post("/<int:proposal_id>/delete")
 @requires("edit_proposals")
 def delete(proposal_id: int):
+    """Delete a proposal and its versions (a boundary set adopted from it stays)."""
     session = db_session()
     before = service.delete_proposal(session, proposal_id, user=current_user())
     session.commit()
+    if _form_post():
+        flash(f"Deleted the proposal '{before['name']}'.")
+        return redirect(url_for(".index"))
     return {"deleted": before["id"], "name": before["name"]}
 
 
