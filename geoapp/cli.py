@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -379,8 +380,34 @@ def import_councillors_command(file: Path, set_id: str):
                f"{report['cleared']} cleared.")
 
 
+@click.command("import-postcodes", help="Store postcodes with their grid references from OS Code-Point Open "
+                                        "(CSV or its zip), the ONS Postcode Directory or the Atlas's CSV.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_postcodes_command(file: Path):
+    from .storage import postcodes
+
+    db = _ready_db()
+    start = time.perf_counter()
+    try:
+        with db.transaction() as session:
+            report = postcodes.load(session, file, actor="cli")
+            total = postcodes.count(session)
+    except AtlasError as error:
+        raise BadInput("\n".join([str(error), *error.details]))
+    click.echo(f"Imported {report['source']} ({report['layout']}) in {time.perf_counter() - start:.1f} s:")
+    click.echo(f"  rows read: {report['rows_read']:,}")
+    click.echo(f"  stored: {report['stored']:,} ({report['replaced']:,} of them replacing stored rows)")
+    click.echo(f"  without coordinates: {report['without_coordinates']:,}")
+    click.echo(f"  terminated: {report['terminated']:,}")
+    for note in report["notes"]:
+        click.echo(f"  note: {note}")
+    click.echo(f"The store now holds {total:,} postcodes.")
+
+
 COMMANDS = (db_group, load_command, import_boundaries_command, import_indicators_command, export_command, sets_command, demo_command,
-            create_user_command, set_role_command, proposal_check_command, import_councillors_command)
+            create_user_command, set_role_command, proposal_check_command, import_councillors_command,
+            import_postcodes_command)
 
 
 def _create_app():

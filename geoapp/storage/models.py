@@ -261,3 +261,21 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(100))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class Postcode(Base):
+    """A postcode's grid reference (EPSG:27700 metres) from Code-Point Open, the ONSPD or the project's CSV.
+
+    ``easting``/``northing`` are NULL where the source gives no coordinates; ``positional_quality`` is the
+    source's own indicator (Code-Point's 10 to 90, the ONSPD's osgrdind 1 to 9); ``terminated`` is the
+    month a terminated postcode ended (ONSPD only), NULL when live or not known.
+    """
+
+    __tablename__ = "postcodes"
+    postcode: Mapped[str] = mapped_column(String(8), primary_key=True)
+    easting: Mapped[float | None] = mapped_column(Float)
+    northing: Mapped[float | None] = mapped_column(Float)
+    positional_quality: Mapped[int | None] = mapped_column(Integer)
+    terminated: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
