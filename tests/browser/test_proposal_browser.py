@@ -70,7 +70,7 @@ def test_officer_draws_checks_undoes_and_saves_a_proposal(demo_app, tab, screens
         page.wait_for_url(re.compile(r"/$"))
         page.get_by_role("link", name="Proposals").click()
         page.get_by_label("Name", exact=True).fill("Forums for " + apb)
-        page.get_by_label("Number of forums per APB").fill("2")
+        page.locator("#new-forums").fill("2")
         page.get_by_role("button", name="Create and open the proposal").click()
         page.wait_for_url(re.compile(r"/proposals/\d+$"))
         proposal = int(page.url.rsplit("/", 1)[1])

@@ -1,9 +1,16 @@
 /* Partnership Atlas: draw a forum proposal by grouping wards (blocks) into forums on a Leaflet map.
  *
- * The [data-atlas-proposal] element holds the proposal's id, whether the user may edit, and the URLs of
- * its JSON API and of the block and container GeoJSON. Every change (a click on a ward, a choice in the
- * list of wards, a forum renamed) is checked by the server (check.json) and the statistics and rules
- * redrawn. Undo and redo keep every step in memory. Text from data is set with textContent only.
+ * The [data-atlas-proposal] element holds the proposal's id, whether the user may edit, the word for a
+ * block (block_unit: ward, LSOA, parish) and the URLs of its JSON API and of the block and container
+ * GeoJSON. Every change (a click on a ward, a paint stroke, a box, a shape, a choice in the list of wards,
+ * a forum renamed or locked) is one undo step and is checked by the server (check.json) once, and the
+ * statistics and rules redrawn. Undo and redo keep every step in memory.
+ *
+ * Tools: Click toggles one block; Paint and Erase act on every block the pointer passes over while
+ * pressed (found with elementFromPoint along the pointer's path, so a fast stroke misses nothing); Box
+ * takes the blocks whose inside point lies in a dragged rectangle; Shape (Leaflet-Geoman) sends a drawn
+ * polygon to fit.json and takes the blocks the server answers. Blocks of a locked forum never change.
+ * Text from data is set with textContent only.
  */
 (function () {
   "use strict";
@@ -15,6 +22,18 @@
   var PALETTE = ["#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#b58840", "#28a197", "#f499be",
     "#5694ca", "#85994b", "#912b88", "#6f72af"];
   var HATCH = "atlas-proposal-hatch";
+  var UNIT = config.block_unit || "ward";
+  var UNITS = config.block_unit_plural || plural(UNIT);
+  var DRAG_TOOLS = ["paint", "erase", "box"];
+  var TOOL_HELP = {
+    click: "Click a " + UNIT + " to put it in the current forum; click it again to take it out.",
+    paint: "Press and drag across the map: every " + UNIT + " you pass over goes in the current forum. " +
+      "One stroke is one step to undo.",
+    erase: "Click a " + UNIT + ", or press and drag across several, to take them out of their forum.",
+    box: "Drag a box on the map: every " + UNIT + " whose centre is inside it goes in the current forum.",
+    shape: "Click the corners of a shape on the map and click the first corner again to close it. The " +
+      UNITS + " it covers go in the current forum."
+  };
 
   var state = { assignment: {}, forums: {}, order: [] };  // order: forum codes in the picker
   var current = null;            // the forum clicks assign to
@@ -24,6 +43,10 @@
   var changes = 0;               // bumped on every change; the check shown answers changes === checked
   var blocks = {};               // code -> {name, container, containerName, layer, select}
   var flagged = {};              // codes named by failing rules
+  var tool = "click";            // the drawing tool chosen in the tool bar
+  var drag = null;               // the paint, erase or box stroke under way
+  var lastShape = null;          // outline of the last shape sent to fit.json
+  var loaded = false;
 
   var statusLine = document.getElementById("proposal-status");
   var versionLine = document.getElementById("proposal-version");
@@ -40,6 +63,12 @@
   }
 
   function say(text) { statusLine.textContent = text; }
+
+  function plural(word) { return /(s|x|z|ch|sh)$/i.test(word) ? word + "es" : word + "s"; }
+
+  function count(n, one, many) { return n + " " + (n === 1 ? (one || UNIT) : (many || UNITS)); }
+
+  function capital(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -67,6 +96,29 @@
   function copy(value) { return JSON.parse(JSON.stringify(value)); }
 
   function snapshot() { return { assignment: copy(state.assignment), forums: copy(state.forums), order: state.order.slice() }; }
+
+  function isLocked(forum) { return !!(forum && state.forums[forum] && state.forums[forum].locked); }
+
+  // why a block may not go to a forum (null when it may): its own forum or the target forum is locked
+  function lockReason(code, forum) {
+    var from = state.assignment[code] || null;
+    if (isLocked(from)) {
+      return blocks[code].name + " is in " + forumLabel(from) + ", which is locked. Unlock " + forumLabel(from) +
+        " to change it.";
+    }
+    if (forum && isLocked(forum)) { return lockedForumReason(forum); }
+    return null;
+  }
+
+  function lockedForumReason(forum) {
+    return forumLabel(forum) + " is locked, so no " + UNIT + " can be added to it or taken out. " +
+      "Unlock it first, or choose another forum.";
+  }
+
+  function lockedNote(n) {
+    return n ? " " + capital(count(n)) + (n === 1 ? " was" : " were") + " left as " + (n === 1 ? "it was" : "they were") +
+      " because " + (n === 1 ? "its" : "their") + " forum is locked." : "";
+  }
 
   function forumLabel(code) {
     var forum = state.forums[code] || {};
@@ -138,6 +190,7 @@
       var path = block.layer.getElement ? block.layer.getElement() : null;
       if (path) { path.setAttribute("data-forum", forum || ""); path.setAttribute("data-block", code); }
       if (block.select) { block.select.value = forum || ""; }
+      if (block.layer.isTooltipOpen()) { block.layer.getTooltip().update(); }
     });
     if (containerLayer) { containerLayer.bringToFront(); }
   }
@@ -145,29 +198,56 @@
   function tooltipText(code) {
     var block = blocks[code];
     var forum = state.assignment[code];
-    return block.name + " (" + code + "): " + (forum ? forumLabel(forum) : "no forum");
+    return block.name + " (" + code + "): " + (forum ? forumLabel(forum) + (isLocked(forum) ? " (locked)" : "") : "no forum");
   }
 
   // ---- the forum picker ----
   function renderForums() {
+    // the list is redrawn on every change: keep the keyboard focus on the same control
+    var focused = document.activeElement && forumList.contains(document.activeElement)
+      ? document.activeElement.getAttribute("data-focus") : null;
     forumList.textContent = "";
     state.order.forEach(function (code) {
+      var locked = isLocked(code);
+      var row = el("div", null, "forum-row" + (locked ? " is-locked" : ""));
       var label = el("label", null, "forum-choice");
       var radio = el("input");
       radio.type = "radio";
       radio.name = "current-forum";
       radio.value = code;
       radio.checked = code === current;
+      radio.setAttribute("data-focus", "choose:" + code);
       radio.addEventListener("change", function () { if (radio.checked) { choose(code); } });
       var swatch = el("span", null, "swatch");
       swatch.style.backgroundColor = state.forums[code].colour || "#ccc";
-      var count = Object.keys(state.assignment).filter(function (b) { return state.assignment[b] === code; }).length;
+      var n = Object.keys(state.assignment).filter(function (b) { return state.assignment[b] === code; }).length;
       label.appendChild(radio);
       label.appendChild(swatch);
       label.appendChild(el("span", forumLabel(code), "forum-name"));
-      label.appendChild(el("span", count + (count === 1 ? " ward" : " wards"), "forum-count"));
-      forumList.appendChild(label);
+      label.appendChild(el("span", count(n), "forum-count"));
+      row.appendChild(label);
+      if (editable) {
+        var lock = el("button", null, "forum-lock");
+        lock.type = "button";
+        lock.appendChild(el("span", null, "lock-icon")).setAttribute("aria-hidden", "true");
+        lock.appendChild(document.createTextNode("Lock"));
+        lock.setAttribute("aria-pressed", locked ? "true" : "false");
+        lock.setAttribute("aria-label", "Lock " + forumLabel(code));
+        lock.setAttribute("data-focus", "lock:" + code);
+        lock.setAttribute("data-forum", code);
+        lock.title = locked ? "Locked: its " + UNITS + " cannot be changed. Press to unlock."
+          : "Lock this forum when it is finished, so that its " + UNITS + " cannot be changed by mistake.";
+        lock.addEventListener("click", function () { toggleLock(code); });
+        row.appendChild(lock);
+      } else if (locked) {
+        row.appendChild(el("span", "Locked", "forum-locked"));
+      }
+      forumList.appendChild(row);
     });
+    if (focused) {
+      var again = forumList.querySelector('[data-focus="' + CSS.escape(focused) + '"]');
+      if (again) { again.focus(); }
+    }
     if (editable) {
       var name = document.getElementById("forum-name");
       var colour = document.getElementById("forum-colour");
@@ -184,21 +264,46 @@
     renderForums();
   }
 
+  function toggleLock(code) {
+    var locking = !isLocked(code);
+    change(function () {
+      if (locking) { state.forums[code].locked = true; } else { delete state.forums[code].locked; }
+    });
+    say(locking ? forumLabel(code) + " is locked: its " + UNITS + " cannot be changed until you unlock it."
+      : forumLabel(code) + " is unlocked: its " + UNITS + " can be changed again.");
+  }
+
+  // ---- the count of blocks in no forum ----
+  var unassignedLine = document.getElementById("unassigned-count");
+
+  function updateUnassigned() {
+    if (!unassignedLine || !loaded) { return; }
+    var n = Object.keys(blocks).filter(function (code) { return !state.assignment[code]; }).length;
+    unassignedLine.textContent = n ? count(n) + " in no forum (hatched grey)" : "Every " + UNIT + " is in a forum";
+    unassignedLine.setAttribute("data-count", String(n));
+  }
+
   // ---- the list of wards (the keyboard alternative to the map) ----
   function renderWardOptions() {
     Object.keys(blocks).forEach(function (code) {
       var select = blocks[code].select;
       if (!select) { return; }
       select.textContent = "";
+      var own = state.assignment[code] || "";
       var none = el("option", "No forum");
       none.value = "";
       select.appendChild(none);
       state.order.forEach(function (forum) {
-        var option = el("option", forumLabel(forum));
+        var locked = isLocked(forum);
+        var option = el("option", forumLabel(forum) + (locked ? " (locked)" : ""));
         option.value = forum;
+        option.disabled = locked && forum !== own;
         select.appendChild(option);
       });
-      select.value = state.assignment[code] || "";
+      select.value = own;
+      var held = isLocked(own);
+      select.disabled = !editable || held;
+      if (blocks[code].lockNote) { blocks[code].lockNote.hidden = !(editable && held); }
     });
   }
 
@@ -220,6 +325,9 @@
       select.disabled = !editable;
       select.addEventListener("change", function () { assign(code, select.value || null); });
       cell.appendChild(select);
+      block.lockNote = el("span", " Its forum is locked", "lock-note");
+      block.lockNote.hidden = true;
+      cell.appendChild(block.lockNote);
       row.appendChild(cell);
       block.select = select;
       wardBody.appendChild(row);
@@ -241,11 +349,18 @@
     updateButtons();
     renderForums();
     restyle();
+    updateUnassigned();
     check();
   }
 
   function assign(code, forum) {
     if ((state.assignment[code] || null) === (forum || null)) { return; }
+    var reason = lockReason(code, forum);
+    if (reason) {
+      say(reason);
+      if (blocks[code].select) { blocks[code].select.value = state.assignment[code] || ""; }
+      return;
+    }
     change(function () {
       if (forum) { state.assignment[code] = forum; } else { delete state.assignment[code]; }
     });
@@ -254,7 +369,7 @@
   }
 
   function clicked(code) {
-    if (!editable) { return; }
+    if (!editable || tool !== "click") { return; }
     if (!current) { say("Choose a forum first."); return; }
     assign(code, state.assignment[code] === current ? null : current);
   }
@@ -265,6 +380,7 @@
   }
 
   function undo() {
+    if (drag) { cancelDrag(); }
     if (!undoStack.length) { return; }
     redoStack.push(snapshot());
     restore(undoStack.pop());
@@ -273,6 +389,7 @@
   }
 
   function redo() {
+    if (drag) { cancelDrag(); }
     if (!redoStack.length) { return; }
     undoStack.push(snapshot());
     restore(redoStack.pop());
@@ -403,6 +520,316 @@
     });
   }
 
+  // ---- drawing tools: paint, erase, box and shape ----
+  var mapElement = document.getElementById("proposal-map");
+  var toolHelp = document.getElementById("tool-help");
+  var shapeResult = document.getElementById("shape-result");
+  var shapeAvailable = !!(editable && config.urls.fit && L.PM && map.pm && document.getElementById("tool-shape"));
+
+  // a point inside the block (the label point when the GeoJSON gives one): its "centre" for the Box tool
+  function ringArea(ring) {
+    var sum = 0;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i, i += 1) {
+      sum += ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+    }
+    return sum / 2;
+  }
+
+  function ringCentroid(ring) {
+    var area = ringArea(ring), x = 0, y = 0;
+    if (!area) { return ring[0]; }
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i, i += 1) {
+      var f = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+      x += (ring[j][0] + ring[i][0]) * f;
+      y += (ring[j][1] + ring[i][1]) * f;
+    }
+    return [x / (6 * area), y / (6 * area)];
+  }
+
+  function insidePolygon(point, rings) {
+    var inside = false;
+    rings.forEach(function (ring) {
+      for (var i = 0, j = ring.length - 1; i < ring.length; j = i, i += 1) {
+        if ((ring[i][1] > point[1]) !== (ring[j][1] > point[1]) &&
+            point[0] < (ring[j][0] - ring[i][0]) * (point[1] - ring[i][1]) / (ring[j][1] - ring[i][1]) + ring[i][0]) {
+          inside = !inside;
+        }
+      }
+    });
+    return inside;
+  }
+
+  function insidePoint(feature) {
+    var label = feature.properties.label;
+    if (label) { return L.latLng(label[1], label[0]); }
+    var geometry = feature.geometry || {};
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates]
+      : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
+    if (!polygons.length) { return null; }
+    var rings = polygons.slice().sort(function (a, b) { return Math.abs(ringArea(b[0])) - Math.abs(ringArea(a[0])); })[0];
+    var centre = ringCentroid(rings[0]);
+    if (!insidePolygon(centre, rings)) {
+      // the middle of the widest stretch of the polygon along the centre's latitude
+      var xs = [];
+      rings.forEach(function (ring) {
+        for (var i = 0, j = ring.length - 1; i < ring.length; j = i, i += 1) {
+          var a = ring[j], b = ring[i];
+          if ((a[1] > centre[1]) !== (b[1] > centre[1])) { xs.push(a[0] + (centre[1] - a[1]) * (b[0] - a[0]) / (b[1] - a[1])); }
+        }
+      });
+      xs.sort(function (a, b) { return a - b; });
+      var widest = -1;
+      for (var k = 0; k + 1 < xs.length; k += 2) {
+        if (xs[k + 1] - xs[k] > widest) { widest = xs[k + 1] - xs[k]; centre = [(xs[k] + xs[k + 1]) / 2, centre[1]]; }
+      }
+    }
+    return L.latLng(centre[1], centre[0]);
+  }
+
+  function setTool(name) {
+    if (name === "shape" && !shapeAvailable) { name = "click"; }
+    if (drag) { cancelDrag(); }
+    tool = name;
+    root.setAttribute("data-tool", name);
+    DRAG_TOOLS.concat(["click", "shape"]).forEach(function (t) { mapElement.classList.toggle("tool-" + t, t === name); });
+    var dragging = DRAG_TOOLS.indexOf(name) >= 0;
+    // the map must stay still while a stroke or a box is drawn, and Leaflet's shift-drag zoom keep out of it
+    [map.dragging, map.boxZoom].forEach(function (handler) {
+      if (dragging) { handler.disable(); } else { handler.enable(); }
+    });
+    if (dragging || name === "shape") { map.doubleClickZoom.disable(); } else { map.doubleClickZoom.enable(); }
+    if (shapeAvailable) {
+      if (name === "shape") { startShape(); } else if (map.pm.globalDrawModeEnabled()) { map.pm.disableDraw(); }
+      if (name !== "shape") { clearShape(); }
+    }
+    if (toolHelp) { toolHelp.textContent = TOOL_HELP[name]; }
+    var radio = document.querySelector('input[name="tool"][value="' + name + '"]');
+    if (radio && !radio.checked) { radio.checked = true; }
+  }
+
+  function blockAt(x, y) {
+    var node = document.elementFromPoint(x, y);
+    var code = node && node.getAttribute ? node.getAttribute("data-block") : null;
+    return code && blocks[code] ? code : null;
+  }
+
+  // every block under the pointer's path from one event to the next, every 3 pixels
+  function alongPath(from, to) {
+    var dx = to.x - from.x, dy = to.y - from.y;
+    var steps = Math.max(1, Math.ceil(Math.sqrt(dx * dx + dy * dy) / 3));
+    for (var i = 1; i <= steps; i += 1) { touch(blockAt(from.x + dx * i / steps, from.y + dy * i / steps)); }
+  }
+
+  // one block met by a stroke (or inside a box): change it now on the map; it is checked when the stroke ends
+  function touch(code) {
+    if (!code || drag.seen[code]) { return; }
+    drag.seen[code] = true;
+    var from = state.assignment[code] || null;
+    var to = drag.kind === "erase" ? null : drag.forum;
+    if (from === to) { drag.already += 1; return; }
+    if (isLocked(from)) { drag.locked += 1; return; }
+    if (to) { state.assignment[code] = to; } else { delete state.assignment[code]; }
+    drag.changed += 1;
+    blocks[code].layer.setStyle(styleFor(code));
+    if (blocks[code].layer.isTooltipOpen()) { blocks[code].layer.getTooltip().update(); }
+    var path = blocks[code].layer.getElement();
+    if (path) { path.setAttribute("data-forum", to || ""); }
+    updateUnassigned();
+  }
+
+  function pointOf(event) { return { x: event.clientX, y: event.clientY }; }
+
+  function startDrag(event) {
+    if (!editable || !loaded || drag || DRAG_TOOLS.indexOf(tool) < 0 || event.button !== 0) { return; }
+    if (event.target.closest && event.target.closest(".leaflet-control")) { return; }
+    event.preventDefault();
+    if (tool !== "erase") {
+      if (!current) { say("Choose a forum first."); return; }
+      if (isLocked(current)) { say(lockedForumReason(current)); return; }
+    }
+    drag = { kind: tool, forum: tool === "erase" ? null : current, before: snapshot(), seen: {}, changed: 0,
+      already: 0, locked: 0, last: pointOf(event), pointer: event.pointerId };
+    root.setAttribute("data-dragging", tool);
+    if (tool === "box") {
+      drag.start = map.mouseEventToLatLng(event);
+      drag.box = L.rectangle(L.latLngBounds(drag.start, drag.start), { interactive: false, pmIgnore: true,
+        color: "#0b0c0c", weight: 2, dashArray: "6 4", fillColor: "#ffdd00", fillOpacity: 0.15 }).addTo(map);
+    } else {
+      touch(blockAt(drag.last.x, drag.last.y));
+    }
+    window.addEventListener("pointermove", moveDrag);
+    window.addEventListener("pointerup", endDrag);
+    window.addEventListener("pointercancel", cancelDrag);
+  }
+
+  function moveDrag(event) {
+    if (!drag || event.pointerId !== drag.pointer) { return; }
+    if (event.pointerType === "mouse" && !event.buttons) { endDrag(event); return; }  // released outside the window
+    event.preventDefault();
+    var point = pointOf(event);
+    if (drag.kind === "box") {
+      drag.box.setBounds(L.latLngBounds(drag.start, map.mouseEventToLatLng(event)));
+    } else {
+      alongPath(drag.last, point);
+    }
+    drag.last = point;
+  }
+
+  function stopListening() {
+    window.removeEventListener("pointermove", moveDrag);
+    window.removeEventListener("pointerup", endDrag);
+    window.removeEventListener("pointercancel", cancelDrag);
+    root.removeAttribute("data-dragging");
+  }
+
+  function endDrag(event) {
+    if (!drag || (event && event.pointerId !== drag.pointer)) { return; }
+    var done = drag;
+    drag = null;
+    stopListening();
+    if (done.kind === "box") {
+      var bounds = done.box.getBounds();
+      map.removeLayer(done.box);
+      var size = map.latLngToContainerPoint(bounds.getNorthEast()).subtract(map.latLngToContainerPoint(bounds.getSouthWest()));
+      if (Math.abs(size.x) < 4 && Math.abs(size.y) < 4) {
+        say("Press and drag to draw a box around the " + UNITS + " you want.");
+        return;
+      }
+      drag = done;  // touch() works on the stroke under way
+      Object.keys(blocks).forEach(function (code) {
+        var point = blocks[code].point;
+        if (point && bounds.contains(point)) { touch(code); }
+      });
+      drag = null;
+    }
+    var label = done.forum ? forumLabel(done.forum) : "";
+    var text;
+    if (done.kind === "erase") {
+      text = done.changed ? capital(count(done.changed)) + " taken out of " + (done.changed === 1 ? "its forum." : "their forums.")
+        : done.locked ? "" : "Nothing to take out: no forum there.";
+    } else if (done.kind === "box") {
+      var found = done.changed + done.already + done.locked;
+      text = !found ? "No " + UNIT + " has its centre inside the box."
+        : done.changed ? capital(count(done.changed)) + " put in " + label + " (every " + UNIT + " whose centre is inside the box)." +
+          (done.already ? " " + capital(count(done.already)) + (done.already === 1 ? " was" : " were") + " in it already." : "")
+        : done.locked ? "" : "Every " + UNIT + " inside the box was in " + label + " already.";
+    } else {
+      text = done.changed ? capital(count(done.changed)) + " put in " + label + "."
+        : done.locked ? "" : "Nothing changed: " + (done.already ? "those " + UNITS + " were in " + label + " already."
+          : "press on a " + UNIT + " and drag across the others.");
+    }
+    if (done.changed) {
+      undoStack.push(done.before);
+      redoStack = [];
+      changed();
+    }
+    say((text + lockedNote(done.locked)).trim());
+  }
+
+  function cancelDrag() {
+    if (!drag) { return; }
+    var done = drag;
+    drag = null;
+    stopListening();
+    if (done.box) { map.removeLayer(done.box); }
+    if (done.changed) {
+      state = done.before;
+      restyle();
+      updateUnassigned();
+    }
+    say("Stopped: nothing changed.");
+  }
+
+  // ---- the Shape tool: a polygon drawn with Leaflet-Geoman, fitted to blocks by the server ----
+  function startShape() {
+    map.pm.enableDraw("Polygon", { snappable: false, continueDrawing: true, allowSelfIntersection: false,
+      finishOn: null, templineStyle: { color: "#0b0c0c", weight: 2 },
+      hintlineStyle: { color: "#0b0c0c", dashArray: [5, 5] },
+      pathOptions: { color: "#0b0c0c", weight: 2, dashArray: "6 4", fillColor: "#ffdd00", fillOpacity: 0.15 } });
+  }
+
+  function clearShape() {
+    if (lastShape) { map.removeLayer(lastShape); lastShape = null; }
+    if (shapeResult) { shapeResult.hidden = true; }
+  }
+
+  function shapeDrawn(event) {
+    var layer = event.layer;
+    var geometry = layer.toGeoJSON().geometry;
+    map.removeLayer(layer);
+    clearShape();
+    lastShape = L.geoJSON(geometry, { interactive: false, pmIgnore: true,
+      style: { color: "#0b0c0c", weight: 2, dashArray: "6 4", fill: false } }).addTo(map);
+    var forum = current;
+    if (!forum) { say("Choose a forum first."); return; }
+    if (isLocked(forum)) { say(lockedForumReason(forum)); return; }
+    root.setAttribute("data-fitting", "true");
+    say("Finding the " + UNITS + " inside the shape…");
+    post(config.urls.fit, { geometry: geometry }).then(function (answer) {
+      root.removeAttribute("data-fitting");
+      if (answer.status === 200) {
+        shapeFitted(answer.data, forum);
+      } else if (answer.status === 422) {
+        say("That shape could not be used: " + (answer.data.description || "draw it again over the " + UNITS + "."));
+      } else {
+        say("The shape could not be matched to " + UNITS + ": " + (answer.data.description || "the server answered " + answer.status) + ".");
+      }
+    }).catch(function (error) {
+      root.removeAttribute("data-fitting");
+      say("The shape could not be matched to " + UNITS + " (" + error.message + ").");
+    });
+  }
+
+  function shapeFitted(data, forum) {
+    var unit = data.unit || UNIT;
+    var units = data.unit && data.unit !== UNIT ? plural(data.unit) : UNITS;
+    var counted = function (n) { return n + " " + (n === 1 ? unit : units); };
+    if (!state.forums[forum]) { say("The forum was removed while the shape was being matched."); return; }
+    if (isLocked(forum)) { say(lockedForumReason(forum)); return; }
+    var before = snapshot();
+    var moved = 0, already = 0, locked = 0;
+    (data.blocks || []).filter(function (code) { return blocks[code]; }).forEach(function (code) {
+      var from = state.assignment[code] || null;
+      if (from === forum) { already += 1; } else if (isLocked(from)) { locked += 1; } else { state.assignment[code] = forum; moved += 1; }
+    });
+    if (moved) {
+      undoStack.push(before);
+      redoStack = [];
+      changed();
+    }
+    var taken = moved + already + locked;
+    var text = !taken ? "No " + unit + " is inside the shape by that rule, so nothing changed."
+      : capital(counted(taken)) + " taken by the shape" + (moved === taken ? " and put in " + forumLabel(forum) + "."
+        : ": " + moved + " put in " + forumLabel(forum) + ".") +
+        (already ? " " + capital(counted(already)) + (already === 1 ? " was" : " were") + " in it already." : "") +
+        (locked ? " " + capital(counted(locked)) + " left as " + (locked === 1 ? "it was" : "they were") +
+          " because " + (locked === 1 ? "its" : "their") + " forum is locked." : "");
+    say(taken ? capital(counted(moved)) + " put in " + forumLabel(forum) + " from the shape." : text);
+    if (!shapeResult) { return; }
+    document.getElementById("shape-rule").textContent = data.rule || "";
+    var takenLine = document.getElementById("shape-taken");
+    takenLine.textContent = text;
+    takenLine.setAttribute("data-taken", String(taken));
+    var partialBox = document.getElementById("shape-partial");
+    partialBox.textContent = "";
+    var partial = (data.partial || []).slice().sort(function (a, b) { return (b.share || 0) - (a.share || 0); });
+    if (partial.length) {
+      partialBox.appendChild(el("p", "Partly inside the shape but left out (" + counted(partial.length) + "):"));
+      var list = el("ul", null, "shape-partial-list");
+      partial.forEach(function (item) {
+        var name = item.name || (blocks[item.code] || {}).name || item.code;
+        var share = typeof item.share === "number" ? " – " + Math.round(item.share * 100) + "% inside" : "";
+        var entry = el("li", name + " (" + item.code + ")" + share);
+        entry.setAttribute("data-block", item.code);
+        list.appendChild(entry);
+      });
+      partialBox.appendChild(list);
+    } else {
+      partialBox.appendChild(el("p", "No " + unit + " is only partly inside the shape."));
+    }
+    shapeResult.hidden = false;
+  }
+
   // ---- wiring ----
   if (editable) {
     document.getElementById("forum-add").addEventListener("click", function () {
@@ -423,6 +850,28 @@
       var code = current;
       change(function () { state.forums[code].colour = colourInput.value; });
     });
+    document.querySelectorAll('input[name="tool"]').forEach(function (radio) {
+      radio.addEventListener("change", function () { if (radio.checked) { setTool(radio.value); } });
+    });
+    if (!shapeAvailable) {
+      var shapeRadio = document.getElementById("tool-shape");
+      if (shapeRadio) { shapeRadio.disabled = true; shapeRadio.closest(".tool").hidden = true; }
+    } else {
+      // Geoman's hints in the page's own words ("corner", not "vertex" or "marker")
+      map.pm.setLang("atlas", { tooltips: { firstVertex: "Click to place the first corner",
+        continueLine: "Click to place the next corner", finishPoly: "Click the first corner to close the shape" } }, "en");
+      map.on("pm:create", shapeDrawn);
+    }
+    mapElement.addEventListener("pointerdown", startDrag);
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      if (drag) { event.preventDefault(); cancelDrag(); }
+      else if (tool === "shape" && shapeAvailable && map.pm.globalDrawModeEnabled()) {
+        map.pm.disableDraw();  // drop the corners placed so far, and start again
+        startShape();
+        say("The shape was dropped: click its first corner again to start a new one.");
+      }
+    });
     document.getElementById("undo").addEventListener("click", undo);
     document.getElementById("redo").addEventListener("click", redo);
     document.getElementById("save-form").addEventListener("submit", save);
@@ -431,7 +880,8 @@
     document.addEventListener("keydown", function (event) {
       if (!(event.ctrlKey || event.metaKey)) { return; }
       var target = event.target;
-      if (target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA")) { return; }
+      if (target && ((target.tagName === "INPUT" && ["radio", "checkbox", "button"].indexOf(target.type) < 0) ||
+        target.tagName === "TEXTAREA")) { return; }
       var key = event.key.toLowerCase();
       if (key === "z" && !event.shiftKey) { event.preventDefault(); undo(); }
       else if (key === "y" || (key === "z" && event.shiftKey)) { event.preventDefault(); redo(); }
@@ -454,7 +904,8 @@
         (shown.version.note ? ": " + shown.version.note : ".") : "Not saved yet.");
       state.assignment = shown.assignment || {};
       state.forums = shown.forums || {};
-      Object.keys(state.forums).sort().forEach(function (code) { state.order.push(code); });
+      Object.keys(state.forums).sort(function (a, b) { return a.localeCompare(b, "en", { numeric: true }); })
+        .forEach(function (code) { state.order.push(code); });
       Object.keys(state.assignment).forEach(function (code) { addForum(state.assignment[code]); });
       if (!state.order.length && editable) {
         var wanted = config.forums_per_container;
@@ -463,21 +914,24 @@
       }
       current = state.order[0] || null;
 
-      blockLayer = L.geoJSON(blockData, {
+      blockLayer = L.geoJSON(blockData, { pmIgnore: true,
         style: function (feature) { return styleFor(feature.properties.code); },
         onEachFeature: function (feature, layer) {
           var code = feature.properties.code;
           var container = containerOf(feature);
           blocks[code] = { name: feature.properties.name || code, container: container.code,
-            containerName: container.name, layer: layer };
+            containerName: container.name, layer: layer, point: insidePoint(feature) };
           layer.bindTooltip(function () { return el("span", tooltipText(code)); }, { sticky: true });
           layer.on("click", function () { clicked(code); });
         }
       }).addTo(map);
-      containerLayer = L.geoJSON(containerData, { interactive: false,
+      containerLayer = L.geoJSON(containerData, { interactive: false, pmIgnore: true,
         style: { color: "#0b0c0c", weight: 3, fill: false } }).addTo(map);
       map.fitBounds(blockLayer.getBounds());
       addHatch();
+      loaded = true;
+      if (editable) { setTool("click"); }
+      updateUnassigned();
       renderWardList();
       renderForums();
       restyle();
@@ -492,6 +946,8 @@
   window.AtlasProposal = {
     map: map,
     state: function () { return snapshot(); },
+    tool: function () { return tool; },
+    undoDepth: function () { return undoStack.length; },
     blocks: blocks
   };
 }());
