@@ -66,6 +66,7 @@ class Measure:
     numerator: pd.Series
     denominator: pd.Series | None = None
     per: float = 1.0
+    unit: str = ""
 
 
 def imd_measures(iod: pd.DataFrame, domain: str = "IMD") -> list[Measure]:
@@ -94,14 +95,14 @@ def imd_measures(iod: pd.DataFrame, domain: str = "IMD") -> list[Measure]:
     deprived[decile.isna() & rank.isna()] = np.nan
     key = domain.lower().replace(" ", "_")
     return [
-        Measure(f"{key}_average_score", f"{domain} average score", pop * column(d.score), pop),
+        Measure(f"{key}_average_score", f"{domain} average score", pop * column(d.score), pop, unit="score"),
         Measure(f"{key}_most_deprived_10pc", f"{domain}: share of LSOAs in the most deprived 10%",
-                pd.Series(deprived, frame.index), pd.Series(1.0, frame.index)),
+                pd.Series(deprived, frame.index), pd.Series(1.0, frame.index), unit="share"),
     ]
 
 
 def indicator_measure(id: str, label: str, kind: str, values: pd.DataFrame, *,
-                      population: pd.Series | None = None, per: float | None = None) -> Measure:
+                      population: pd.Series | None = None, per: float | None = None, unit: str = "") -> Measure:
     """A stored indicator as a measure, by the rules of :func:`layers.aggregate.aggregate`.
 
     ``values`` is indexed by small-area code with ``value``, ``numerator`` and
@@ -121,14 +122,15 @@ def indicator_measure(id: str, label: str, kind: str, values: pd.DataFrame, *,
     if kind == "count":
         numerator = values.get("numerator", empty)
         counts = numerator if numerator.notna().any() else values.get("value", empty)
-        return Measure(id, label, counts, None, per or 1.0)
+        return Measure(id, label, counts, None, per or 1.0, unit)
     if kind in ("proportion", "rate"):
-        return Measure(id, label, values.get("numerator", empty), values.get("denominator", empty), per or 1.0)
+        return Measure(id, label, values.get("numerator", empty), values.get("denominator", empty), per or 1.0,
+                       unit)
     if kind in ("score", "rank"):
         if population is None:
             raise ValueError(f"{label}: a {kind} is a population-weighted mean and needs a population")
         pop = population.reindex(values.index)
-        return Measure(id, label, pop * values.get("value", empty), pop, per or 1.0)
+        return Measure(id, label, pop * values.get("value", empty), pop, per or 1.0, unit)
     raise ValueError(f"{label}: a {kind} cannot be made from sums over small areas")
 
 

@@ -228,8 +228,39 @@ def test_rename_copy_and_delete_from_forms(officer):
     copied = form_post(officer, f"/proposals/{proposal}/duplicate", name="")
     page = officer.get(copied.headers["Location"]).get_data(as_text=True)
     assert "<h1>Copy of Draft A</h1>" in page and f"This is a copy of proposal {proposal}" in page
-    deleted = form_post(officer, f"/proposals/{proposal}/delete")
+    unconfirmed = form_post(officer, f"/proposals/{proposal}/delete")
+    assert "nothing was deleted" in officer.get(unconfirmed.headers["Location"]).get_data(as_text=True)
+    deleted = form_post(officer, f"/proposals/{proposal}/delete", confirm="yes")
     assert deleted.headers["Location"].endswith("/proposals/")
     listing = officer.get("/proposals/").get_data(as_text=True)
     assert "Deleted the proposal &#39;Draft A&#39;." in listing and "Copy of Draft A" in listing
     assert officer.get(f"/proposals/{proposal}.json").status_code == 404
+
+
+def test_settings_form_sets_count_tolerance_and_indicators(demo_app, officer):
+    proposal = json_post(officer, "/proposals/", {"name": "Settings", "assignment": {}}).get_json()["id"]
+    page = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
+    choices = re.findall(r'name="indicators" value="([^"]+)"', page)
+    assert choices and 'id="settings-tolerance"' in page
+    saved = officer.post(f"/proposals/{proposal}/update", data={
+        "csrf_token": csrf_token(officer), "forums_per_container": "", "tolerance": "12.5",
+        "indicators": choices[:1]})
+    assert saved.status_code == 302
+    found = officer.get(f"/proposals/{proposal}.json").get_json()
+    assert found["proposal"]["settings"] == {"forums_per_container": None, "tolerance": 0.125,
+                                             "indicators": choices[:1]}
+    assert choices[0] in [m["id"] for m in found["check"]["indicators"]]
+    page = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
+    assert 'value="12.5"' in page and f'value="{choices[0]}" checked' in page
+
+
+def test_share_form_lists_board_members_and_shares_with_the_ticked_ones(demo_app, officer, sign_in):
+    proposal = json_post(officer, "/proposals/", {"name": "Draft for the board"}).get_json()["id"]
+    board = sign_in(demo_app, "board_member")
+    page = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
+    ticked = re.search(r'name="users" value="(\d+)"', page)
+    assert ticked and "Board Member" in page
+    saved = form_post(officer, f"/proposals/{proposal}/shares", users=ticked.group(1))
+    assert "Shared with 1 person." in officer.get(saved.headers["Location"]).get_data(as_text=True)
+    html = board.get(f"/proposals/{proposal}").get_data(as_text=True)
+    assert "<h1>Draft for the board</h1>" in html and 'id="save-form"' not in html

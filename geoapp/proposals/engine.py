@@ -55,7 +55,8 @@ def prepare_layer(session: Session, blocks_id: str, within_id: str, *, councillo
     for indicator_id in indicator_ids:
         indicator = figures.get_indicator(session, indicator_id)
         measures.append(indicator_measure(indicator.id, indicator.title, indicator.type, values(indicator.id),
-                                          population=population, per=indicator.multiplier))
+                                          population=population, per=indicator.multiplier,
+                                          unit=indicator.unit or ""))
     layer = prepare_blocks(blocks, containers, small_areas=boundary_sets.load_areas(session, source.id),
                            population=population, measures=measures, councillors=councillors, **units)
     notes = [] if population is not None else ["No population is loaded: the population rule cannot pass."]
@@ -119,7 +120,8 @@ def check_proposal(session: Session, proposal: Proposal, assignment: dict, forum
     names = {code: f["name"] for code, f in (forums or {}).items() if isinstance(f, dict) and f.get("name")}
     report = check(layer, assignment, tolerance=settings.get("tolerance", 0.05),
                    forums_per_container=settings.get("forums_per_container"), names=names)
-    return report | {"notes": notes, "indicators": [{"id": m.id, "label": m.label} for m in layer.measures]}
+    return report | {"notes": notes,
+                     "indicators": [{"id": m.id, "label": m.label, "unit": m.unit} for m in layer.measures]}
 
 
 def _lsoa_set(session: Session):

@@ -14,6 +14,7 @@ from ..errors import Conflict, Forbidden, InvalidInput, NotFound, SignInNeeded, 
 from ..profiles.freehand import read_request
 from ..security import allow_style_attributes
 from ..storage import boundary_sets, councillors
+from ..storage.indicators import list_indicators
 from ..storage.models import BoundarySet
 from ..storage.web import db_session
 from . import service
@@ -23,6 +24,8 @@ from .fit import blocks_in_shape
 from .interchange import export_file, import_assignment
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
+#: Indicator types a forum's figure can be built from by sums over small areas (not deciles).
+SUMMABLE = ("count", "proportion", "rate", "score", "rank")
 
 
 @bp.errorhandler(service.StaleSave)
@@ -75,8 +78,7 @@ def _form_settings() -> dict:
     tolerance = (request.form.get("tolerance") or "").strip()
     settings = {}
     try:
-        if count:
-            settings["forums_per_container"] = int(count)
+        settings["forums_per_container"] = int(count) if count else None
     except ValueError:
         raise InvalidInput("The number of forums per area must be a whole number (or blank for no count).") from None
     try:
@@ -98,7 +100,9 @@ def editor(proposal_id: int):
     if may_edit:
         allow_style_attributes()  # Leaflet-Geoman styles its drawing handles inline
     kind = boundary_sets.get_set(session, proposal.block_set_id).kind
+    within = boundary_sets.get_set(session, proposal.container_set_id).kind
     config = {"proposal": proposal.id, "editable": may_edit, "block_unit": UNIT_WORDS.get(kind, kind),
+              "container_unit": UNIT_WORDS.get(within, within),
               "container_count": int(len(containers)),
               "forums_per_container": (proposal.settings or {}).get("forums_per_container"),
               "urls": {"show": url_for(".show", proposal_id=proposal.id),
@@ -115,6 +119,8 @@ def editor(proposal_id: int):
     return render_template("proposals/editor.html", proposal=proposal, config=config, may_edit=may_edit,
                            versions=[service.version_summary(v, names) | {"saved": v.saved_at} for v in found],
                            may_adopt=may_adopt, readers=service.readers(session) if may_edit else [],
+                           indicator_choices=[i for i in list_indicators(session) if i.type in SUMMABLE]
+                           if may_edit else [],
                            shared=set(service.shared_with(session, proposal.id)),
                            adoption=_adoption(session, proposal, found[0] if found else None) if may_adopt else None)
 
@@ -171,6 +177,8 @@ def update(proposal_id: int):
         return service.summary(proposal)
     service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
     try:
+        if "tolerance" in request.form:  # the settings form: count, tolerance and indicators together
+            changes["settings"] = _form_settings() | {"indicators": request.form.getlist("indicators")}
         proposal = service.update_proposal(session, proposal_id, user=current_user(), **changes)
     except InvalidInput as error:
         session.rollback()
@@ -296,6 +304,10 @@ def shares(proposal_id: int):
 def delete(proposal_id: int):
     """Delete a proposal and its versions (a boundary set adopted from it stays)."""
     session = db_session()
+    if _form_post() and request.form.get("confirm") != "yes":
+        service.get_proposal(session, proposal_id)
+        flash("Tick the box to confirm, then delete: nothing was deleted.", "error")
+        return redirect(url_for(".editor", proposal_id=proposal_id))
     before = service.delete_proposal(session, proposal_id, user=current_user())
     session.commit()
     if _form_post():

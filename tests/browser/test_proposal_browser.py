@@ -113,7 +113,7 @@ def test_officer_draws_checks_undoes_and_saves_a_proposal(demo_app, tab, screens
             row = page.locator("#ward-list tbody tr").filter(has_text=code)
             expect(row.locator("select")).to_have_value(forum)
         page.fill("#save-note", "Split the board in two")
-        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save this version").click()
         expect(page.locator("#proposal-status")).to_have_text("Saved as version 1.")
         page.screenshot(path=str(screenshots / "proposal-editor.png"), full_page=True)
         saved = page.request.get(f"{server.url}/proposals/{proposal}.json").json()
@@ -124,7 +124,7 @@ def test_officer_draws_checks_undoes_and_saves_a_proposal(demo_app, tab, screens
                                   data={"assignment": {}, "expected_version": 1, "note": "elsewhere"},
                                   headers={"X-CSRFToken": token})
         assert other.status == 201
-        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save this version").click()
         conflict = page.locator("#save-conflict")
         expect(conflict).to_be_visible()
         expect(conflict).to_contain_text("has saved since")

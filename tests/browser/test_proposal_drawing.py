@@ -270,7 +270,7 @@ def test_a_locked_forum_keeps_its_wards_until_unlocked(demo_app, tab, live_serve
         expect(lock).to_have_attribute("aria-pressed", "true")
         assert assignment(page)[a] == "F1"
         # the lock is saved with the forum, and comes back with the page
-        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save this version").click()
         expect(status).to_have_text("Saved as version 1.")
         saved = page.request.get(f"{server.url}/proposals/{proposal}.json").json()
         assert saved["forums"]["F1"].get("locked") is True

@@ -426,8 +426,26 @@
     });
   }
 
+  var FIXED_COLUMNS = 8;         // forum, APB, wards, councillors, population, deviation, area, Polsby-Popper
+
+  function indicatorText(value, unit) {
+    if (value === null || value === undefined) { return "–"; }
+    return unit === "share" ? number(value * 100, 1) + "%" : number(value, 1);
+  }
+
+  function showIndicatorHeads(indicators) {
+    var head = document.getElementById("statistics-head");
+    while (head.children.length > FIXED_COLUMNS) { head.removeChild(head.lastChild); }
+    indicators.forEach(function (m) {
+      var cell = el("th", m.label, "num");
+      cell.setAttribute("scope", "col");
+      head.appendChild(cell);
+    });
+  }
+
   function showCheck(report) {
-    var score = (report.indicators || []).filter(function (m) { return /_average_score$/.test(m.id); })[0];
+    var indicators = report.indicators || [];
+    showIndicatorHeads(indicators);
     statsBody.textContent = "";
     (report.forums || []).forEach(function (forum) {
       var row = el("tr");
@@ -440,18 +458,22 @@
       row.appendChild(head);
       row.appendChild(el("td", forum.container_name || forum.container || "–"));
       row.appendChild(el("td", number(forum.block_count), "num"));
+      row.appendChild(el("td", forum.councillors === null ? "not known" : number(forum.councillors), "num"));
       row.appendChild(el("td", number(forum.population), "num"));
       var deviation = forum.deviation === null || forum.deviation === undefined ? "–"
         : (forum.deviation > 0 ? "+" : "") + number(forum.deviation * 100, 1) + "%";
       row.appendChild(el("td", deviation, "num" + (forum.within_tolerance === false ? " out-of-tolerance" : "")));
+      row.appendChild(el("td", number(forum.area_km2, 1), "num"));
       row.appendChild(el("td", number(forum.polsby_popper, 2), "num"));
-      row.appendChild(el("td", score ? number((forum.indicators || {})[score.id], 1) : "–", "num"));
+      indicators.forEach(function (m) {
+        row.appendChild(el("td", indicatorText((forum.indicators || {})[m.id], m.unit), "num"));
+      });
       statsBody.appendChild(row);
     });
     if (!(report.forums || []).length) {
       var empty = el("tr");
-      var cell = el("td", "No ward is in a forum yet.");
-      cell.colSpan = 7;
+      var cell = el("td", "No " + (config.block_unit || "ward") + " is in a forum yet.");
+      cell.colSpan = FIXED_COLUMNS + indicators.length;
       empty.appendChild(cell);
       statsBody.appendChild(empty);
     }
