@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .groups.vocabulary import GROUP_TYPES, THEMES
+
 __all__ = ["DemoBorough", "GROUP_TYPES", "THEMES", "generate_borough", "write_demo"]
 
 CRS = "EPSG:27700"
@@ -28,12 +30,7 @@ LAD_CODE = "X06000001"
 CENTRE = (428_000.0, 252_000.0)  # inland, in the English Midlands; the place itself is invented
 VINTAGE = "2024"
 LICENCE = "Fictional; no licence needed"
-THEMES = ("Children & Young People", "Safer & Stronger Communities",
-          "Healthier Communities & Older People", "Economic Development & Enterprise",
-          "Sustainable Communities & Transport")
 CYP, SAFER, HEALTH, ECON, SUST = THEMES
-GROUP_TYPES = ("voluntary group", "community group", "faith group", "charity", "social enterprise",
-               "tenants' and residents' association", "town or parish council", "statutory service")
 TOWNS = ((3500.0, 42, 10), (2800.0, 28, 6), (2300.0, 20, 5))  # radius (m), LSOAs, wards
 COMPASS = ("East", "North East", "North", "North West", "West", "South West", "South", "South East")
 

@@ -164,6 +164,40 @@ class CommunityGroup(Base):
     last_verified: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    #: "borough", "areas" (served_area_codes: [{"set", "code"}]) or "drawn" (served_area).
+    serves_scope: Mapped[str | None] = mapped_column(String(20))
+    #: Moderation: who sent it (told the outcome), which published group it updates, the decision.
+    submitter_email: Mapped[str | None] = mapped_column(String(254))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updates_group_id: Mapped[int | None] = mapped_column(ForeignKey("community_groups.id", ondelete="SET NULL"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_note: Mapped[str | None] = mapped_column(Text)
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("community_groups.id", ondelete="SET NULL"))
+
+
+class Consultation(Base):
+    """A consultation or engagement activity a partner ran: who, on what, how, where and whom it reached."""
+
+    __tablename__ = "consultations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    organiser: Mapped[str] = mapped_column(String(300))
+    topic: Mapped[str | None] = mapped_column(Text)
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+    method: Mapped[str] = mapped_column(String(60))
+    starts_on: Mapped[date] = mapped_column(Date, index=True)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    results_url: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    #: The areas reached: [{"set": set id, "code": area code}]; the whole borough when empty.
+    areas: Mapped[list] = mapped_column(JSON, default=list)
+    #: Ids of the community groups reached.
+    group_ids: Mapped[list] = mapped_column(JSON, default=list)
+    location = mapped_column(Geometry("POINT"), nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
 class Proposal(Base):
