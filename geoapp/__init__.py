@@ -53,12 +53,13 @@ def _register(app: Flask) -> None:
     from .map.views import bp as map_bp
     from .page_context import register_page_context
     from .profiles.views import bp as profiles_bp
+    from .proposals.comparison import bp as proposal_comparison_bp
     from .proposals.views import bp as proposals_bp
     from .security import register_security
     from .targets.views import bp as targets_bp
 
     for blueprint in (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets_bp, profiles_bp,
-                      compare_bp, proposals_bp):
+                      compare_bp, proposals_bp, proposal_comparison_bp):
         app.register_blueprint(blueprint)
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -136,9 +136,10 @@ def _errors(*codes: str) -> dict:
             for code in codes}
 
 
-def _get(operation_id: str, summary: str, schema: dict, *parameters: str, errors=("404",)) -> dict:
+def _get(operation_id: str, summary: str, schema: dict, *parameters: str, errors=("404",), extra=()) -> dict:
+    """A GET operation with shared ``parameters`` (by name) and ``extra`` inline ones."""
     return {"get": {"tags": [TAG], "operationId": operation_id, "summary": summary,
-                    "parameters": [_ref("parameters", p) for p in parameters],
+                    "parameters": [_ref("parameters", p) for p in parameters] + list(extra),
                     "responses": {"200": {"description": summary, "content": {JSON: {"schema": schema}}},
                                   **_errors(*errors)}}}
 
@@ -220,6 +221,14 @@ def _register() -> None:
         "responses": {"200": {"description": "blocks (codes taken), partial (blocks partly covered), unit, rule",
                               "content": {JSON: {"schema": {"type": "object"}}}},
                       **_errors("403", "404", "422")}}})
+    register("/proposals/compare.json", _get(
+        "getProposalComparison", "Two proposals (or two versions of one) side by side: the blocks in different "
+        "forums, how the forums correspond, each side's statistics and rules; a == b with no versions compares "
+        "its last two versions", {"type": "object"}, errors=("403", "404", "422"),
+        extra=[{"name": n, "in": "query", "required": n in ("a", "b"), "description": d,
+                "schema": {"type": "integer", "minimum": 1}}
+               for n, d in (("a", "Proposal A's number"), ("va", "A's version (default: the latest)"),
+                            ("b", "Proposal B's number"), ("vb", "B's version (default: the latest)"))]))
     register("/compare/lists.json", _get("getSavedLists", "Your saved lists of areas, each with its comparison's "
                                          "address (signed-in users who may save lists)", {"type": "object"},
                                          errors=("403",)))

@@ -1,4 +1,5 @@
-"""Proposals in and out: block-assignment CSV both ways, and the forums as GeoPackage, GeoJSON or Shapefile."""
+"""Proposals in and out: block-assignment CSV both ways, the forums as GeoPackage, GeoJSON or Shapefile, and a
+PDF map with statistics."""
 from __future__ import annotations
 
 import io
@@ -52,14 +53,24 @@ def forum_areas(session: Session, proposal: Proposal, version: ProposalVersion |
                             crs=blocks.crs)
 
 
-def export_file(session: Session, proposal: Proposal, fmt: str) -> tuple[bytes, str, str]:
-    """A version file of the proposal's latest version: (data, media type, file name)."""
-    version = service.latest_version(session, proposal.id)
-    stem = f"proposal-{proposal.id}-v{proposal.version}"
+def export_file(session: Session, proposal: Proposal, fmt: str, number: int | None = None) -> tuple[bytes, str, str]:
+    """A file of the proposal's latest version (or version ``number``): (data, media type, file name).
+
+    ``fmt``: csv (the block assignment), pdf (a map with the statistics and rules; needs a request
+    context) or one of :data:`boundaries.io.EXPORT_FORMATS` (the forums with their statistics).
+    """
+    version = service.latest_version(session, proposal.id) if number is None \
+        else service.get_version(session, proposal.id, number)
+    stem = f"proposal-{proposal.id}-v{version.number if version else proposal.version}"
     if fmt == "csv":
         return assignment_csv(version).encode("utf-8"), "text/csv", f"{stem}.csv"
+    if fmt == "pdf":
+        from .pdf import proposal_pdf  # here: pdf imports the views (via comparison), which import this module
+        return proposal_pdf(session, proposal, version.number if version else None), "application/pdf", \
+            f"{stem}.pdf"
     if fmt not in EXPORT_FORMATS:
-        raise NotFound(f"Unknown export format '{fmt}'; use csv or one of {', '.join(sorted(EXPORT_FORMATS))}.")
+        raise NotFound(f"Unknown export format '{fmt}'; use csv, pdf or one of "
+                       f"{', '.join(sorted(EXPORT_FORMATS))}.")
     spec = EXPORT_FORMATS[fmt]
     with tempfile.TemporaryDirectory(prefix="atlas-proposal-") as workdir:
         path = write_boundaries(forum_areas(session, proposal, version), Path(workdir) / f"{stem}{spec.suffix}",
