@@ -200,14 +200,16 @@ def test_form_chooses_blocks_containers_and_tolerance(demo_app, officer):
 def test_import_form_opens_the_proposal_with_its_report(cwac_app, sign_in, forums):  # noqa: F811
     officer = sign_in(cwac_app, "officer")
     wards = sorted(forums)
-    rows = [f"{code},{forums[code]}" for code in wards[1:]] + ["E05999999,north", "<b>bad</b>,north"]
+    rows = [f"{code},{forums[code]}" for code in wards[1:]] + ["E05999999,north", "<b>bad</b>,north",
+                                                               f"{wards[1]},elsewhere"]
     upload = ("block_code,forum\n" + "\n".join(rows) + "\n").encode()
     imported = officer.post("/proposals/import", data={
         "csrf_token": csrf_token(officer), "file": (io.BytesIO(upload), "options.csv"), "name": "",
         "forums_per_container": "2", "tolerance": "10"}, content_type="multipart/form-data")
     assert imported.status_code == 302
     page = officer.get(imported.headers["Location"]).get_data(as_text=True)
-    assert f"Imported options.csv: {len(wards) - 1} of {len(wards) + 1} rows matched a block." in page
+    assert f"Imported options.csv: {len(wards)} of {len(wards) + 2} rows matched a block." in page
+    assert f"1 block(s) are listed more than once; the first row of each was used: {wards[1]}" in page
     assert "2 code(s) in the file are not blocks" in page and "&lt;b&gt;bad&lt;/b&gt;" in page
     assert f"1 block(s) are not in the file and are in no forum yet: {wards[0]}" in page
     found = officer.get(imported.headers["Location"] + ".json").get_json()

@@ -6,7 +6,8 @@ PERMISSIONS = {
     "submit_group": "Submit a community group for moderation",
     "sign_in": "Sign in, reset a forgotten password",
     "own_account": "Change one's own password and manage one's own API tokens",
-    "read_shared_proposals": "Read draft forum proposals shared with one's APB",
+    "read_shared_proposals": "Read draft forum proposals shared with them",
+    "record_consultations": "Record consultation and engagement activity",
     "export_tables": "Export tables and profiles",
     "save_lists": "Save named lists of areas to compare",
     "set_targets": "Set, change and remove performance targets for areas",
@@ -21,7 +22,7 @@ PERMISSIONS = {
 }
 
 _PUBLIC = {"read", "submit_group", "sign_in"}
-_BOARD = _PUBLIC | {"own_account", "read_shared_proposals", "export_tables", "save_lists"}
+_BOARD = _PUBLIC | {"own_account", "read_shared_proposals", "export_tables", "save_lists", "record_consultations"}
 
 ROLES = {
     "public": ("Member of the public", _PUBLIC),

@@ -82,7 +82,8 @@ def import_assignment(session: Session, data: bytes, *, filename: str, user: Use
                       block_set_id: str | None = None, container_set_id: str | None = None):
     """Start a proposal from a block-assignment CSV; returns (proposal, report).
 
-    The report lists codes not among the blocks (``unknown``) and blocks not in the file (``missing``).
+    The report lists codes not among the blocks (``unknown``), blocks not in the file (``missing``) and
+    blocks listed more than once (``repeated``; the first row counts).
     Nothing is stored when no code matches a block.
     """
     table = _read(data, filename)
@@ -96,14 +97,14 @@ def import_assignment(session: Session, data: bytes, *, filename: str, user: Use
     codes = rows[block].str.strip()
     report = {"rows": len(table), "matched": int(codes.isin(known).sum()),
               "unknown": sorted(set(codes) - known), "missing": sorted(known - set(codes)),
-              "blank": int(len(table) - len(rows))}
+              "blank": int(len(table) - len(rows)), "repeated": sorted(set(codes[codes.duplicated()]))}
     if report["matched"] == 0:
         raise InvalidInput(f"{filename}: none of its {len(codes)} block codes is one of the blocks "
                            f"({block_set_id}); nothing was stored.",
                            details=[f"Unknown code: {c}" for c in report["unknown"][:20]])
     proposal = service.create_proposal(session, name=name or Path(filename).stem or "Imported proposal",
                                        user=user, block_set_id=block_set_id, container_set_id=container_set_id)
-    kept = rows[codes.isin(known)]
+    kept = rows[codes.isin(known) & ~codes.duplicated()]  # a block listed twice keeps its first forum
     assignment = dict(zip(kept[block].str.strip(), kept[forum].str.strip()))
     forums = {} if forum_name is None else {f.strip(): {"name": n.strip()} for f, n in
                                             zip(kept[forum], kept[forum_name]) if n.strip()}

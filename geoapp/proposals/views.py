@@ -379,6 +379,9 @@ def import_csv():
     if report["unknown"]:
         flash(f"{len(report['unknown'])} code(s) in the file are not blocks of this set and were left out: "
               + ", ".join(report["unknown"][:10]) + (" …" if len(report["unknown"]) > 10 else ""), "error")
+    if report["repeated"]:
+        flash(f"{len(report['repeated'])} block(s) are listed more than once; the first row of each was used: "
+              + ", ".join(report["repeated"][:10]) + (" …" if len(report["repeated"]) > 10 else ""), "error")
     if report["missing"]:
         flash(f"{len(report['missing'])} block(s) are not in the file and are in no forum yet: "
               + ", ".join(report["missing"][:10]) + (" …" if len(report["missing"]) > 10 else ""), "error")
