@@ -47,6 +47,7 @@ def _register(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .boundary_sets.views import bp as sets_bp
     from .compare.views import bp as compare_bp
+    from .consultations.views import bp as consultations_bp
     from .cli import COMMANDS
     from .errors import register_error_handlers
     from .indicators.views import bp as indicators_bp
@@ -59,7 +60,7 @@ def _register(app: Flask) -> None:
     from .targets.views import bp as targets_bp
 
     for blueprint in (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets_bp, profiles_bp,
-                      compare_bp, proposals_bp, proposal_comparison_bp):
+                      compare_bp, proposals_bp, proposal_comparison_bp, consultations_bp):
         app.register_blueprint(blueprint)
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -229,6 +229,16 @@ def _register() -> None:
                 "schema": {"type": "integer", "minimum": 1}}
                for n, d in (("a", "Proposal A's number"), ("va", "A's version (default: the latest)"),
                             ("b", "Proposal B's number"), ("vb", "B's version (default: the latest)"))]))
+    register("/consultations/activity.json", _get(
+        "getConsultationActivity", "Consultation and engagement activity per area of a boundary set for a period, "
+        "with map classes and the areas with none", {"type": "object"}, errors=("422",),
+        extra=[{"name": n, "in": "query", "required": False, "description": d, "schema": {"type": "string"}}
+               for n, d in (("set", "Boundary set id (default: wards)"),
+                            ("since", "First day (YYYY-MM-DD; default: 12 months ago)"),
+                            ("until", "Last day (YYYY-MM-DD; default: 3 months ahead)"),
+                            ("theme", "A partnership theme"), ("method", "A method, e.g. survey"),
+                            ("organiser", "Organiser's name"),
+                            ("borough", "1: also count activities that reach the whole borough"))]))
     register("/compare/lists.json", _get("getSavedLists", "Your saved lists of areas, each with its comparison's "
                                          "address (signed-in users who may save lists)", {"type": "object"},
                                          errors=("403",)))

@@ -1,0 +1,196 @@
+"""Consultation and engagement pages: record, list, map and timeline by area.
+
+Anyone may read the record; board members and up record activities (record_consultations). An activity
+may be changed or removed by whoever recorded it, and by the roles that look after the partnership's
+shared records (third-sector editors, officers, administrators), who can correct or remove duplicates.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from ..auth.guard import current_user, requires
+from ..auth.roles import can
+from ..errors import AtlasError, Forbidden, InvalidInput, NotFound, render_error, wants_json
+from ..exports import table_download
+from ..groups.vocabulary import THEMES
+from ..storage import boundary_sets
+from ..storage.web import db_session
+from . import service
+from .activity import activity_map, describe, timeline_table
+from .filters import read_filters
+from .form import form_data, initial, render_form
+from .timeline import day_text
+
+bp = Blueprint("consultations", __name__, url_prefix="/consultations")
+
+EXPORT_COLUMNS = (("id", "Number"), ("title", "Title"), ("organiser", "Organiser"), ("method", "Method"),
+                  ("themes_text", "Themes"), ("topic", "Topic"), ("starts_on", "Start date"),
+                  ("ends_on", "End date"), ("areas_text", "Areas reached"), ("groups_text", "Groups reached"),
+                  ("results_url", "Results"), ("description", "Description"), ("page", "Atlas page"))
+
+
+@bp.errorhandler(AtlasError)
+def atlas_error(error: AtlasError):
+    """Errors as the app shows them; a request that sent JSON gets its answer in JSON too."""
+    if request.is_json and not wants_json():
+        body = {"code": error.status, "title": error.title, "description": error.message}
+        return body | ({"details": error.details} if error.details else {}), error.status
+    return render_error(error.status, error.title, error.message, error.details)
+
+
+@bp.get("/")
+@requires("read")
+def index():
+    """List activities with filters, a map of activity by area and a timeline by area and month."""
+    session = db_session()
+    filters = read_filters(session, request.args, date.today())
+    items = _filtered(session, filters)
+    if wants_json():
+        return {"filters": filters.query(), "problems": filters.problems,
+                "consultations": [service.summary(c) for c in items]}
+    sets = boundary_sets.list_sets(session)
+    payload = timeline = None
+    area_choices = []
+    if filters.set_id:
+        payload = activity_map(session, filters, _link)
+        timeline = timeline_table(session, filters)
+        area_choices = [(r["code"], r["name"]) for r in payload["areas"]]
+    config = {"activity": url_for(".activity_json", **filters.query(area=None)),
+              "areas": url_for("map.set_geojson", set_id=filters.set_id)} if filters.set_id else None
+    return render_template("consultations/index.html", filters=filters, rows=describe(session, items),
+                           sets=sets, themes=THEMES, methods=service.METHODS,
+                           organisers=service.organisers(session), area_choices=area_choices,
+                           payload=payload, timeline=timeline, config=config,
+                           export_url=url_for(".export", fmt="csv", **filters.query()),
+                           may_record=can_record(), day_text=day_text)
+
+
+@bp.get("/activity.json")
+@requires("read")
+def activity_json():
+    """Activities per area of a boundary set for a period (and theme, method, organiser), with map classes."""
+    session = db_session()
+    filters = read_filters(session, request.args, date.today())
+    if filters.problems:
+        raise InvalidInput("Some filters could not be used.", details=filters.problems)
+    if filters.set_id is None:
+        raise NotFound("No boundary set is loaded, so there are no areas to count activity in.")
+    return activity_map(session, filters, _link)
+
+
+@bp.get("/export.<fmt>")
+@requires("export_tables")
+def export(fmt: str):
+    """Download the activities the filters choose as CSV or XLSX (text made safe for spreadsheets)."""
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound(f"Activities are downloaded as csv or xlsx, not {fmt}.")
+    session = db_session()
+    filters = read_filters(session, request.args, date.today())
+    rows = [r | {"themes_text": "; ".join(r["themes"]), "starts_on": r["starts_on"].isoformat(),
+                 "ends_on": r["ends_on"].isoformat() if r["ends_on"] else None,
+                 "page": url_for(".show", consultation_id=r["id"], _external=True)}
+            for r in describe(session, _filtered(session, filters))]
+    about = [("Table", "Consultation and engagement activity recorded by partners"),
+             ("Period", f"{filters.since:%d/%m/%Y} to {filters.until:%d/%m/%Y} (activities running on any day of it)"),
+             ("Filters", ", ".join(f"{k}: {v}" for k, v in filters.query().items()
+                                   if k not in ("since", "until", "set", "borough")) or "none"),
+             ("Areas reached", "Named areas with their boundary set; “Whole borough” when no area was named."),
+             ("Produced", date.today().isoformat())]
+    return table_download(rows, EXPORT_COLUMNS, filename=f"consultations-{filters.since}-{filters.until}",
+                          fmt=fmt, about=about)
+
+
+@bp.get("/<int:consultation_id>")
+@requires("read")
+def show(consultation_id: int):
+    """One activity: who ran it, when, how, on what, the areas and groups it reached, its results."""
+    session = db_session()
+    item = service.get_consultation(session, consultation_id)
+    row = describe(session, [item])[0]
+    if wants_json():
+        return service.summary(item) | {"areas_reached": row["reached"], "groups_reached": row["groups"]}
+    recorder = None
+    if item.created_by is not None and can_record():
+        recorder = service.user_name(session, item.created_by)
+    return render_template("consultations/show.html", row=row, item=item, recorder=recorder,
+                           may_change=service.may_change(current_user(), item))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("record_consultations")
+def new():
+    """Show the form to record an activity; store the activity posted (a form, or JSON)."""
+    return _form(None)
+
+
+@bp.route("/<int:consultation_id>/edit", methods=["GET", "POST"])
+@requires("record_consultations")
+def edit(consultation_id: int):
+    """Show an activity's form filled in; store the changes posted (its recorder, editors and officers)."""
+    return _form(_changeable(consultation_id))
+
+
+@bp.post("/<int:consultation_id>/delete")
+@requires("record_consultations")
+def delete(consultation_id: int):
+    """Remove an activity (its recorder, editors and officers); audited."""
+    session = db_session()
+    item = _changeable(consultation_id)
+    before = service.delete_consultation(session, item.id, user=current_user())
+    session.commit()
+    if wants_json():
+        return {"deleted": consultation_id}
+    flash(f"Removed “{before['title']}”.")
+    return redirect(url_for(".index"))
+
+
+def can_record() -> bool:
+    user = current_user()
+    return user is not None and can(user.role, "record_consultations")
+
+
+def _link(consultation_id: int) -> str:
+    return url_for(".show", consultation_id=consultation_id)
+
+
+def _filtered(session, filters):
+    area = (filters.set_id, filters.area) if filters.area and filters.set_id else None
+    return service.list_consultations(session, since=filters.since, until=filters.until, area=area,
+                                      **filters.service_args())
+
+
+def _changeable(consultation_id: int):
+    item = service.get_consultation(db_session(), consultation_id)
+    if not service.may_change(current_user(), item):
+        raise Forbidden("Only the person who recorded this activity, a third-sector editor, an officer or an "
+                        "administrator may change or remove it.")
+    return item
+
+
+def _form(item):
+    """GET shows the form; POST checks everything, then stores it or shows the form again with each problem."""
+    session = db_session()
+    if request.method == "GET":
+        return render_form(session, item, initial(item), {})
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise service.ConsultationInvalid({"fields": "Send the activity as a JSON object of fields."})
+        saved = (service.update_consultation(session, item.id, data, user=current_user()) if item
+                 else service.create_consultation(session, data, user=current_user()))
+        session.commit()
+        return service.summary(saved), 200 if item else 201
+    form, data, problems = form_data(request.form)
+    try:
+        service.clean(session, data)
+    except service.ConsultationInvalid as invalid:
+        problems = invalid.fields | problems
+    if problems:
+        return render_form(session, item, form, problems, status=422)
+    saved = (service.update_consultation(session, item.id, data, user=current_user()) if item
+             else service.create_consultation(session, data, user=current_user()))
+    session.commit()
+    flash(f"Saved “{saved.title}”.")
+    return redirect(url_for(".show", consultation_id=saved.id))
