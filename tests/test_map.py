@@ -165,7 +165,7 @@ def test_intro_describes_the_layers_actually_loaded(cwac_app):
     assert "LSOAs (small statistical areas of 1,000 to 3,000 residents)" in text
     assert "service areas such as Ambulance services (2022)" in text
     assert "parishes" not in text.lower()  # Cheshire West and Chester has no parish set loaded
-    assert "community groups" not in text.lower()  # nor any groups
+    assert "with community groups as blue dots" not in text  # nor any groups
 
 
 def test_empty_store_says_how_to_load_data(app):

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from boundaries.crs import STORAGE_CRS, to_display
 
 from ..errors import NotFound
-from ..storage import boundary_sets, groups
+from ..groups import directory
+from ..storage import boundary_sets
 from ..storage.models import BoundarySet
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -166,32 +167,32 @@ class _Areas:
 
 
 class _Groups:
-    """Published community groups as points, with their public fields only."""
+    """Published community groups as points, with the fields the reader may see (contact details by their
+    visibility: see :mod:`geoapp.groups.directory`)."""
 
     def describe(self, session: Session) -> dict:
-        frame, _ = groups.published_groups(session)
+        frame = directory.published(session, located=True)
         return _describe(GROUPS, "Community groups",
                          "Community, voluntary and faith groups published in the Atlas, as points where they "
-                         "are based. Public fields only.", None if frame.empty else tuple(frame.total_bounds))
+                         "are based. Public fields, and contact details a group shares with the public (all "
+                         "of them for signed-in partners).", None if frame.empty else tuple(frame.total_bounds))
 
     def page(self, session: Session, limit: int, offset: int,
              area: shapely.Polygon | None = None) -> tuple[gpd.GeoDataFrame, int]:
-        if area is None:
-            return groups.published_groups(session, limit=limit, offset=offset)
-        candidates, _ = groups.published_groups(session, bbox=area.bounds)
-        found = candidates[shapely.intersects(area, np.asarray(candidates.geometry.values))]
-        return found.iloc[offset:offset + limit], len(found)
+        frame = directory.published(session, located=True)
+        if area is not None:
+            candidates = frame.cx[area.bounds[0]:area.bounds[2], area.bounds[1]:area.bounds[3]]
+            frame = candidates[shapely.intersects(area, np.asarray(candidates.geometry.values))]
+        return frame.iloc[offset:offset + limit], len(frame)
 
     def one(self, session: Session, feature_id: str) -> gpd.GeoDataFrame:
-        frame, _ = groups.published_groups(session)
+        frame = directory.published(session, located=True)
         return frame[frame["id"].astype(str) == feature_id]
 
     def features(self, session: Session, frame: gpd.GeoDataFrame) -> list[dict]:
-        fields = [f for f in groups.PUBLIC_FIELDS if f != "id"]
-        records = frame[fields].astype(object).where(frame[fields].notna(), None).to_dict("records")
-        return [{"type": "Feature", "id": int(group_id), "geometry": geometry, "properties": record}
-                for group_id, record, geometry in zip(frame["id"], records, _geometries(frame))]
-
+        records = directory.visible(frame, partner=directory.reader_is_partner())
+        return [{"type": "Feature", "id": record.pop("id"), "geometry": geometry, "properties": record}
+                for record, geometry in zip(records, _geometries(frame))]
 
 
 def _load(session: Session, set_id: str, codes: list[str], chunk: int = 5000) -> gpd.GeoDataFrame:

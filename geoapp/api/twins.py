@@ -239,6 +239,36 @@ def _register() -> None:
                             ("theme", "A partnership theme"), ("method", "A method, e.g. survey"),
                             ("organiser", "Organiser's name"),
                             ("borough", "1: also count activities that reach the whole borough"))]))
+    register("/groups/moderation.json", _get(
+        "getGroupModerationQueue", "Pending community groups and suggested updates, newest first, with their "
+        "problems and possible duplicates (third-sector editors)", {"type": "object"}, errors=("403",)))
+    def query(*names):
+        return [{"name": n, "in": "query", "required": False, "description": d, "schema": {"type": "string"}}
+                for n, d in names]
+
+    register("/groups/directory.json", _get(
+        "getGroupDirectory", "Published community groups matching the filters, as GeoJSON in CRS84, with only the "
+        "fields the reader may see (partner-only contacts for signed-in partners)", {"type": "object"},
+        errors=("422",),
+        extra=query(("theme", "A partnership theme (repeatable)"), ("type", "A group type (repeatable)"),
+                    ("serves", "Who the group is for (repeatable)"),
+                    ("size", "small-groups, micro, small, medium, large, major or unknown"),
+                    ("q", "Words to find in the name, description or address"), ("postcode", "Near this postcode"),
+                    ("radius", "Kilometres from the postcode or point, up to 100 (default 5)"),
+                    ("lon", "Near this longitude (with lat)"), ("lat", "Near this latitude (with lon)"))))
+    register("/groups/by-area.json", _get(
+        "getGroupsByArea", "Published community groups based in and serving each area of a boundary set, by theme "
+        "and type, per 1,000 residents, with map classes and the borough row", {"type": "object"},
+        errors=("404", "422"),
+        extra=query(("set", "Boundary set id"), ("count", "based or serving"), ("theme", "A partnership theme"),
+                    ("type", "A group type"), ("scheme", "quantiles, fisher_jenks or equal_interval"),
+                    ("k", "Number of classes, 2 to 9"))))
+    register("/groups/gaps.json", _get(
+        "getGroupGaps", "Need against groups per 1,000 for each area: terciles, the two-colour class, the 'high "
+        "need, few groups' flag, ranked, with source, period and method", {"type": "object"},
+        errors=("404", "422"),
+        extra=query(("set", "Boundary set id"), ("indicator", "The need indicator's id"),
+                    ("theme", "A partnership theme"), ("count", "serving or based"))))
     register("/compare/lists.json", _get("getSavedLists", "Your saved lists of areas, each with its comparison's "
                                          "address (signed-in users who may save lists)", {"type": "object"},
                                          errors=("403",)))

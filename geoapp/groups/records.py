@@ -92,7 +92,8 @@ def clean_record(fields: dict, *, where: str = "The group") -> dict:
     out["charity_number"] = charity.replace(" ", "").upper() if charity else None
     out["size"] = _size(fields, problems)
     out["contact"] = _contact(fields, problems)
-    scope = fields.get("serves_scope") or ("areas" if fields.get("served_area_codes") else "borough")
+    # a group that does not say where it works is counted where it is based, not as borough-wide
+    scope = fields.get("serves_scope") or ("areas" if fields.get("served_area_codes") else None)
     out["serves_scope"] = _choice(scope, SCOPES, "serves_scope", problems)
     out["served_area_codes"] = list(fields.get("served_area_codes") or []) or None
     if "status" in fields:

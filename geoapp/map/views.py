@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
+import geopandas as gpd
+import pandas as pd
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from layers.display import points_geojson
@@ -12,6 +14,7 @@ from layers.maps import build_map, describe_overlays, legend_items, plan_overlay
 from .. import figures as F
 from ..auth.guard import requires
 from ..errors import wants_json
+from ..groups import directory
 from ..storage import boundary_sets, groups
 from ..storage.web import db_session
 from .display_cache import display_set, store_signature
@@ -65,12 +68,19 @@ def set_geojson(set_id: str):
     return response.make_conditional(request)
 
 
+#: What the home map's group popups show; the full directory is at /groups/.
+HOME_MAP_FIELDS = ("id", "name", "description", "group_type", "themes", "serves", "website", "postcode",
+                   "fictional")
+
+
 @bp.get("/map/groups.geojson")
 @requires("read")
 def groups_geojson():
-    """Return the published community groups as points, public fields only."""
-    frame, _matched = groups.published_groups(db_session())
-    collection = points_geojson(frame, properties=groups.PUBLIC_FIELDS)
+    """Return the published community groups as points, with the few public fields the home map's popups show."""
+    frame = directory.published(db_session(), located=True)
+    records = pd.DataFrame(directory.visible(frame, partner=False), columns=list(HOME_MAP_FIELDS))
+    shown = gpd.GeoDataFrame(records, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+    collection = points_geojson(shown, properties=HOME_MAP_FIELDS)
     return Response(json.dumps(collection, ensure_ascii=False, separators=(",", ":")), mimetype=GEOJSON)
 
 

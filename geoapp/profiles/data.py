@@ -20,7 +20,9 @@ from layers.weights import area_weights
 
 from .. import figures as F
 from ..errors import InvalidInput
-from ..storage import boundary_sets, groups, targets
+from ..groups import coverage
+from ..groups.vocabulary import THEMES
+from ..storage import boundary_sets, targets
 from ..storage.indicators import list_indicators
 from ..storage.boundary_sets import KIND_ORDER
 from . import deprivation
@@ -39,7 +41,6 @@ DEFAULT_RANK = ("imd2019-score", "imd_score", "imd2019-income-rate", "income_dep
 #: Related areas and neighbours of this many areas are kept (least recently used dropped).
 GEOGRAPHY_CACHE_SIZE = 20_000
 _GEOGRAPHY: OrderedDict = OrderedDict()
-_GROUPS: dict = {}
 _LOCK = threading.Lock()
 AGE_BAND_WORDS = ("0-15", "0_15", "16-59", "working", "60", "65")
 
@@ -92,17 +93,19 @@ def freehand_profile(session: Session, shape, *, name: str, rank: str | None = N
 def _common(session, *, name, code, kind, set_summary, shape, figs, parent, parent_figs, related, rank) -> dict:
     themes = _themes(code, figs, parent, parent_figs)
     first = next(iter(figs.values()), None)
+    key_facts = _key_facts(themes, related, shape)
     return {
         "area": {"code": code, "name": name, "kind": kind, "kind_name": KIND_NAMES.get(kind, kind),
                  "set": set_summary, "area_km2": round(shape.area / 1e6, 3),
                  "bounds": [round(v, 1) for v in shape.bounds]},
         "parent": parent,
         "borough": _borough(session, first),
-        "key_facts": _key_facts(themes, related, shape),
+        "key_facts": key_facts,
         "related": related,
         "themes": themes,
         "sub_areas": _ranked(session, related, figs, rank),
-        "groups": _groups(session, shape),
+        "groups": _groups(session, shape, set_id=set_summary["id"], code=code,
+                          population=(key_facts["population"] or {}).get("value")),
         "method": first.weights if first else None,
         "sources": _sources(figs),
         "produced": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -285,28 +288,41 @@ def _neighbours(session: Session, set_id: str, code: str, shape) -> list[dict]:
     return [{"code": c, "name": n} for c, n in zip(others["code"][touching], others["name"][touching])]
 
 
-def _published(session: Session):
-    """All published groups, read once until any group changes."""
-    key = (F.store_id(session), *groups.groups_version(session))
-    with _LOCK:
-        if _GROUPS.get("key") == key:
-            return _GROUPS["frame"]
-    found, _ = groups.published_groups(session)
-    with _LOCK:
-        _GROUPS.update(key=key, frame=found)
-    return found
+def _groups(session: Session, shape, *, set_id: str | None, code: str, population) -> dict:
+    """Groups based in the area and (for a stored area) serving it, per 1,000 residents against the borough.
+
+    ``count``, ``by_theme`` and ``items`` are the groups based in the area; the rest comes from
+    :func:`geoapp.groups.coverage.for_area` (a freehand area: groups based in it only).
+    """
+    found = coverage.for_area(session, set_id, code) if set_id is not None else {}
+    if not found:
+        found = _freehand_groups(session, shape, population)
+    based = found["based"]
+    return {"count": based["all"], "by_theme": {t: n for t, n in based["by_theme"].items() if n},
+            "small": based["small"]} | found
 
 
-def _groups(session: Session, shape) -> dict:
-    found = _published(session)
-    found = found.cx[shape.bounds[0]:shape.bounds[2], shape.bounds[1]:shape.bounds[3]] if len(found) else found
-    inside = found[shapely.contains(shape, found.geometry.values)] if len(found) else found
-    by_theme: dict[str, int] = {}
-    for themes in inside.get("themes", []):
-        for theme in themes or []:
-            by_theme[theme] = by_theme.get(theme, 0) + 1
-    items = [{"name": n, "group_type": t} for n, t in zip(inside.get("name", []), inside.get("group_type", []))]
-    return {"count": len(inside), "by_theme": dict(sorted(by_theme.items())), "items": sorted(items, key=lambda g: g["name"])}
+def _freehand_groups(session: Session, shape, population) -> dict:
+    """Groups whose point lies in a drawn area, per 1,000 of its residents (apportioned from LSOAs)."""
+    points = coverage.published(session)
+    points = points[points.geometry.notna()]
+    inside = points[shapely.covers(shape, np.asarray(points.geometry.array))] if len(points) else points
+    by_theme = {t: int(sum(t in themes for themes in inside["themes"])) for t in THEMES}
+    small = int(inside["small"].sum())
+    based = {"all": len(inside), "per_1000": coverage.per_1000(len(inside), population),
+             "small": small, "small_per_1000": coverage.per_1000(small, population), "by_theme": by_theme,
+             "by_theme_per_1000": {t: coverage.per_1000(n, population) for t, n in by_theme.items()}}
+    borough = F.borough_set(session)
+    whole = None
+    if borough is not None:
+        rows, total = coverage.area_rows(coverage.coverage(session, borough.id))
+        whole = {"population": total["population"], "based": total["based"], "serving": total["serving"]}
+    items = [{"name": n, "group_type": t, "small": bool(s)}
+             for n, t, s in zip(inside["name"], inside["group_type"], inside["small"])]
+    return {"population": population, "population_source": None, "based": based, "serving": None,
+            "borough": whole, "themes": list(THEMES), "items": sorted(items, key=lambda g: g["name"].casefold()),
+            "serving_count": None, "borough_wide": None, "size_unknown": int(inside["size_class"].isna().sum()),
+            "method": coverage.METHOD, "notes": []}
 
 
 def _sources(figs) -> list[dict]:

@@ -1,0 +1,424 @@
+"""Community groups by area: how many are based in, and how many serve, each area of any boundary set,
+by theme and type and in all, and per 1,000 residents.
+
+Two ways a group counts for an area, kept apart:
+
+* **based in**: the group's point lies in the area (point in polygon). A point on the boundary two areas
+  share counts once, for the first of them by code; a point inside two overlapping areas (service areas
+  may overlap) counts for each.
+* **serving**: what the group says it serves. The whole borough (``serves_scope`` "borough"), named areas
+  of any set ("areas": ``served_area_codes``) or a drawn area ("drawn"). A served area is carried to the
+  chosen set by majority: an area is served when more than half of it lies in the served areas, or when it
+  holds more than half of one served area. So a group serving a ward serves the LSOAs mostly in that ward
+  and the APB holding it. A group that has not said what it serves counts as serving where it is based.
+
+Residents are the population indicator the figures use (:data:`geoapp.figures.POPULATION_IDS`), summed
+from LSOAs to the set by the same engine (:func:`geoapp.figures.figures`). A rate is count / population ×
+1,000; the borough row is the groups of all areas (each once) over the summed population, never an
+average of rates. Results are cached per store, set versions, groups and indicator imports.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from boundaries.crs import STORAGE_CRS
+
+from .. import figures as F
+from ..errors import AtlasError
+from ..storage import boundary_sets
+from ..storage.groups import groups_version
+from ..storage.indicators import values_version
+from ..storage.models import CommunityGroup, Indicator
+from .vocabulary import GROUP_TYPES, SMALL, THEMES, size_class
+
+#: An area is served when more than this share of it lies in the served areas, or it holds more than
+#: this share of one served area.
+MAJORITY = 0.5
+PER = 1000
+HOW = ("based", "serving")
+HOW_WORDS = {"based": "based in the area", "serving": "serving the area"}
+CACHE_SIZE = 64
+#: The borough's row in :func:`breakdown` (no area has an empty code).
+BOROUGH = ""
+_CACHE: OrderedDict = OrderedDict()
+_GROUPS: dict = {}
+_LOCK = threading.Lock()
+
+METHOD = ("Based in: the group's point lies in the area (a point on a boundary two areas share counts once). "
+          "Serving: the group serves the whole borough, named areas or a drawn area; an area counts as served "
+          "when more than half of it lies in what the group serves, or when it holds more than half of a "
+          "served area. A group that has not said what it serves counts as serving where it is based. "
+          "Per 1,000 residents: groups ÷ population × 1,000. Borough: every group once, over the summed "
+          "population of the areas.")
+
+
+@dataclass
+class Coverage:
+    """Which published groups are based in and serve each area of one boundary set."""
+
+    geography: dict
+    population: dict | None  #: indicator, title, source, licence, period, method; None when none is loaded
+    areas: pd.DataFrame  #: index code; name, population
+    groups: pd.DataFrame  #: index group id; name, group_type, themes, size_class, small, scope
+    based: pd.DataFrame  #: pairs: group, code
+    serving: pd.DataFrame  #: pairs: group, code
+    outside: int = 0  #: published groups based in no area of the set
+    notes: list[str] = field(default_factory=list)
+    rows_memo: dict = field(default_factory=dict, repr=False)  #: area_rows() by filters
+
+    def pairs(self, how: str, *, theme: str | None = None, group_type: str | None = None,
+              small: bool | None = None) -> pd.DataFrame:
+        """The (group, code) pairs of ``how`` ("based" or "serving") for groups matching the filters."""
+        pairs = self.based if how == "based" else self.serving
+        keep = self.groups.index
+        if theme:
+            keep = keep[[theme in t for t in self.groups.loc[keep, "themes"]]]
+        if group_type:
+            keep = keep[self.groups.loc[keep, "group_type"].to_numpy() == group_type]
+        if small is not None:
+            keep = keep[self.groups.loc[keep, "small"].to_numpy() == small]
+        return pairs[pairs["group"].isin(keep)]
+
+    def counts(self, how: str, **filters) -> pd.Series:
+        """Groups per area (every area of the set, zero where none), for ``how`` and the filters."""
+        found = self.pairs(how, **filters).groupby("code")["group"].nunique()
+        return found.reindex(self.areas.index, fill_value=0).astype(int)
+
+    def borough_wide_note(self, how: str, **filters) -> list[str]:
+        """A warning when most groups counted as serving serve the whole borough (they add the same to
+        every area, so groups per 1,000 then mostly follows the population)."""
+        if how != "serving":
+            return []
+        ids = self.pairs(how, **filters)["group"].unique()
+        wide = int((self.groups.loc[ids, "scope"] == "borough").sum()) if len(ids) else 0
+        if not wide or wide < len(ids) / 2:
+            return []
+        return [f"{wide} of the {len(ids)} groups counted serve the whole borough, so they add the same number "
+                "to every area, and groups per 1,000 residents then mostly follows how many people live there. "
+                "Count the groups based in each area to see where groups are."]
+
+    @property
+    def total_population(self) -> float | None:
+        pop = self.areas["population"].to_numpy(dtype=float)
+        return float(np.nansum(pop)) if np.isfinite(pop).any() else None
+
+
+def per_1000(count, population):
+    """Groups per 1,000 residents; None when the population is missing or zero.
+
+    >>> per_1000(3, 1500), per_1000(2, None), per_1000(0, 0)
+    (2.0, None, None)
+    """
+    if population is None or not np.isfinite(population) or population <= 0:
+        return None
+    return float(count) / float(population) * PER
+
+
+# --- pure geometry: which group counts for which area ---------------------------------------------
+
+def based_pairs(areas: gpd.GeoDataFrame, points: gpd.GeoSeries) -> pd.DataFrame:
+    """(group, code) for each point in an area; a point on a shared boundary goes to the first area by code.
+
+    ``areas`` has ``code`` and polygons, ``points`` is indexed by group id; both in the same CRS.
+
+    >>> from shapely.geometry import Point, box
+    >>> areas = gpd.GeoDataFrame({"code": ["A", "B"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    >>> based_pairs(areas, gpd.GeoSeries([Point(0.5, 0.5), Point(1, 0.5), Point(5, 5)], index=[7, 8, 9]))
+       group code
+    0      7    A
+    1      8    A
+    """
+    if areas.crs is not None and points.crs is not None and areas.crs != points.crs:
+        raise ValueError(f"areas are in {areas.crs} but points in {points.crs}")
+    empty = pd.DataFrame({"group": pd.Series(dtype=int), "code": pd.Series(dtype=object)})
+    points = points[points.notna() & ~points.is_empty] if len(points) else points
+    if not len(points) or not len(areas):
+        return empty
+    tree = shapely.STRtree(np.asarray(areas.geometry.array))
+    geoms = np.asarray(points.array)
+    codes = areas["code"].to_numpy()
+    inside = tree.query(geoms, predicate="within")
+    edge = tree.query(geoms, predicate="covered_by")
+    strictly = set(inside[0].tolist())
+    on_edge = pd.DataFrame({"point": edge[0], "code": codes[edge[1]]})
+    on_edge = on_edge[~on_edge["point"].isin(strictly)].sort_values(["point", "code"]).drop_duplicates("point")
+    found = pd.concat([pd.DataFrame({"point": inside[0], "code": codes[inside[1]]}), on_edge])
+    ids = points.index.to_numpy()
+    out = pd.DataFrame({"group": ids[found["point"].to_numpy(dtype=int)], "code": found["code"].to_numpy()})
+    return out.sort_values(["group", "code"]).reset_index(drop=True)
+
+
+def served_codes(areas: gpd.GeoDataFrame, served: list) -> list[str]:
+    """Codes of ``areas`` served by a group serving the polygons ``served``, by the majority rule.
+
+    >>> from shapely.geometry import box
+    >>> small = gpd.GeoDataFrame({"code": ["a", "b", "c"]},
+    ...                          geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
+    >>> served_codes(small, [box(0, 0, 1.6, 1)])   # "b" is 60% inside
+    ['a', 'b']
+    >>> served_codes(small, [box(2.2, 0.2, 2.4, 0.4)])   # "c" holds all of it
+    ['c']
+    """
+    served = [g for g in served if g is not None and not g.is_empty]
+    if not served or not len(areas):
+        return []
+    geoms = np.asarray(areas.geometry.array)
+    union = shapely.union_all(served)
+    tree = shapely.STRtree(geoms)
+    candidates = np.unique(tree.query(union))
+    if not candidates.size:
+        return []
+    own = geoms[candidates]
+    overlap = shapely.area(shapely.intersection(own, union))
+    keep = overlap > MAJORITY * shapely.area(own)
+    for shape in served:
+        size = shape.area
+        if size > 0:
+            keep |= shapely.area(shapely.intersection(own, shape)) > MAJORITY * size
+    return sorted(areas["code"].to_numpy()[candidates[keep]].tolist())
+
+
+# --- the store -------------------------------------------------------------------------------------
+
+def published(session: Session) -> gpd.GeoDataFrame:
+    """Every published group with what counting needs (no contact details), read once per groups version."""
+    key = (F.store_id(session), *groups_version(session))
+    with _LOCK:
+        if _GROUPS.get("key") == key:
+            return _GROUPS["frame"]
+    rows = session.execute(
+        select(CommunityGroup.id, CommunityGroup.name, CommunityGroup.group_type, CommunityGroup.themes,
+               CommunityGroup.size, CommunityGroup.serves_scope, CommunityGroup.served_area_codes,
+               CommunityGroup.served_area, CommunityGroup.location)
+        .where(CommunityGroup.status == "published").order_by(CommunityGroup.id)).all()
+    frame = pd.DataFrame(rows, columns=["id", "name", "group_type", "themes", "size", "scope", "served_codes",
+                                        "served_area", "geometry"])
+    frame["themes"] = [list(t or []) for t in frame["themes"]]
+    frame["size_class"] = [size_class(s) for s in frame["size"]]
+    frame["small"] = frame["size_class"].isin(SMALL)
+    found = gpd.GeoDataFrame(frame.drop(columns="size").set_index("id"), geometry="geometry", crs=STORAGE_CRS)
+    with _LOCK:
+        _GROUPS.update(key=key, frame=found)
+    return found
+
+
+def population_indicator(session: Session) -> str | None:
+    """The first of :data:`geoapp.figures.POPULATION_IDS` that is loaded, or None."""
+    return next((pid for pid in F.POPULATION_IDS if session.get(Indicator, pid) is not None), None)
+
+
+def coverage(session: Session, set_id: str) -> Coverage:
+    """The groups based in and serving every area of ``set_id``, with its residents; cached."""
+    bset = boundary_sets.get_set(session, set_id)
+    sets = tuple((s.id, F.set_version(s)) for s in boundary_sets.list_sets(session))
+    key = (F.store_id(session), set_id, F.set_version(bset), sets, groups_version(session),
+           values_version(session))
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    found = _coverage(session, bset)
+    with _LOCK:
+        _CACHE[key] = found
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return found
+
+
+def _coverage(session: Session, bset) -> Coverage:
+    areas = boundary_sets.load_areas(session, bset.id)
+    groups = published(session)
+    notes = []
+    located = groups[groups.geometry.notna()]
+    based = based_pairs(areas[["code", "geometry"]], located.geometry)
+    outside = len(located) - based["group"].nunique()
+    if len(groups) > len(located):
+        notes.append(f"{len(groups) - len(located)} published group(s) have no map point, so they are based "
+                     "nowhere; they still count where they serve.")
+    if outside:
+        notes.append(f"{outside} published group(s) are based outside every area of {bset.name}.")
+    serving, unknown = _serving_pairs(session, bset, areas, groups, based)
+    if unknown:
+        notes.append(f"{len(unknown)} served area(s) named by groups are not in the Atlas "
+                     f"({', '.join(sorted(unknown)[:5])}{'…' if len(unknown) > 5 else ''}); they were skipped.")
+    population, info = _population(session, bset.id)
+    if info is None:
+        notes.append("No population is loaded, so groups per 1,000 residents cannot be worked out.")
+    table = pd.DataFrame({"name": areas["name"].to_numpy(),
+                          "population": population.reindex(areas["code"]).to_numpy(dtype=float)
+                          if population is not None else np.nan},
+                         index=pd.Index(areas["code"], name="code"))
+    return Coverage(geography=boundary_sets.set_summary(bset), population=info, areas=table,
+                    groups=pd.DataFrame(groups.drop(columns=["geometry", "served_area", "served_codes"])),
+                    based=based, serving=serving, outside=outside, notes=notes)
+
+
+def _serving_pairs(session, bset, areas, groups, based) -> tuple[pd.DataFrame, set[str]]:
+    """(group, code) pairs of the groups serving each area, and the named served areas not found."""
+    borough = F.borough_set(session)
+    shapes: dict[tuple[str, str], object] = {}
+    unknown: set[str] = set()
+    mapped: dict[tuple, list[str]] = {}
+
+    def shapes_of(keys):
+        wanted = {}
+        for set_id, code in keys:
+            if (set_id, code) not in shapes:
+                wanted.setdefault(set_id, []).append(code)
+        for set_id, codes in wanted.items():
+            try:
+                found = boundary_sets.load_areas(session, set_id, codes)
+            except AtlasError:
+                found = areas.iloc[:0]
+            got = dict(zip(found["code"], found.geometry))
+            for code in codes:
+                shapes[(set_id, code)] = got.get(code)
+                if code not in got:
+                    unknown.add(f"{set_id}:{code}")
+        return [shapes[k] for k in keys]
+
+    def codes_for(keys: tuple) -> list[str]:
+        if keys not in mapped:
+            own = {code for set_id, code in keys if set_id == bset.id}
+            others = [s for s in shapes_of(list(keys)) if s is not None]
+            mapped[keys] = sorted(own | set(served_codes(areas, others))) if (own or others) else []
+        return mapped[keys]
+
+    every = areas["code"].tolist()
+    if borough is not None and borough.id != bset.id:
+        whole = tuple((borough.id, c) for c in boundary_sets.load_areas(session, borough.id)["code"])
+    else:
+        whole = None
+    based_by_group = based.groupby("group")["code"].apply(list).to_dict()
+    groups_out, codes_out = [], []
+    for gid, scope, named, drawn in zip(groups.index, groups["scope"], groups["served_codes"],
+                                        groups["served_area"]):
+        if scope == "borough":
+            codes = codes_for(whole) if whole else every
+        elif scope == "areas" and named:
+            codes = codes_for(tuple(sorted(_area_key(item, bset.id) for item in named)))
+        elif scope == "drawn" and drawn is not None:
+            codes = served_codes(areas, [drawn])
+        else:
+            codes = based_by_group.get(gid, [])
+        groups_out += [gid] * len(codes)
+        codes_out += codes
+    return pd.DataFrame({"group": np.asarray(groups_out, dtype=int), "code": np.asarray(codes_out, dtype=object)}), \
+        unknown
+
+
+def _area_key(item, default_set: str) -> tuple[str, str]:
+    """A served area as (set, code): from {"set", "code"} or "set:code" (a bare code: the chosen set)."""
+    if isinstance(item, dict):
+        return str(item.get("set") or default_set), str(item.get("code"))
+    text = str(item)
+    return tuple(text.split(":", 1)) if ":" in text else (default_set, text)
+
+
+def _population(session: Session, set_id: str) -> tuple[pd.Series | None, dict | None]:
+    pid = population_indicator(session)
+    if pid is None:
+        return None, None
+    try:
+        fig = F.figures(session, set_id, [pid], with_borough=False)[pid]
+    except AtlasError:
+        return None, None
+    info = {"indicator": pid, "title": fig.indicator["title"], "source": fig.indicator["source"],
+            "licence": fig.indicator["licence"], "period": fig.period, "method": fig.weights}
+    return fig.table["value"].astype(float), info
+
+
+# --- tables ---------------------------------------------------------------------------------------
+
+#: The columns of :func:`breakdown`.
+COLUMNS = ("all", "small", "chosen", *(f"type:{t}" for t in GROUP_TYPES), *(f"theme:{t}" for t in THEMES))
+
+
+def breakdown(cov: Coverage, how: str, *, theme: str | None = None, group_type: str | None = None) -> pd.DataFrame:
+    """Groups per area for ``how``, one row per area (zero where none) in the columns of :data:`COLUMNS`:
+    all groups, small ones, the chosen theme and type, each type and each theme. A last row,
+    :data:`BOROUGH`, counts every group of the set once."""
+    pairs = cov.pairs(how).join(cov.groups[["themes", "group_type", "small"]], on="group")
+    chosen = np.ones(len(pairs), dtype=bool)
+    if theme:
+        chosen &= np.array([theme in t for t in pairs["themes"]], dtype=bool)
+    if group_type:
+        chosen &= pairs["group_type"].to_numpy() == group_type
+    pairs = pairs.assign(chosen=chosen)
+    whole = pairs.drop_duplicates("group").assign(code=BOROUGH)
+    return pd.concat([_tally(pairs, cov.areas.index), _tally(whole, pd.Index([BOROUGH]))])
+
+
+def _tally(pairs: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    flags = {"all": np.ones(len(pairs), dtype=int), "small": pairs["small"].to_numpy(dtype=int),
+             "chosen": pairs["chosen"].to_numpy(dtype=int)}
+    flags |= {f"type:{t}": (pairs["group_type"].to_numpy() == t).astype(int) for t in GROUP_TYPES}
+    flags |= {f"theme:{t}": np.array([t in themes for themes in pairs["themes"]], dtype=int) for t in THEMES}
+    table = pd.DataFrame(flags, index=pairs["code"].to_numpy(dtype=object))
+    return table.groupby(level=0).sum().reindex(index=index, columns=list(COLUMNS), fill_value=0).astype(int)
+
+
+def area_rows(cov: Coverage, *, theme: str | None = None, group_type: str | None = None) -> tuple[list[dict], dict]:
+    """One row per area and the borough row: based and serving counts (all, small, by theme, by type,
+    the chosen theme/type) with rates per 1,000 residents. Kept on ``cov`` per choice of filters."""
+    key = (theme, group_type)
+    memo = cov.rows_memo
+    if key in memo:
+        return memo[key]
+    counts = {how: breakdown(cov, how, theme=theme, group_type=group_type).to_dict("index") for how in HOW}
+    rows = []
+    names = list(cov.areas.index) + [BOROUGH]
+    populations = [*(None if not np.isfinite(p) else float(p) for p in cov.areas["population"]),
+                   cov.total_population]
+    for code, name, population in zip(names, [*cov.areas["name"], "Borough (all areas)"], populations):
+        row = {"code": code or None, "name": name, "population": population}
+        for how in HOW:
+            c = counts[how][code]
+            row[how] = _figures(c, {t: c[f"theme:{t}"] for t in THEMES},
+                                {t: c[f"type:{t}"] for t in GROUP_TYPES}, population)
+        rows.append(row)
+    memo[key] = rows[:-1], rows[-1]
+    return memo[key]
+
+
+def _figures(main: dict, by_theme: dict, by_type: dict, population) -> dict:
+    return {"all": int(main["all"]), "per_1000": per_1000(main["all"], population),
+            "small": int(main["small"]), "small_per_1000": per_1000(main["small"], population),
+            "chosen": int(main["chosen"]), "chosen_per_1000": per_1000(main["chosen"], population),
+            "by_theme": {t: int(n) for t, n in by_theme.items()},
+            "by_type": {t: int(n) for t, n in by_type.items()},
+            "by_theme_per_1000": {t: per_1000(n, population) for t, n in by_theme.items()}}
+
+
+def for_area(session: Session, set_id: str, code: str) -> dict:
+    """One area's groups (based in, serving; all, small, by theme) per 1,000 against the borough."""
+    cov = coverage(session, set_id)
+    if code not in cov.areas.index:
+        return {}
+    rows, borough = area_rows(cov)
+    row = next(r for r in rows if r["code"] == code)
+    based = cov.pairs("based")
+    ids = based.loc[based["code"] == code, "group"].unique()
+    serving = cov.serving
+    serving_ids = serving.loc[serving["code"] == code, "group"].unique()
+    listed = cov.groups.loc[ids] if len(ids) else cov.groups.iloc[:0]
+    items = [{"name": n, "group_type": t, "small": bool(s)}
+             for n, t, s in zip(listed["name"], listed["group_type"], listed["small"])]
+    return {"population": row["population"], "population_source": cov.population,
+            "based": row["based"], "serving": row["serving"],
+            "borough": {"population": borough["population"], "based": borough["based"],
+                        "serving": borough["serving"]},
+            "themes": list(THEMES), "items": sorted(items, key=lambda g: g["name"].casefold()),
+            "serving_count": int(len(serving_ids)),
+            "borough_wide": int((cov.groups.loc[serving_ids, "scope"] == "borough").sum()),
+            "size_unknown": int(cov.groups.loc[ids, "size_class"].isna().sum()),
+            "method": METHOD, "notes": cov.notes}

@@ -1,0 +1,160 @@
+"""The groups map and directory: filters, search, near a postcode, and exports of the fields a reader may see."""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from ..auth.guard import requires
+from ..csv_safe import write_csv
+from ..errors import InvalidInput
+from ..storage import boundary_sets
+from ..storage.web import db_session
+from . import directory as D
+from .vocabulary import GROUP_TYPES
+
+bp = Blueprint("groups", __name__, url_prefix="/groups")
+
+GEOJSON = "application/geo+json"
+#: Groups listed per page under the map (the map shows every match).
+PAGE_SIZE = 50
+#: The set drawn as the map's outline: the borough if loaded, else the next coarsest local set.
+OUTLINE_KINDS = ("lad", "apb", "laf", "ward")
+
+
+@bp.get("/")
+@requires("read")
+def index():
+    """Show the groups map beside the filter form and the list of the groups that match."""
+    session = db_session()
+    offered = D.options(session)
+    partner = D.reader_is_partner()
+    found, problem, filters = None, None, D.Filters()
+    try:
+        filters = D.parse_filters(request.args, offered)
+        found = D.search(session, filters, partner=partner)
+    except InvalidInput as error:
+        problem = error
+    body = render_template("groups/map.html", **_page_context(session, offered, filters, found, problem),
+                           partner=partner, size_label=D.size_label, small=D.SMALL, web_link=_web_link)
+    return _private(Response(body, status=422 if problem else 200, mimetype="text/html"))
+
+
+def _page_context(session, offered: D.Options, filters: D.Filters, found: D.Directory | None,
+                  problem: InvalidInput | None) -> dict:
+    """What the page shows: the form as the reader left it, a page of the list, and the map's configuration."""
+    args = filters.query_args() if problem is None else {}
+    types = _type_keys(offered.types)
+    config = {"data": url_for("groups.directory_json", **args) if found is not None else None,
+              "types": types, "outline": _outline_url(session),
+              "basemap": current_app.config.get("ATLAS_BASEMAP_URL") or "",
+              "attribution": current_app.config.get("ATLAS_BASEMAP_ATTRIBUTION") or ""}
+    if found is not None and found.near:
+        lon, lat = found.near.lon_lat()
+        config["near"] = {"lon": lon, "lat": lat, "radius_km": found.near.radius_km, "label": found.near.label}
+    chosen = {"theme": request.args.getlist("theme"), "type": request.args.getlist("type"),
+              "serves": request.args.getlist("serves"), "size": request.args.get("size", ""),
+              "q": request.args.get("q", ""), "postcode": request.args.get("postcode", ""),
+              "radius": request.args.get("radius", "") if problem else f"{filters.radius_km:g}"}
+    shown, page, pages = D.page_of(found, _page(), PAGE_SIZE) if found else ([], 1, 1)
+    anywhere = {k: v for k, v in args.items() if k not in ("lon", "lat", "radius", "postcode")}
+    return {"found": found, "problem": problem, "offered": offered, "chosen": chosen, "args": args,
+            "config": config, "types": {t["name"]: t for t in types},
+            "errors": dict(d.split(": ", 1) for d in problem.details if ": " in d) if problem else {},
+            "more_open": bool(chosen["theme"] or chosen["type"] or chosen["serves"] or chosen["size"]),
+            "counts": Counter(r["group_type"] for r in found.records) if found else Counter(),
+            "located": sum(xy is not None for xy in found.points) if found else 0,
+            "shown": shown, "page": page, "pages": pages, "page_size": PAGE_SIZE,
+            "page_url": lambda number: url_for("groups.index", **args, page=number) + "#group-list",
+            "anywhere_url": url_for("groups.index", **anywhere)}
+
+
+@bp.get("/directory.json")
+@requires("read")
+def directory_json():
+    """Return the groups matching the filters as a GeoJSON FeatureCollection in CRS84, visible fields only."""
+    found = _search()
+    return _private(Response(json.dumps(found.geojson(), ensure_ascii=False, separators=(",", ":")),
+                             mimetype=GEOJSON))
+
+
+@bp.get("/export.geojson")
+@requires("read")
+def export_geojson():
+    """Download the groups matching the filters as GeoJSON (CRS84), with only the fields you may see."""
+    found = _search()
+    response = Response(json.dumps(found.geojson(), ensure_ascii=False, indent=1), mimetype=GEOJSON)
+    response.headers.set("Content-Disposition", "attachment", filename="community-groups.geojson")
+    return _private(response)
+
+
+@bp.get("/export.csv")
+@requires("read")
+def export_csv():
+    """Download the groups matching the filters as CSV, with only the fields you may see."""
+    found = _search()
+    header = [*found.fields, "longitude", "latitude"]
+    rows = [[_cell(record.get(name)) for name in found.fields] + (list(xy) if xy else [None, None])
+            for record, xy in zip(found.records, found.points)]
+    response = Response(write_csv(rows, header=header), mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment", filename="community-groups.csv")
+    return _private(response)
+
+
+def _search() -> D.Directory:
+    session = db_session()
+    filters = D.parse_filters(request.args, D.options(session))
+    return D.search(session, filters, partner=D.reader_is_partner())
+
+
+def _cell(value):
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def _private(response: Response) -> Response:
+    """What a partner sees must not be cached for anyone else."""
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    response.vary.add("Authorization")
+    return response
+
+
+def _web_link(value) -> str | None:
+    """The address to link to when it is an http(s) web address, else None (shown as text only)."""
+    text = str(value or "")
+    return text if re.match(r"^https?://[^\s]+$", text, re.IGNORECASE) else None
+
+
+def _page() -> int:
+    try:
+        return int(request.args.get("page", "1"))
+    except ValueError:
+        return 1
+
+
+def _type_keys(types) -> list[dict]:
+    """Each type offered with its colour key (t1 ... t8 in the vocabulary's order; 'other' for the rest)."""
+    return [{"name": name, "key": f"t{GROUP_TYPES.index(name) + 1}" if name in GROUP_TYPES else "other",
+             "mark": _mark(name)} for name in types]
+
+
+#: A letter or two drawn on each marker, so types differ by more than colour.
+MARKS = {"voluntary group": "V", "community group": "C", "faith group": "F", "charity": "Ch",
+         "social enterprise": "SE", "tenants' and residents' association": "TR", "town or parish council": "P",
+         "statutory service": "S"}
+
+
+def _mark(name: str) -> str:
+    return MARKS.get(name, "?")
+
+
+def _outline_url(session) -> str | None:
+    sets = boundary_sets.list_sets(session)
+    ranked = sorted((s for s in sets if s.kind in OUTLINE_KINDS), key=lambda s: OUTLINE_KINDS.index(s.kind))
+    return url_for("map.set_geojson", set_id=ranked[0].id) if ranked else None

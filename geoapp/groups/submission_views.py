@@ -1,0 +1,339 @@
+"""Adding or updating a group without signing in, and the moderation queue of third-sector editors."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+
+from ..auth.guard import actor, current_user, requires
+from ..auth.mail import send
+from ..errors import AtlasError, InvalidInput, NotFound, wants_json
+from ..security import limiter
+from ..storage.models import User
+from ..storage.web import db_session
+from . import submissions
+from .records import RecordInvalid
+from .vocabulary import GROUP_TYPES, INCOME_BANDS, SERVES, THEMES
+
+bp = Blueprint("group_submissions", __name__, url_prefix="/groups")
+
+#: How often one address may send the add and suggest forms (invalid tries count too).
+SUBMIT_LIMIT = "10 per minute;50 per hour"
+_submit_limit = limiter.shared_limit(
+    SUBMIT_LIMIT, scope="group-submissions", methods=["POST"],
+    error_message="Too many forms have been sent from your connection in a short time. Wait a few minutes, "
+                  "then send it again.")
+#: A field people never see: anything typed in it was typed by a robot.
+HONEYPOT = "organisation_reference"
+LIST_FIELDS = ("themes", "serves", "areas")
+TEXT_FIELDS = ("name", "description", "group_type", "website", "address", "postcode", "charity_number",
+               "volunteers", "paid_staff", "income_band", "contact_name", "email", "phone", "serves_scope",
+               "lon", "lat", "served_area_geojson")
+#: What each field is called on the form, for the list of problems.
+LABELS = {"name": "Name of the group", "description": "What the group does", "group_type": "Kind of group",
+          "themes": "Themes", "serves": "Who the group is for", "website": "Website", "address": "Address",
+          "postcode": "Postcode", "charity_number": "Charity number", "volunteers": "Volunteers",
+          "paid_staff": "Paid staff", "income_band": "Yearly income", "contact_name": "Contact name",
+          "email": "Contact e-mail", "phone": "Phone", "serves_scope": "Where the group works",
+          "areas": "Areas", "lon": "Pin", "served_area_geojson": "Drawn area",
+          "submitter_email": "Your e-mail address", "reason": "Reason",
+          "contact_name_visibility": "Contact name", "email_visibility": "Contact e-mail",
+          "phone_visibility": "Phone"}
+#: Plainer words for a field left empty that is needed.
+NEEDED = {"name": "give the group's name", "group_type": "choose what kind of group it is"}
+LONDON = ZoneInfo("Europe/London")
+
+
+def _fields() -> dict:
+    """The record's fields as the form sent them."""
+    form = request.form
+    fields = {key: form.get(key, "") for key in TEXT_FIELDS}
+    fields |= {key: form.getlist(key) for key in LIST_FIELDS}
+    for key in ("contact_name", "email", "phone"):
+        fields[f"{key}_visibility"] = "public" if form.get(f"{key}_visibility") == "public" else "partners"
+    return fields
+
+
+def _errors(invalid: RecordInvalid) -> list[dict]:
+    """Each problem with the field it belongs to and the words to show."""
+    return [{"field": key, "label": LABELS.get(key, key.replace("_", " ").capitalize()),
+             "message": NEEDED[key] if key in NEEDED and message.startswith("is needed") else message}
+            for key, message in invalid.fields.items()]
+
+
+def when(moment: datetime | None, with_time: bool = True) -> str:
+    """A stored moment in UK time, as people write it: 3 June 2025, 14:05."""
+    if moment is None:
+        return ""
+    moment = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(LONDON)
+    return f"{moment.day} {moment:%B %Y}" + (f", {moment:%H:%M}" if with_time else "")
+
+
+def _form_page(template: str, *, values: dict, errors: list[dict] | None = None, status: int = 200, **extra):
+    return render_template(template, values=values, errors=errors or [],
+                           error_fields={e["field"]: e["message"] for e in errors or []}, when=when,
+                           group_types=GROUP_TYPES, themes=THEMES, serves=SERVES, income_bands=INCOME_BANDS,
+                           area_sets=submissions.area_choices(db_session()), **extra), status
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The public form
+
+@bp.route("/add", methods=["GET", "POST"])
+@requires("submit_group")
+@_submit_limit
+def add():
+    """Show the form to put a group on the map; store what is sent as pending, for an editor to check."""
+    if request.method == "GET":
+        return _form_page("groups/submit_form.html", values={"serves_scope": "local"}, mode="add")
+    return _receive(lambda db, fields, email: submissions.submit_new(db, fields, email, actor=actor()),
+                    mode="add")
+
+
+@bp.route("/<int:group_id>/suggest", methods=["GET", "POST"])
+@requires("submit_group")
+@_submit_limit
+def suggest(group_id: int):
+    """Show a published group's public details in the form; store the changes sent as a pending update."""
+    group = submissions.get_group(db_session(), group_id)
+    if group.status != "published":
+        raise NotFound(f"There is no published group number {group_id} to update.")
+    if request.method == "GET":
+        return _form_page("groups/submit_form.html", values=submissions.form_values(group, public=True),
+                          mode="suggest", group=group)
+    return _receive(lambda db, fields, email: submissions.suggest_update(db, group_id, fields, email,
+                                                                         actor=actor()),
+                    mode="suggest", group=group)
+
+
+def _receive(store, **page):
+    """Store a submission and go to the thank-you page, or show the form again with every problem."""
+    db = db_session()
+    if request.form.get(HONEYPOT):
+        current_app.logger.info("group form with the hidden field filled in: not stored")
+        session["group_sent"] = {"mode": page["mode"], "email": False, "notes": []}
+        return redirect(url_for(".thanks"))
+    try:
+        group = store(db, _fields(), request.form.get("submitter_email"))
+    except RecordInvalid as invalid:
+        db.rollback()
+        if wants_json():
+            raise
+        values = _fields() | {"submitter_email": request.form.get("submitter_email", "")}
+        return _form_page("groups/submit_form.html", values=values, errors=_errors(invalid), status=422, **page)
+    notes = _notes_for_sender(group)
+    db.commit()
+    if wants_json():
+        return {"id": group.id, "status": group.status, "notes": notes}, 201
+    session["group_sent"] = {"mode": page["mode"], "email": bool(group.submitter_email), "notes": notes}
+    return redirect(url_for(".thanks"))
+
+
+def _notes_for_sender(group) -> list[str]:
+    """What the sender should know about what they sent (the editor sorts it out)."""
+    if group.location is not None:
+        return []
+    if group.postcode:
+        return [f"We could not find the postcode {group.postcode} in our postcode list, so an editor will "
+                "place the group on the map by hand."]
+    return ["You gave no postcode or pin, so an editor will place the group on the map from its address or "
+            "description."]
+
+
+@bp.get("/add/thanks")
+@requires("submit_group")
+def thanks():
+    """Thank the sender and say what happens next."""
+    sent = session.pop("group_sent", None) or {"mode": "add", "email": False, "notes": []}
+    return render_template("groups/submit_thanks.html", sent=sent)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Moderation
+
+def _queue_json(entries) -> dict:
+    return {"pending": [{"id": e["group"].id, "name": e["group"].name, "postcode": e["group"].postcode,
+                         "submitted_at": e["group"].submitted_at.isoformat() if e["group"].submitted_at else None,
+                         "updates_group_id": e["group"].updates_group_id,
+                         "located": e["group"].location is not None, "problems": e["problems"],
+                         "duplicates": e["duplicates"]} for e in entries]}
+
+
+@bp.get("/moderation")
+@requires("moderate_groups")
+def moderation():
+    """The queue: pending groups and updates, newest first, with problems and possible duplicates."""
+    db = db_session()
+    entries = submissions.queue(db)
+    if wants_json():
+        return _queue_json(entries)
+    query = request.args.get("q", "")
+    return render_template("groups/moderation.html", entries=entries, query=query,
+                           found=submissions.find_groups(db, query) if query.strip() else None,
+                           decided=submissions.recent_decisions(db), when=when)
+
+
+@bp.get("/moderation.json")
+@requires("moderate_groups")
+def moderation_json():
+    """The queue as JSON: pending records, newest first, with problems and possible duplicates."""
+    return _queue_json(submissions.queue(db_session()))
+
+
+@bp.get("/moderation/<int:group_id>")
+@requires("moderate_groups")
+def moderate(group_id: int):
+    """One record: its details, an edit form, and the decisions (approve, reject, merge, archive)."""
+    return _moderate_page(group_id)
+
+
+def _moderate_page(group_id: int, *, values: dict | None = None, errors: list[dict] | None = None,
+                   status: int = 200):
+    db = db_session()
+    group = submissions.get_group(db, group_id)
+    target = submissions.get_group(db, group.updates_group_id) if group.updates_group_id else None
+    values = values if values is not None else submissions.form_values(group, public=False)
+    return _form_page("groups/moderate.html", values=values, errors=errors, status=status, group=group,
+                      target=target, point=submissions.lonlat(group.location),
+                      problems=submissions.problems_of(db, [group])[group.id],
+                      duplicates=submissions.duplicates(db, group) if group.status == "pending" else [],
+                      changes=_changes(group, target) if target else [],
+                      reviewer=db.get(User, group.reviewed_by) if group.reviewed_by else None)
+
+
+def _changes(request_group, target) -> list[dict]:
+    """What an update request would change: field, now, proposed (only fields that differ)."""
+    out = []
+    now, wanted = submissions.form_values(target, public=False), submissions.form_values(request_group,
+                                                                                         public=False)
+    for key in ("name", "description", "group_type", "themes", "serves", "website", "postcode", "address",
+                "charity_number", "volunteers", "paid_staff", "income_band", "serves_scope", "areas",
+                "contact_name", "email", "phone"):
+        a, b = now.get(key, ""), wanted.get(key, "")
+        if a != b and not (key in ("address", "contact_name", "email", "phone") and not b):
+            out.append({"field": LABELS.get(key, key), "now": _shown(key, a), "proposed": _shown(key, b)})
+    return out
+
+
+SCOPE_WORDS = {"local": "near where it meets", "borough": "the whole borough", "areas": "particular areas",
+               "drawn": "a drawn area"}
+
+
+def _shown(key: str, value) -> str:
+    if isinstance(value, list):
+        return "; ".join(value)
+    return SCOPE_WORDS.get(value, value) if key == "serves_scope" else value
+
+
+def _decided(group, message: str, *, published=None):
+    """Commit a decision, tell the submitter, and go back to the queue (or answer JSON)."""
+    db = db_session()
+    shown = published if published is not None and published.status == "published" else group
+    mail = submissions.outcome_mail(group, published, link=url_for("groups.index", q=shown.name, _external=True))
+    db.commit()
+    told = ""
+    if mail is not None:
+        try:
+            send(mail)
+            told = " The person who sent it has been told by e-mail."
+        except Exception:  # noqa: BLE001 - the decision stands; say the e-mail failed
+            current_app.logger.exception("outcome e-mail for group %s failed", group.id)
+            told = " The e-mail to the person who sent it could not be sent: tell them another way."
+    if wants_json():
+        return {"id": group.id, "status": group.status, "merged_into": group.merged_into,
+                "mailed": bool(mail) and "could not" not in told}
+    flash(message + told)
+    return redirect(url_for(".moderation"))
+
+
+def _refused(group_id: int, error: AtlasError):
+    """Show the record again with what was wrong (nothing was changed)."""
+    db_session().rollback()
+    if wants_json():
+        raise error
+    if isinstance(error, RecordInvalid) and not {"reason"} & set(error.fields):
+        return _moderate_page(group_id, values=_fields(), errors=_errors(error), status=422)
+    flash(f"{error.message} {' '.join(error.details)}".strip(), "error")
+    return redirect(url_for(".moderate", group_id=group_id))
+
+
+@bp.post("/moderation/<int:group_id>/edit")
+@requires("moderate_groups")
+def edit(group_id: int):
+    """Save an editor's changes to a pending or published record."""
+    db = db_session()
+    try:
+        group = submissions.edit(db, group_id, current_user(), _fields())
+    except InvalidInput as error:
+        return _refused(group_id, error)
+    db.commit()
+    if wants_json():
+        return {"id": group.id, "status": group.status}
+    flash("Your changes are saved.")
+    return redirect(url_for(".moderate", group_id=group_id))
+
+
+@bp.post("/moderation/<int:group_id>/approve")
+@requires("moderate_groups")
+def approve(group_id: int):
+    """Approve a pending record (with the edit form's changes, when sent): publish it, or make the update."""
+    db = db_session()
+    record = submissions.get_group(db, group_id)
+    saved = "name" in request.form and record.status == "pending"  # the edit form's "Save and approve"
+    if saved:
+        try:
+            submissions.edit(db, group_id, current_user(), _fields())
+        except InvalidInput as error:
+            return _refused(group_id, error)
+        db.commit()  # the changes stand even if the approval is refused below
+    try:
+        group = submissions.approve(db, group_id, current_user())
+    except InvalidInput as error:
+        if saved and not wants_json():
+            db.rollback()
+            flash(f"Your changes are saved, but the group is not approved yet. {error.message}", "error")
+            return redirect(url_for(".moderate", group_id=group_id))
+        return _refused(group_id, error)
+    verb = "updated" if record.updates_group_id else "approved and now on the map"
+    return _decided(record, f"'{group.name}' is {verb}.", published=group)
+
+
+@bp.post("/moderation/<int:group_id>/reject")
+@requires("moderate_groups")
+def reject(group_id: int):
+    """Reject a pending record with the reason the submitter is told."""
+    db = db_session()
+    try:
+        group = submissions.reject(db, group_id, current_user(), request.form.get("reason"))
+    except RecordInvalid as error:
+        return _refused(group_id, error)
+    return _decided(group, f"'{group.name}' is rejected.")
+
+
+@bp.post("/moderation/<int:group_id>/merge")
+@requires("moderate_groups")
+def merge(group_id: int):
+    """Merge a pending duplicate into the group it repeats (the details that group lacks are copied)."""
+    db = db_session()
+    into = (request.form.get("into") or "").strip()
+    if not into.isdigit():
+        return _refused(group_id, InvalidInput("Choose the group to merge this one into (its number)."))
+    try:
+        target = submissions.merge(db, group_id, int(into), current_user())
+    except InvalidInput as error:
+        return _refused(group_id, error)
+    record = submissions.get_group(db, group_id)
+    return _decided(record, f"'{record.name}' is merged into '{target.name}'.", published=target)
+
+
+@bp.post("/moderation/<int:group_id>/archive")
+@requires("moderate_groups")
+def archive(group_id: int):
+    """Take a published group off the map (closed, or no longer reachable); the record is kept."""
+    db = db_session()
+    try:
+        group = submissions.archive(db, group_id, current_user(), request.form.get("reason"))
+    except RecordInvalid as error:
+        return _refused(group_id, error)
+    return _decided(group, f"'{group.name}' is archived: it is no longer on the map.")
