@@ -490,3 +490,16 @@ def test_the_profile_partial_lists_recent_activity(demo_app, geography):
     assert f'/consultations/?set=wards&amp;area={geography["ward"]}' in html
     assert "No consultation or engagement activity is recorded for this area." in empty
     assert all(r["title"] != HOSTILE for r in nothing)
+
+
+def test_an_area_profile_lists_recent_activity_reaching_it(demo_app, sign_in):
+    board = sign_in(demo_app, "board_member")
+    with demo_app.extensions["atlas_db"].session() as session:
+        ward = boundary_sets.load_areas(session, "wards").iloc[0]
+    made = board.post("/consultations/new", json={
+        "title": "<b>Park</b> survey", "organiser": "Ashvale Council", "method": "survey",
+        "starts_on": "2026-10-01", "areas": [{"set": "wards", "code": ward["code"]}]},
+        headers={"X-CSRFToken": csrf_token(board), "Accept": "application/json"})
+    assert made.status_code == 201, made.get_json()
+    page = board.get(f"/profiles/wards/{ward['code']}").get_data(as_text=True)
+    assert "Recent consultation and engagement" in page and "&lt;b&gt;Park&lt;/b&gt; survey" in page

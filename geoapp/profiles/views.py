@@ -6,6 +6,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from layers.maps import LIST_ORDER
 
 from ..auth.guard import changes_nothing, requires
+from ..consultations.service import recent_for_area
 from ..errors import NotFound, wants_json
 from ..exports import chart_response, safe_filename, table_download
 from ..security import allow_style_attributes
@@ -123,8 +124,12 @@ def pack_pdf(set_id: str, code: str):
 
 
 def _page(profile: dict, shape=None):
+    area = profile["area"]
+    recent = None if area["set"]["id"] is None else \
+        recent_for_area(db_session(), area["set"]["id"], area["code"])  # a freehand area has none recorded
     return render_template("profiles/show.html", p=profile, rank_choices=_rank_choices(profile),
-                           charts=charts.for_page(db_session(), profile, shape), exports=_exports(profile))
+                           charts=charts.for_page(db_session(), profile, shape), exports=_exports(profile),
+                           recent=recent)
 
 
 def _exports(profile: dict) -> dict:
