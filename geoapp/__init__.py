@@ -51,6 +51,7 @@ def _register(app: Flask) -> None:
     from .cli import COMMANDS
     from .errors import register_error_handlers
     from .groups.coverage_views import bp as group_coverage_bp
+    from .groups.import_views import bp as group_import_bp
     from .groups.map_views import bp as groups_bp
     from .groups.submission_views import bp as group_submissions_bp
     from .indicators.views import bp as indicators_bp
@@ -63,8 +64,8 @@ def _register(app: Flask) -> None:
     from .targets.views import bp as targets_bp
 
     for blueprint in (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets_bp, profiles_bp,
-                      compare_bp, proposals_bp, proposal_comparison_bp, consultations_bp,
-                      groups_bp, group_submissions_bp, group_coverage_bp):
+                      compare_bp, proposals_bp, proposal_comparison_bp, groups_bp, group_submissions_bp,
+                      group_coverage_bp, group_import_bp, consultations_bp):
         app.register_blueprint(blueprint)
     for command in COMMANDS:
         app.cli.add_command(command)

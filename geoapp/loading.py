@@ -89,8 +89,12 @@ def build_grouping(session: Session, entry: GroupingEntry, blocks, *, actor: str
 
 def load_groups(session: Session, entry: GroupsEntry, *, actor: str, fictional: bool,
                 reporter: Reporter, report: LoadReport) -> None:
-    """Store a list of community groups that carries coordinates (a fuller import comes with groups)."""
+    """Store a list of community groups: through the group importer when the entry maps its columns,
+    else as a CSV that carries coordinates in the vocabulary's words (the demo's list)."""
     reporter.step(f"Adding community groups from {entry.file.name}")
+    if entry.mapping is not None:
+        _import_groups(session, entry, actor=actor, fictional=fictional, reporter=reporter, report=report)
+        return
     table = pd.read_csv(entry.file, dtype=str, keep_default_na=False)
     fields = {entry.name_field: "name", entry.type_field: "group_type", entry.themes_field: "themes",
               entry.serves_field: "serves", entry.postcode_field: "postcode"}
@@ -113,6 +117,26 @@ def load_groups(session: Session, entry: GroupsEntry, *, actor: str, fictional: 
     points = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(xy.iloc[:, 0], xy.iloc[:, 1]),
                               crs=entry.crs).to_crs(STORAGE_CRS)
     report.groups += add_groups(session, points, actor=actor, source=entry.source, fictional=fictional)
+
+
+def _import_groups(session: Session, entry: GroupsEntry, *, actor: str, fictional: bool,
+                   reporter: Reporter, report: LoadReport) -> None:
+    from .groups import importer
+
+    table = importer.read_table(entry.file, sheet=entry.sheet)
+    mapping = importer.Mapping(fields=dict(entry.mapping), type_map=dict(entry.type_map or {}),
+                               default_type=entry.default_type, source=entry.source, licence=entry.licence)
+    checked = importer.check(session, table, mapping)
+    try:
+        importer.load(session, checked, actor=actor, load_good=entry.load_good, fictional=fictional,
+                      decisions={d.line: entry.duplicates for d in checked.duplicates})
+    except importer.ImportRefused as error:
+        raise ManifestError(f"{entry.file.name}: {error.message} Fix the rows or set load_good = true.\n"
+                            + "\n".join(error.details[:20])) from None
+    skipped = f", {checked.skipped} duplicate(s) skipped" if checked.skipped else ""
+    refused = f", {len(checked.refused)} refused row(s) left out" if checked.refused else ""
+    reporter.step(f"{checked.rows_read} rows read: {checked.loaded} group(s) added{skipped}{refused}")
+    report.groups += checked.loaded
 
 
 def import_indicators(session: Session, catalogue_path, set_id: str, *, actor: str, reporter: Reporter,

@@ -51,7 +51,14 @@ class GroupingEntry:
 
 @dataclass(frozen=True)
 class GroupsEntry:
-    """A list of community groups with coordinates: ``[[groups]]``."""
+    """A list of community groups: ``[[groups]]``.
+
+    With ``mapping`` (field = column, e.g. ``{name = "name", postcode = "postcode"}``) the file, CSV or XLSX,
+    goes through the group importer: every row checked, placed by its coordinates or postcode, duplicates
+    of stored groups skipped (``duplicates``), and the whole load refused when any row is refused unless
+    ``load_good``. ``type_map`` turns the words of the type column into group types; ``default_type`` is
+    the type of the rest. Without ``mapping``, a CSV with coordinates is stored as it is (the demo's list).
+    """
 
     file: Path
     source: str
@@ -64,6 +71,26 @@ class GroupsEntry:
     serves_field: str | None = "serves"
     postcode_field: str | None = "postcode"
     licence: str | None = None
+    mapping: dict | None = None
+    type_map: dict | None = None
+    default_type: str | None = None
+    sheet: str | None = None
+    duplicates: str = "skip"
+    load_good: bool = False
+
+    def check(self, where: str) -> None:
+        """Raise ManifestError when the importer's keys are not the right kinds of value."""
+        for key in ("mapping", "type_map"):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, dict)
+                                      or not all(isinstance(v, str) for v in value.values())):
+                raise ManifestError(f"{where}: {key} must be a table of text, e.g. {key} = {{name = \"name\"}}.")
+        if self.type_map is not None and self.mapping is None:
+            raise ManifestError(f"{where}: type_map needs a mapping of the file's columns too.")
+        if self.duplicates not in ("skip", "keep", "merge"):
+            raise ManifestError(f"{where}: duplicates '{self.duplicates}' must be skip, keep or merge.")
+        if not isinstance(self.load_good, bool):
+            raise ManifestError(f"{where}: load_good must be true or false.")
 
 
 @dataclass(frozen=True)
@@ -102,7 +129,11 @@ def _entry(cls, table: dict, where: str, base: Path):
     values[path_key] = (base / values[path_key]).resolve()
     if not values[path_key].exists():
         raise ManifestError(f"{where}: file not found: {values[path_key]}")
-    if cls in (GroupsEntry, IndicatorsEntry):
+    if cls is GroupsEntry:
+        entry = cls(**values)
+        entry.check(where)
+        return entry
+    if cls is IndicatorsEntry:
         return cls(**values)
     if not SET_ID.match(str(values["id"])):
         raise ManifestError(f"{where}: id '{values['id']}' must be lower-case letters, digits, '-' or '_'.")
