@@ -390,7 +390,7 @@ def test_ward_profile_shows_groups_based_and_serving_per_1000_against_the_boroug
     page = client.get(f"/profiles/wards/{code}").get_data(as_text=True)
     assert "per 1,000 residents" in page and "against" in page and "Small groups" in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Club" in page and "<script>alert" not in page
-    assert 'href="/groups/">Find groups on the groups map</a>' in page
+    assert f'href="/groups/?area=wards:{code}">See the groups based here on the groups map</a>' in page
 
 
 def test_a_drawn_area_counts_the_groups_based_in_it_per_1000(venues_app):

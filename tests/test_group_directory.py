@@ -411,3 +411,23 @@ def test_an_empty_directory_says_so(app):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "0 groups match" in page and "No groups are in the directory yet." in page
+
+
+def test_groups_based_in_an_area(cwac_app):
+    from geoapp.storage import boundary_sets
+
+    add_known_groups(cwac_app)  # beside the venues the manifest loads
+    with cwac_app.extensions["atlas_db"].session() as session:
+        wards = boundary_sets.load_areas(session, "wards")
+        points = [(g.name, g.location) for g in session.query(CommunityGroup).filter_by(status="published")]
+    home = wards[wards.geometry.covers(Point(*CH1_1AB))].iloc[0]
+    expected = {n for n, p in points if p is not None and home.geometry.covers(p)}
+    assert "Oak Lunch Club" in expected
+    client = cwac_app.test_client()
+    found = directory(client, area=f"wards:{home['code']}")
+    assert set(names(found)) == expected and expected
+    page = client.get(f"/groups/?area=wards:{home['code']}").get_data(as_text=True)
+    assert f"Based in {escape(home['name'])}." in page and 'name="area"' in page
+    unknown = directory(client, status=422, area="wards:E05999999")
+    assert "There is no area E05999999" in unknown["description"]
+    assert any(d.startswith("area:") for d in directory(client, status=422, area="nonsense")["details"])

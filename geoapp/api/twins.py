@@ -255,7 +255,8 @@ def _register() -> None:
                     ("size", "small-groups, micro, small, medium, large, major or unknown"),
                     ("q", "Words to find in the name, description or address"), ("postcode", "Near this postcode"),
                     ("radius", "Kilometres from the postcode or point, up to 100 (default 5)"),
-                    ("lon", "Near this longitude (with lat)"), ("lat", "Near this latitude (with lon)"))))
+                    ("lon", "Near this longitude (with lat)"), ("lat", "Near this latitude (with lon)"),
+                    ("area", "Only groups based in this area: set:code, e.g. wards:E05012211"))))
     register("/groups/by-area.json", _get(
         "getGroupsByArea", "Published community groups based in and serving each area of a boundary set, by theme "
         "and type, per 1,000 residents, with map classes and the borough row", {"type": "object"},

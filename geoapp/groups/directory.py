@@ -27,6 +27,7 @@ from pyproj import Transformer
 from boundaries.crs import STORAGE_CRS
 
 from ..errors import InvalidInput
+from ..storage import boundary_sets
 from ..storage import groups as stored
 from ..storage import postcodes
 from .records import visible_contact
@@ -76,6 +77,7 @@ class Filters:
     radius_km: float = DEFAULT_RADIUS_KM
     lon: float | None = None
     lat: float | None = None
+    area: str = ""  # "set:code": groups based in that area
 
     @property
     def near_asked(self) -> bool:
@@ -83,12 +85,13 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return bool(self.themes or self.types or self.serves or self.size or self.text or self.near_asked)
+        return bool(self.themes or self.types or self.serves or self.size or self.text or self.near_asked
+                    or self.area)
 
     def query_args(self) -> dict:
         """The filters as query arguments (lists for the repeated ones), for links to the same view."""
         args = {"theme": list(self.themes), "type": list(self.types), "serves": list(self.serves),
-                "size": self.size, "q": self.text, "postcode": self.postcode}
+                "size": self.size, "q": self.text, "postcode": self.postcode, "area": self.area}
         if self.near_asked:
             args["radius"] = f"{self.radius_km:g}"
         if self.lon is not None and not self.postcode:
@@ -115,6 +118,7 @@ class Directory:
     near: Near | None
     records: list[dict]
     points: list[tuple[float, float] | None] = field(repr=False)  # (lon, lat) in CRS84, or None
+    area_name: str | None = None  # the area the groups are based in, when asked
 
     def __len__(self) -> int:
         return len(self.records)
@@ -223,12 +227,16 @@ def parse_filters(args: Mapping, offered: Options) -> Filters:
         problems.append("lon and lat: give both, or neither")
     elif lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
         problems.append(f"lon and lat: ({lon:g}, {lat:g}) is not a longitude and latitude in degrees")
+    area = str(args.get("area") or "").strip()[:140]
+    if area and (area.count(":") != 1 or not all(area.split(":"))):
+        problems.append(f"area: '{area[:60]}' is not a boundary set and area code such as wards:E05012211")
     if problems:
         raise InvalidInput("Some of the search choices are not right, so nothing was searched.", details=problems)
     if size not in SIZE_CHOICES:
         size = ""
     return Filters(themes=themes, types=types, serves=serves, size=size, text=text, postcode=postcode,
-                   radius_km=radius, lon=lon if lat is not None else None, lat=lat if lon is not None else None)
+                   radius_km=radius, lon=lon if lat is not None else None, lat=lat if lon is not None else None,
+                   area=area)
 
 
 def _number(args: Mapping, name: str, problems: list[str]) -> float | None:
@@ -298,6 +306,10 @@ def search(session, filters: Filters, *, partner: bool) -> Directory:
         keep &= np.array([s in wanted for s in sizes], dtype=bool)
     if filters.text:
         keep &= _matches_text(frame, filters.text)
+    area_name = None
+    if filters.area:
+        shape, area_name = _area(session, filters.area)
+        keep &= np.asarray(shapely.covers(shape, np.asarray(frame.geometry.values)), dtype=bool)
     frame = frame.assign(size=sizes)[keep]
     distance = None
     if near is not None:
@@ -314,7 +326,17 @@ def search(session, filters: Filters, *, partner: bool) -> Directory:
     if distance is not None:
         for record, km in zip(records, distance[order]):
             record["distance_km"] = float(km)
-    return Directory(filters, near, records, _lon_lat(frame))
+    return Directory(filters, near, records, _lon_lat(frame), area_name)
+
+
+def _area(session, area: str):
+    """The polygon and name of "set:code" (EPSG:27700); InvalidInput when there is no such area."""
+    set_id, code = area.split(":")
+    found = boundary_sets.load_areas(session, set_id, codes=[code])
+    if found.empty:
+        message = f"There is no area {code} in the boundary set '{set_id}'."
+        raise InvalidInput(message, details=[f"area: {message}"])
+    return found.geometry.iloc[0], str(found["name"].iloc[0])
 
 
 def visible(frame: gpd.GeoDataFrame, *, partner: bool) -> list[dict]:
