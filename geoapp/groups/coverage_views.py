@@ -58,8 +58,7 @@ def by_area_download(fmt: str):
 def gaps():
     """Where need is high and groups serving a theme are few: a bivariate map and a ranked table."""
     session = db_session()
-    choice = _gap_choice(session)
-    found = G.gaps(session, choice["set"], choice["indicator"], theme=choice["theme"], how=choice["count"])
+    choice, found = _gaps(session)
     if wants_json():
         return found
     return render_template("groups/gaps.html", r=found, choice=choice, sets=_sets(session), themes=THEMES,
@@ -69,14 +68,18 @@ def gaps():
                                            "label": _gap_tip(a, found)} for a in found["areas"]}))
 
 
+def _gaps(session) -> tuple[dict, dict]:
+    """The gap view's choices from the query, and the view they ask for."""
+    choice = _gap_choice(session)
+    return choice, G.gaps(session, choice["set"], choice["indicator"], theme=choice["theme"], how=choice["count"])
+
+
 @bp.get("/gaps.csv", endpoint="gaps_csv", defaults={"fmt": "csv"})
 @bp.get("/gaps.xlsx", endpoint="gaps_xlsx", defaults={"fmt": "xlsx"})
 @requires("export_tables")
 def gaps_download(fmt: str):
     """The needs-versus-provision table as CSV or XLSX, ranked as on the page."""
-    session = db_session()
-    choice = _gap_choice(session)
-    found = G.gaps(session, choice["set"], choice["indicator"], theme=choice["theme"], how=choice["count"])
+    _, found = _gaps(db_session())
     need = found["need"]
     columns = [("rank", "Rank"), ("code", "Code"), ("name", "Area"),
                ("need", f"{need['indicator']['title']} ({need['period']})"),
