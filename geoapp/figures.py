@@ -227,11 +227,18 @@ def display_factor(indicator) -> float:
 
 
 def _population(session: Session, source_id: str) -> pd.Series | None:
+    found = population_layer(session, source_id)
+    return None if found is None else found[0]
+
+
+def population_layer(session: Session, source_id: str) -> tuple[pd.Series, Indicator, str] | None:
+    """The small areas' population (latest period) by code, with its indicator and period; None if none."""
     for pid in POPULATION_IDS:
         frame = load_values(session, source_id, [pid])
         if not frame.empty:
-            latest = frame[frame["period"] == latest_period(frame["period"])]
-            return latest.set_index("code")["value"]
+            period = latest_period(frame["period"])
+            latest = frame[frame["period"] == period]
+            return latest.set_index("code")["value"], session.get(Indicator, pid), period
     return None
 
 

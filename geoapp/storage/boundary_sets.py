@@ -14,7 +14,7 @@ from ..errors import Conflict, NotFound
 from . import audit
 from .models import Area, AreaLink, BoundarySet
 
-SET_FIELDS = ("id", "kind", "name", "vintage", "source", "licence", "fictional", "built_from")
+SET_FIELDS = ("id", "kind", "name", "vintage", "source", "licence", "fictional", "built_from", "service_type")
 KIND_ORDER = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 2, "laf": 3, "apb": 4, "lad": 5, "service": 9}
 
 

@@ -10,6 +10,17 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from .geometry import Geometry
 
 BOUNDARY_KINDS = ("lad", "apb", "laf", "ward", "parish", "lsoa", "msoa", "service")
+#: What a set of kind "service" holds: (plural label, ONS-style prefix for lookup columns, one area).
+SERVICE_TYPES = {
+    "police-neighbourhood": ("Police neighbourhoods", "PFN", "police neighbourhood"),
+    "health-locality": ("Health localities", "HLOC", "health locality"),
+    "sub-icb": ("NHS sub-ICB locations", "SICBL", "sub-ICB location"),
+    "icb": ("NHS integrated care boards", "ICB", "integrated care board"),
+    "primary-care-network": ("Primary care networks", "PCN", "primary care network"),
+    "ambulance": ("Ambulance services", "AMB", "ambulance service"),
+    "fire-station": ("Fire station areas", "FSA", "fire station area"),
+    "other": ("Other service areas", "SRV", "service area"),
+}
 
 
 def utcnow() -> datetime:
@@ -31,6 +42,7 @@ class BoundarySet(Base):
     source: Mapped[str | None] = mapped_column(Text)
     licence: Mapped[str | None] = mapped_column(Text)
     fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+    service_type: Mapped[str | None] = mapped_column(String(32))
     built_from: Mapped[str | None] = mapped_column(ForeignKey("boundary_sets.id"))
     superseded_by: Mapped[str | None] = mapped_column(ForeignKey("boundary_sets.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)

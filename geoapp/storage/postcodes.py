@@ -366,3 +366,20 @@ def lookup(session: Session, postcodes: Iterable) -> pd.DataFrame:
 def count(session: Session) -> int:
     """How many postcodes the store holds."""
     return session.scalar(select(func.count()).select_from(Postcode))
+
+
+def state(session: Session) -> str:
+    """Changes whenever postcodes are loaded: the count and the latest load time (for cache keys)."""
+    number, latest = session.execute(select(func.count(), func.max(Postcode.loaded_at))).one()
+    return f"{number}@{latest}"
+
+
+def live_points(session: Session, bounds: tuple[float, float, float, float]) -> pd.DataFrame:
+    """Easting and northing of every live postcode with coordinates inside ``(minx, miny, maxx, maxy)``."""
+    minx, miny, maxx, maxy = bounds
+    query = (select(Postcode.easting, Postcode.northing)
+             .where(Postcode.easting.between(minx, maxx), Postcode.northing.between(miny, maxy),
+                    Postcode.terminated.is_(None)))
+    rows = session.execute(query).all()
+    return pd.DataFrame({"easting": np.array([r[0] for r in rows], dtype=float),
+                         "northing": np.array([r[1] for r in rows], dtype=float)})

@@ -1,0 +1,256 @@
+"""Coterminosity: how well two boundary sets fit each other.
+
+Two sets A and B (APBs and sub-ICB areas, LSOAs and wards) cut each other into
+pieces: each piece lies in one A area and one B area, or in one set's area and
+outside the other set altogether.  :func:`cut` makes the pieces and marks the
+*slivers*: thin pieces left where two differently generalised boundaries follow
+the same line, which are noise rather than misalignment.  :func:`align` takes
+the pieces with a population for each (from the aggregation engine; see
+:mod:`layers.alignment`) and gives the overlap matrix both ways, each area's
+best-fit partner with the share outside it, and one score per direction.
+
+Definitions (shown wherever the figures are):
+
+- *share of an A area in a B area*: population (or land area) of the piece(s) in
+  both, divided by the A area's whole population (or area).
+- *best-fit partner* of an A area: the B area holding the largest share of its
+  population; by land area when the A area holds no population.
+- *alignment score of A with B*: the share of A's whole population that lies in
+  the best-fit B partner of its own A area (population-weighted mean of each A
+  area's share in its best fit).  100% means every A area lies inside one B area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from boundaries.crs import require_crs, to_storage
+from boundaries.errors import CRSError
+
+#: Pieces thinner than this on average (2 x area / perimeter, metres) are slivers unless they hold half
+#: of either area: ONS generalised boundaries are simplified to 20 m, so two of them following the same
+#: line leave strips a few metres wide.
+SLIVER_WIDTH_M = 25.0
+#: A direction whose score reaches this counts as nesting ("every APB lies in one sub-ICB area").
+NESTS_AT = 0.99
+
+SCORE_DEFINITION = (
+    "Alignment score of {a} with {b}: the share of the population of all {a} that lies in the best-fit "
+    "{b_one} of its own {a_one} (the {b_one} holding the largest share of that area's population; by land "
+    "area where an area holds no population). 100% means every {a_one} lies inside one {b_one}."
+)
+SLIVER_DEFINITION = (
+    "Slivers: pieces thinner on average than {width:g} m (twice the area divided by the perimeter) that hold "
+    "less than half of either area; they come from boundaries drawn at different generalisations along the "
+    "same line."
+)
+
+
+def cut(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, sliver_width: float = SLIVER_WIDTH_M) -> gpd.GeoDataFrame:
+    """Cut two boundary sets into the pieces they make together.
+
+    Parameters
+    ----------
+    a, b : GeoDataFrame
+        Two boundary sets with unique ``code`` columns, in the same CRS (measured in
+        British National Grid); not modified.
+    sliver_width : float
+        Mean width in metres below which a piece is a sliver (see :data:`SLIVER_WIDTH_M`).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per polygon part: ``a_code`` and ``b_code`` (missing where the
+        part lies outside the other set), ``area_m2``, ``width_m`` (2 x area / perimeter)
+        and ``sliver``, in British National Grid.
+
+    Raises
+    ------
+    CRSError
+        If either set has no CRS or the two differ.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> a = gpd.GeoDataFrame({"code": ["a1"]}, crs="EPSG:27700", geometry=[box(0, 0, 1000, 1000)])
+    >>> b = gpd.GeoDataFrame({"code": ["b1", "b2"]}, crs="EPSG:27700",
+    ...                      geometry=[box(0, 0, 990, 1000), box(990, 0, 2000, 1000)])
+    >>> cut(a, b)[["a_code", "b_code", "area_m2", "sliver"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'a_code': 'a1', 'b_code': 'b1', 'area_m2': 990000.0, 'sliver': False},
+     {'a_code': 'a1', 'b_code': 'b2', 'area_m2': 10000.0, 'sliver': True},
+     {'a_code': nan, 'b_code': 'b2', 'area_m2': 1000000.0, 'sliver': False}]
+    """
+    crs_a, crs_b = require_crs(a, "the first boundary set"), require_crs(b, "the second boundary set")
+    if not crs_a.equals(crs_b):
+        raise CRSError(
+            f"the two boundary sets are in different coordinate reference systems ({crs_a.to_string()} and "
+            f"{crs_b.to_string()}); reproject one to match the other first"
+        )
+    left = to_storage(a[["code", a.geometry.name]]).rename(columns={"code": "a_code"})
+    right = to_storage(b[["code", b.geometry.name]]).rename(columns={"code": "b_code"})
+    union = gpd.overlay(left, right, how="union", keep_geom_type=True)
+    parts = union.explode(index_parts=False, ignore_index=True)
+    parts = parts[~parts.geometry.is_empty & (parts.geometry.area > 0)].reset_index(drop=True)
+    area = parts.geometry.area.to_numpy()
+    width = 2 * area / parts.geometry.length.to_numpy()
+    area_a = parts["a_code"].map(left.set_index("a_code").geometry.area)
+    area_b = parts["b_code"].map(right.set_index("b_code").geometry.area)
+    big = (area >= 0.5 * area_a.fillna(np.inf).to_numpy()) | (area >= 0.5 * area_b.fillna(np.inf).to_numpy())
+    pieces = gpd.GeoDataFrame(
+        {
+            "a_code": parts["a_code"].to_numpy(),
+            "b_code": parts["b_code"].to_numpy(),
+            "area_m2": area,
+            "width_m": width,
+            "sliver": (width < sliver_width) & ~big,
+        },
+        geometry=parts.geometry.to_numpy(),
+        crs=left.crs,
+    )
+    inside = pieces["a_code"].notna()
+    order = np.lexsort((-pieces["area_m2"].to_numpy(), pieces["b_code"].fillna("~").to_numpy(),
+                        pieces["a_code"].fillna("~").to_numpy(), ~inside.to_numpy()))
+    return pieces.iloc[order].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """How two boundary sets fit: the matrix, each area's best fit and the scores.
+
+    ``pairs`` has one row per pair of areas that share ground, plus the parts of
+    each area outside the other set (``b_code`` or ``a_code`` missing): ``area_m2``,
+    ``population``, ``sliver_area_m2``, ``sliver_population`` and the four shares
+    ``a_area_share``, ``a_population_share``, ``b_area_share``,
+    ``b_population_share``.  ``a_fit`` and ``b_fit`` have one row per area:
+    ``code``, ``population``, ``area_m2``, ``best_fit``, ``share`` (of population,
+    or of area where ``by`` is "area"), ``area_share``, ``outside`` (1 - share),
+    ``partners`` (other-set areas sharing more than slivers), ``sliver_area_m2``.
+    """
+
+    pairs: pd.DataFrame
+    a_fit: pd.DataFrame
+    b_fit: pd.DataFrame
+    scores: dict = field(default_factory=dict)
+    ignore_slivers: bool = False
+
+    def relationship(self) -> str:
+        """One of "coterminous", "A nests in B", "B nests in A", "partly aligned"."""
+        ab, ba = self.scores["a_in_b"] >= NESTS_AT, self.scores["b_in_a"] >= NESTS_AT
+        return {(True, True): "coterminous", (True, False): "A nests in B",
+                (False, True): "B nests in A"}.get((ab, ba), "partly aligned")
+
+    def lookup(self, direction: str = "a_to_b") -> pd.DataFrame:
+        """The best-fit lookup: ``from_code``, ``to_code`` (missing where nothing overlaps), ``share``, ``by``."""
+        fit = self.a_fit if direction == "a_to_b" else self.b_fit
+        return fit[["code", "best_fit", "share", "by"]].rename(columns={"code": "from_code", "best_fit": "to_code"})
+
+
+def align(pieces: pd.DataFrame, a_codes, b_codes, *, population=None, ignore_slivers: bool = False) -> Alignment:
+    """Measure how two sets fit from the pieces :func:`cut` made.
+
+    Parameters
+    ----------
+    pieces : DataFrame
+        From :func:`cut`: ``a_code``, ``b_code``, ``area_m2``, ``sliver``.
+    a_codes, b_codes : sequence of str
+        Every area of each set, in the order the results should follow.
+    population : array-like, optional
+        Population of each piece (from the aggregation engine).  Without it,
+        shares and best fits are by land area only.
+    ignore_slivers : bool
+        Leave slivers out of every share, best fit and score (they are still
+        counted in ``sliver_area_m2`` and ``sliver_population``).
+
+    Returns
+    -------
+    Alignment
+
+    Examples
+    --------
+    >>> pieces = pd.DataFrame({"a_code": ["a1", "a1", "a2"], "b_code": ["b1", "b2", "b2"],
+    ...                        "area_m2": [75.0, 25.0, 100.0], "sliver": [False] * 3})
+    >>> result = align(pieces, ["a1", "a2"], ["b1", "b2"], population=[300.0, 100.0, 100.0])
+    >>> result.a_fit[["code", "best_fit", "share", "outside"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'code': 'a1', 'best_fit': 'b1', 'share': 0.75, 'outside': 0.25},
+     {'code': 'a2', 'best_fit': 'b2', 'share': 1.0, 'outside': 0.0}]
+    >>> round(result.scores["a_in_b"], 3), round(result.scores["b_in_a"], 3)
+    (0.8, 0.8)
+    """
+    frame = pd.DataFrame({
+        "a_code": pd.Series(pieces["a_code"], dtype="str").to_numpy(),
+        "b_code": pd.Series(pieces["b_code"], dtype="str").to_numpy(),
+        "area_m2": np.asarray(pieces["area_m2"], dtype=float),
+        "population": (np.asarray(population, dtype=float) if population is not None
+                       else np.full(len(pieces), np.nan)),
+        "sliver": np.asarray(pieces["sliver"], dtype=bool),
+    })
+    frame["sliver_area_m2"] = np.where(frame["sliver"], frame["area_m2"], 0.0)
+    frame["sliver_population"] = np.where(frame["sliver"], frame["population"], 0.0)
+    if ignore_slivers:
+        frame = frame[~frame["sliver"]]
+    keys = [frame["a_code"].fillna(""), frame["b_code"].fillna("")]
+    pairs = frame.groupby(keys, sort=False).agg(
+        a_code=("a_code", "first"), b_code=("b_code", "first"), area_m2=("area_m2", "sum"),
+        population=("population", lambda s: s.sum(min_count=1)), sliver_area_m2=("sliver_area_m2", "sum"),
+        sliver_population=("sliver_population", "sum"), only_slivers=("sliver", "all"),
+    ).reset_index(drop=True)
+    a_fit = _fit(pairs, "a_code", "b_code", list(a_codes))
+    b_fit = _fit(pairs, "b_code", "a_code", list(b_codes))
+    for side, fit in (("a", a_fit), ("b", b_fit)):
+        totals = fit.set_index("code")
+        own = pairs[f"{side}_code"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pairs[f"{side}_area_share"] = pairs["area_m2"] / own.map(totals["area_m2"])
+            pairs[f"{side}_population_share"] = pairs["population"] / own.map(totals["population"])
+    pairs = pairs.drop(columns="only_slivers")
+    scores = {"a_in_b": _score(a_fit), "b_in_a": _score(b_fit),
+              "a_in_b_by_area": _score(a_fit, "area"), "b_in_a_by_area": _score(b_fit, "area")}
+    return Alignment(pairs=pairs, a_fit=a_fit, b_fit=b_fit, scores=scores, ignore_slivers=ignore_slivers)
+
+
+def _fit(pairs: pd.DataFrame, own: str, other: str, codes: list[str]) -> pd.DataFrame:
+    """Each area's totals, best-fit partner and the share in it."""
+    mine = pairs[pairs[own].notna()]
+    totals = mine.groupby(own, sort=False).agg(
+        population=("population", lambda s: s.sum(min_count=1)), area_m2=("area_m2", "sum"),
+        sliver_area_m2=("sliver_area_m2", "sum"))
+    matched = mine[mine[other].notna()].copy()
+    matched["pop_total"] = matched[own].map(totals["population"])
+    by_population = matched["pop_total"].fillna(0) > 0
+    matched["by"] = np.where(by_population, "population", "area")
+    matched["weight"] = np.where(by_population, matched["population"].fillna(0), matched["area_m2"])
+    matched["area_share"] = matched["area_m2"] / matched[own].map(totals["area_m2"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        matched["share"] = np.where(by_population, matched["population"].fillna(0) / matched["pop_total"],
+                                    matched["area_share"])
+    matched = matched.sort_values([own, "weight", "area_m2", other], ascending=[True, False, False, True],
+                                  kind="stable")
+    best = matched.drop_duplicates(own).set_index(own)
+    partners = matched[~matched["only_slivers"]].groupby(own)[other].nunique()
+    fit = pd.DataFrame({"code": codes})
+    fit["population"] = fit["code"].map(totals["population"])
+    fit["area_m2"] = fit["code"].map(totals["area_m2"]).fillna(0.0)
+    fit["best_fit"] = fit["code"].map(best[other])
+    fit["by"] = fit["code"].map(best["by"]).fillna("area")
+    fit["share"] = fit["code"].map(best["share"]).fillna(0.0)
+    fit["area_share"] = fit["code"].map(best["area_share"]).fillna(0.0)
+    fit["outside"] = 1.0 - fit["share"]
+    fit["partners"] = fit["code"].map(partners).fillna(0).astype(int)
+    fit["sliver_area_m2"] = fit["code"].map(totals["sliver_area_m2"]).fillna(0.0)
+    return fit
+
+
+def _score(fit: pd.DataFrame, by: str = "population") -> float:
+    """Weighted share in the best fit: by population (area where none is known), or by area."""
+    if by == "population" and fit["population"].fillna(0).sum() > 0:
+        weights = fit["population"].fillna(0).to_numpy()
+        shares = np.where(fit["by"] == "population", fit["share"], 0.0)
+    else:
+        weights, shares = fit["area_m2"].to_numpy(), fit["area_share"].to_numpy()
+    total = weights.sum()
+    return float((weights * shares).sum() / total) if total > 0 else float("nan")

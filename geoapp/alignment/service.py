@@ -1,0 +1,159 @@
+"""Coterminosity between two stored boundary sets: load, measure once per version, describe.
+
+The pieces, the matrix and the best fits come from :mod:`boundaries.coterminosity`; the population of
+each piece from the LSOA population through :mod:`layers.alignment` (split by postcode points when
+postcodes are loaded, else by area). Results are cached per store, both sets' versions, the population
+import, the postcodes loaded and the sliver settings.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from boundaries import coterminosity
+from layers import alignment as people
+
+from .. import figures as F
+from ..errors import InvalidInput, NotFound
+from ..storage import boundary_sets, postcodes
+from ..storage.indicators import values_version
+from ..storage.models import SERVICE_TYPES
+
+CACHE_SIZE = 32
+_CACHE: OrderedDict = OrderedDict()
+_LOCK = threading.Lock()
+ONE_AREA = {"lad": "borough", "apb": "area partnership board", "laf": "local area forum", "ward": "ward",
+            "parish": "parish", "lsoa": "LSOA", "msoa": "MSOA", "service": "service area"}
+#: Widest sliver tolerance accepted from a request, in metres.
+MAX_SLIVER_WIDTH = 500.0
+
+
+@dataclass(frozen=True)
+class SetAlignment:
+    """How two stored sets fit, with everything a page, a download or the CLI shows."""
+
+    a: dict
+    b: dict
+    pieces: gpd.GeoDataFrame
+    fit: coterminosity.Alignment
+    names: dict
+    population: dict | None
+    sliver_width: float
+    ignore_slivers: bool
+
+    def name(self, side: str, code) -> str | None:
+        """An area's name, for ``side`` "a" or "b"."""
+        return None if code is None or _missing(code) else self.names[side].get(code, code)
+
+    def definitions(self) -> list[str]:
+        """The sentences that define every figure, in the sets' own words."""
+        words = {"a": self.a["name"], "b": self.b["name"], "a_one": one_area(self.a), "b_one": one_area(self.b)}
+        lines = [coterminosity.SCORE_DEFINITION.format(**words),
+                 "The reverse score swaps the two sets. Shares of population count only the population inside "
+                 "the small areas (LSOAs) the Atlas holds; an area reaching beyond them says how much of its "
+                 "land lies inside (\"covered\").",
+                 coterminosity.SLIVER_DEFINITION.format(width=self.sliver_width)]
+        lines.append("Slivers are left out of every share and score." if self.ignore_slivers
+                     else "Slivers are counted in the shares and listed separately.")
+        if self.population:
+            p = self.population
+            lines.append(f"Population: {p['title']} ({p['period']}, {p['source']}), {p['method']}.")
+        else:
+            lines.append("No population is loaded: every share and best fit is by land area.")
+        return lines
+
+    def sentence(self) -> str:
+        """The relationship in one plain sentence."""
+        a, b = self.a["name"], self.b["name"]
+        ab, ba = _percent(self.fit.scores["a_in_b"]), _percent(self.fit.scores["b_in_a"])
+        return {
+            "coterminous": f"{a} and {b} are coterminous: each area of one lies within one area of the other "
+                           f"({ab} and {ba} of the population in the best fit).",
+            "A nests in B": f"{a} nest within {b}: {ab} of the population lies in the best-fit area of "
+                            f"{b}; the reverse is {ba} (areas of {b} hold several of {a} or reach beyond them).",
+            "B nests in A": f"{b} nest within {a}: {ba} of the population lies in the best-fit area of "
+                            f"{a}; the reverse is {ab}.",
+        }.get(self.fit.relationship(), f"{a} and {b} are partly aligned: {ab} of the population of {a} lies in "
+                                        f"the best-fit area of {b}, {ba} the other way.")
+
+
+def one_area(bset: dict) -> str:
+    """What one area of a set is called, in lower case: "ward", "area partnership board", "sub-ICB location"."""
+    if bset["kind"] == "service" and bset.get("service_type") in SERVICE_TYPES:
+        return SERVICE_TYPES[bset["service_type"]][2]
+    return ONE_AREA.get(bset["kind"], "area")
+
+
+def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float = coterminosity.SLIVER_WIDTH_M,
+                 ignore_slivers: bool = False) -> SetAlignment:
+    """Measure how two stored sets fit (cached; callers must not modify the result)."""
+    if a_id == b_id:
+        raise InvalidInput("Choose two different boundary sets to compare.")
+    if not (0 <= sliver_width <= MAX_SLIVER_WIDTH) or math.isnan(sliver_width):
+        raise InvalidInput(f"The sliver width must be between 0 and {MAX_SLIVER_WIDTH:g} metres.")
+    set_a, set_b = boundary_sets.get_set(session, a_id), boundary_sets.get_set(session, b_id)
+    source = _source(session)
+    key = (F.store_id(session), a_id, F.set_version(set_a), b_id, F.set_version(set_b),
+           source and F.set_version(source), values_version(session), postcodes.state(session),
+           float(sliver_width), bool(ignore_slivers))
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    a_areas, b_areas = boundary_sets.load_areas(session, a_id), boundary_sets.load_areas(session, b_id)
+    small = population = points = layer = None
+    if source is not None:
+        layer = F.population_layer(session, source.id)
+    if layer is not None:
+        population = layer[0]
+        small = a_areas if source.id == a_id else b_areas if source.id == b_id else \
+            boundary_sets.load_areas(session, source.id)
+        points = _points(session, small)
+    pieces, fit, found = people.measure(a_areas[["code", "geometry"]], b_areas[["code", "geometry"]],
+                                        small=small, population=population, points=points,
+                                        sliver_width=sliver_width, ignore_slivers=ignore_slivers)
+    described = None
+    if found is not None:
+        indicator, period = layer[1], layer[2]
+        described = {"indicator": indicator.id, "title": indicator.title, "source": indicator.source,
+                     "period": period, "method": found.method, "unplaced": found.unplaced,
+                     "points": 0 if points is None else len(points)}
+    result = SetAlignment(
+        a=boundary_sets.set_summary(set_a), b=boundary_sets.set_summary(set_b), pieces=pieces, fit=fit,
+        names={"a": dict(zip(a_areas["code"], a_areas["name"])), "b": dict(zip(b_areas["code"], b_areas["name"]))},
+        population=described, sliver_width=float(sliver_width), ignore_slivers=bool(ignore_slivers))
+    with _LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
+
+
+def _source(session: Session):
+    try:
+        return F.source_set(session)
+    except NotFound:  # no LSOA set: shares by area only
+        return None
+
+
+def _points(session: Session, small: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """Live postcode points over the small areas, or None when no postcodes are loaded there."""
+    found = postcodes.live_points(session, tuple(small.total_bounds))
+    if found.empty:
+        return None
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(found["easting"], found["northing"]),
+                            crs=boundary_sets.STORAGE_CRS)
+
+
+def _percent(value: float) -> str:
+    return "no figure" if value is None or _missing(value) else f"{100 * value:.1f}%"
+
+
+def _missing(value) -> bool:
+    return bool(pd.isna(value))

@@ -1,0 +1,138 @@
+"""Population for coterminosity: the pieces two boundary sets cut each other into, peopled by the engine.
+
+The finest population layer (LSOAs) is apportioned to the pieces from
+:func:`boundaries.coterminosity.cut` through :mod:`layers.weights`: by the
+count of postcode points in each piece when postcodes are given (a postcode
+stands in for a cluster of addresses, so empty fields and estuaries get no
+people), otherwise by area.  The pieces' populations then sum, exactly, to the
+population of every area of either set that lies within the LSOAs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from boundaries import coterminosity
+from layers.weights import area_weights, population_weights
+
+
+@dataclass(frozen=True)
+class PiecePopulation:
+    """Population of each piece and how it was found.
+
+    ``values`` follows the pieces' order; ``method`` is one plain sentence;
+    ``unplaced`` is the population of small areas lying outside every piece
+    (e.g. an LSOA reaching past both sets' edges), which no share counts.
+    """
+
+    values: np.ndarray
+    method: str
+    unplaced: float
+
+
+def piece_population(pieces: gpd.GeoDataFrame, small: gpd.GeoDataFrame, population: pd.Series, *,
+                     points: gpd.GeoDataFrame | None = None, small_unit: str = "LSOA") -> PiecePopulation:
+    """Apportion the small areas' population to the pieces.
+
+    Parameters
+    ----------
+    pieces : GeoDataFrame
+        From :func:`boundaries.coterminosity.cut`.
+    small : GeoDataFrame
+        The population layer's areas, with ``code``; same CRS as the pieces.
+    population : Series
+        Population by small-area code; areas without a value count as 0.
+    points : GeoDataFrame, optional
+        Points standing for where people live (postcodes); when given, each small
+        area's population is split by the count of its points in each piece, and by
+        area for small areas holding no point.
+    small_unit : str
+        What a small area is called, for the method sentence.
+
+    Returns
+    -------
+    PiecePopulation
+
+    Examples
+    --------
+    >>> from shapely.geometry import box, Point
+    >>> a = gpd.GeoDataFrame({"code": ["a1"]}, crs="EPSG:27700", geometry=[box(0, 0, 400, 100)])
+    >>> b = gpd.GeoDataFrame({"code": ["b1", "b2"]}, crs="EPSG:27700",
+    ...                      geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)])
+    >>> pieces = coterminosity.cut(a, b)
+    >>> homes = gpd.GeoDataFrame(crs="EPSG:27700", geometry=[Point(50, 50)] * 3 + [Point(300, 50)])
+    >>> piece_population(pieces, a, pd.Series({"a1": 400.0}), points=homes).values.tolist()
+    [300.0, 100.0]
+    >>> piece_population(pieces, a, pd.Series({"a1": 400.0})).values.tolist()
+    [100.0, 300.0]
+    """
+    targets = gpd.GeoDataFrame({"code": [str(i) for i in range(len(pieces))]}, geometry=pieces.geometry.to_numpy(),
+                               crs=pieces.crs)
+    if points is not None and len(points):
+        fine = gpd.GeoDataFrame({"count": np.ones(len(points))}, geometry=points.geometry.to_numpy(),
+                                crs=points.crs)
+        weights = population_weights(small, targets, fine, "count", source_unit=small_unit, fine_unit="postcode")
+    else:
+        weights = area_weights(small, targets, source_unit=small_unit)
+    values = pd.to_numeric(population.reindex(list(weights.source_codes)), errors="coerce").fillna(0.0).to_numpy()
+    placed = weights.apply(values)
+    unplaced = float(values.sum() - placed.sum())
+    if points is not None and len(points):
+        method = f"{small_unit} population split by the number of postcodes in each piece"
+        if "(" in weights.phrase:
+            method += " " + weights.phrase[weights.phrase.index("("):]
+    else:
+        method = f"{small_unit} population split by area of overlap"
+    return PiecePopulation(values=placed, method=method, unplaced=max(unplaced, 0.0))
+
+
+def measure(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, small: gpd.GeoDataFrame | None = None,
+            population: pd.Series | None = None, points: gpd.GeoDataFrame | None = None,
+            sliver_width: float = coterminosity.SLIVER_WIDTH_M, ignore_slivers: bool = False):
+    """Cut, people and align two sets in one call.
+
+    Returns ``(pieces, alignment, piece_population or None)``; without ``small`` and
+    ``population`` the shares are by land area only.  With ``small``, both fits gain
+    ``covered``: the share of each area's land inside the small areas (population
+    shares count only the population there).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame({"code": ["w1", "w2"]}, crs="EPSG:27700",
+    ...                          geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)])
+    >>> apbs = gpd.GeoDataFrame({"code": ["p1"]}, crs="EPSG:27700", geometry=[box(0, 0, 200, 100)])
+    >>> _, fit, _ = measure(wards, apbs)
+    >>> fit.scores["a_in_b"], fit.relationship()
+    (1.0, 'A nests in B')
+    """
+    pieces = coterminosity.cut(a, b, sliver_width=sliver_width)
+    people = None
+    if small is not None and population is not None:
+        people = piece_population(pieces, small, population, points=points)
+    result = coterminosity.align(pieces, list(a["code"]), list(b["code"]),
+                                 population=None if people is None else people.values,
+                                 ignore_slivers=ignore_slivers)
+    if small is not None:
+        for fit, areas in ((result.a_fit, a), (result.b_fit, b)):
+            fit["covered"] = fit["code"].map(covered_share(areas, small)).fillna(0.0)
+    return pieces, result, people
+
+
+def covered_share(areas: gpd.GeoDataFrame, small: gpd.GeoDataFrame) -> pd.Series:
+    """Share of each area's land lying inside the small areas, where its population is known.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> big = gpd.GeoDataFrame({"code": ["x"]}, crs="EPSG:27700", geometry=[box(0, 0, 4, 1)])
+    >>> small = gpd.GeoDataFrame({"code": ["s"]}, crs="EPSG:27700", geometry=[box(0, 0, 1, 1)])
+    >>> covered_share(big, small).to_dict()
+    {'x': 0.25}
+    """
+    weights = area_weights(areas, small)
+    return pd.Series(np.asarray(weights.matrix.sum(axis=1)).ravel(), index=list(weights.source_codes))
