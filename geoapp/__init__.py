@@ -42,6 +42,7 @@ def _init_storage(app: Flask, settings: dict, instance: str) -> None:
 
 def _register(app: Flask) -> None:
     from .admin.views import bp as admin_bp
+    from .alignment.views import bp as alignment_bp
     from .api.views import bp as api_bp
     from .auth.guard import init_guard
     from .auth.views import bp as auth_bp
@@ -65,7 +66,7 @@ def _register(app: Flask) -> None:
 
     for blueprint in (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets_bp, profiles_bp,
                       compare_bp, proposals_bp, proposal_comparison_bp, groups_bp, group_submissions_bp,
-                      group_coverage_bp, group_import_bp, consultations_bp):
+                      group_coverage_bp, group_import_bp, consultations_bp, alignment_bp):
         app.register_blueprint(blueprint)
     for command in COMMANDS:
         app.cli.add_command(command)

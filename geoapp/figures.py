@@ -6,9 +6,10 @@ indicator with :func:`layers.aggregate.aggregate`, adds 95% intervals (Wilson fo
 Byar's for counts and rates) and compares every area with the borough (the ``lad`` set) by polarity.
 
 Weights: a set whose areas the LSOAs nest in (within a 0.5% sliver tolerance) gets exact nesting; a set
-built from blocks (APBs from wards) that LSOAs do not nest in gets best fit (each LSOA wholly to the area
-holding its representative point, as ONS best-fit lookups do), so its figures are sums over whole LSOAs;
-any other set (service areas, proposals) gets apportionment by area of overlap.
+built from blocks (APBs from wards) that LSOAs do not nest in gets best fit from the coterminosity lookup
+(each LSOA wholly to the area holding the largest share of its population, split by postcodes when they
+are loaded: see :mod:`geoapp.alignment.service`), so its figures are sums over whole LSOAs; any other set
+(service areas, proposals) gets apportionment by area of overlap.
 """
 from __future__ import annotations
 
@@ -28,14 +29,13 @@ from layers.weights import (
     Weights,
     WeightsCache,
     area_weights,
-    centroid_weights,
     lookup_weights,
     nested_weights,
     weights_key,
 )
 
 from .errors import NotFound
-from .storage import boundary_sets
+from .storage import boundary_sets, postcodes
 from .storage.indicators import indicator_summary, list_indicators, load_values, periods, values_version
 from .storage.models import Indicator
 
@@ -100,7 +100,9 @@ def get_indicator(session: Session, indicator_id: str) -> Indicator:
 
 def weights_for(session: Session, source, target) -> Weights:
     """Weights from ``source`` to ``target`` (BoundarySets), cached by both sets' ids and versions."""
-    key = weights_key(source.id, set_version(source), target.id, set_version(target), "auto", store_id(session))
+    extra = (values_version(session), postcodes.state(session)) if target.built_from else ()
+    key = weights_key(source.id, set_version(source), target.id, set_version(target), "auto", store_id(session),
+                      *extra)
 
     def build() -> Weights:
         src = boundary_sets.load_areas(session, source.id)
@@ -111,7 +113,8 @@ def weights_for(session: Session, source, target) -> Weights:
             return nested_weights(src, tgt, source_unit="LSOA")
         except NestingError as error:
             if target.built_from:
-                return centroid_weights(src, tgt, source_unit="LSOA")
+                from .alignment.service import best_fit_weights  # the lookup needs this module's population
+                return best_fit_weights(session, source, target)
             return error.area_weights
 
     return WEIGHTS.get_or_build(key, build)

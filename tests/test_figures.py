@@ -1,11 +1,11 @@
 """The figures service on real Cheshire West and Chester data, on SQLite and PostGIS."""
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pytest
 
 from geoapp import figures as F
+from geoapp.alignment import service, tables
 from geoapp.storage import boundary_sets
 from geoapp.storage.indicators import load_values
 from layers.intervals import wilson
@@ -20,13 +20,9 @@ def session(cwac_app):
 
 
 def _lsoas_by_apb(session) -> dict[str, str]:
-    """Each LSOA's APB, found independently: the APB holding the LSOA's representative point."""
-    lsoa = boundary_sets.load_areas(session, "lsoa")
-    apb = boundary_sets.load_areas(session, "apb")
-    points = gpd.GeoDataFrame({"lsoa": lsoa["code"]}, geometry=lsoa.geometry.representative_point(),
-                              crs=lsoa.crs)
-    joined = gpd.sjoin(points, apb[["code", "geometry"]], predicate="within")
-    return dict(zip(joined["lsoa"], joined["code"]))
+    """Each LSOA's APB from the best-fit lookup the alignment pages export (the engine must use the same)."""
+    lookup = tables.lookup(service.measure_sets(session, "lsoa", "apb", ignore_slivers=True))
+    return dict(zip(lookup["LSOA11CD"], lookup["APB19CD"]))
 
 
 def test_apb_income_deprivation_is_summed_numerators_over_summed_denominators(session):

@@ -135,6 +135,14 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
     return result
 
 
+def best_fit_weights(session: Session, source, target):
+    """The engine's best-fit weights from ``source`` to ``target`` (BoundarySets): each source area wholly to
+    the target area holding the largest share of its population (slivers ignored)."""
+    result = measure_sets(session, source.id, target.id, ignore_slivers=True)
+    by_postcodes = bool(result.population and result.population["points"])
+    return people.best_fit_weights(result.fit, source_unit="LSOA", by_postcodes=by_postcodes)
+
+
 def _source(session: Session):
     try:
         return F.source_set(session)
