@@ -160,7 +160,12 @@ def _points(session: Session, small: gpd.GeoDataFrame) -> gpd.GeoDataFrame | Non
 
 
 def _percent(value: float) -> str:
-    return "no figure" if value is None or _missing(value) else f"{100 * value:.1f}%"
+    """A share as words: "100%" only when whole, "over 99.9%" when just short of it."""
+    if value is None or _missing(value):
+        return "no figure"
+    if value >= 1:
+        return "100%"
+    return "over 99.9%" if value >= 0.999 else f"{100 * value:.1f}%"
 
 
 def _missing(value) -> bool:

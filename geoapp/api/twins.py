@@ -270,6 +270,14 @@ def _register() -> None:
         errors=("404", "422"),
         extra=query(("set", "Boundary set id"), ("indicator", "The need indicator's id"),
                     ("theme", "A partnership theme"), ("count", "serving or based"))))
+    register("/alignment/fit.json", _get(
+        "getAlignment", "How well two boundary sets fit (coterminosity): the relationship, the score each way by "
+        "population and by land area with its definition, every area's best fit and share outside it (worst "
+        "first), the overlap matrix both ways and the slivers", {"type": "object"}, errors=("404", "422"),
+        extra=query(("a", "Set A's id (default: the APB set)"),
+                    ("b", "Set B's id (default: a service set, sub-ICB locations first)"),
+                    ("sliver", "Sliver width in metres, 0 to 500 (default 25)"),
+                    ("ignore_slivers", "1 to leave slivers out of every share and score"))))
     register("/compare/lists.json", _get("getSavedLists", "Your saved lists of areas, each with its comparison's "
                                          "address (signed-in users who may save lists)", {"type": "object"},
                                          errors=("403",)))
