@@ -36,6 +36,8 @@ from boundaries.errors import CRSError
 #: of either area: ONS generalised boundaries are simplified to 20 m, so two of them following the same
 #: line leave strips a few metres wide.
 SLIVER_WIDTH_M = 25.0
+#: Each set is clipped to the other's bounding box widened by this much (metres) before the overlay.
+REACH_M = 1000.0
 #: A direction whose score reaches this counts as nesting ("every APB lies in one sub-ICB area").
 NESTS_AT = 0.99
 
@@ -67,7 +69,9 @@ def cut(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, sliver_width: float = SLIVE
     GeoDataFrame
         One row per polygon part: ``a_code`` and ``b_code`` (missing where the
         part lies outside the other set), ``area_m2``, ``width_m`` (2 x area / perimeter)
-        and ``sliver``, in British National Grid.
+        and ``sliver``, in British National Grid.  The land of an area lying more than
+        :data:`REACH_M` beyond the other set's bounding box is one more row per area
+        with an empty geometry (outside the other set, never a sliver).
 
     Raises
     ------
@@ -91,31 +95,58 @@ def cut(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, sliver_width: float = SLIVE
             f"the two boundary sets are in different coordinate reference systems ({crs_a.to_string()} and "
             f"{crs_b.to_string()}); reproject one to match the other first"
         )
-    left = to_storage(a[["code", a.geometry.name]]).rename(columns={"code": "a_code"})
-    right = to_storage(b[["code", b.geometry.name]]).rename(columns={"code": "b_code"})
+    full_a = to_storage(a[["code", a.geometry.name]]).rename(columns={"code": "a_code"})
+    full_b = to_storage(b[["code", b.geometry.name]]).rename(columns={"code": "b_code"})
+    left, rest_a = _within_reach(full_a, "a_code", full_b.total_bounds)
+    right, rest_b = _within_reach(full_b, "b_code", full_a.total_bounds)
     union = gpd.overlay(left, right, how="union", keep_geom_type=True)
     parts = union.explode(index_parts=False, ignore_index=True)
     parts = parts[~parts.geometry.is_empty & (parts.geometry.area > 0)].reset_index(drop=True)
     area = parts.geometry.area.to_numpy()
     width = 2 * area / parts.geometry.length.to_numpy()
-    area_a = parts["a_code"].map(left.set_index("a_code").geometry.area)
-    area_b = parts["b_code"].map(right.set_index("b_code").geometry.area)
+    area_a = parts["a_code"].map(full_a.set_index("a_code").geometry.area)
+    area_b = parts["b_code"].map(full_b.set_index("b_code").geometry.area)
     big = (area >= 0.5 * area_a.fillna(np.inf).to_numpy()) | (area >= 0.5 * area_b.fillna(np.inf).to_numpy())
+    beyond = len(rest_a) + len(rest_b)
     pieces = gpd.GeoDataFrame(
         {
-            "a_code": parts["a_code"].to_numpy(),
-            "b_code": parts["b_code"].to_numpy(),
-            "area_m2": area,
-            "width_m": width,
-            "sliver": (width < sliver_width) & ~big,
+            "a_code": np.concatenate([parts["a_code"].to_numpy(dtype=object), rest_a.index.to_numpy(dtype=object),
+                                      np.full(len(rest_b), None, dtype=object)]),
+            "b_code": np.concatenate([parts["b_code"].to_numpy(dtype=object), np.full(len(rest_a), None, dtype=object),
+                                      rest_b.index.to_numpy(dtype=object)]),
+            "area_m2": np.concatenate([area, rest_a.to_numpy(), rest_b.to_numpy()]),
+            "width_m": np.concatenate([width, np.full(beyond, np.inf)]),
+            "sliver": np.concatenate([(width < sliver_width) & ~big, np.zeros(beyond, dtype=bool)]),
         },
-        geometry=parts.geometry.to_numpy(),
-        crs=left.crs,
+        geometry=np.concatenate([parts.geometry.to_numpy(), np.full(beyond, shapely.Polygon(), dtype=object)]),
+        crs=full_a.crs,
     )
     inside = pieces["a_code"].notna()
     order = np.lexsort((-pieces["area_m2"].to_numpy(), pieces["b_code"].fillna("~").to_numpy(),
                         pieces["a_code"].fillna("~").to_numpy(), ~inside.to_numpy()))
     return pieces.iloc[order].reset_index(drop=True)
+
+
+def _within_reach(frame: gpd.GeoDataFrame, code: str, bounds) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """Clip areas reaching far beyond the other set's bounds; return the clipped areas and the land cut off.
+
+    A service area covering two counties needs no detail beyond the borough it is compared with: the
+    part further than :data:`REACH_M` from the other set's bounding box becomes one piece per area
+    (with its area, no geometry), which keeps every total and share the same and the overlay small.
+    """
+    minx, miny, maxx, maxy = bounds
+    reach = shapely.box(minx - REACH_M, miny - REACH_M, maxx + REACH_M, maxy + REACH_M)
+    geoms = frame.geometry.to_numpy()
+    far = ~shapely.within(geoms, reach)
+    if not far.any():
+        return frame, pd.Series(dtype=float)
+    clipped = geoms.copy()
+    clipped[far] = shapely.intersection(geoms[far], reach)
+    cut_off = shapely.area(geoms) - shapely.area(clipped)
+    kept = frame.set_geometry(gpd.GeoSeries(clipped, index=frame.index, crs=frame.crs))
+    kept = kept[~shapely.is_empty(clipped)]
+    rest = pd.Series(cut_off, index=frame[code].to_numpy())
+    return kept, rest[rest > 0.01]
 
 
 @dataclass(frozen=True)

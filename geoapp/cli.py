@@ -23,7 +23,7 @@ from .loading import LoadReport, Reporter, load_manifest
 from .manifest import BoundaryEntry, ManifestError, read_manifest
 from .proposals.interchange import BLOCK_COLUMNS, FORUM_COLUMNS
 from .storage import boundary_sets
-from .storage.models import BOUNDARY_KINDS
+from .storage.models import BOUNDARY_KINDS, SERVICE_TYPES
 from .storage.web import database
 
 console = Console(stderr=True)
@@ -128,12 +128,17 @@ def load_command(manifest: Path, replace: bool):
 @click.option("--vintage")
 @click.option("--source")
 @click.option("--licence")
+@click.option("--service-type", type=click.Choice(list(SERVICE_TYPES)),
+              help="What service the areas are for (only with --kind service), e.g. sub-icb.")
 @click.option("--replace", is_flag=True, help="Replace the set if it exists.")
 @with_appcontext
 def import_boundaries_command(file: Path, set_id: str, replace: bool, **fields):
     from .loading import import_boundary_file
     from .storage.boundary_sets import link_all
 
+    if fields["service_type"] and fields["kind"] != "service":
+        raise click.BadParameter(f"a service type is only for sets of kind 'service', not '{fields['kind']}'.",
+                                 param_hint="'--service-type'")
     db = _ready_db()
     report = LoadReport()
     entry = BoundaryEntry(id=set_id, file=file.resolve(), **fields)

@@ -798,9 +798,10 @@ def write_demo(directory, seed: int = 2009) -> Path:
                                       ("lsoa", "lsoa", "LSOAs", "lsoa"),
                                       ("parishes", "parish", "Parishes", "parishes"),
                                       ("police", "service", "Police neighbourhoods (fictional)", "service")):
+        service = {"service_type": "police-neighbourhood"} if kind == "service" else {}
         parts.append(_toml_table("[[boundaries]]", {
             "id": set_id, "kind": kind, "name": name, "file": gpkg.name, "layer": layer,
-            "code_field": "code", "name_field": "name", **common}))
+            "code_field": "code", "name_field": "name", **service, **common}))
     parts.append(_toml_table("[[groupings]]", {
         "id": "apb", "kind": "apb", "name": "Area Partnership Boards", "blocks": "wards",
         "file": "apb_wards.csv", "block_field": "ward_code", "group_code_field": "apb_id",

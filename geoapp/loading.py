@@ -15,8 +15,9 @@ from boundaries.grouping import dissolve_groups
 from boundaries.io import read_boundaries
 from layers.catalogue import read_catalogue, read_values
 
-from .manifest import BoundaryEntry, GroupingEntry, GroupsEntry, Manifest, ManifestError
-from .storage import boundary_sets
+from .errors import InvalidInput
+from .manifest import BoundaryEntry, GroupingEntry, GroupsEntry, Manifest, ManifestError, PostcodesEntry
+from .storage import boundary_sets, postcodes
 from .storage.db import Database
 from .storage.groups import add_groups
 from .storage.indicators import save_catalogue
@@ -33,6 +34,7 @@ class LoadReport:
     links: int = 0
     groups: int = 0
     indicators: dict[str, dict] = field(default_factory=dict)
+    postcodes: int = 0
 
 
 class Reporter:
@@ -60,7 +62,8 @@ def import_boundary_file(session: Session, entry: BoundaryEntry, *, actor: str, 
     reporter.step(f"Storing {len(result.areas)} areas of '{entry.id}'")
     boundary_sets.save_set(session, result.areas, actor=actor, replace=replace, report=import_report,
                            id=entry.id, kind=entry.kind, name=entry.name, vintage=entry.vintage,
-                           source=entry.source, licence=entry.licence, fictional=fictional)
+                           source=entry.source, licence=entry.licence, fictional=fictional,
+                           service_type=entry.service_type)
     report.sets[entry.id] = len(result.areas)
     report.repairs[entry.id] = repairs
     return result.areas
@@ -151,12 +154,26 @@ def import_indicators(session: Session, catalogue_path, set_id: str, *, actor: s
     return result
 
 
+def load_postcodes(session: Session, entry: PostcodesEntry, *, actor: str, reporter: Reporter,
+                   report: LoadReport) -> None:
+    """Store a table of postcodes as `geoapp import-postcodes` does; a bad row stops the whole load."""
+    reporter.step(f"Storing postcodes from {entry.file.name}")
+    try:
+        stored = postcodes.load(session, entry.file, actor=actor)
+    except InvalidInput as error:
+        raise ManifestError("\n".join([error.message, *error.details[:20]])) from None
+    reporter.step(f"{stored['stored']:,} postcodes stored ({stored['without_coordinates']:,} without coordinates)")
+    report.postcodes += stored["stored"]
+
+
 def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, actor: str = "cli",
                   reporter: Reporter | None = None) -> LoadReport:
     """Load every file a manifest names in one transaction: on any error nothing is stored."""
     reporter = reporter or Reporter()
     report = LoadReport()
     with db.transaction() as session:
+        for entry in manifest.postcodes:  # first, so groups can be placed by postcode
+            load_postcodes(session, entry, actor=actor, reporter=reporter, report=report)
         stored = {}
         for entry in manifest.boundaries:
             stored[entry.id] = import_boundary_file(session, entry, actor=actor, replace=replace,

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
-from .storage.models import BOUNDARY_KINDS
+from .storage.models import BOUNDARY_KINDS, SERVICE_TYPES
 
 SET_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -17,7 +17,8 @@ class ManifestError(ValueError):
 
 @dataclass(frozen=True)
 class BoundaryEntry:
-    """A boundary layer to import: ``[[boundaries]]``."""
+    """A boundary layer to import: ``[[boundaries]]``; ``service_type`` (kind "service" only) says what service
+    its areas are for, one of :data:`geoapp.storage.models.SERVICE_TYPES`."""
 
     id: str
     kind: str
@@ -30,6 +31,20 @@ class BoundaryEntry:
     vintage: str | None = None
     source: str | None = None
     licence: str | None = None
+    service_type: str | None = None
+
+    def check(self, where: str) -> None:
+        """Raise ManifestError for an unknown kind or service type, or a service type on another kind."""
+        if self.kind not in BOUNDARY_KINDS:
+            raise ManifestError(f"{where}: kind '{self.kind}' is not one of {', '.join(BOUNDARY_KINDS)}.")
+        if self.service_type is None:
+            return
+        if self.kind != "service":
+            raise ManifestError(f"{where}: service_type is only for sets of kind \"service\"; this set is "
+                                f"kind \"{self.kind}\". Remove service_type or set kind = \"service\".")
+        if not isinstance(self.service_type, str) or self.service_type not in SERVICE_TYPES:
+            raise ManifestError(f"{where}: service_type '{self.service_type}' is not one of "
+                                f"{', '.join(SERVICE_TYPES)}.")
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,13 @@ class IndicatorsEntry:
 
 
 @dataclass(frozen=True)
+class PostcodesEntry:
+    """A table of postcodes and grid references (Code-Point Open, ONSPD or the Atlas's CSV): ``[[postcodes]]``."""
+
+    file: Path
+
+
+@dataclass(frozen=True)
 class Manifest:
     path: Path
     name: str
@@ -112,6 +134,7 @@ class Manifest:
     groupings: tuple[GroupingEntry, ...] = field(default_factory=tuple)
     groups: tuple[GroupsEntry, ...] = field(default_factory=tuple)
     indicators: tuple[IndicatorsEntry, ...] = field(default_factory=tuple)
+    postcodes: tuple[PostcodesEntry, ...] = field(default_factory=tuple)
 
 
 def _entry(cls, table: dict, where: str, base: Path):
@@ -133,10 +156,14 @@ def _entry(cls, table: dict, where: str, base: Path):
         entry = cls(**values)
         entry.check(where)
         return entry
-    if cls is IndicatorsEntry:
+    if cls in (IndicatorsEntry, PostcodesEntry):
         return cls(**values)
     if not SET_ID.match(str(values["id"])):
         raise ManifestError(f"{where}: id '{values['id']}' must be lower-case letters, digits, '-' or '_'.")
+    if cls is BoundaryEntry:
+        entry = cls(**values)
+        entry.check(where)
+        return entry
     if values["kind"] not in BOUNDARY_KINDS:
         raise ManifestError(f"{where}: kind '{values['kind']}' is not one of {', '.join(BOUNDARY_KINDS)}.")
     return cls(**values)
@@ -154,7 +181,7 @@ def read_manifest(path: str | Path) -> Manifest:
     area = data.get("area")
     if not isinstance(area, dict) or "name" not in area:
         raise ManifestError(f"{path}: needs an [area] table with at least a name.")
-    unknown = sorted(set(data) - {"area", "boundaries", "groupings", "groups", "indicators"})
+    unknown = sorted(set(data) - {"area", "boundaries", "groupings", "groups", "indicators", "postcodes"})
     if unknown:
         raise ManifestError(f"{path}: unknown table(s) {', '.join(unknown)}.")
     base = path.resolve().parent
@@ -166,6 +193,8 @@ def read_manifest(path: str | Path) -> Manifest:
                    for i, t in enumerate(data.get("groups", []), 1))
     indicators = tuple(_entry(IndicatorsEntry, t, f"{path}, [[indicators]] #{i}", base)
                        for i, t in enumerate(data.get("indicators", []), 1))
+    postcodes = tuple(_entry(PostcodesEntry, t, f"{path}, [[postcodes]] #{i}", base)
+                      for i, t in enumerate(data.get("postcodes", []), 1))
     ids = [e.id for e in boundaries + groupings]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
@@ -181,4 +210,5 @@ def read_manifest(path: str | Path) -> Manifest:
     return Manifest(path=path, name=area["name"], code=area.get("code"),
                     fictional=bool(area.get("fictional", False)),
                     attribution=tuple(area.get("attribution", ())),
-                    boundaries=boundaries, groupings=groupings, groups=groups, indicators=indicators)
+                    boundaries=boundaries, groupings=groupings, groups=groups, indicators=indicators,
+                    postcodes=postcodes)

@@ -25,7 +25,7 @@ from ..storage import boundary_sets, postcodes
 from ..storage.indicators import values_version
 from ..storage.models import SERVICE_TYPES
 
-CACHE_SIZE = 32
+CACHE_SIZE = 128
 _CACHE: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
 ONE_AREA = {"lad": "borough", "apb": "area partnership board", "laf": "local area forum", "ward": "ward",
@@ -71,7 +71,7 @@ class SetAlignment:
     def sentence(self) -> str:
         """The relationship in one plain sentence."""
         a, b = self.a["name"], self.b["name"]
-        ab, ba = _percent(self.fit.scores["a_in_b"]), _percent(self.fit.scores["b_in_a"])
+        ab, ba = percent(self.fit.scores["a_in_b"]), percent(self.fit.scores["b_in_a"])
         return {
             "coterminous": f"{a} and {b} are coterminous: each area of one lies within one area of the other "
                            f"({ab} and {ba} of the population in the best fit).",
@@ -91,8 +91,12 @@ def one_area(bset: dict) -> str:
 
 
 def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float = coterminosity.SLIVER_WIDTH_M,
-                 ignore_slivers: bool = False) -> SetAlignment:
-    """Measure how two stored sets fit (cached; callers must not modify the result)."""
+                 ignore_slivers: bool = False, a_codes=None, b_codes=None) -> SetAlignment:
+    """Measure how two stored sets fit (cached; callers must not modify the result).
+
+    ``a_codes`` or ``b_codes`` restrict a side to some of its areas (a profile needs one area): every
+    share of those areas is the same as in the whole sets' measure, at a fraction of the cost.
+    """
     if a_id == b_id:
         raise InvalidInput("Choose two different boundary sets to compare.")
     if not (0 <= sliver_width <= MAX_SLIVER_WIDTH) or math.isnan(sliver_width):
@@ -101,19 +105,19 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
     source = _source(session)
     key = (F.store_id(session), a_id, F.set_version(set_a), b_id, F.set_version(set_b),
            source and F.set_version(source), values_version(session), postcodes.state(session),
-           float(sliver_width), bool(ignore_slivers))
+           float(sliver_width), bool(ignore_slivers), _key(a_codes), _key(b_codes))
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    a_areas, b_areas = boundary_sets.load_areas(session, a_id), boundary_sets.load_areas(session, b_id)
+    a_areas, b_areas = _areas(session, a_id, a_codes), _areas(session, b_id, b_codes)
     small = population = points = layer = None
     if source is not None:
         layer = F.population_layer(session, source.id)
     if layer is not None:
         population = layer[0]
-        small = a_areas if source.id == a_id else b_areas if source.id == b_id else \
-            boundary_sets.load_areas(session, source.id)
+        small = a_areas if source.id == a_id and a_codes is None else \
+            b_areas if source.id == b_id and b_codes is None else boundary_sets.load_areas(session, source.id)
         points = _points(session, small)
     pieces, fit, found = people.measure(a_areas[["code", "geometry"]], b_areas[["code", "geometry"]],
                                         small=small, population=population, points=points,
@@ -143,6 +147,18 @@ def best_fit_weights(session: Session, source, target):
     return people.best_fit_weights(result.fit, source_unit="LSOA", by_postcodes=by_postcodes)
 
 
+def _areas(session: Session, set_id: str, codes) -> gpd.GeoDataFrame:
+    areas = boundary_sets.load_areas(session, set_id, None if codes is None else list(codes))
+    if codes is not None and len(areas) < len(set(codes)):
+        missing = sorted(set(codes) - set(areas["code"]))
+        raise NotFound(f"The boundary set '{set_id}' has no area with the code {', '.join(missing[:5])}.")
+    return areas
+
+
+def _key(codes) -> tuple | None:
+    return None if codes is None else tuple(sorted(set(codes)))
+
+
 def _source(session: Session):
     try:
         return F.source_set(session)
@@ -159,13 +175,18 @@ def _points(session: Session, small: gpd.GeoDataFrame) -> gpd.GeoDataFrame | Non
                             crs=boundary_sets.STORAGE_CRS)
 
 
-def _percent(value: float) -> str:
-    """A share as words: "100%" only when whole, "over 99.9%" when just short of it."""
-    if value is None or _missing(value):
+def percent(share: float | None) -> str:
+    """A share as a percentage with one decimal, never rounded to 0% or 100% when it is neither.
+
+    >>> percent(0.99981), percent(0.0002), percent(1.0), percent(0.2694), percent(None)
+    ('more than 99.9%', 'less than 0.1%', '100%', '26.9%', 'no figure')
+    """
+    if share is None or _missing(share):
         return "no figure"
-    if value >= 1:
-        return "100%"
-    return "over 99.9%" if value >= 0.999 else f"{100 * value:.1f}%"
+    if share in (0, 1):
+        return f"{share:.0%}"
+    text = f"{100 * share:.1f}%"
+    return {"100.0%": "more than 99.9%", "0.0%": "less than 0.1%"}.get(text, text)
 
 
 def _missing(value) -> bool:

@@ -9,15 +9,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..storage import boundary_sets
-from ..storage.models import Area, AuditEntry, BoundarySet
+from ..storage.models import SERVICE_TYPES, Area, AuditEntry, BoundarySet
 
 PAGE_SIZE = 250
 LOCAL_TIME = ZoneInfo("Europe/London")
 KIND_LABELS = {"lad": "Local authority district", "apb": "Area partnership board", "laf": "Local area forum",
                "ward": "Ward", "parish": "Parish", "lsoa": "Lower layer super output area (LSOA)",
                "msoa": "Middle layer super output area (MSOA)", "service": "Service area"}
-FIELD_LABELS = {"name": "Name", "kind": "Kind", "vintage": "Vintage", "source": "Source", "licence": "Licence",
-                "fictional": "Fictional", "built_from": "Built from", "version": "Version", "areas": "Areas"}
+#: What a service set's areas are for, as the form and the set's page name it ("NHS sub-ICB locations").
+SERVICE_LABELS = {key: plural for key, (plural, _, _) in SERVICE_TYPES.items()}
+FIELD_LABELS = {"name": "Name", "kind": "Kind", "service_type": "Service", "vintage": "Vintage", "source": "Source",
+                "licence": "Licence", "fictional": "Fictional", "built_from": "Built from", "version": "Version",
+                "areas": "Areas"}
 # A creation or deletion is summed up by these fields; other changes list every field that changed.
 SUMMARY_FIELDS = ("name", "kind", "areas", "version")
 

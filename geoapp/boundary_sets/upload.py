@@ -17,7 +17,7 @@ from ..errors import AtlasError, InvalidInput
 from ..loading import LoadReport, Reporter, import_boundary_file
 from ..manifest import SET_ID, BoundaryEntry, ManifestError
 from ..storage import boundary_sets
-from ..storage.models import BOUNDARY_KINDS, BoundarySet
+from ..storage.models import BOUNDARY_KINDS, SERVICE_TYPES, BoundarySet
 
 ACCEPTED = (".gpkg", ".zip", ".geojson", ".json", ".kml")
 RESERVED_IDS = {"import"}  # /boundaries/import is the upload form, not a set
@@ -88,7 +88,7 @@ def import_upload(session: Session, upload: FileStorage | None, form: Mapping, *
 
 def _checked_form(session: Session, upload: FileStorage | None, form: Mapping) -> tuple[dict, str, bool]:
     """The entry's fields, a safe file name and the replace flag; or ImportFailed naming each bad field."""
-    value = {k: (form.get(k) or "").strip() for k in ("set_id", "kind", "name", *OPTIONAL)}
+    value = {k: (form.get(k) or "").strip() for k in ("set_id", "kind", "name", "service_type", *OPTIONAL)}
     replace = str(form.get("replace", "")).lower() in ("on", "1", "true", "yes")
     problems = {}
     suffix = Path(upload.filename or "").suffix.lower() if upload else ""
@@ -108,6 +108,11 @@ def _checked_form(session: Session, upload: FileStorage | None, form: Mapping) -
                               "the set if it exists' to replace its areas, or choose another id.")
     if value["kind"] not in BOUNDARY_KINDS:
         problems["kind"] = "Choose what kind of areas the file holds."
+    elif value["kind"] == "service" and value["service_type"] not in SERVICE_TYPES:
+        problems["service_type"] = "Choose which service the areas are for, or 'Other service areas'."
+    elif value["kind"] != "service" and value["service_type"]:
+        problems["service_type"] = ("A service is only chosen for service areas: choose 'Service area' as the "
+                                    "kind, or leave 'Which service' blank.")
     if not value["name"] or len(value["name"]) > 200:
         problems["name"] = "Give the set a name of up to 200 characters, such as Wards (2023)."
     if len(value["vintage"]) > 40:
@@ -115,7 +120,8 @@ def _checked_form(session: Session, upload: FileStorage | None, form: Mapping) -
     if problems:
         raise ImportFailed("Some answers in the form need changing:", fields=problems)
     filename = (secure_filename(Path(upload.filename).stem) or "upload") + suffix
-    fields = {"id": value["set_id"], "kind": value["kind"], "name": value["name"]}
+    fields = {"id": value["set_id"], "kind": value["kind"], "name": value["name"],
+              "service_type": value["service_type"] or None}
     fields |= {k: value[k] or None for k in OPTIONAL}
     return fields, filename, replace
 

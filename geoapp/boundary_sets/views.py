@@ -41,7 +41,8 @@ def index():
             for s in boundary_sets.list_sets(session)]
     if wants_json():
         return {"boundary_sets": sets, "export_formats": sorted(EXPORT_FORMATS)}
-    return render_template("boundary_sets/index.html", sets=sets, formats=EXPORT_FORMATS)
+    return render_template("boundary_sets/index.html", sets=sets, formats=EXPORT_FORMATS,
+                           services=detail.SERVICE_LABELS)
 
 
 @bp.get("/<set_id>")
@@ -161,10 +162,12 @@ def _set_data(bset) -> dict:
 
 def _set_page(bset, *, edit_form=None, edit_errors=None, status: int = 200):
     return render_template("boundary_sets/set.html", data=_set_data(bset), kinds=detail.KIND_LABELS,
+                           services=detail.SERVICE_LABELS,
                            formats=FORMAT_LABELS, edit_form=edit_form or {}, edit_errors=edit_errors or {}), status
 
 
 def _import_page(form, failure=None, status: int = 200):
     limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
     return render_template("boundary_sets/import.html", form=form, failure=failure, kinds=detail.KIND_LABELS,
-                           accept=",".join(upload.ACCEPTED), limit_mb=limit), status
+                           services=detail.SERVICE_LABELS, accept=",".join(upload.ACCEPTED),
+                           limit_mb=limit), status

@@ -25,7 +25,8 @@ from ..groups.vocabulary import THEMES
 from ..storage import boundary_sets, targets
 from ..storage.indicators import list_indicators
 from ..storage.boundary_sets import KIND_ORDER
-from . import deprivation
+from ..storage.models import SERVICE_TYPES
+from . import deprivation, services
 
 #: Words for each kind of area, for headings ("Ward", "Area Partnership Board").
 KIND_NAMES = {"lad": "Borough", "apb": "Area Partnership Board", "laf": "Local Area Forum", "ward": "Ward",
@@ -60,6 +61,7 @@ def stored_profile(session: Session, set_id: str, code: str, *, rank: str | None
                       shape=shape, figs=figs, parent=parent, parent_figs=parent_figs, related=related, rank=rank)
     profile["neighbours"] = geography["neighbours"]
     profile["targets"] = targets.progress_for_area(session, set_id, code)
+    profile["services"] = services.for_area(session, bset, code)
     source = F.source_set(session) if ids else None
     if source is not None:
         weights = F.weights_for(session, source, bset)
@@ -83,6 +85,7 @@ def freehand_profile(session: Session, shape, *, name: str, rank: str | None = N
                       figs=figs, parent=None, parent_figs={}, related=related, rank=rank)
     profile["neighbours"] = []
     profile["targets"] = []
+    profile["services"] = None  # measured between stored sets only
     if ids:
         source = F.source_set(session)
         weights = area_weights(boundary_sets.load_areas(session, source.id), frame, source_unit="LSOA")
@@ -95,7 +98,7 @@ def _common(session, *, name, code, kind, set_summary, shape, figs, parent, pare
     first = next(iter(figs.values()), None)
     key_facts = _key_facts(themes, related, shape)
     return {
-        "area": {"code": code, "name": name, "kind": kind, "kind_name": KIND_NAMES.get(kind, kind),
+        "area": {"code": code, "name": name, "kind": kind, "kind_name": kind_name(kind, set_summary),
                  "set": set_summary, "area_km2": round(shape.area / 1e6, 3),
                  "bounds": [round(v, 1) for v in shape.bounds]},
         "parent": parent,
@@ -110,6 +113,14 @@ def _common(session, *, name, code, kind, set_summary, shape, figs, parent, pare
         "sources": _sources(figs),
         "produced": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def kind_name(kind: str, set_summary: dict) -> str:
+    """What the area is, for headings: "Ward"; a service area says which service ("Sub-ICB location")."""
+    if kind == "service" and set_summary.get("service_type") in SERVICE_TYPES:
+        one = SERVICE_TYPES[set_summary["service_type"]][2]
+        return one[0].upper() + one[1:]
+    return KIND_NAMES.get(kind, kind)
 
 
 def _borough(session: Session, first) -> dict | None:
