@@ -326,10 +326,13 @@ def test_hostile_names_are_escaped(app):
 
 def test_map_script_builds_popups_and_labels_as_text():
     from pathlib import Path
-    source = (Path(__file__).parent.parent / "geoapp" / "static" / "js" / "atlas-map.js").read_text()
-    assert "innerHTML" not in source and "insertAdjacentHTML" not in source
+    scripts = Path(__file__).parent.parent / "geoapp" / "static" / "js"
+    source = (scripts / "atlas-map.js").read_text()
+    common = (scripts / "atlas-common.js").read_text()
+    assert "innerHTML" not in source + common and "insertAdjacentHTML" not in source + common
     assert "textContent" in source
-    assert 'url.protocol === "http:" || url.protocol === "https:"' in source  # no javascript: links
+    assert "Atlas.safeUrl(props.website)" in source  # websites only through the shared check
+    assert 'url.protocol === "http:" || url.protocol === "https:"' in common  # no javascript: links
 
 
 # --- colour the map by an indicator ---------------------------------------------------------------

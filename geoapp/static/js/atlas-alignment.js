@@ -6,7 +6,7 @@
  * filled with a red hatch (an SVG pattern) and a dark red edge, slivers grey with a dotted edge, so that
  * colour is never the only signal. The key's tick boxes show and hide each layer; its radio buttons choose
  * whose parts are hatched; "Show on the map" buttons added to the tables' rows zoom to an area's parts.
- * Text from data is set with textContent only.
+ * Text from data is set with textContent only. Needs atlas-common.js (window.Atlas) loaded first.
  */
 (function () {
   "use strict";
@@ -31,12 +31,7 @@
     chosen: { color: "#0b0c0c", weight: 4 }  // the parts of the area a "Show" button zoomed to
   };
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
+  var el = Atlas.el;
 
   function pct(v) {
     if (v === null || v === undefined) { return "–"; }
@@ -48,19 +43,11 @@
   function plural(n, one, many) { return n.toLocaleString("en-GB") + " " + (n === 1 ? one : many); }
 
   function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/geo+json" } })
-      .then(function (response) {
-        if (!response.ok) { throw new Error(url.split("?")[0] + " answered " + response.status); }
-        return response.json();
-      });
+    return Atlas.getJSON(url, { accept: "application/geo+json", name: url.split("?")[0] });
   }
 
   var map = L.map(root, { zoomSnap: 0.25, maxZoom: 18 });
-  map.attributionControl.setPrefix(false);
-  if (config.basemap) {
-    L.tileLayer(config.basemap, { maxZoom: 18, attribution: el("span", null, config.attribution).innerHTML })
-      .addTo(map);
-  }
+  Atlas.addBasemap(map, config);
   // Transparent areas of A (for pointing at), both sets' outlines, then the hatched parts on top (parts
   // often follow a boundary closely and would vanish under its line).
   [["alignment-areas", 400], ["alignment-lines", 410], ["alignment-parts", 420]].forEach(function (pane) {

@@ -5,7 +5,7 @@
  * (grey and dashed for no data), puts it on top so hovering shows each area's value, and writes the
  * legend (class ranges with counts, source, period, method) and a sortable table of the same figures
  * beside the map. The choice is kept in the page's address (?indicator=&set=&scheme=) so it can be
- * shared. Text from the data is set with textContent only.
+ * shared. Text from the data is set with textContent only. Needs atlas-common.js (window.Atlas) loaded first.
  */
 (function () {
   "use strict";
@@ -21,12 +21,7 @@
   var painted = null;
   var asked = 0;
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
+  var el = Atlas.el;
 
   function fill(template, indicator, set) {
     return template.replace("INDICATOR", encodeURIComponent(indicator)).replace("SET", encodeURIComponent(set));

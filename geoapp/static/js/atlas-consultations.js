@@ -5,25 +5,13 @@
  * its count's class, or hatched when no activity is recorded; pointing at an area shows its count, and
  * selecting it lists its activities with links. On the form, long lists of tick boxes get a box to filter
  * them by name, and the area lists hide while "The whole borough" is chosen.
- * Text from the data is set with textContent only.
+ * Text from the data is set with textContent only. Needs atlas-common.js (window.Atlas) loaded first.
  */
 (function () {
   "use strict";
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) {
-        if (!r.ok) { throw new Error(url + " answered " + r.status); }
-        return r.json();
-      });
-  }
+  var el = Atlas.el;
+  var getJSON = Atlas.getJSON;
 
   function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
 

@@ -6,16 +6,12 @@
  * few groups" (drawn with a thick black outline). Clicking an area opens its profile. Tables with the
  * class "sortable" get a button in each column heading that sorts by that column. Text from data is set
  * with textContent only; colours are set through Leaflet's SVG attributes, never style attributes.
+ * Needs atlas-common.js (window.Atlas) loaded first.
  */
 (function () {
   "use strict";
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
+  var el = Atlas.el;
 
   /* --- sortable tables ------------------------------------------------------------------------ */
 
@@ -79,10 +75,7 @@
   }
   var config = JSON.parse(root.getAttribute("data-group-coverage"));
   var map = L.map(root, { zoomSnap: 0.25, maxZoom: 18 });
-  map.attributionControl.setPrefix(false);
-  if (config.basemap) {
-    L.tileLayer(config.basemap, { maxZoom: 18, attribution: el("span", null, config.attribution).innerHTML }).addTo(map);
-  }
+  Atlas.addBasemap(map, config);
 
   function styleFor(code) {
     var area = config.areas[code];
@@ -93,11 +86,7 @@
 
   function profileUrl(code) { return config.profile.replace("CODE", encodeURIComponent(code)); }
 
-  fetch(config.geojson, { credentials: "same-origin", headers: { "Accept": "application/geo+json" } })
-    .then(function (response) {
-      if (!response.ok) { throw new Error("the boundaries answered " + response.status); }
-      return response.json();
-    })
+  Atlas.getJSON(config.geojson, { accept: "application/geo+json", name: "the boundaries" })
     .then(function (collection) {
       var flagged = [];
       var layer = L.geoJSON(collection, {

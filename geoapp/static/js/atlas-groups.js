@@ -6,10 +6,13 @@
  * accessible twin); each list entry gets a "Show on the map" button. Popups are built as DOM nodes
  * with textContent, never from HTML strings, so any text a group entered is shown as text.
  * "Use my location" fills in the form with the browser's position and sends it.
+ * Needs atlas-common.js (window.Atlas) loaded first.
  */
 (function () {
   "use strict";
 
+  var el = Atlas.el;
+  var list = Atlas.listText;
   var form = document.getElementById("gm-filters");
   setUpLocate();
   var root = document.querySelector("[data-groups-map]");
@@ -19,23 +22,13 @@
 
   function say(text) { if (status) { status.textContent = text; } }
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
   if (!window.L || !L.markerClusterGroup) {
     say("The map could not start: its script did not load. The list below has every group.");
     return;
   }
 
   var map = L.map(root.querySelector(".gm-map-canvas"), { maxZoom: 18, minZoom: 5, zoomSnap: 0.5 });
-  map.attributionControl.setPrefix(false);
-  if (config.basemap) {
-    L.tileLayer(config.basemap, { maxZoom: 18, attribution: escapeText(config.attribution) }).addTo(map);
-  }
+  Atlas.addBasemap(map, config);
   map.setView([54.5, -2.5], 6);
 
   var types = {};
@@ -45,21 +38,6 @@
   var markers = {};
   // For tests and other scripts: the map, the cluster layer and each group's marker by id.
   window.AtlasGroupsMap = { map: map, cluster: cluster, markers: markers };
-
-  function escapeText(text) {
-    return String(text || "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  }
-
-  function list(value) { return Array.isArray(value) ? value.join(", ") : (value || ""); }
-
-  function safeUrl(value) {
-    try {
-      var url = new URL(String(value), window.location.href);
-      return (url.protocol === "http:" || url.protocol === "https:") ? url.href : null;
-    } catch (error) {
-      return null;
-    }
-  }
 
   function typeOf(name) { return types[name] || { key: "other", mark: "?" }; }
 
@@ -93,8 +71,7 @@
     if (typeof props.distance_km === "number") { meta += " · " + props.distance_km.toFixed(1) + " km away"; }
     box.appendChild(el("p", "gm-popup-meta", meta));
     if (props.description) {
-      var text = String(props.description);
-      box.appendChild(el("p", null, text.length > 300 ? text.slice(0, 297) + "…" : text));
+      box.appendChild(el("p", null, Atlas.clip(props.description, 300)));
     }
     line(box, "Themes", list(props.themes));
     line(box, "For", list(props.serves));
@@ -103,7 +80,7 @@
       return part && !(i === 1 && all[0] && String(all[0]).indexOf(part) >= 0);
     }).join(", ");
     line(box, "Address", address);
-    line(box, "Website", props.website, props.website ? safeUrl(props.website) : null);
+    line(box, "Website", props.website, props.website ? Atlas.safeUrl(props.website) : null);
     line(box, "Contact", props.contact_name);
     line(box, "E-mail", props.email, props.email ? "mailto:" + encodeURIComponent(props.email).replace("%40", "@") : null);
     line(box, "Phone", props.phone, props.phone ? "tel:" + String(props.phone).replace(/[^0-9+]/g, "") : null);
@@ -111,13 +88,7 @@
     return box;
   }
 
-  function fetchJson(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
-      .then(function (response) {
-        if (!response.ok) { throw new Error("the server answered " + response.status); }
-        return response.json();
-      });
-  }
+  function fetchJson(url) { return Atlas.getJSON(url, { accept: "application/geo+json", name: "the server" }); }
 
   var nearLayer = null;
   if (config.near) {

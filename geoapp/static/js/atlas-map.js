@@ -4,11 +4,13 @@
  * names of folium's map and layer-group variables, each boundary set's GeoJSON URL and style, and
  * the community groups URL. Boundary sets switched off at first are fetched when first switched on.
  * Popups and labels are built as DOM nodes with textContent, never from HTML strings, so names
- * holding markup are shown as text.
+ * holding markup are shown as text. Needs atlas-common.js (window.Atlas) loaded first.
  */
 (function () {
   "use strict";
 
+  var el = Atlas.el;
+  var list = Atlas.listText;
   var root = document.querySelector("[data-atlas-map]");
   if (!root) { return; }
   var status = root.querySelector(".map-status");
@@ -22,13 +24,6 @@
   if (!window.L || !map) {
     say("The map could not start: its script did not load.");
     return;
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
   }
 
   function classSafe(value) { return String(value).replace(/[^A-Za-z0-9_-]/g, "_"); }
@@ -73,17 +68,6 @@
     return box;
   }
 
-  function safeUrl(value) {
-    try {
-      var url = new URL(String(value), window.location.href);
-      return (url.protocol === "http:" || url.protocol === "https:") ? url.href : null;
-    } catch (error) {
-      return null;
-    }
-  }
-
-  function list(value) { return Array.isArray(value) ? value.join(", ") : (value || ""); }
-
   function groupPopup(props) {
     var box = el("div", "atlas-popup");
     box.appendChild(el("h3", "atlas-popup-title", props.name));
@@ -91,11 +75,10 @@
     if (list(props.themes)) { box.appendChild(el("p", null, "Themes: " + list(props.themes))); }
     if (list(props.serves)) { box.appendChild(el("p", null, "For: " + list(props.serves))); }
     if (props.description) {
-      var text = String(props.description);
-      box.appendChild(el("p", null, text.length > 300 ? text.slice(0, 297) + "…" : text));
+      box.appendChild(el("p", null, Atlas.clip(props.description, 300)));
     }
     if (props.postcode) { box.appendChild(el("p", null, "Postcode: " + props.postcode)); }
-    var href = props.website ? safeUrl(props.website) : null;
+    var href = props.website ? Atlas.safeUrl(props.website) : null;
     if (href) {
       var link = el("a", null, "Website");
       link.href = href;
@@ -109,13 +92,7 @@
     return box;
   }
 
-  function fetchJson(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
-      .then(function (response) {
-        if (!response.ok) { throw new Error("the server answered " + response.status); }
-        return response.json();
-      });
-  }
+  function fetchJson(url) { return Atlas.getJSON(url, { accept: "application/geo+json", name: "the server" }); }
 
   // Finer sets on top, so a click picks the finest area shown (an LSOA before its ward); a set coloured
   // by an indicator (atlas-choropleth.js sets conf.onTop) goes above them all, so hovering shows its values.

@@ -4,6 +4,7 @@
  * (block code to forum), forum labels and colours, and the codes of the blocks in different forums.
  * Those blocks are drawn strongly (SVG paths with the class "differs"), the others faded ("same"); the
  * map can also be coloured by A's or B's forums. Text from data is set with textContent only.
+ * Needs atlas-common.js (window.Atlas) loaded first.
  */
 (function () {
   "use strict";
@@ -22,13 +23,7 @@
 
   function say(text) { if (statusLine) { statusLine.textContent = text; } }
 
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) {
-        if (!r.ok) { throw new Error(url + " answered " + r.status); }
-        return r.json();
-      });
-  }
+  var getJSON = Atlas.getJSON;
 
   function forumOf(side, code) {
     var forum = config[side].assignment[code];
@@ -82,11 +77,7 @@
       onEachFeature: function (feature, layer) {
         var code = feature.properties.code;
         blocks[code] = { name: feature.properties.name || code, layer: layer };
-        layer.bindTooltip(function () {
-          var span = document.createElement("span");
-          span.textContent = tooltipText(code);
-          return span;
-        }, { sticky: true });
+        layer.bindTooltip(function () { return Atlas.el("span", null, tooltipText(code)); }, { sticky: true });
       }
     }).addTo(map);
     containerLayer = L.geoJSON(found[1], { interactive: false,
