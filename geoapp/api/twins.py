@@ -52,6 +52,10 @@ SCHEMAS = {
             "parent": {"type": "object", "nullable": True}, "borough": {"type": "object", "nullable": True},
             "key_facts": {"type": "object"}, "related": {"type": "array", "items": {"type": "object"}},
             "neighbours": {"type": "array", "items": {"type": "object"}},
+            "services": {"type": "object", "nullable": True,
+                         "description": "The service areas serving the area (or, for a service area, the "
+                                        "partnership areas it serves) with shares of population and land; null "
+                                        "for freehand areas."},
             "themes": {"type": "array", "items": {"type": "object", "properties": {
                 "theme": {"type": "string"},
                 "indicators": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/figure"}, {
