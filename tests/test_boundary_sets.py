@@ -1,6 +1,7 @@
 """Boundary set pages: one set's page and JSON, its history, importing a file, editing, deleting."""
 from __future__ import annotations
 
+import csv
 import io
 import tempfile
 import zipfile
@@ -371,6 +372,28 @@ def test_an_edit_without_a_name_changes_nothing(cwac_app, sign_in):
     _exists, _areas, audit = stored(cwac_app, "apb")
     assert [a.action for a in audit] == ["create"]
     assert client.get("/boundaries/apb.json").get_json()["boundary_set"]["name"] == "Area Partnership Boards"
+
+
+def test_the_service_of_a_service_set_can_be_changed_and_names_its_lookup_columns(cwac_app, sign_in):
+    client = sign_in(cwac_app, "officer")
+    assert client.get("/boundaries/sub-icb.json").get_json()["boundary_set"]["service_type"] == "sub-icb"
+    assert 'id="edit-service_type"' in page(client.get("/boundaries/sub-icb"))
+    assert 'id="edit-service_type"' not in page(client.get("/boundaries/apb"))
+    response = client.post("/boundaries/sub-icb/edit", data={"csrf_token": csrf_token(client),
+                                                             "name": "NHS sub-ICB locations (2022)",
+                                                             "service_type": "health-locality"})
+    assert response.status_code == 302
+    body = client.get("/boundaries/sub-icb.json").get_json()
+    assert body["boundary_set"]["service_type"] == "health-locality" and body["boundary_set"]["version"] == 1
+    assert body["history"][0]["after"] == {"service_type": "health-locality"}
+    lookup = client.get("/alignment/lookup.csv?a=apb&b=sub-icb").get_data(as_text=True)
+    assert next(csv.reader(io.StringIO(lookup))) == ["APB19CD", "APB19NM", "HLOC22CD", "HLOC22NM", "ObjectId"]
+    for set_id, value, words in (("sub-icb", "nonsense", "Choose which service"),
+                                 ("apb", "police-neighbourhood", "Only a set of service areas")):
+        refused = client.post(f"/boundaries/{set_id}/edit", data={"csrf_token": csrf_token(client),
+                                                                 "name": "Renamed", "service_type": value})
+        assert refused.status_code == 422 and words in page(refused)
+        assert client.get(f"/boundaries/{set_id}.json").get_json()["boundary_set"]["name"] != "Renamed"
 
 
 def test_a_set_other_sets_are_built_from_cannot_be_deleted(cwac_app, sign_in):

@@ -103,7 +103,8 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
         raise InvalidInput(f"The sliver width must be between 0 and {MAX_SLIVER_WIDTH:g} metres.")
     set_a, set_b = boundary_sets.get_set(session, a_id), boundary_sets.get_set(session, b_id)
     source = _source(session)
-    key = (F.store_id(session), a_id, F.set_version(set_a), b_id, F.set_version(set_b),
+    key = (F.store_id(session), a_id, F.set_version(set_a), set_a.name, set_a.service_type, b_id,
+           F.set_version(set_b), set_b.name, set_b.service_type,
            source and F.set_version(source), values_version(session), postcodes.state(session),
            float(sliver_width), bool(ignore_slivers), _key(a_codes), _key(b_codes))
     with _LOCK:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidInput
 from ..storage import audit, boundary_sets
-from ..storage.models import Area, BoundarySet, IndicatorValue, Proposal
+from ..storage.models import SERVICE_TYPES, Area, BoundarySet, IndicatorValue, Proposal
 
 # The details an officer may change, with their longest length (None: no limit). The geometry does
 # not change, so neither does the set's version.
@@ -31,6 +31,12 @@ def edit_details(session: Session, bset: BoundarySet, form: Mapping, *, actor: s
     problems = {}
     if "name" in values and values["name"] is None:
         problems["name"] = "Give the set a name."
+    if "service_type" in form:
+        values["service_type"] = str(form["service_type"]).strip() or None
+        if bset.kind != "service":
+            problems["service_type"] = "Only a set of service areas says which service it is for."
+        elif values["service_type"] not in SERVICE_TYPES:
+            problems["service_type"] = f"Choose which service these areas are for ({', '.join(SERVICE_TYPES)})."
     for field, limit in EDITABLE.items():
         if limit and len(values.get(field) or "") > limit:
             problems[field] = f"The {field} can be at most {limit} characters long."
