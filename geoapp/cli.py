@@ -17,6 +17,7 @@ from boundaries.io import EXPORT_FORMATS, write_boundaries
 from layers.catalogue import CatalogueError
 
 from .auth import accounts
+from .alignment.commands import COMMANDS as ALIGNMENT_COMMANDS
 from .auth.roles import ROLES, role_label
 from .errors import AtlasError
 from .loading import LoadReport, Reporter, load_manifest
@@ -516,7 +517,7 @@ def import_groups_command(file: Path, sheet: str | None, maps: tuple[str, ...], 
 
 COMMANDS = (db_group, load_command, import_boundaries_command, import_indicators_command, export_command, sets_command, demo_command,
             create_user_command, set_role_command, proposal_check_command, import_councillors_command,
-            import_postcodes_command, import_groups_command)
+            import_postcodes_command, import_groups_command, *ALIGNMENT_COMMANDS)
 
 
 def _create_app():

@@ -16,10 +16,10 @@ from flask.cli import with_appcontext
 from boundaries.coterminosity import SLIVER_WIDTH_M
 
 from ..csv_safe import write_csv
-from ..errors import AtlasError
+from ..errors import AtlasError, NotFound
 from ..storage.web import database
 from . import tables
-from .service import MAX_SLIVER_WIDTH, SetAlignment, measure_sets
+from .service import MAX_SLIVER_WIDTH, SetAlignment, measure_sets, percent
 
 
 class BadSets(click.ClickException):
@@ -35,8 +35,8 @@ def _measure(set_a: str, set_b: str, sliver_width: float, ignore_slivers: bool) 
         with db.session() as session:
             return measure_sets(session, set_a, set_b, sliver_width=sliver_width, ignore_slivers=ignore_slivers)
     except AtlasError as error:
-        raise BadSets("\n".join([error.message, *error.details,
-                                 "Run 'geoapp sets' to list the boundary sets in the store."]))
+        hint = ["Run 'geoapp sets' to list the boundary sets in the store."] if isinstance(error, NotFound) else []
+        raise BadSets("\n".join([error.message, *error.details, *hint]))
 
 
 def _sliver_options(command):
@@ -53,10 +53,6 @@ def _plain(text) -> str:
     return "".join(c if c.isprintable() else " " for c in str(text))
 
 
-def _percent(value) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
-
-
 def _print_table(head: list[str], rows: list[list[str]], right: set[int]) -> None:
     """Columns padded to their widest cell: numbers (the columns in ``right``) right-aligned, text left."""
     widths = [max(len(row[k]) for row in [head, *rows]) for k in range(len(head))]
@@ -68,28 +64,28 @@ def _print_table(head: list[str], rows: list[list[str]], right: set[int]) -> Non
 def _print_worst(result: SetAlignment, side: str, worst: int) -> None:
     own, other = (result.a, result.b) if side == "a" else (result.b, result.a)
     rows = tables.fits(result, side)[:worst]
-    click.echo(f"\nWorst-fitting {len(rows)} of {own['name']} (best fit in {other['name']}):")
+    click.echo(f"\nWorst-fitting {len(rows)} of {_plain(own['name'])} (best fit in {_plain(other['name'])}):")
     if not rows:
         return
     head = ["code", "name", "best fit", "best-fit name", "in best fit", "outside", "by", "partners", "population",
             "covered"]
     _print_table(head, [[_plain(r["code"]), _plain(r["name"] or ""), _plain(r["best_fit"] or "—"),
-                         _plain(r["best_fit_name"] or "none"), _percent(r["share"]), _percent(r["outside"]),
+                         _plain(r["best_fit_name"] or "none"), percent(r["share"]), percent(r["outside"]),
                          r["by"], str(r["partners"]),
-                         "—" if r["population"] is None else f"{r['population']:,.0f}", _percent(r["covered"])]
+                         "—" if r["population"] is None else f"{r['population']:,.0f}", percent(r["covered"])]
                         for r in rows], right={4, 5, 7, 8, 9})
 
 
 def _print_result(result: SetAlignment, worst: int) -> None:
     summary = tables.summary(result, worst=0)
     scores, slivers = summary["scores"], summary["slivers"]
-    a, b = result.a, result.b
-    click.echo(f"{_plain(a['name'])} ({a['id']}) and {_plain(b['name'])} ({b['id']})")
+    a, b = (_plain(result.a["name"]), result.a["id"]), (_plain(result.b["name"]), result.b["id"])
+    click.echo(f"{a[0]} ({a[1]}) and {b[0]} ({b[1]})")
     click.echo(_plain(summary["sentence"]))
     click.echo("\nAlignment scores (share in the best fit):")
     _print_table(["", "by population", "by area"],
-                 [[f"{a['name']} with {b['name']}", _percent(scores["a_in_b"]), _percent(scores["a_in_b_by_area"])],
-                  [f"{b['name']} with {a['name']}", _percent(scores["b_in_a"]), _percent(scores["b_in_a_by_area"])]],
+                 [[f"{a[0]} with {b[0]}", percent(scores["a_in_b"]), percent(scores["a_in_b_by_area"])],
+                  [f"{b[0]} with {a[0]}", percent(scores["b_in_a"]), percent(scores["b_in_a_by_area"])]],
                  right={1, 2})
     fate = "left out of the shares" if result.ignore_slivers else "counted in the shares"
     population = "no population" if slivers["population"] is None else f"population {slivers['population']:,.0f}"
@@ -129,9 +125,12 @@ def coterminosity_command(set_a: str, set_b: str, sliver_width: float, ignore_sl
 def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` as UTF-8 to a temporary file beside ``path``, then rename it: all or nothing."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
+        os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's owner-only mode
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -164,10 +163,10 @@ def lookup_command(from_set: str, to_set: str, out: Path, shares: bool, sliver_w
     except OSError as error:
         raise click.ClickException(f"Could not write {out}: {error.strerror or error}. Nothing was written.")
     unmatched = int(table.iloc[:, 2].isna().sum())
-    click.echo(f"Wrote {len(table):,} rows ({result.a['name']} to {result.b['name']}) to {out}")
-    click.echo(f"  {unmatched:,} area{'s' if unmatched != 1 else ''} of {result.a['name']} had no partner in "
-               f"{result.b['name']} (blank {table.columns[2]})." if unmatched else
-               f"  Every area has a partner in {result.b['name']}.")
+    a, b = _plain(result.a["name"]), _plain(result.b["name"])
+    click.echo(f"Wrote {len(table):,} rows ({a} to {b}) to {out}")
+    click.echo(f"  {unmatched:,} area{'s' if unmatched != 1 else ''} of {a} had no partner in {b} "
+               f"(blank {table.columns[2]})." if unmatched else f"  Every area has a partner in {b}.")
 
 
 COMMANDS = (coterminosity_command, lookup_command)

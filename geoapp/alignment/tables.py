@@ -60,7 +60,8 @@ def fits(result: SetAlignment, side: str) -> list[dict]:
 def matrix(result: SetAlignment) -> list[dict]:
     """Every pair of areas sharing ground, and each area's part outside the other set, with the four shares."""
     rows = []
-    for row in result.fit.pairs.itertuples(index=False):
+    pairs = result.fit.pairs
+    for row in pairs[pairs["area_m2"] > 0].itertuples(index=False):  # not pairs of ignored slivers only
         a, b = _text(row.a_code), _text(row.b_code)
         rows.append({
             "a_code": a, "a_name": result.name("a", a), "b_code": b, "b_name": result.name("b", b),
@@ -125,7 +126,7 @@ def misaligned(result: SetAlignment, side: str = "a") -> dict:
     keep = own.notna() & (theirs.isna() | (theirs != own.map(best)))
     if result.ignore_slivers:
         keep &= ~pieces["sliver"]
-    chosen = pieces[keep]
+    chosen = pieces[keep & ~pieces.geometry.is_empty]  # land far beyond the other set has no shape here
     shown = to_display(gpd.GeoDataFrame(geometry=shapely.set_precision(chosen.geometry.array, 0.5),
                                         crs=chosen.crs))
     features = []
