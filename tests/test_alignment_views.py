@@ -25,10 +25,12 @@ STRADDLING = "E01018684"  # Cheshire West and Chester 015A: split between three 
 
 def pct(value: float) -> str:
     """A share as the page writes it."""
-    if 0 < value < 0.0005:
-        return "under 0.1%"
-    if 0.9995 <= value < 1:
-        return "over 99.9%"
+    if value in (0, 1):
+        return f"{value * 100:.0f}%"
+    if value < 0.0005:
+        return "less than 0.1%"
+    if value >= 0.9995:
+        return "more than 99.9%"
     return f"{value * 100:.1f}%"
 
 
@@ -280,6 +282,6 @@ def test_hand_built_sets_without_population_or_services(app):
     page = client.get("/alignment/").get_data(as_text=True)
     assert HOSTILE not in page and html.escape(HOSTILE) in page
     assert "(by land: no population is loaded)" in page and "No population is loaded" in page
-    assert re.search(r'data-score="a_in_b">50.0%<', page) and re.search(r'data-score="b_in_a">100.0%<', page)
+    assert re.search(r'data-score="a_in_b">50.0%<', page) and re.search(r'data-score="b_in_a">100%<', page)
 
 

@@ -18,9 +18,10 @@ from ..exports import TABLE_TYPES, safe_filename, table_download
 from ..storage import boundary_sets
 from ..storage.web import db_session
 from . import tables
-from .service import MAX_SLIVER_WIDTH, measure_sets, one_area
+from .service import MAX_SLIVER_WIDTH, measure_sets, one_area, percent
 
 bp = Blueprint("alignment", __name__, url_prefix="/alignment")
+bp.add_app_template_filter(percent, "percent")
 
 GEOJSON = "application/geo+json"
 #: The chooser's groups, in order: (heading, kinds of set).

@@ -62,7 +62,7 @@ def test_officer_compares_apbs_with_sub_icb_locations_and_downloads_the_lookup(c
         found = page.request.get(f"{server.url}/alignment/fit.json?{query}").json()
         expect(page.locator("#alignment-sentence")).to_have_text(found["sentence"])
         expect(page.locator('[data-score="b_in_a"]')).to_have_text(f"{found['scores']['b_in_a'] * 100:.1f}%")
-        expect(page.locator('[data-score="a_in_b"]')).to_have_text("over 99.9%")
+        expect(page.locator('[data-score="a_in_b"]')).to_have_text("more than 99.9%")
         expect(page.locator("#alignment-definitions li")).to_have_count(len(found["definitions"]))
         misfits = [f for f in found["fits"]["a"] if f["outside"] and f["best_fit"]]
         expect(page.locator("#fits-a tbody tr")).to_have_count(len(misfits))

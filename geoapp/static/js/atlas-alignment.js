@@ -35,8 +35,8 @@
 
   function pct(v) {
     if (v === null || v === undefined) { return "–"; }
-    if (v > 0 && v < 0.0005) { return "under 0.1%"; }
-    if (v < 1 && v >= 0.9995) { return "over 99.9%"; }
+    if (v > 0 && v < 0.0005) { return "less than 0.1%"; }
+    if (v < 1 && v >= 0.9995) { return "more than 99.9%"; }
     return (v * 100).toFixed(1) + "%";
   }
 
