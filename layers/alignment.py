@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from boundaries import coterminosity
 from layers.weights import Weights, area_weights, lookup_weights, population_weights
@@ -92,13 +93,16 @@ def piece_population(pieces: gpd.GeoDataFrame, small: gpd.GeoDataFrame, populati
 
 def measure(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, small: gpd.GeoDataFrame | None = None,
             population: pd.Series | None = None, points: gpd.GeoDataFrame | None = None,
-            sliver_width: float = coterminosity.SLIVER_WIDTH_M, ignore_slivers: bool = False):
+            sliver_width: float = coterminosity.SLIVER_WIDTH_M, ignore_slivers: bool = False,
+            small_side: str | None = None):
     """Cut, people and align two sets in one call.
 
     Returns ``(pieces, alignment, piece_population or None)``; without ``small`` and
     ``population`` the shares are by land area only.  With ``small``, both fits gain
     ``covered``: the share of each area's land inside the small areas (population
-    shares count only the population there).
+    shares count only the population there).  ``small_side`` ("a" or "b") says the
+    small areas are that set itself (LSOAs against wards): the pieces are then peopled
+    and covered from their own areas, with no second overlay (same figures).
 
     Examples
     --------
@@ -113,14 +117,73 @@ def measure(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, small: gpd.GeoDataFrame
     pieces = coterminosity.cut(a, b, sliver_width=sliver_width)
     people = None
     if small is not None and population is not None:
-        people = piece_population(pieces, small, population, points=points)
+        people = (own_piece_population(pieces, small_side, population, points=points) if small_side
+                  else piece_population(pieces, small, population, points=points))
     result = coterminosity.align(pieces, list(a["code"]), list(b["code"]),
                                  population=None if people is None else people.values,
                                  ignore_slivers=ignore_slivers)
     if small is not None:
-        for fit, areas in ((result.a_fit, a), (result.b_fit, b)):
-            fit["covered"] = fit["code"].map(covered_share(areas, small)).fillna(0.0)
+        for side, fit, areas in (("a", result.a_fit, a), ("b", result.b_fit, b)):
+            covered = _covered_by_pieces(pieces, side, small_side) if small_side else covered_share(areas, small)
+            fit["covered"] = fit["code"].map(covered).fillna(0.0)
     return pieces, result, people
+
+
+def own_piece_population(pieces: gpd.GeoDataFrame, side: str, population: pd.Series, *,
+                         points: gpd.GeoDataFrame | None = None, small_unit: str = "LSOA") -> PiecePopulation:
+    """:func:`piece_population` when the small areas are one side of the pieces (``side`` "a" or "b").
+
+    Each small area's population is split between its own pieces by their count of points, or by area
+    (also for a small area holding no point); the figures equal :func:`piece_population`'s.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box, Point
+    >>> a = gpd.GeoDataFrame({"code": ["a1"]}, crs="EPSG:27700", geometry=[box(0, 0, 400, 100)])
+    >>> b = gpd.GeoDataFrame({"code": ["b1", "b2"]}, crs="EPSG:27700",
+    ...                      geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)])
+    >>> pieces = coterminosity.cut(a, b)
+    >>> homes = gpd.GeoDataFrame(crs="EPSG:27700", geometry=[Point(50, 50)] * 3 + [Point(300, 50)])
+    >>> own_piece_population(pieces, "a", pd.Series({"a1": 400.0}), points=homes).values.tolist()
+    [300.0, 100.0]
+    """
+    own = pieces[f"{side}_code"]
+    known = own.notna().to_numpy()
+    area = np.where(known, pieces["area_m2"].to_numpy(), 0.0)
+    weight = area.copy()
+    by_points = points is not None and len(points)
+    without = 0
+    if by_points:
+        geoms = pieces.geometry.to_numpy()
+        tree_hits = shapely.STRtree(geoms).query(points.geometry.to_numpy(), predicate="within")
+        counts = np.bincount(tree_hits[1], minlength=len(pieces)).astype(float)
+        counts[~known] = 0.0
+        held = pd.Series(counts).groupby(own.to_numpy()).transform("sum").to_numpy()
+        use_points = known & (np.nan_to_num(held) > 0)
+        weight = np.where(use_points, counts, area)
+        without = int(own[known & ~use_points].nunique())
+    total = pd.Series(weight).groupby(own.to_numpy()).transform("sum").to_numpy()
+    values = pd.to_numeric(own.map(population), errors="coerce").fillna(0.0).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        placed = np.where(known & (total > 0), values * weight / total, 0.0)
+    if by_points:
+        method = f"{small_unit} population split by the number of postcodes in each piece"
+        if without:
+            method += f" (by area for {without} {small_unit}{'s' if without != 1 else ''} with no postcodes)"
+    else:
+        method = f"{small_unit} population split by area of overlap"
+    unplaced = float(population.sum() - placed.sum())
+    return PiecePopulation(values=placed, method=method, unplaced=max(unplaced, 0.0))
+
+
+def _covered_by_pieces(pieces: gpd.GeoDataFrame, side: str, small_side: str) -> pd.Series:
+    """Share of each area's land inside the small areas, when the small areas are one side of the pieces."""
+    own, other = f"{side}_code", ("b_code" if small_side == "b" else "a_code")
+    mine = pieces[pieces[own].notna()]
+    total = mine.groupby(own)["area_m2"].sum()
+    if side == small_side:
+        return total / total
+    return mine[mine[other].notna()].groupby(own)["area_m2"].sum().reindex(total.index).fillna(0.0) / total
 
 
 def covered_share(areas: gpd.GeoDataFrame, small: gpd.GeoDataFrame) -> pd.Series:

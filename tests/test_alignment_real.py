@@ -149,3 +149,29 @@ def test_lsoa_straddles_by_area_alone_are_good_not_perfect(shared_data, postcode
     precision, recall = agreement(set(fits.index[fits["outside"] >= STRADDLE]), truth)
     assert 0.8 <= precision < 0.95 and 0.8 <= recall < 0.95  # 39 of 46 both ways (0.848)
     assert 0.95 < (fits["best_fit"].reindex(majority.index) == majority).mean() < 1  # 203 of 209 (97.1%)
+
+
+@pytest.mark.parametrize("with_postcodes", [False, True])
+def test_peopling_the_pieces_from_the_lsoas_own_pieces_gives_the_engine_s_figures(shared_data, with_postcodes):
+    """LSOAs against wards: the short way (no second overlay) equals apportioning through the engine."""
+    gpkg = shared_data / "cheshire_west_and_chester.gpkg"
+    lsoa = gpd.read_file(gpkg, layer="lsoa", engine="pyogrio")[["code", "geometry"]]
+    wards = gpd.read_file(gpkg, layer="wards", engine="pyogrio")[["code", "geometry"]]
+    iod = pd.read_csv(shared_data / "cheshire_west_and_chester_imd2019.csv")
+    population = iod.set_index("LSOA code (2011)")[POPULATION].astype(float)
+    points = None
+    if with_postcodes:
+        table = pd.read_csv(shared_data / "postcodes_cheshire.csv", usecols=["easting", "northing"]).dropna()
+        points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(table["easting"], table["northing"]), crs=lsoa.crs)
+    for a, b, side in ((lsoa, wards, "a"), (wards, lsoa, "b")):
+        _, engine, engine_people = measure(a, b, small=lsoa, population=population, points=points)
+        _, own, own_people = measure(a, b, small=lsoa, population=population, points=points, small_side=side)
+        assert own_people.method == engine_people.method
+        assert own_people.values.sum() == pytest.approx(population.sum(), rel=1e-12)
+        pairs = engine.pairs.merge(own.pairs, on=["a_code", "b_code"], how="outer")
+        for column in ("a_population_share", "b_population_share", "a_area_share"):
+            assert (pairs[f"{column}_x"] - pairs[f"{column}_y"]).abs().max() < 1e-8
+        for fit in ("a_fit", "b_fit"):
+            both = getattr(engine, fit).merge(getattr(own, fit), on="code")
+            assert (both["best_fit_x"].fillna("") == both["best_fit_y"].fillna("")).all()
+            assert (both["covered_x"] - both["covered_y"]).abs().max() < 1e-8

@@ -112,17 +112,21 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
             _CACHE.move_to_end(key)
             return _CACHE[key]
     a_areas, b_areas = _areas(session, a_id, a_codes), _areas(session, b_id, b_codes)
-    small = population = points = layer = None
+    small = population = points = layer = small_side = None
     if source is not None:
         layer = F.population_layer(session, source.id)
     if layer is not None:
         population = layer[0]
-        small = a_areas if source.id == a_id and a_codes is None else \
-            b_areas if source.id == b_id and b_codes is None else boundary_sets.load_areas(session, source.id)
+        small_side = "a" if source.id == a_id and a_codes is None else \
+            "b" if source.id == b_id and b_codes is None else None
+        small = {"a": a_areas, "b": b_areas}.get(small_side)
+        if small is None:
+            small = boundary_sets.load_areas(session, source.id)
         points = _points(session, small)
     pieces, fit, found = people.measure(a_areas[["code", "geometry"]], b_areas[["code", "geometry"]],
                                         small=small, population=population, points=points,
-                                        sliver_width=sliver_width, ignore_slivers=ignore_slivers)
+                                        sliver_width=sliver_width, ignore_slivers=ignore_slivers,
+                                        small_side=small_side)
     described = None
     if found is not None:
         indicator, period = layer[1], layer[2]
