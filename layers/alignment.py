@@ -172,8 +172,8 @@ def own_piece_population(pieces: gpd.GeoDataFrame, side: str, population: pd.Ser
             method += f" (by area for {without} {small_unit}{'s' if without != 1 else ''} with no postcodes)"
     else:
         method = f"{small_unit} population split by area of overlap"
-    held = pd.to_numeric(population.reindex(own.dropna().unique()), errors="coerce").fillna(0.0)
-    return PiecePopulation(values=placed, method=method, unplaced=max(float(held.sum() - placed.sum()), 0.0))
+    own_total = pd.to_numeric(population.reindex(own.dropna().unique()), errors="coerce").fillna(0.0).sum()
+    return PiecePopulation(values=placed, method=method, unplaced=max(float(own_total - placed.sum()), 0.0))
 
 
 def _covered_by_pieces(pieces: gpd.GeoDataFrame, side: str, small_side: str) -> pd.Series:
