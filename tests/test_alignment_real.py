@@ -7,6 +7,7 @@ each postcode carries both its LSOA (ONS lookup) and its ward (Code-Point Open).
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -175,3 +176,20 @@ def test_peopling_the_pieces_from_the_lsoas_own_pieces_gives_the_engine_s_figure
             both = getattr(engine, fit).merge(getattr(own, fit), on="code")
             assert (both["best_fit_x"].fillna("") == both["best_fit_y"].fillna("")).all()
             assert (both["covered_x"] - both["covered_y"]).abs().max() < 1e-8
+
+
+def test_one_area_measured_alone_has_the_same_shares_as_in_the_whole_sets(cwac_app, shared_data):
+    """Profiles measure one area against a service set; its figures must equal the alignment page's."""
+    load_postcodes(cwac_app, shared_data / "postcodes_cheshire.csv")
+    for a, b, side, codes in (("wards", "ambulance", "a", ["E05012212", "E05012225", "E05012232"]),
+                              ("lsoa", "sub-icb", "a", ["E01018684", "E01018552"]),
+                              ("apb", "sub-icb", "b", ["E38000233", "E38000194"])):
+        whole = measured(cwac_app, a, b, ignore_slivers=True).fit.pairs
+        for code in codes:
+            alone = measured(cwac_app, a, b, ignore_slivers=True, **{f"{side}_codes": [code]}).fit.pairs
+            mine = whole[whole[f"{side}_code"] == code].set_index(["a_code", "b_code"])
+            theirs = alone[alone[f"{side}_code"] == code].set_index(["a_code", "b_code"])
+            assert sorted(mine.index, key=str) == sorted(theirs.index, key=str), (a, b, code)
+            for share in (f"{side}_population_share", f"{side}_area_share", "population"):
+                np.testing.assert_allclose(theirs.loc[mine.index, share], mine[share], rtol=1e-9, atol=1e-9,
+                                           equal_nan=True, err_msg=f"{a} {b} {code} {share}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 from sqlalchemy.orm import Session
 
 from boundaries import coterminosity
@@ -121,7 +122,8 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
             "b" if source.id == b_id and b_codes is None else None
         small = {"a": a_areas, "b": b_areas}.get(small_side)
         if small is None:
-            small = boundary_sets.load_areas(session, source.id)
+            small = _near(boundary_sets.load_areas(session, source.id),
+                          a_areas if a_codes is not None else b_areas if b_codes is not None else None)
         points = _points(session, small)
     pieces, fit, found = people.measure(a_areas[["code", "geometry"]], b_areas[["code", "geometry"]],
                                         small=small, population=population, points=points,
@@ -158,6 +160,19 @@ def _areas(session: Session, set_id: str, codes) -> gpd.GeoDataFrame:
         missing = sorted(set(codes) - set(areas["code"]))
         raise NotFound(f"The boundary set '{set_id}' has no area with the code {', '.join(missing[:5])}.")
     return areas
+
+
+def _near(small: gpd.GeoDataFrame, chosen: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """The small areas that can meet the pieces: those within reach of the chosen areas (all without a choice).
+
+    The other set is clipped to the chosen areas' bounds widened by ``REACH_M`` before the cut, so no piece
+    lies beyond that box; a profile of one ward then loads the postcodes of a few LSOAs, not the borough's.
+    """
+    if chosen is None or chosen.empty:
+        return small
+    minx, miny, maxx, maxy = chosen.total_bounds
+    reach = coterminosity.REACH_M
+    return small[small.intersects(shapely.box(minx - reach, miny - reach, maxx + reach, maxy + reach))]
 
 
 def _key(codes) -> tuple | None:
