@@ -30,13 +30,21 @@ def layer_checkbox(tab, name: str):
 
 def click_at(tab, lon: float, lat: float, zoom: float = 13):
     """Centre the map on a point and click there, as a user would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page = tab.page
-    page.evaluate("""([lat, lon, zoom]) => {
+    page.evaluate("""([lat, lon, zoom]) => new Promise((done) => {
         const cfg = JSON.parse(document.querySelector('[data-atlas-map]').dataset.atlasMap);
         window[cfg.map].setView([lat, lon], zoom, {animate: false});
-    }""", [lat, lon, zoom])
-    page.wait_for_timeout(150)
+        requestAnimationFrame(() => requestAnimationFrame(done));  // the layers redrawn at the new view
+    })""", [lat, lon, zoom])
     box = page.locator(".folium-map").bounding_box()
+    for _ in range(2):  # a busy machine may still be drawing: click again rather than fail
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            return page.wait_for_selector(".leaflet-popup-content .atlas-popup", timeout=4000)
+        except PlaywrightTimeout:
+            page.wait_for_timeout(500)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     return page.wait_for_selector(".leaflet-popup-content .atlas-popup")
 

@@ -20,6 +20,10 @@ def ward_point(app, code=None):
     return (ward["code"] if code is None else code), ward["name"], point
 
 
+#: A profile's first request builds its figures, charts and service areas: allow for a busy machine.
+PROFILE_COLD_MS = 30_000
+
+
 def test_from_the_map_to_a_ward_profile_and_back(demo_app, tab, screenshots, live_server):
     from playwright.sync_api import expect
 
@@ -31,7 +35,7 @@ def test_from_the_map_to_a_ward_profile_and_back(demo_app, tab, screenshots, liv
         link = page.get_by_role("link", name=f"Open the profile of {name}")
         expect(link).to_be_visible()
         link.click()
-        page.wait_for_url(re.compile(f"/profiles/wards/{code}$"))
+        page.wait_for_url(re.compile(f"/profiles/wards/{code}$"), timeout=PROFILE_COLD_MS)
         expect(page.locator("h1")).to_contain_text(name)
         profile = page.request.get(server.url + f"/profiles/wards/{code}.json").json()
         income = next(i for t in profile["themes"] for i in t["indicators"] if i["id"] == "income_deprivation_rate")
@@ -113,7 +117,7 @@ def test_board_member_goes_from_map_to_ward_profile_compares_and_downloads_the_p
         page.wait_for_selector('[data-atlas-map][data-atlas-ready="true"]')
         click_at(tab, point.x, point.y, zoom=14)
         page.get_by_role("link", name=f"Open the profile of {name}").click()
-        page.wait_for_url(re.compile(f"/profiles/wards/{code}$"))
+        page.wait_for_url(re.compile(f"/profiles/wards/{code}$"), timeout=PROFILE_COLD_MS)
         # compare with two more wards, chosen on the comparison page
         page.get_by_role("link", name="Compare with other areas").click()
         page.get_by_label("Kind of area").select_option("wards")
