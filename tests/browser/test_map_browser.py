@@ -30,8 +30,6 @@ def layer_checkbox(tab, name: str):
 
 def click_at(tab, lon: float, lat: float, zoom: float = 13):
     """Centre the map on a point and click there, as a user would."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     page = tab.page
     page.evaluate("""([lat, lon, zoom]) => new Promise((done) => {
         const cfg = JSON.parse(document.querySelector('[data-atlas-map]').dataset.atlasMap);
@@ -39,14 +37,27 @@ def click_at(tab, lon: float, lat: float, zoom: float = 13):
         requestAnimationFrame(() => requestAnimationFrame(done));  // the layers redrawn at the new view
     })""", [lat, lon, zoom])
     box = page.locator(".folium-map").bounding_box()
-    for _ in range(2):  # a busy machine may still be drawing: click again rather than fail
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        try:
-            return page.wait_for_selector(".leaflet-popup-content .atlas-popup", timeout=4000)
-        except PlaywrightTimeout:
-            page.wait_for_timeout(500)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    return page.wait_for_selector(".leaflet-popup-content .atlas-popup")
+    popup = page.wait_for_selector(".leaflet-popup-content .atlas-popup")
+    page.wait_for_timeout(400)  # the map pans to show the whole popup (0.25 s): let it settle before reading
+    return popup
+
+
+def open_area_link(tab, lon: float, lat: float, link_name: str, zoom: float = 14):
+    """Click the map at a point until the popup offers ``link_name`` (a busy machine may draw late)."""
+    from playwright.sync_api import expect
+
+    link = tab.page.get_by_role("link", name=link_name)
+    for _ in range(2):
+        click_at(tab, lon, lat, zoom=zoom)
+        try:
+            expect(link).to_be_visible(timeout=4000)
+            return link
+        except AssertionError:
+            tab.page.keyboard.press("Escape")
+    click_at(tab, lon, lat, zoom=zoom)
+    expect(link).to_be_visible()
+    return link
 
 
 def assert_clean(tab, server):

@@ -7,7 +7,7 @@ import geopandas as gpd
 import pytest
 
 from geoapp.storage import boundary_sets
-from tests.browser.test_map_browser import assert_clean, click_at, open_map
+from tests.browser.test_map_browser import assert_clean, open_area_link, open_map
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +31,7 @@ def test_from_the_map_to_a_ward_profile_and_back(demo_app, tab, screenshots, liv
     with live_server(demo_app) as server:
         open_map(tab, server)
         page = tab.page
-        click_at(tab, point.x, point.y, zoom=14)
-        link = page.get_by_role("link", name=f"Open the profile of {name}")
-        expect(link).to_be_visible()
+        link = open_area_link(tab, point.x, point.y, f"Open the profile of {name}")
         link.click()
         page.wait_for_url(re.compile(f"/profiles/wards/{code}$"), timeout=PROFILE_COLD_MS)
         expect(page.locator("h1")).to_contain_text(name)
@@ -115,8 +113,7 @@ def test_board_member_goes_from_map_to_ward_profile_compares_and_downloads_the_p
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(re.compile(r"/$"))
         page.wait_for_selector('[data-atlas-map][data-atlas-ready="true"]')
-        click_at(tab, point.x, point.y, zoom=14)
-        page.get_by_role("link", name=f"Open the profile of {name}").click()
+        open_area_link(tab, point.x, point.y, f"Open the profile of {name}").click()
         page.wait_for_url(re.compile(f"/profiles/wards/{code}$"), timeout=PROFILE_COLD_MS)
         # compare with two more wards, chosen on the comparison page
         page.get_by_role("link", name="Compare with other areas").click()
