@@ -195,6 +195,18 @@ def test_ignoring_slivers_drops_them_from_the_parts_and_says_so(cwac_app):
     assert 'id="al-ignore" name="ignore_slivers" value="1" checked' in text
 
 
+def test_the_parts_are_drawn_once_per_measure(cwac_app):
+    from geoapp.alignment import service, tables
+    from geoapp.storage.web import database
+
+    with cwac_app.app_context(), database().session() as session:
+        result = service.measure_sets(session, "apb", "sub-icb")
+        again = service.measure_sets(session, "apb", "sub-icb")
+    first = tables.misaligned(result, "a")
+    assert again is result and tables.misaligned(again, "a") is first
+    assert tables.misaligned(result, "b") is not first and tables.misaligned(result, "b")["features"]
+
+
 def test_page_opens_on_apbs_against_a_health_service_set(cwac_app):
     client = cwac_app.test_client()
     found = client.get("/alignment/fit.json").get_json()

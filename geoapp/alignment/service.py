@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
@@ -47,6 +47,7 @@ class SetAlignment:
     population: dict | None
     sliver_width: float
     ignore_slivers: bool
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # shapes drawn from it, once
 
     def name(self, side: str, code) -> str | None:
         """An area's name, for ``side`` "a" or "b"."""

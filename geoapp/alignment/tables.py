@@ -117,8 +117,11 @@ def column_prefix(bset: dict) -> str:
 def misaligned(result: SetAlignment, side: str = "a") -> dict:
     """GeoJSON (WGS 84) of the parts of each area of ``side`` lying outside its best fit.
 
-    Slivers are marked ``"sliver": true`` and left out when slivers are ignored.
+    Slivers are marked ``"sliver": true`` and left out when slivers are ignored.  Kept with the result
+    (which is cached), so it is drawn once; callers must not modify it.
     """
+    if ("misaligned", side) in result.memo:
+        return result.memo[("misaligned", side)]
     frame_name, other = SIDES[side]
     best = getattr(result.fit, frame_name).set_index("code")["best_fit"]
     pieces = result.pieces
@@ -136,7 +139,9 @@ def misaligned(result: SetAlignment, side: str = "a") -> dict:
             "code": code, "name": result.name(side, code), "in": partner, "in_name": result.name(other, partner),
             "best_fit": _text(best.get(code)), "best_fit_name": result.name(other, _text(best.get(code))),
             "area_km2": _number(row.area_m2 / 1e6), "sliver": bool(row.sliver)}})
-    return {"type": "FeatureCollection", "features": features}
+    found = {"type": "FeatureCollection", "features": features}
+    result.memo[("misaligned", side)] = found
+    return found
 
 
 def _number(value):
