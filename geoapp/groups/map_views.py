@@ -48,7 +48,7 @@ def _page_context(session, offered: D.Options, filters: D.Filters, found: D.Dire
     args = filters.query_args() if problem is None else {}
     types = _type_keys(offered.types)
     config = {"data": url_for("groups.directory_json", **args) if found is not None else None,
-              "types": types, "outline": _outline_url(session),
+              "types": types, "outline": outline_url(session),
               "basemap": current_app.config.get("ATLAS_BASEMAP_URL") or "",
               "attribution": current_app.config.get("ATLAS_BASEMAP_ATTRIBUTION") or ""}
     if found is not None and found.near:
@@ -154,7 +154,8 @@ def _mark(name: str) -> str:
     return MARKS.get(name, "?")
 
 
-def _outline_url(session) -> str | None:
+def outline_url(session) -> str | None:
+    """The display GeoJSON of the borough (or the coarsest local set) to outline a map with, or None."""
     sets = boundary_sets.list_sets(session)
     ranked = sorted((s for s in sets if s.kind in OUTLINE_KINDS), key=lambda s: OUTLINE_KINDS.index(s.kind))
     return url_for("map.set_geojson", set_id=ranked[0].id) if ranked else None

@@ -70,6 +70,28 @@ def when(moment: datetime | None, with_time: bool = True) -> str:
     return f"{moment.day} {moment:%B %Y}" + (f", {moment:%H:%M}" if with_time else "")
 
 
+def _pin_map(group=None) -> dict:
+    """The pin map's settings: the borough's extent and outline (or the group's point now) to open on, and the
+    basemap if any."""
+    from ..map.display_cache import store_signature
+    from ..map.views import extent
+    from ..storage import boundary_sets
+    from .map_views import outline_url
+
+    session = db_session()
+    sets = boundary_sets.list_sets(session)
+    bounds = extent(session, sets, store_signature(session))[0] if sets else None
+    now = submissions.lonlat(group.location) if group is not None else None
+    return {"bounds": bounds, "outline": outline_url(session), "point": [now[1], now[0]] if now else None,
+            "basemap": current_app.config.get("ATLAS_BASEMAP_URL") or "",
+            "attribution": current_app.config.get("ATLAS_BASEMAP_ATTRIBUTION") or ""}
+
+
+def _submit_page(**page):
+    """The public form to add or update a group, with its pin map."""
+    return _form_page("groups/submit_form.html", pin_map=_pin_map(page.get("group")), **page)
+
+
 def _form_page(template: str, *, values: dict, errors: list[dict] | None = None, status: int = 200, **extra):
     return render_template(template, values=values, errors=errors or [],
                            error_fields={e["field"]: e["message"] for e in errors or []}, when=when,
@@ -86,7 +108,7 @@ def _form_page(template: str, *, values: dict, errors: list[dict] | None = None,
 def add():
     """Show the form to put a group on the map; store what is sent as pending, for an editor to check."""
     if request.method == "GET":
-        return _form_page("groups/submit_form.html", values={"serves_scope": "local"}, mode="add")
+        return _submit_page(values={"serves_scope": "local"}, mode="add")
     return _receive(lambda db, fields, email: submissions.submit_new(db, fields, email, actor=actor()),
                     mode="add")
 
@@ -100,8 +122,7 @@ def suggest(group_id: int):
     if group.status != "published":
         raise NotFound(f"There is no published group number {group_id} to update.")
     if request.method == "GET":
-        return _form_page("groups/submit_form.html", values=submissions.form_values(group, public=True),
-                          mode="suggest", group=group)
+        return _submit_page(values=submissions.form_values(group, public=True), mode="suggest", group=group)
     return _receive(lambda db, fields, email: submissions.suggest_update(db, group_id, fields, email,
                                                                          actor=actor()),
                     mode="suggest", group=group)
@@ -121,7 +142,7 @@ def _receive(store, **page):
         if wants_json():
             raise
         values = _fields() | {"submitter_email": request.form.get("submitter_email", "")}
-        return _form_page("groups/submit_form.html", values=values, errors=_errors(invalid), status=422, **page)
+        return _submit_page(values=values, errors=_errors(invalid), status=422, **page)
     notes = _notes_for_sender(group)
     db.commit()
     if wants_json():

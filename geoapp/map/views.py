@@ -39,7 +39,7 @@ def home():
     signature = store_signature(session)
     overlays = plan_overlays([boundary_sets.set_summary(s) for s in sets],
                              lambda set_id: url_for("map.set_geojson", set_id=set_id))
-    bounds, place = _extent(session, sets, signature)
+    bounds, place = extent(session, sets, signature)
     groups_url = url_for("map.groups_geojson") if groups.group_count(session) else None
     if wants_json():
         return {"boundary_sets": [{"id": o.set_id, "name": o.name, "kind": o.kind, "geojson": o.url,
@@ -101,7 +101,7 @@ def _choropleth(session, overlays) -> dict:
             "table_url": url_for("indicators.show", indicator_id="INDICATOR", set_id="SET")}
 
 
-def _extent(session, sets, signature) -> tuple[list[list[float]] | None, str | None]:
+def extent(session, sets, signature) -> tuple[list[list[float]] | None, str | None]:
     """[[south, west], [north, east]] of the borough (or the coarsest local set loaded), and its name."""
     ranked = sorted(sets, key=lambda s: EXTENT_KINDS.index(s.kind) if s.kind in EXTENT_KINDS else 99)
     for bset in ranked:
