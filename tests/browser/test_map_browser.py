@@ -28,34 +28,50 @@ def layer_checkbox(tab, name: str):
     return label.locator("input")
 
 
-def click_at(tab, lon: float, lat: float, zoom: float = 13):
-    """Centre the map on a point and click there, as a user would."""
+def click_at(tab, lon: float, lat: float, zoom: float = 13, set_id: str | None = None):
+    """Centre the map on a point and click there, as a user would (on an area of ``set_id`` when given)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page = tab.page
+    # Group markers are clustered as they load, so one may or may not sit over the point: hide them
+    # for the click, which then reaches the areas, and show them again.
     page.evaluate("""([lat, lon, zoom]) => new Promise((done) => {
         const cfg = JSON.parse(document.querySelector('[data-atlas-map]').dataset.atlasMap);
         window[cfg.map].setView([lat, lon], zoom, {animate: false});
+        document.querySelectorAll('.leaflet-marker-pane, .leaflet-shadow-pane')
+            .forEach((pane) => { pane.style.visibility = 'hidden'; });
         requestAnimationFrame(() => requestAnimationFrame(done));  // the layers redrawn at the new view
     })""", [lat, lon, zoom])
     box = page.locator(".folium-map").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    wanted = f".atlas-set-{set_id}" if set_id else ".atlas-area"
+    try:  # an area must be what a click there reaches: layers load and reorder as their files arrive
+        page.wait_for_function("([x, y, wanted]) => !!document.elementFromPoint(x, y)?.closest(wanted)",
+                               arg=[x, y, wanted])
+    except PlaywrightTimeout as error:
+        found = page.evaluate("([x, y]) => document.elementFromPoint(x, y)?.outerHTML.slice(0, 300)", [x, y])
+        raise AssertionError(f"no area under the map's centre; the click would reach: {found}") from error
+    page.mouse.click(x, y)
     popup = page.wait_for_selector(".leaflet-popup-content .atlas-popup")
+    page.evaluate("""() => document.querySelectorAll('.leaflet-marker-pane, .leaflet-shadow-pane')
+        .forEach((pane) => { pane.style.visibility = ''; })""")
     page.wait_for_timeout(400)  # the map pans to show the whole popup (0.25 s): let it settle before reading
     return popup
 
 
-def open_area_link(tab, lon: float, lat: float, link_name: str, zoom: float = 14):
-    """Click the map at a point until the popup offers ``link_name`` (a busy machine may draw late)."""
+def open_area_link(tab, lon: float, lat: float, link_name: str, zoom: float = 14, set_id: str = "wards"):
+    """Click an area of ``set_id`` on the map until its popup offers ``link_name`` (a busy machine draws late)."""
     from playwright.sync_api import expect
 
     link = tab.page.get_by_role("link", name=link_name)
     for _ in range(2):
-        click_at(tab, lon, lat, zoom=zoom)
+        click_at(tab, lon, lat, zoom=zoom, set_id=set_id)
         try:
             expect(link).to_be_visible(timeout=4000)
             return link
         except AssertionError:
             tab.page.keyboard.press("Escape")
-    click_at(tab, lon, lat, zoom=zoom)
+    click_at(tab, lon, lat, zoom=zoom, set_id=set_id)
     expect(link).to_be_visible()
     return link
 

@@ -51,7 +51,7 @@ def test_from_the_map_to_a_ward_profile_and_back(demo_app, tab, screenshots, liv
         # the contents list works from the keyboard
         page.get_by_role("link", name="Indicators by theme").focus()
         page.keyboard.press("Enter")
-        assert page.url.endswith("#indicators")
+        page.wait_for_url(re.compile("#indicators$"))
         # and back to the map, focused on the ward with its popup open
         page.get_by_role("link", name="See it on the map").click()
         page.wait_for_selector(f'[data-atlas-map][data-focused="wards:{code}"]')
