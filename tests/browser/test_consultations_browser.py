@@ -139,4 +139,6 @@ def test_a_board_member_records_an_activity_from_a_phone(demo_app, browser, scre
             assert page.get_by_label("Start date", exact=True).get_attribute("aria-invalid") == "true"
     finally:
         context.close()
+    # the development server may reset a connection as the context closes: noise, not the page's fault
+    errors = [e for e in errors if not e.endswith("net::ERR_CONNECTION_RESET")]
     assert errors == ["Failed to load resource: the server responded with a status of 422 (UNPROCESSABLE ENTITY)"]
