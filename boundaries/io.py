@@ -132,6 +132,7 @@ def read_boundaries(
     code_field: str | None = None,
     name_field: str | None = None,
     crs: str | CRS | None = None,
+    where: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BoundaryImport:
     """Read one boundary layer and check it is fit to be a set of areas.
@@ -151,6 +152,9 @@ def read_boundaries(
     crs : str or pyproj.CRS, optional
         The CRS of the coordinates, for files with none (a shapefile without its
         .prj) or a wrong one; it replaces whatever the file says.
+    where : str, optional
+        An attribute filter in OGR SQL (``"lad24cd = 'E06000050'"``): only the
+        features it selects are read, e.g. one borough's LSOAs from England's.
     progress : callable, optional
         Called as ``progress(done, total)`` while the features are validated.
 
@@ -184,16 +188,21 @@ def read_boundaries(
     [{'code': 'E05012209', 'name': 'Blacon', 'properties': {'pop': 12000}}]
     """
     source = find_layer(path, layer)
-    where = location(source.file, source.layer)
+    place = location(source.file, source.layer)
     try:
-        raw = pyogrio.read_dataframe(source.dataset, layer=source.gdal_layer)
+        raw = pyogrio.read_dataframe(source.dataset, layer=source.gdal_layer, where=where)
     except READ_ERRORS as err:
-        raise BoundaryError(f"{where} cannot be read (is the file damaged?). GDAL says: {err}") from err
+        if where:
+            raise BoundaryError(f"{place} cannot be read with the filter \"{where}\" (does it name the "
+                                f"layer's fields?). GDAL says: {err}") from err
+        raise BoundaryError(f"{place} cannot be read (is the file damaged?). GDAL says: {err}") from err
     if not isinstance(raw, gpd.GeoDataFrame):
-        raise BoundaryError(f"{where} has no geometry: it is a table of attributes, not a boundary layer")
-    check_readable(raw, source, where)
+        raise BoundaryError(f"{place} has no geometry: it is a table of attributes, not a boundary layer")
+    check_readable(raw, source, place)
     if raw.empty:
-        raise BoundaryError(f"{where} is empty: it has no features")
+        raise BoundaryError(f"{place} is empty: " + (f"no feature matches the filter \"{where}\""
+                                                      if where else "it has no features"))
+    where = place
     if crs is not None:
         try:
             raw = raw.set_crs(crs, allow_override=True)

@@ -24,6 +24,7 @@ from .loading import LoadReport, Reporter, load_manifest
 from .manifest import BoundaryEntry, ManifestError, read_manifest
 from .proposals.interchange import BLOCK_COLUMNS, FORUM_COLUMNS
 from .storage import boundary_sets
+from .storage.indicators import describe_report
 from .storage.models import BOUNDARY_KINDS, SERVICE_TYPES
 from .storage.web import database
 
@@ -72,14 +73,17 @@ def _print_report(report: LoadReport) -> None:
         for line in repairs[:5]:
             click.echo(f"    repaired: {line}")
     for catalogue, result in report.indicators.items():
-        click.echo(f"  indicators '{catalogue}' for '{result['set']}': {result['indicators']} indicators, "
-                   f"{result['values']} values ({result['missing_values']} missing), periods "
-                   f"{', '.join(result['periods'])}")
-        if result["unknown_codes"]:
-            click.echo(f"    {result['unknown_codes']} codes are not areas of '{result['set']}' and were "
-                       f"left out, e.g. {', '.join(result['unknown_examples'])}")
-        if result["areas_without_values"]:
-            click.echo(f"    {result['areas_without_values']} areas of '{result['set']}' have no values")
+        click.echo(f"  indicators '{catalogue}':")
+        for line in describe_report(result):
+            click.echo(f"    {line}")
+    for lookup in report.lookups:
+        click.echo(f"  lookup {lookup['file']}: {lookup['rows']:,} rows from '{lookup['from_set']}' to "
+                   f"'{lookup['to_set']}'")
+    for name, found in report.comparators.items():
+        click.echo(f"  {found['name']} from {name}: {found['with_value']} of {found['indicators']} figures"
+                   + (f", {found['districts']} districts ranked" if found["districts"] else ""))
+        for note in found["notes"]:
+            click.echo(f"    {note}")
     if report.groups:
         click.echo(f"  {report.groups} community groups")
     if report.links:

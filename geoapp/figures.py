@@ -1,15 +1,22 @@
-"""Indicator figures for any boundary set: LSOA values aggregated with intervals and a borough comparison.
+"""Indicator figures for any boundary set: small-area values aggregated with intervals and comparisons.
 
-The service between storage and the core: it loads the values held for the small areas (the LSOA set),
-builds (once per pair of set versions) the weights from those areas to the chosen set, aggregates each
-indicator with :func:`layers.aggregate.aggregate`, adds 95% intervals (Wilson for proportions, exact or
-Byar's for counts and rates) and compares every area with the borough (the ``lad`` set) by polarity.
+The service between storage and the core. Each indicator's values are held for the areas of one set (its
+*source*: the LSOAs of one vintage, or wards for official ward estimates); they are carried to the chosen
+set by :func:`layers.aggregate.aggregate` with weights built once per pair of set versions, given 95%
+intervals (Wilson for proportions, exact or Byar's for counts and rates) and compared by polarity with the
+borough (the ``lad`` set) and with England where a comparator is loaded.
 
-Weights: a set whose areas the LSOAs nest in (within a 0.5% sliver tolerance) gets exact nesting; a set
-built from blocks (APBs from wards) that LSOAs do not nest in gets best fit from the coterminosity lookup
-(each LSOA wholly to the area holding the largest share of its population, split by postcodes when they
-are loaded: see :mod:`geoapp.alignment.service`), so its figures are sums over whole LSOAs; any other set
-(service areas, proposals) gets apportionment by area of overlap.
+Weights from LSOAs, one method for every set (see :mod:`layers.population`):
+
+* a set the LSOAs nest in (within a 0.5% sliver tolerance) gets each LSOA wholly: exact nesting;
+* a set built from blocks (APBs from wards) gets the weights to its blocks, summed: each such area is
+  exactly the sum of its wards;
+* any other set (wards, service areas, a drawn area) gets each LSOA's population split by its postcodes in
+  each area when postcodes are loaded, by area of overlap otherwise.
+
+Values held for another set (wards) reach only the sets they nest in (wards, the APBs made of them).
+Scores, ranks and deciles are weighted by the population their catalogue declares (by role); each area's
+population is the catalogue of population estimates' (:func:`population`).
 """
 from __future__ import annotations
 
@@ -20,35 +27,37 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers.aggregate import aggregate
+from layers.imd import DOMAINS
 from layers.intervals import compare, count_interval, polarity_of, rate_interval, wilson
-from layers.weights import (
-    NestingError,
-    Weights,
-    WeightsCache,
-    area_weights,
-    lookup_weights,
-    nested_weights,
-    weights_key,
-)
+from layers.population import PointPopulation
+from layers.weights import NestingError, Weights, WeightsCache, area_weights, lookup_weights, nested_weights, \
+    weights_key
 
 from .errors import NotFound
 from .storage import boundary_sets, postcodes
-from .storage.indicators import indicator_summary, list_indicators, load_values, periods, values_version
-from .storage.models import Indicator
+from .storage.indicators import all_periods, indicator_summary, list_indicators, load_values, periods, \
+    values_version
+from .storage.lookups import lookup_pairs
+from .storage.memo import remembered
+from .storage.models import ComparatorValue, Indicator, IndicatorCatalogue
 
 #: Weights between pairs of boundary-set versions, shared by every request of the process.
 WEIGHTS = WeightsCache(maxsize=64)
-#: Figures by store, set versions, indicator import, period and indicators (least recently used dropped).
-FIGURES_CACHE_SIZE = 64
+#: Each indicator's figures for a set, by store, set versions, indicator import and period (least recently
+#: used dropped): a hundred indicators for every set of a borough, in two periods each.
+FIGURES_CACHE_SIZE = 4096
 _FIGURES: OrderedDict = OrderedDict()
 _FIGURES_LOCK = threading.Lock()
-
-#: Indicators tried, in order, as the population that weights scores, ranks and deciles.
-POPULATION_IDS = ("population-total", "population")
+#: Postcode populations and each set's members, by store and versions.
+_POINTS: OrderedDict = OrderedDict()
+_POINTS_SIZE = 64
 CONFIDENCE = 0.95
+#: Codes listed in a note before "and N more".
+LISTED = 10
 
 
 @dataclass
@@ -64,6 +73,8 @@ class IndicatorFigures:
     display_factor: float = 1.0
     notes: list[str] = field(default_factory=list)
     periods: list[str] = field(default_factory=list)
+    england: dict | None = None
+    available: bool = True
 
     def records(self) -> list[dict]:
         """Per-area rows as plain JSON-ready dicts (NaN becomes None)."""
@@ -74,16 +85,55 @@ class IndicatorFigures:
         return {"indicator": self.indicator, "geography": self.geography, "period": self.period,
                 "source": self.indicator["source"], "licence": self.indicator["licence"],
                 "confidence": CONFIDENCE, "weights": self.weights, "display_factor": self.display_factor,
-                "borough": self.borough, "notes": self.notes, "periods": self.periods,
-                "areas": self.records()}
+                "borough": self.borough, "england": self.england, "notes": self.notes,
+                "periods": self.periods, "available": self.available, "areas": self.records()}
+
+
+@dataclass
+class Population:
+    """Each area's population for one set: the one figure every page shows, with how it was made."""
+
+    values: pd.Series
+    indicator: dict
+    period: str | None
+    method: str
+    notes: list[str]
+
+    def of(self, code: str) -> dict | None:
+        """One area's population as shown beside it: value, period, source and method."""
+        value = _plain(self.values.get(code, np.nan))
+        if value is None:
+            return None
+        return {"value": value, "period": self.period, "indicator": self.indicator["id"],
+                "title": self.indicator["title"], "source": self.indicator["source"],
+                "licence": self.indicator["licence"], "method": self.method}
+
+
+# --------------------------------------------------------------------------------------- sets
+
+
+def small_sets(session: Session) -> list:
+    """The sets of small areas (kind ``lsoa``): each LSOA vintage holding values."""
+    return [s for s in boundary_sets.list_sets(session) if s.kind == "lsoa"]
 
 
 def source_set(session: Session):
-    """The set holding the small-area values: the first set of kind ``lsoa``."""
-    for bset in boundary_sets.list_sets(session):
-        if bset.kind == "lsoa":
-            return bset
-    raise NotFound("No LSOA boundary set is loaded, so there are no indicator values to aggregate.")
+    """The LSOA set holding each area's population (else the first LSOA set)."""
+    sets = small_sets(session)
+    if not sets:
+        raise NotFound("No LSOA boundary set is loaded, so there are no indicator values to aggregate.")
+    headline = _estimates(session)
+    return next((s for s in sets if headline is not None and s.id == headline.set_id), sets[0])
+
+
+def indicator_set(session: Session, indicator: Indicator):
+    """The set whose areas an indicator's values are held for."""
+    if indicator.set_id:
+        try:
+            return boundary_sets.get_set(session, indicator.set_id)
+        except NotFound:
+            pass
+    return source_set(session)
 
 
 def borough_set(session: Session):
@@ -96,28 +146,6 @@ def get_indicator(session: Session, indicator_id: str) -> Indicator:
     if indicator is None:
         raise NotFound(f"There is no indicator called '{indicator_id}'.")
     return indicator
-
-
-def weights_for(session: Session, source, target) -> Weights:
-    """Weights from ``source`` to ``target`` (BoundarySets), cached by both sets' ids and versions."""
-    extra = (values_version(session), postcodes.state(session)) if target.built_from else ()
-    key = weights_key(source.id, set_version(source), target.id, set_version(target), "auto", store_id(session),
-                      *extra)
-
-    def build() -> Weights:
-        src = boundary_sets.load_areas(session, source.id)
-        if source.id == target.id:
-            return lookup_weights(dict(zip(src["code"], src["code"])), source_unit="LSOA")
-        tgt = boundary_sets.load_areas(session, target.id)
-        try:
-            return nested_weights(src, tgt, source_unit="LSOA")
-        except NestingError as error:
-            if target.built_from:
-                from .alignment.service import best_fit_weights  # the lookup needs this module's population
-                return best_fit_weights(session, source, target)
-            return error.area_weights
-
-    return WEIGHTS.get_or_build(key, build)
 
 
 def set_version(bset) -> str:
@@ -139,58 +167,253 @@ def latest_period(periods) -> str | None:
     return max(periods, key=lambda p: ((re.findall(r"\d{4}", p) or ["0000"])[-1], p))
 
 
+# --------------------------------------------------------------------------------------- weights
+
+
+def point_population(session: Session, lsoa_set) -> PointPopulation | None:
+    """The LSOAs' population spread over their live postcodes (None when no postcodes are loaded there)."""
+    key = ("points", store_id(session), lsoa_set.id, set_version(lsoa_set), postcodes.state(session))
+    found = _remembered(key)
+    if found is not _MISSING:
+        return found
+    small = boundary_sets.load_areas(session, lsoa_set.id)
+    points = postcodes.live_points(session, tuple(small.total_bounds)) if len(small) else pd.DataFrame()
+    built = None
+    if len(points):
+        import geopandas as gpd
+
+        frame = gpd.GeoDataFrame(geometry=gpd.points_from_xy(points["easting"], points["northing"]),
+                                 crs=boundary_sets.STORAGE_CRS)
+        built = PointPopulation.build(small, frame)
+    return _remember(key, built)
+
+
+def members(session: Session, lsoa_set, target) -> np.ndarray | None:
+    """Which area of ``target`` each postcode of :func:`point_population` counts in (-1: none).
+
+    Built the way :func:`weights_for` builds the weights, so pieces of two sets (service alignment) add up
+    to the same population as each area's own figures. None without postcodes.
+    """
+    points = point_population(session, lsoa_set)
+    if points is None:
+        return None
+    key = ("members", store_id(session), lsoa_set.id, set_version(lsoa_set), target.id, set_version(target),
+           postcodes.state(session))
+    found = _remembered(key)
+    if found is not _MISSING:
+        return found
+    weights = weights_for(session, lsoa_set, target)
+    if weights.method == "nested":
+        per_lsoa = np.full(len(weights.source_codes), -1, dtype=np.int64)
+        coo = weights.matrix.tocoo()
+        per_lsoa[coo.row] = coo.col
+        found = points.members_by_lookup(per_lsoa)
+    elif target.built_from and target.built_from != lsoa_set.id:
+        blocks = boundary_sets.get_set(session, target.built_from)
+        up = _block_lookup(session, blocks, target)
+        below = members(session, lsoa_set, blocks)
+        per_block = np.full(len(up.source_codes), -1, dtype=np.int64)
+        coo = up.matrix.tocoo()
+        per_block[coo.row] = coo.col
+        found = np.where(below >= 0, per_block[np.maximum(below, 0)], -1)
+    else:
+        found = points.members(boundary_sets.load_areas(session, target.id))
+    return _remember(key, found)
+
+
+def weights_for(session: Session, source, target) -> Weights | None:
+    """Weights from ``source`` to ``target`` (BoundarySets), cached by both sets' ids and versions.
+
+    From an LSOA set every set gets weights (see the module description); from another set (wards holding
+    official estimates) only the sets its areas nest in: None for the rest.
+    """
+    key = weights_key(source.id, set_version(source), target.id, set_version(target), "auto", store_id(session),
+                      postcodes.state(session) if source.kind == "lsoa" else "")
+
+    def build() -> Weights:
+        src = boundary_sets.load_areas(session, source.id)
+        unit = "LSOA" if source.kind == "lsoa" else _unit(source.kind)
+        if source.id == target.id:
+            return lookup_weights(dict(zip(src["code"], src["code"])), source_unit=unit)
+        if target.built_from and target.built_from != source.id:  # always the sum of its blocks
+            blocks = boundary_sets.get_set(session, target.built_from)
+            below = weights_for(session, source, blocks)
+            if below is None:
+                return _NOT_NESTED
+            up = _block_lookup(session, blocks, target)
+            return below.then(up, phrase=f"{below.phrase}, summed from {_unit(blocks.kind)}s")
+        tgt = boundary_sets.load_areas(session, target.id)
+        if source.kind == "lsoa" and target.kind == "lsoa":
+            pairs = lookup_pairs(session, source.id, target.id)
+            if pairs.empty:
+                pairs = lookup_pairs(session, target.id, source.id).rename(
+                    columns={"from_code": "to_code", "to_code": "from_code"})
+            if not pairs.empty:
+                return _through_lookup(session, source, src, tgt, pairs)
+        try:
+            return nested_weights(src, tgt, source_unit=unit)
+        except NestingError as error:
+            if source.kind != "lsoa":
+                return _NOT_NESTED
+            points = point_population(session, source)
+            if points is None:
+                return error.area_weights
+            return points.weights(points.members(tgt), tgt["code"], source_unit=unit)
+
+    weights = WEIGHTS.get_or_build(key, build)
+    return None if weights.method == "nested" and weights.phrase == _NOT_NESTED_PHRASE else weights
+
+
+def _through_lookup(session: Session, source, src, tgt, pairs: pd.DataFrame) -> Weights:
+    """Weights between two vintages of LSOAs from the published lookup: an LSOA that became one (or merged
+    with others) goes wholly to it; one that was split is shared by its postcodes in each part (equally
+    without postcodes)."""
+    source_codes, target_codes = list(src["code"]), list(tgt["code"])
+    row, col = pd.Index(source_codes), pd.Index(target_codes)
+    pairs = pairs[pairs["from_code"].isin(row) & pairs["to_code"].isin(col)].drop_duplicates(["from_code", "to_code"])
+    parts = pairs.groupby("from_code")["to_code"].transform("count").to_numpy()
+    share = 1.0 / parts
+    points = point_population(session, source)
+    split = parts > 1
+    if points is not None and split.any():
+        inside = points.members(tgt)
+        counted = pd.DataFrame({"from_code": np.asarray(points.source_codes, dtype=object)[points.source],
+                                "to_code": np.where(inside >= 0, np.asarray(target_codes, dtype=object)[
+                                    np.maximum(inside, 0)], None)})
+        counts = counted.groupby(["from_code", "to_code"]).size()
+        found = pd.Series([counts.get((f, t), 0) for f, t in zip(pairs["from_code"], pairs["to_code"])],
+                          dtype=float).to_numpy()
+        totals = pd.Series(found).groupby(pairs["from_code"].to_numpy()).transform("sum").to_numpy()
+        share = np.where(split & (totals > 0), found / np.where(totals > 0, totals, 1), share)
+    matrix = np.zeros((len(source_codes), len(target_codes)))
+    matrix[row.get_indexer(pairs["from_code"]), col.get_indexer(pairs["to_code"])] = share
+    n = int(pairs.loc[split, "from_code"].nunique())
+    phrase = ("through the published lookup" + (f" ({n} LSOA{'s' if n != 1 else ''} split between newer LSOAs "
+                                                f"shared by {'their postcodes' if points is not None else 'equal parts'})"
+                                                if n else ""))
+    return Weights(matrix, tuple(source_codes), tuple(target_codes), "population" if n else "nested",
+                   source_unit="LSOA", phrase=phrase)
+
+
+def _block_lookup(session: Session, blocks, target) -> Weights:
+    """Blocks (wards) to the set built from them (APBs), exactly."""
+    key = weights_key(blocks.id, set_version(blocks), target.id, set_version(target), "blocks", store_id(session))
+    return WEIGHTS.get_or_build(key, lambda: nested_weights(boundary_sets.load_areas(session, blocks.id),
+                                                            boundary_sets.load_areas(session, target.id),
+                                                            source_unit=_unit(blocks.kind)))
+
+
+_NOT_NESTED_PHRASE = "does not nest"
+_NOT_NESTED = Weights(np.zeros((0, 0)), (), (), "nested", phrase=_NOT_NESTED_PHRASE)
+
+
+def _unit(kind: str) -> str:
+    return {"lsoa": "LSOA", "msoa": "MSOA", "apb": "APB", "laf": "LAF", "lad": "borough"}.get(kind, kind)
+
+
+# --------------------------------------------------------------------------------------- figures
+
+
 def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: str | None = None,
             with_borough: bool = True) -> dict[str, IndicatorFigures]:
     """Figures of the given indicators for every area of ``set_id``, keyed by indicator id.
 
-    ``period`` picks one period for all of them; by default each indicator's latest. Results are
-    cached per store, set versions and indicator import; callers must not modify them.
+    ``period`` picks one period for all of them; by default each indicator's latest. Each indicator's
+    figures are cached per store, set versions, indicator import and period; callers must not modify them.
     """
     target = boundary_sets.get_set(session, set_id)
-    source = source_set(session)
-    key = (store_id(session), set_id, set_version(target), set_version(source), values_version(session),
-           period, with_borough, tuple(indicator_ids))
+    versions = tuple((s.id, set_version(s)) for s in boundary_sets.list_sets(session) if s.kind in ("lsoa", "ward"))
+    base = (store_id(session), set_id, set_version(target), versions, values_version(session),
+            postcodes.state(session), with_borough)
+    held = all_periods(session)
+    keys = {i: base + (i, period or latest_period(held.get(i, []))) for i in indicator_ids}
+    found, missing = {}, []
     with _FIGURES_LOCK:
-        if key in _FIGURES:
-            _FIGURES.move_to_end(key)
-            return _FIGURES[key]
-    areas = boundary_sets.load_areas(session, set_id)
-    found = _figures(session, weights_for(session, source, target), dict(zip(areas["code"], areas["name"])),
-                     boundary_sets.set_summary(target), indicator_ids, period=period,
-                     borough=(borough_set(session) if with_borough else None), own_id=set_id)
-    with _FIGURES_LOCK:
-        _FIGURES[key] = found
-        while len(_FIGURES) > FIGURES_CACHE_SIZE:
-            _FIGURES.popitem(last=False)
-    return found
+        for indicator_id, key in keys.items():
+            if key in _FIGURES:
+                _FIGURES.move_to_end(key)
+                found[indicator_id] = _FIGURES[key]
+            else:
+                missing.append(indicator_id)
+    if missing:
+        areas = boundary_sets.load_areas(session, set_id)
+        names = dict(zip(areas["code"], areas["name"]))
+        borough = borough_set(session) if with_borough else None
+        made = {}
+        for source, indicators in _by_source(session, missing).items():
+            weights = weights_for(session, source, target)
+            made |= _figures(session, source, weights, names, boundary_sets.set_summary(target), indicators,
+                             period=period, borough=borough, own_id=set_id, target_codes=list(areas["code"]),
+                             target=target)
+        with _FIGURES_LOCK:
+            for indicator_id, fig in made.items():
+                _FIGURES[keys[indicator_id]] = fig
+            while len(_FIGURES) > FIGURES_CACHE_SIZE:
+                _FIGURES.popitem(last=False)
+        found |= made
+    return {i: found[i] for i in indicator_ids}
 
 
 def figures_for_areas(session: Session, areas, indicator_ids: list[str], *, geography: dict,
                       period: str | None = None) -> dict[str, IndicatorFigures]:
-    """Figures for areas that are not stored (a freehand area): LSOAs apportioned by area of overlap.
+    """Figures for areas that are not stored (a freehand area), by the same method as a stored set's.
 
     ``areas`` is a GeoDataFrame in EPSG:27700 with ``code`` and ``name``; nothing is cached.
     """
-    source = source_set(session)
-    weights = area_weights(boundary_sets.load_areas(session, source.id), areas, source_unit="LSOA")
-    return _figures(session, weights, dict(zip(areas["code"], areas["name"])), geography, indicator_ids,
-                    period=period, borough=borough_set(session), own_id=None)
+    names = dict(zip(areas["code"], areas["name"]))
+    found = {}
+    for source, indicators in _by_source(session, indicator_ids).items():
+        weights = figures_weights(session, source, areas) if source.kind == "lsoa" else None
+        found |= _figures(session, source, weights, names, geography, indicators, period=period,
+                          borough=borough_set(session), own_id=None, target_codes=list(areas["code"]),
+                          list_outside=False)
+    return {i: found[i] for i in indicator_ids}
 
 
-def _figures(session, weights, names, geography, indicator_ids, *, period, borough, own_id):
-    source = source_set(session)
-    indicators = [get_indicator(session, i) for i in indicator_ids]
-    values = load_values(session, source.id, indicator_ids, period)
-    population = _population(session, source.id)
+def figures_weights(session: Session, source, areas) -> Weights:
+    """Weights from an LSOA set to areas that are not stored, by the method stored sets get."""
+    points = point_population(session, source)
+    if points is not None:
+        return points.weights(points.members(areas), areas["code"])
+    return area_weights(boundary_sets.load_areas(session, source.id), areas, source_unit="LSOA")
+
+
+def _by_source(session: Session, indicator_ids) -> dict:
+    """The indicators grouped by the set holding their values, in the order given."""
+    groups: dict = {}
+    by_id = {}
+    for indicator_id in indicator_ids:
+        indicator = get_indicator(session, indicator_id)
+        source = indicator_set(session, indicator)
+        by_id.setdefault(source.id, source)
+        groups.setdefault(source.id, []).append(indicator)
+    return {by_id[set_id]: indicators for set_id, indicators in groups.items()}
+
+
+def _figures(session, source, weights, names, geography, indicators, *, period, borough, own_id, target_codes,
+             list_outside=True, target=None):
+    ids = [i.id for i in indicators]
+    values = load_values(session, source.id, ids, period)
+    by_indicator = dict(tuple(values.groupby("indicator", sort=False)))
     borough_figs = {}
     if borough is not None and borough.id != own_id:
-        borough_figs = figures(session, borough.id, indicator_ids, period=period, with_borough=False)
+        borough_figs = figures(session, borough.id, ids, period=period, with_borough=False)
+    comparators = _comparators(session, ids)
     out = {}
     for indicator in indicators:
-        own = values[values["indicator"] == indicator.id]
+        own = by_indicator.get(indicator.id, values.iloc[:0])
         chosen = period or latest_period(own["period"])
         own = own[own["period"] == chosen].set_index("code")
-        table, notes = _aggregate(indicator, own, weights, population)
+        if weights is None:
+            out[indicator.id] = _unavailable(session, indicator, source, names, target_codes, geography, chosen)
+            continue
+        weighting = weighting_population(session, indicator)
+        table, notes = _aggregate(indicator, own, weights, weighting)
+        if list_outside:
+            notes += placement_notes(weights, weighting[0] if weighting else None, source)
+        table = table.reindex(target_codes)
+        if indicator.role is not None and indicator.type == "count":
+            _whole_people(session, table, indicator, chosen, target, notes)
         table.insert(0, "name", [names.get(c, c) for c in table.index])
         bench = None
         if borough is not None:
@@ -202,21 +425,238 @@ def _figures(session, weights, names, geography, indicator_ids, *, period, borou
                 bench_row = other.table.iloc[0]
                 bench = {"code": other.table.index[0], "name": bench_row["name"]}
             bench |= {k: _plain(bench_row[k]) for k in ("value", "lower", "upper", "numerator", "denominator")}
-            if indicator.type == "count":
-                table["comparison"] = "not compared"
-                notes.append("A count grows with an area's size, so areas are not compared with the borough's "
-                             "total; see the matching rate or proportion.")
-            else:
-                table["comparison"] = compare((table["lower"].to_numpy(), table["upper"].to_numpy()),
-                                              np.nan if bench["value"] is None else bench["value"],
-                                              polarity(indicator.polarity))
-        else:
-            table["comparison"] = "not compared"
+        england = comparators.get((indicator.id, chosen))
+        judged = indicator.type != "count"
+        table["comparison"] = (_judge(table, bench, indicator) if bench and judged else "not compared")
+        table["compared_with_england"] = (_judge(table, england, indicator) if england and judged
+                                          else "not compared")
+        if not judged and (bench or england):
+            notes.append("A count grows with an area's size, so areas are not compared with the borough's "
+                         "or England's total; see the matching rate or proportion.")
         out[indicator.id] = IndicatorFigures(
             indicator=indicator_summary(indicator), geography=geography, period=chosen, table=table,
             borough=bench, weights=weights.describe(), display_factor=display_factor(indicator), notes=notes,
-            periods=periods(session, indicator.id))
+            periods=periods(session, indicator.id), england=england)
     return out
+
+
+def _whole_people(session: Session, table: pd.DataFrame, indicator, period, target, notes: list[str]) -> None:
+    """Counts of people in whole people that still add up: each area of a set built from blocks (APBs from
+    wards) the sum of its blocks' whole numbers; any other set rounded by largest remainders, so the set's
+    total is its own total rounded. Changes ``table`` in place."""
+    value = table["value"].to_numpy(dtype=float)
+    if target is not None and target.built_from:
+        blocks = boundary_sets.get_set(session, target.built_from)
+        below = figures(session, blocks.id, [indicator.id], period=period, with_borough=False)[indicator.id]
+        up = _block_lookup(session, blocks, target)
+        parts = below.table["value"].reindex(list(up.source_codes)).to_numpy(dtype=float)
+        summed = pd.Series(up.apply(parts), index=list(up.target_codes)).reindex(table.index).to_numpy()
+        whole = np.where(np.isfinite(value), summed, np.nan)
+    else:
+        whole = largest_remainder(value)
+    if np.allclose(whole[np.isfinite(whole)], value[np.isfinite(value)], rtol=0, atol=1e-9):
+        return
+    table["value"] = whole
+    table["numerator"] = whole
+    ci = count_interval(whole, CONFIDENCE)
+    table["lower"], table["upper"], table["interval_method"] = ci.lower, ci.upper, np.asarray(ci.method, dtype=object)
+    table["method"] = [m + "; in whole people, rounded so that the areas add up" if isinstance(m, str) else m
+                       for m in table["method"]]
+
+
+def largest_remainder(values) -> np.ndarray:
+    """Whole numbers summing to the rounded total: floors, then one more to the largest remainders.
+
+    >>> largest_remainder([1.4, 1.4, 1.2, np.nan]).tolist()
+    [2.0, 1.0, 1.0, nan]
+    """
+    values = np.asarray(values, dtype=float)
+    known = np.isfinite(values)
+    out = np.full(len(values), np.nan)
+    if not known.any():
+        return out
+    floor = np.floor(values[known])
+    short = int(round(values[known].sum() - floor.sum()))
+    order = np.argsort(-(values[known] - floor), kind="stable")
+    floor[order[:short]] += 1
+    out[known] = floor
+    return out
+
+
+def _judge(table: pd.DataFrame, bench: dict, indicator) -> np.ndarray:
+    value = np.nan if bench.get("value") is None else bench["value"]
+    return compare((table["lower"].to_numpy(dtype=float), table["upper"].to_numpy(dtype=float)), value,
+                   polarity(indicator.polarity))
+
+
+def _unavailable(session, indicator, source, names, codes, geography, period) -> IndicatorFigures:
+    """An indicator whose values are held for areas (wards) that do not nest in this set's areas."""
+    table = pd.DataFrame({"name": [names.get(c, c) for c in codes], "value": np.nan, "lower": np.nan,
+                          "upper": np.nan, "interval_method": "", "numerator": np.nan, "denominator": np.nan,
+                          "coverage": np.nan, "method": "not available", "comparison": "not compared",
+                          "compared_with_england": "not compared"}, index=pd.Index(codes, name="code"))
+    note = (f"Held for the areas of '{source.name}', which do not nest in these areas, so it is not "
+            "available here.")
+    return IndicatorFigures(indicator=indicator_summary(indicator), geography=geography, period=period,
+                            table=table, borough=None, weights=note, display_factor=display_factor(indicator),
+                            notes=[note], periods=periods(session, indicator.id), available=False)
+
+
+def placement_notes(weights: Weights, population: pd.Series | None, source) -> list[str]:
+    """Small areas in no area of the set, or partly outside it, with their population: nothing dropped unsaid."""
+    where = weights.placement()
+    unit = weights.source_unit
+    pop = (pd.to_numeric(population, errors="coerce").reindex(list(weights.source_codes))
+           if population is not None else None)
+
+    def people(codes) -> str:
+        if pop is None:
+            return ""
+        total = float(np.nansum(pop.reindex(codes).to_numpy(dtype=float)))
+        return f" ({total:,.0f} people)"
+
+    notes = []
+    if where["outside"] and source.kind == "lsoa":
+        codes = where["outside"]
+        listed = ", ".join(codes[:LISTED]) + (f" and {len(codes) - LISTED} more" if len(codes) > LISTED else "")
+        notes.append(f"{len(codes)} of {len(weights.source_codes)} {unit}s{people(codes)} lie in no area of this "
+                     f"set and count in none: {listed}.")
+    if where["partial"]:
+        parts = [f"{code} ({1 - share:.0%} of it outside)" for code, share in list(where["shares"].items())[:LISTED]]
+        more = len(where["partial"]) - LISTED
+        lost = ""
+        if pop is not None:
+            total = sum(float(pop.get(c, 0.0) or 0.0) * (1 - s) for c, s in where["shares"].items())
+            lost = f"; {total:,.0f} people in all"
+        notes.append(f"{len(where['partial'])} {unit}{'s' if len(where['partial']) != 1 else ''} lie partly outside "
+                     f"every area, and only the part inside counts{lost}: {', '.join(parts)}"
+                     + (f" and {more} more." if more > 0 else "."))
+    if where["nearest"]:
+        codes = where["nearest"]
+        notes.append(f"{len(codes)} {unit}{'s' if len(codes) != 1 else ''} in a gap between the areas' "
+                     f"boundaries counted in the nearest area: {', '.join(codes[:LISTED])}.")
+    return notes
+
+
+# --------------------------------------------------------------------------------------- populations
+
+
+def weighting_population(session: Session, indicator: Indicator) -> tuple[pd.Series, Indicator, str] | None:
+    """The population that weights an indicator's scores, ranks and deciles, as its catalogue declares.
+
+    A domain of the Indices of Deprivation uses its own population (the working-age population for the
+    Employment domain); anything else the catalogue's ``population``; a catalogue declaring none, the
+    population estimates held for the same set.
+    """
+    role = DOMAINS[indicator.domain].role if indicator.domain in DOMAINS else "population"
+    return remembered(session, ("weighting", indicator.catalogue, role, indicator.set_id),
+                      lambda: _weighting(session, indicator, role))
+
+
+def _weighting(session: Session, indicator: Indicator, role: str):
+    found = None
+    for wanted in dict.fromkeys((role, "population")):
+        found = session.scalars(select(Indicator).where(Indicator.catalogue == indicator.catalogue,
+                                                        Indicator.role == wanted)).first()
+        if found is not None:
+            break
+    if found is None:
+        estimates = _estimates(session, set_id=indicator.set_id)
+        found = estimates if estimates is not None and estimates.set_id == indicator.set_id else None
+    if found is None:
+        return None
+    frame = load_values(session, found.set_id or indicator_set(session, indicator).id, [found.id])
+    if frame.empty:
+        return None
+    chosen = latest_period(frame["period"])
+    return frame[frame["period"] == chosen].set_index("code")["value"], found, chosen
+
+
+def _estimates(session: Session, *, set_id: str | None = None, near: tuple = ()) -> Indicator | None:
+    """The population estimates shown as each area's population: from a catalogue of estimates when one is
+    loaded (held for one of ``near`` first, e.g. official ward estimates for wards and APBs; else for LSOAs),
+    else any declared population; the latest period wins."""
+    rows = remembered(session, "population indicators", lambda: session.execute(
+        select(Indicator, IndicatorCatalogue.population_estimates)
+        .join(IndicatorCatalogue, IndicatorCatalogue.id == Indicator.catalogue, isouter=True)
+        .where(Indicator.role == "population")).all())
+    if not rows:
+        return None
+    kinds = {s.id: s.kind for s in boundary_sets.list_sets(session)}
+
+    def rank(row):
+        indicator, estimates = row
+        held = indicator.set_id
+        return (held in near and bool(estimates), bool(estimates), kinds.get(held) == "lsoa",
+                _period_key(session, indicator.id), indicator.id)
+
+    usable = [row for row in rows if row[0].set_id in near or kinds.get(row[0].set_id) == "lsoa"
+              or set_id is not None and row[0].set_id == set_id]
+    return max(usable or rows, key=rank)[0]
+
+
+def _period_key(session: Session, indicator_id: str) -> str:
+    latest = latest_period(periods(session, indicator_id)) or ""
+    return ((re.findall(r"\d{4}", latest) or ["0000"])[-1]) + latest
+
+
+def population(session: Session, set_id: str) -> Population | None:
+    """Each area's population in ``set_id``: the same figure on every page, twin, pack, editor and command.
+
+    Official estimates held for the set itself or for the blocks it is built from (wards) win; otherwise
+    the LSOA population estimates carried by :func:`weights_for`. None when no population is loaded.
+    """
+    bset = boundary_sets.get_set(session, set_id)
+    chosen = _estimates(session, near=tuple(i for i in (bset.id, bset.built_from) if i))
+    if chosen is None:
+        return None
+    fig = figures(session, set_id, [chosen.id], with_borough=False)[chosen.id]
+    if not fig.available:
+        chosen = _estimates(session)
+        fig = figures(session, set_id, [chosen.id], with_borough=False)[chosen.id]
+    return Population(values=fig.table["value"].astype(float), indicator=fig.indicator, period=fig.period,
+                      method=fig.weights, notes=list(fig.notes))
+
+
+def population_of_areas(session: Session, figs: dict[str, IndicatorFigures]) -> Population | None:
+    """The population of areas that are not stored (a freehand area), from their figures."""
+    chosen = _estimates(session)
+    if chosen is None or chosen.id not in figs:
+        return None
+    fig = figs[chosen.id]
+    return Population(values=fig.table["value"].astype(float), indicator=fig.indicator, period=fig.period,
+                      method=fig.weights, notes=list(fig.notes))
+
+
+def small_population(session: Session) -> tuple[pd.Series, Indicator, str] | None:
+    """The LSOAs' population (latest period) every other set's population is made from, with its indicator."""
+    chosen = _estimates(session)
+    if chosen is None:
+        return None
+    frame = load_values(session, chosen.set_id, [chosen.id])
+    if frame.empty:
+        return None
+    period = latest_period(frame["period"])
+    return frame[frame["period"] == period].set_index("code")["value"], chosen, period
+
+
+def population_indicator(session: Session) -> Indicator | None:
+    """The indicator each area's population comes from (for LSOA-based sets), or None."""
+    return _estimates(session)
+
+
+# --------------------------------------------------------------------------------------- comparators
+
+
+def _comparators(session: Session, ids) -> dict[tuple[str, str], dict]:
+    rows = session.scalars(select(ComparatorValue).where(ComparatorValue.indicator_id.in_(ids))).all()
+    return {(r.indicator_id, r.period): {"code": r.code, "name": r.name, "value": r.value, "lower": r.lower,
+                                         "upper": r.upper, "numerator": r.numerator,
+                                         "denominator": r.denominator, "method": r.method, "source": r.source}
+            for r in rows}
+
+
+# --------------------------------------------------------------------------------------- aggregation
 
 
 def polarity(words: str | None) -> str:
@@ -229,27 +669,12 @@ def display_factor(indicator) -> float:
     return 100.0 if indicator.type == "proportion" and indicator.unit == "%" and not indicator.multiplier else 1.0
 
 
-def _population(session: Session, source_id: str) -> pd.Series | None:
-    found = population_layer(session, source_id)
-    return None if found is None else found[0]
-
-
-def population_layer(session: Session, source_id: str) -> tuple[pd.Series, Indicator, str] | None:
-    """The small areas' population (latest period) by code, with its indicator and period; None if none."""
-    for pid in POPULATION_IDS:
-        frame = load_values(session, source_id, [pid])
-        if not frame.empty:
-            period = latest_period(frame["period"])
-            latest = frame[frame["period"] == period]
-            return latest.set_index("code")["value"], session.get(Indicator, pid), period
-    return None
-
-
-def _aggregate(indicator, own: pd.DataFrame, weights: Weights, population) -> tuple[pd.DataFrame, list[str]]:
+def _aggregate(indicator, own: pd.DataFrame, weights: Weights, weighting) -> tuple[pd.DataFrame, list[str]]:
     kind = indicator.type
     notes = []
     per = indicator.multiplier
     empty = pd.Series(dtype=float)
+    population = None if weighting is None else weighting[0]
     if kind in ("proportion", "rate"):
         result = aggregate(weights, kind, numerator=own.get("numerator", empty),
                            denominator=own.get("denominator", empty), population=population,
@@ -261,8 +686,14 @@ def _aggregate(indicator, own: pd.DataFrame, weights: Weights, population) -> tu
         pop = population
         if pop is None:
             pop = pd.Series(1.0, index=list(weights.source_codes))
-            notes.append("No population is loaded: LSOAs are weighted equally.")
         result = aggregate(weights, kind, value=own.get("value", empty), population=pop)
+        if population is None:
+            result["method"] = [m.replace("Population-weighted", "Unweighted").replace(
+                "population-weighted", "unweighted") for m in result["method"]]
+            notes.append("No population is declared for this indicator's catalogue: its small areas are "
+                         "weighted equally.")
+        else:
+            notes.append(f"Weighted by {weighting[1].title.lower()} ({weighting[2]}).")
     num, den, value = (result[c].to_numpy(dtype=float) for c in ("numerator", "denominator", "value"))
     if kind == "proportion":
         ok = np.isfinite(num) & np.isfinite(den)
@@ -288,11 +719,32 @@ def _aggregate(indicator, own: pd.DataFrame, weights: Weights, population) -> tu
 
 
 def themes(session: Session) -> dict[str, list[dict]]:
-    """Every indicator, grouped by theme (sorted), as summaries."""
+    """Every indicator offered (not empty), grouped by theme (sorted), as summaries."""
     grouped: dict[str, list[dict]] = {}
     for indicator in list_indicators(session):
         grouped.setdefault(indicator.theme, []).append(indicator_summary(indicator))
     return dict(sorted(grouped.items()))
+
+
+# --------------------------------------------------------------------------------------- helpers
+
+_MISSING = object()
+
+
+def _remembered(key):
+    with _FIGURES_LOCK:
+        if key in _POINTS:
+            _POINTS.move_to_end(key)
+            return _POINTS[key]
+    return _MISSING
+
+
+def _remember(key, value):
+    with _FIGURES_LOCK:
+        _POINTS[key] = value
+        while len(_POINTS) > _POINTS_SIZE:
+            _POINTS.popitem(last=False)
+    return value
 
 
 def _plain(value):

@@ -15,12 +15,14 @@ from boundaries.grouping import dissolve_groups
 from boundaries.io import read_boundaries
 from layers.catalogue import read_catalogue, read_values
 
+from .comparators import load_comparator
 from .errors import InvalidInput
 from .manifest import BoundaryEntry, GroupingEntry, GroupsEntry, Manifest, ManifestError, PostcodesEntry
 from .storage import boundary_sets, postcodes
 from .storage.db import Database
 from .storage.groups import add_groups
 from .storage.indicators import save_catalogue
+from .storage.lookups import save_lookup
 
 Progress = Callable[[int, int], None]
 
@@ -35,6 +37,8 @@ class LoadReport:
     groups: int = 0
     indicators: dict[str, dict] = field(default_factory=dict)
     postcodes: int = 0
+    lookups: list[dict] = field(default_factory=list)
+    comparators: dict[str, dict] = field(default_factory=dict)
 
 
 class Reporter:
@@ -53,7 +57,7 @@ def import_boundary_file(session: Session, entry: BoundaryEntry, *, actor: str, 
     """Read, check and store one boundary file; returns the stored areas as a GeoDataFrame."""
     reporter.step(f"Reading {entry.file.name} as '{entry.id}' ({entry.kind})")
     result = read_boundaries(entry.file, layer=entry.layer, code_field=entry.code_field,
-                             name_field=entry.name_field, crs=entry.crs,
+                             name_field=entry.name_field, crs=entry.crs, where=entry.where,
                              progress=reporter.progress(entry.id))
     repairs = [str(p) for p in result.repairs]
     import_report = {"file": entry.file.name, "layer": result.layer, "source_crs": result.source_crs,
@@ -187,6 +191,19 @@ def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, ac
                         report=report)
         for entry in manifest.indicators:
             import_indicators(session, entry.catalogue, entry.set, actor=actor, reporter=reporter, report=report)
+        for entry in manifest.lookups:
+            reporter.step(f"Storing the lookup {entry.file.name} from '{entry.from_set}' to '{entry.to_set}'")
+            table = pd.read_csv(entry.file, dtype=str, keep_default_na=False)
+            report.lookups.append(save_lookup(session, table, from_set=entry.from_set, to_set=entry.to_set,
+                                              from_column=entry.from_column, to_column=entry.to_column,
+                                              change_column=entry.change_column, name=entry.file.name,
+                                              actor=actor))
+        for entry in manifest.comparators:
+            reporter.step(f"Working out {entry.name}'s figures from {entry.file.name}")
+            found = load_comparator(session, entry, actor=actor)
+            report.comparators[entry.file.name] = {"name": entry.name, "indicators": found.indicators,
+                                                   "with_value": found.with_value, "districts": found.districts,
+                                                   "notes": found.notes}
         reporter.step("Linking areas with the areas that contain them")
         report.links = boundary_sets.link_all(session, list(report.sets))
     return report

@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
+from .comparators import ComparatorSpec, StandIn
 from .storage.models import BOUNDARY_KINDS, SERVICE_TYPES
 
 SET_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -32,6 +33,7 @@ class BoundaryEntry:
     source: str | None = None
     licence: str | None = None
     service_type: str | None = None
+    where: str | None = None
 
     def check(self, where: str) -> None:
         """Raise ManifestError for an unknown kind or service type, or a service type on another kind."""
@@ -117,6 +119,19 @@ class IndicatorsEntry:
 
 
 @dataclass(frozen=True)
+class LookupEntry:
+    """A published lookup between two sets' codes (ONS LSOA 2011 to 2021): ``[[lookups]]``; only the rows
+    whose codes are areas of both sets are kept."""
+
+    file: Path
+    from_set: str
+    to_set: str
+    from_column: str
+    to_column: str
+    change_column: str | None = None
+
+
+@dataclass(frozen=True)
 class PostcodesEntry:
     """A table of postcodes and grid references (Code-Point Open, ONSPD or the Atlas's CSV): ``[[postcodes]]``."""
 
@@ -135,6 +150,8 @@ class Manifest:
     groups: tuple[GroupsEntry, ...] = field(default_factory=tuple)
     indicators: tuple[IndicatorsEntry, ...] = field(default_factory=tuple)
     postcodes: tuple[PostcodesEntry, ...] = field(default_factory=tuple)
+    lookups: tuple[LookupEntry, ...] = field(default_factory=tuple)
+    comparators: tuple[ComparatorSpec, ...] = field(default_factory=tuple)
 
 
 def _entry(cls, table: dict, where: str, base: Path):
@@ -156,7 +173,7 @@ def _entry(cls, table: dict, where: str, base: Path):
         entry = cls(**values)
         entry.check(where)
         return entry
-    if cls in (IndicatorsEntry, PostcodesEntry):
+    if cls in (IndicatorsEntry, PostcodesEntry, LookupEntry):
         return cls(**values)
     if not SET_ID.match(str(values["id"])):
         raise ManifestError(f"{where}: id '{values['id']}' must be lower-case letters, digits, '-' or '_'.")
@@ -181,7 +198,8 @@ def read_manifest(path: str | Path) -> Manifest:
     area = data.get("area")
     if not isinstance(area, dict) or "name" not in area:
         raise ManifestError(f"{path}: needs an [area] table with at least a name.")
-    unknown = sorted(set(data) - {"area", "boundaries", "groupings", "groups", "indicators", "postcodes"})
+    unknown = sorted(set(data) - {"area", "boundaries", "groupings", "groups", "indicators", "postcodes", "lookups",
+                                  "comparators"})
     if unknown:
         raise ManifestError(f"{path}: unknown table(s) {', '.join(unknown)}.")
     base = path.resolve().parent
@@ -195,6 +213,10 @@ def read_manifest(path: str | Path) -> Manifest:
                        for i, t in enumerate(data.get("indicators", []), 1))
     postcodes = tuple(_entry(PostcodesEntry, t, f"{path}, [[postcodes]] #{i}", base)
                       for i, t in enumerate(data.get("postcodes", []), 1))
+    lookups = tuple(_entry(LookupEntry, t, f"{path}, [[lookups]] #{i}", base)
+                    for i, t in enumerate(data.get("lookups", []), 1))
+    comparators = tuple(_comparator(t, f"{path}, [[comparators]] #{i}", base)
+                        for i, t in enumerate(data.get("comparators", []), 1))
     ids = [e.id for e in boundaries + groupings]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
@@ -203,6 +225,16 @@ def read_manifest(path: str | Path) -> Manifest:
         if entry.set not in ids:
             raise ManifestError(f"{path}, indicators {entry.catalogue.name}: set '{entry.set}' is not a "
                                 "boundary set id in this manifest.")
+    for entry in lookups:
+        for set_id in (entry.from_set, entry.to_set):
+            if set_id not in ids:
+                raise ManifestError(f"{path}, lookup {entry.file.name}: set '{set_id}' is not a boundary set id in "
+                                    "this manifest.")
+    catalogues = {e.catalogue for e in indicators}
+    for entry in comparators:
+        if entry.catalogue not in catalogues:
+            raise ManifestError(f"{path}, comparator {entry.file.name}: its catalogue {entry.catalogue.name} is not "
+                                "loaded by an [[indicators]] entry of this manifest.")
     for entry in groupings:
         if entry.blocks not in {b.id for b in boundaries}:
             raise ManifestError(f"{path}, grouping '{entry.id}': blocks '{entry.blocks}' is not a "
@@ -211,4 +243,43 @@ def read_manifest(path: str | Path) -> Manifest:
                     fictional=bool(area.get("fictional", False)),
                     attribution=tuple(area.get("attribution", ())),
                     boundaries=boundaries, groupings=groupings, groups=groups, indicators=indicators,
-                    postcodes=postcodes)
+                    postcodes=postcodes, lookups=lookups, comparators=comparators)
+
+
+def _comparator(table: dict, where: str, base: Path) -> ComparatorSpec:
+    """``[[comparators]]``: a catalogue over a wider table, with an optional ``weighting_population`` table."""
+    table = dict(table)
+    stand_in = table.pop("weighting_population", None)
+    known = {f.name for f in fields(ComparatorSpec)} - {"stand_in"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ManifestError(f"{where}: unknown key(s) {', '.join(unknown)}; expected some of "
+                            f"{', '.join(sorted(known | {'weighting_population'}))}.")
+    for key in ("catalogue", "file"):
+        if key not in table:
+            raise ManifestError(f"{where}: missing required key {key}.")
+        table[key] = _existing(base / table[key], where)
+    if stand_in is not None:
+        if not isinstance(stand_in, dict):
+            raise ManifestError(f"{where}: weighting_population must be a table.")
+        wanted = {f.name for f in fields(StandIn)}
+        unknown = sorted(set(stand_in) - wanted)
+        missing = sorted(f.name for f in fields(StandIn) if f.default is MISSING and f.name not in stand_in)
+        if unknown or missing:
+            raise ManifestError(f"{where}, weighting_population: " + "; ".join(
+                ([f"unknown key(s) {', '.join(unknown)}"] if unknown else [])
+                + ([f"missing key(s) {', '.join(missing)}"] if missing else [])) + ".")
+        if not isinstance(stand_in["columns"], dict):
+            raise ManifestError(f"{where}, weighting_population: columns must be a table of role = column(s).")
+        stand_in = dict(stand_in, file=_existing(base / stand_in["file"], where))
+        if stand_in.get("lookup"):
+            stand_in["lookup"] = _existing(base / stand_in["lookup"], where)
+        table["stand_in"] = StandIn(**stand_in)
+    return ComparatorSpec(**table)
+
+
+def _existing(path: Path, where: str) -> Path:
+    path = path.resolve()
+    if not path.exists():
+        raise ManifestError(f"{where}: file not found: {path}")
+    return path

@@ -274,12 +274,12 @@ def _block(weights, kind, x, n, population, per, min_coverage, source_unit, name
 
 
 _HEADS = {
-    "count": "Sum of {n} {units}",
-    "proportion": "Recomputed from summed numerators and denominators of {n} {units}",
-    "rate": "Recomputed from summed numerators and denominators of {n} {units}",
-    "score": "Population-weighted mean of {n} {unit} scores",
-    "rank": "Population-weighted mean of {n} {unit} ranks",
-    "decile": "Decile of the median resident (population-weighted median of {n} {unit} deciles)",
+    "count": "Sum of {n:,} {units}",
+    "proportion": "Recomputed from summed numerators and denominators of {n:,} {units}",
+    "rate": "Recomputed from summed numerators and denominators of {n:,} {units}",
+    "score": "Population-weighted mean of {n:,} {unit} scores",
+    "rank": "Population-weighted mean of {n:,} {unit} ranks",
+    "decile": "Decile of the median resident (population-weighted median of {n:,} {unit} deciles)",
 }
 
 

@@ -91,10 +91,91 @@ def piece_population(pieces: gpd.GeoDataFrame, small: gpd.GeoDataFrame, populati
     return PiecePopulation(values=placed, method=method, unplaced=max(unplaced, 0.0))
 
 
+def member_piece_population(pieces: gpd.GeoDataFrame, points: np.ndarray, people: np.ndarray, a_members,
+                            b_members, *, method: str) -> tuple[gpd.GeoDataFrame, PiecePopulation]:
+    """People the pieces by points that already know which area of each set they count in.
+
+    Each point (a postcode, carrying its share of its LSOA's people) goes to the piece it lies in when that
+    piece is of its own pair of areas; otherwise (a point in a gap that counts in the nearest area) to the
+    largest piece of its pair, or to a new piece of no shape for a pair the overlay did not make. So every
+    area's pieces hold exactly the people its own figures count.
+
+    Parameters
+    ----------
+    pieces : GeoDataFrame
+        From :func:`boundaries.coterminosity.cut`.
+    points : numpy.ndarray
+        Shapely points.
+    people : numpy.ndarray
+        People each point carries.
+    a_members, b_members : array-like
+        The code of the area of each set each point counts in (None: in none of that set).
+    method : str
+        The method sentence to carry.
+
+    Returns
+    -------
+    (GeoDataFrame, PiecePopulation)
+        The pieces (with any pieces of no shape added) and their population.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box, Point
+    >>> a = gpd.GeoDataFrame({"code": ["a1"]}, crs="EPSG:27700", geometry=[box(0, 0, 400, 100)])
+    >>> b = gpd.GeoDataFrame({"code": ["b1", "b2"]}, crs="EPSG:27700",
+    ...                      geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)])
+    >>> pieces = coterminosity.cut(a, b)
+    >>> pts = np.array([Point(50, 50), Point(300, 50), Point(450, 50)], dtype=object)
+    >>> out, found = member_piece_population(pieces, pts, np.array([3.0, 1.0, 2.0]), ["a1", "a1", "a1"],
+    ...                                      ["b1", "b2", "b2"], method="by postcodes")
+    >>> found.values.tolist(), found.unplaced
+    ([3.0, 3.0], 0.0)
+    """
+    a_members = pd.Series(a_members, dtype=object).where(pd.notna(pd.Series(a_members, dtype=object)), None)
+    b_members = pd.Series(b_members, dtype=object).where(pd.notna(pd.Series(b_members, dtype=object)), None)
+    keys = list(zip(pieces["a_code"].where(pieces["a_code"].notna(), None),
+                    pieces["b_code"].where(pieces["b_code"].notna(), None), strict=True))
+    largest: dict[tuple, int] = {}
+    for i, key in enumerate(keys):
+        if key not in largest or pieces["area_m2"].iloc[i] > pieces["area_m2"].iloc[largest[key]]:
+            largest[key] = i
+    geoms = pieces.geometry.to_numpy()
+    p_idx, g_idx = shapely.STRtree(geoms).query(points, predicate="intersects")
+    order = np.lexsort((g_idx, p_idx))
+    p_idx, g_idx = p_idx[order], g_idx[order]
+    first = np.ones(len(p_idx), dtype=bool)
+    first[1:] = p_idx[1:] != p_idx[:-1]
+    inside = np.full(len(points), -1, dtype=np.int64)
+    inside[p_idx[first]] = g_idx[first]
+    wanted = list(zip(a_members, b_members, strict=True))
+    extra: dict[tuple, int] = {}
+    target = np.full(len(points), -1, dtype=np.int64)
+    unplaced = 0.0
+    for k, key in enumerate(wanted):
+        if key == (None, None):
+            unplaced += float(people[k])
+            continue
+        here = inside[k]
+        if here >= 0 and keys[here] == key:
+            target[k] = here
+        elif key in largest:
+            target[k] = largest[key]
+        else:
+            target[k] = extra.setdefault(key, len(keys) + len(extra))
+    if extra:
+        added = gpd.GeoDataFrame({"a_code": [k[0] for k in extra], "b_code": [k[1] for k in extra],
+                                  "area_m2": 0.0, "width_m": np.inf, "sliver": False},
+                                 geometry=[shapely.Polygon()] * len(extra), crs=pieces.crs)
+        pieces = pd.concat([pieces, added], ignore_index=True)
+    placed = target >= 0
+    values = np.bincount(target[placed], weights=people[placed], minlength=len(pieces))
+    return pieces, PiecePopulation(values=values, method=method, unplaced=unplaced)
+
+
 def measure(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, small: gpd.GeoDataFrame | None = None,
             population: pd.Series | None = None, points: gpd.GeoDataFrame | None = None,
             sliver_width: float = coterminosity.SLIVER_WIDTH_M, ignore_slivers: bool = False,
-            small_side: str | None = None):
+            small_side: str | None = None, members: dict | None = None):
     """Cut, people and align two sets in one call.
 
     Returns ``(pieces, alignment, piece_population or None)``; without ``small`` and
@@ -102,7 +183,10 @@ def measure(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, small: gpd.GeoDataFrame
     ``covered``: the share of each area's land inside the small areas (population
     shares count only the population there).  ``small_side`` ("a" or "b") says the
     small areas are that set itself (LSOAs against wards): the pieces are then peopled
-    and covered from their own areas, with no second overlay (same figures).
+    and covered from their own areas, with no second overlay (same figures).  ``members``
+    (``points``, ``people``, ``a`` and ``b`` codes per point and ``method``: see
+    :func:`member_piece_population`) people the pieces from points that already know
+    their areas, so each area's pieces sum to its own population.
 
     Examples
     --------
@@ -116,7 +200,10 @@ def measure(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, small: gpd.GeoDataFrame
     """
     pieces = coterminosity.cut(a, b, sliver_width=sliver_width)
     people = None
-    if small is not None and population is not None:
+    if members is not None:
+        pieces, people = member_piece_population(pieces, members["points"], members["people"], members["a"],
+                                                 members["b"], method=members["method"])
+    elif small is not None and population is not None:
         people = (own_piece_population(pieces, small_side, population, points=points) if small_side
                   else piece_population(pieces, small, population, points=points))
     result = coterminosity.align(pieces, list(a["code"]), list(b["code"]),

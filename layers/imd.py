@@ -74,12 +74,15 @@ WORKING_AGE = "Working age population 18-59/64: for use with Employment Deprivat
 
 @dataclass(frozen=True)
 class Domain:
-    """One index or domain of the IoD2019, named by its File 7 columns.
+    """One index or domain of the Indices of Deprivation, named by its File 7 columns.
+
+    ``role`` is the catalogue role of the population that weights it (see
+    :data:`layers.catalogue.ROLES`); ``population`` is that population's File 7 column.
 
     Examples
     --------
-    >>> DOMAINS["Employment"].population == WORKING_AGE
-    True
+    >>> DOMAINS["Employment"].population == WORKING_AGE, DOMAINS["Employment"].role
+    (True, 'working-age population')
     """
 
     name: str
@@ -87,15 +90,18 @@ class Domain:
     rank: str
     decile: str
     population: str = TOTAL_POPULATION
+    role: str = "population"
 
 
-def _domain(name: str, stem: str, score_suffix: str = "Score", population: str = TOTAL_POPULATION) -> Domain:
+def _domain(name: str, stem: str, score_suffix: str = "Score", population: str = TOTAL_POPULATION,
+            role: str = "population") -> Domain:
     return Domain(
         name,
         f"{stem} {score_suffix}",
         f"{stem} Rank (where 1 is most deprived)",
         f"{stem} Decile (where 1 is most deprived 10% of LSOAs)",
         population,
+        role,
     )
 
 
@@ -105,16 +111,22 @@ DOMAINS: dict[str, Domain] = {
     for d in (
         _domain("IMD", "Index of Multiple Deprivation (IMD)"),
         _domain("Income", "Income", "Score (rate)"),
-        _domain("Employment", "Employment", "Score (rate)", WORKING_AGE),
+        _domain("Employment", "Employment", "Score (rate)", WORKING_AGE, "working-age population"),
         _domain("Education", "Education, Skills and Training"),
         _domain("Health", "Health Deprivation and Disability"),
         _domain("Crime", "Crime"),
         _domain("Barriers", "Barriers to Housing and Services"),
         _domain("Living Environment", "Living Environment"),
-        _domain("IDACI", "Income Deprivation Affecting Children Index (IDACI)", "Score (rate)", CHILDREN),
-        _domain("IDAOPI", "Income Deprivation Affecting Older People (IDAOPI)", "Score (rate)", OLDER_PEOPLE),
+        _domain("IDACI", "Income Deprivation Affecting Children Index (IDACI)", "Score (rate)", CHILDREN,
+                "children population"),
+        _domain("IDAOPI", "Income Deprivation Affecting Older People (IDAOPI)", "Score (rate)", OLDER_PEOPLE,
+                "older population"),
     )
 }
+
+#: The File 7 column of each population role, under which :func:`summarise` reads it.
+ROLE_COLUMNS = {"population": TOTAL_POPULATION, "working-age population": WORKING_AGE,
+                "children population": CHILDREN, "older population": OLDER_PEOPLE}
 
 
 def national_percentile(rank, n: int = NATIONAL_LSOAS) -> np.ndarray:
@@ -300,19 +312,14 @@ def _summarise_domain(frame, pairs, areas, domain: Domain, n: int) -> pd.DataFra
             "no_decile": (~np.isfinite(deprived)).astype(int),
         }
     )
-    # min_count=1 with skipna=False: any NaN in a group makes that sum NaN (never a partial figure).
-    sums = grouped.groupby("area", sort=False).agg(
-        **{
-            col: (col, lambda s: s.sum(skipna=False))
-            for col in ("pop", "score_w", "rank_w", "deprived_w", "extent_w")
-        },
-        lsoas=("share", "sum"),
-        absent=("absent", "sum"),
-        no_pop=("no_pop", "sum"),
-        no_score=("no_score", "sum"),
-        no_rank=("no_rank", "sum"),
-        no_decile=("no_decile", "sum"),
-    )
+    by_area = grouped.groupby("area", sort=False)
+    sums = by_area[["share", "absent", "no_pop", "no_score", "no_rank", "no_decile"]].sum().rename(
+        columns={"share": "lsoas"})
+    weighted = ["pop", "score_w", "rank_w", "deprived_w", "extent_w"]
+    # Any NaN in a group makes that sum NaN (never a partial figure).
+    totals = by_area[weighted].sum()
+    complete = by_area[weighted].count().to_numpy() == by_area.size().to_numpy()[:, None]
+    sums[weighted] = totals.where(complete)
     sums = sums.reindex(areas)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = pd.DataFrame(
@@ -353,7 +360,7 @@ def _summarise_domain(frame, pairs, areas, domain: Domain, n: int) -> pd.DataFra
 
 def _local_concentration(area, pop, rank, reversed_rank, areas) -> np.ndarray:
     frame = pd.DataFrame({"area": area, "pop": pop, "rank": rank, "rev": reversed_rank})
-    bad = frame.groupby("area", sort=False)[["pop", "rank"]].apply(lambda g: g.isna().any().any())
+    bad = frame[["pop", "rank"]].isna().any(axis=1).groupby(frame["area"], sort=False).any()
     frame = frame.dropna()
     frame = frame.sort_values(["area", "rank"], kind="stable")
     total = frame.groupby("area", sort=False)["pop"].transform("sum")
@@ -365,3 +372,44 @@ def _local_concentration(area, pop, rank, reversed_rank, areas) -> np.ndarray:
         value = (sums["take_w"] / sums["take"]).reindex(areas)
     value[bad.reindex(areas).fillna(True).astype(bool).to_numpy()] = np.nan
     return value.to_numpy(dtype=np.float64)
+
+
+def frame_from_roles(values: pd.DataFrame, declared) -> pd.DataFrame:
+    """A File 7-shaped table (index: LSOA code) from values declared by role, whatever their ids or columns.
+
+    Parameters
+    ----------
+    values : DataFrame
+        Long values with ``indicator``, ``code`` and ``value`` (one period).
+    declared : iterable of (indicator id, domain, measure, role)
+        What each indicator is: an Indices of Deprivation ``domain`` (a name in :data:`DOMAINS`) with its
+        ``measure`` ("score", "rank" or "decile"), or a population ``role`` (a key of :data:`ROLE_COLUMNS`).
+
+    Returns
+    -------
+    DataFrame
+        Columns named as in File 7 (:class:`Domain` fields and :data:`ROLE_COLUMNS`), ready for
+        :func:`summarise`; an indicator with no role or domain is left out.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"indicator": ["s", "s", "p", "p"], "code": ["A", "B", "A", "B"],
+    ...                      "value": [10.0, 30.0, 100.0, 300.0]})
+    >>> frame = frame_from_roles(long, [("s", "IMD", "score", None), ("p", None, None, "population")])
+    >>> summary_for(frame, ["A", "B"])["average_score"]
+    25.0
+    """
+    columns = {}
+    by_indicator = dict(tuple(values.groupby("indicator", sort=False)))
+    for indicator_id, domain, measure, role in declared:
+        if domain in DOMAINS and measure in ("score", "rank", "decile"):
+            name = getattr(DOMAINS[domain], measure)
+        elif role in ROLE_COLUMNS:
+            name = ROLE_COLUMNS[role]
+        else:
+            continue
+        own = by_indicator.get(indicator_id, values.iloc[:0])
+        columns[name] = pd.Series(own["value"].to_numpy(dtype=np.float64), index=own["code"].map(str).to_numpy())
+    frame = pd.DataFrame(columns)
+    frame.index.name = LSOA_CODE
+    return frame

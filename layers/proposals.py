@@ -31,7 +31,7 @@ from boundaries.adjacency import adjacency_graph
 from boundaries.codes import clean_code
 from boundaries.crs import to_storage
 from boundaries.nesting import overlaps
-from layers.imd import DOMAINS, national_percentile
+from layers.imd import DOMAINS, NATIONAL_LSOAS, national_percentile
 from layers.weights import Weights, centroid_weights
 
 #: Rule ids and their titles ({block} and {container} are the layer's unit words).
@@ -69,13 +69,13 @@ class Measure:
     unit: str = ""
 
 
-def imd_measures(iod: pd.DataFrame, domain: str = "IMD") -> list[Measure]:
+def imd_measures(iod: pd.DataFrame, domain: str = "IMD", *, n_lsoas: int = NATIONAL_LSOAS) -> list[Measure]:
     """The average score and the proportion of LSOAs in the most deprived 10%, as in :mod:`layers.imd`.
 
     ``iod`` holds File 7 columns indexed by LSOA code (or with an ``"LSOA code
     (2011)"`` column).  The average score is weighted by the domain's population;
     an LSOA is in the most deprived 10% when its decile is 1 (from its national
-    rank when it has no decile).
+    rank among ``n_lsoas`` when it has no decile).
 
     Examples
     --------
@@ -91,7 +91,7 @@ def imd_measures(iod: pd.DataFrame, domain: str = "IMD") -> list[Measure]:
     frame = frame.set_axis(frame.index.map(str))
     column = lambda name: pd.to_numeric(frame.get(name, pd.Series(np.nan, frame.index)), errors="coerce")  # noqa: E731
     pop, decile, rank = column(d.population), column(d.decile), column(d.rank)
-    deprived = np.where(decile.notna(), decile == 1, national_percentile(rank) <= 10).astype(np.float64)
+    deprived = np.where(decile.notna(), decile == 1, national_percentile(rank, n_lsoas) <= 10).astype(np.float64)
     deprived[decile.isna() & rank.isna()] = np.nan
     key = domain.lower().replace(" ", "_")
     return [

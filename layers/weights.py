@@ -63,6 +63,9 @@ METHOD_PHRASES = {
     "population": "apportioned by population",
 }
 
+#: Farthest (metres) a small area lying in no area may be from the nearest one and still be placed in it.
+NEAREST_M = 100.0
+
 #: Pairs per chunk when intersections are spread over threads (shapely releases the GIL).
 _CHUNK = 2000
 _MIN_CHUNK = 64
@@ -100,6 +103,9 @@ class Weights:
         How the weights were made, for method descriptions ("exact nesting").
     target_area_covered : numpy.ndarray, optional
         For area-based weights, the share of each target's area covered by sources.
+    nearest : tuple of str
+        Sources that touched no target (a gap left where generalised boundaries
+        were dissolved or drawn differently) and were placed in the nearest one.
 
     Examples
     --------
@@ -120,6 +126,7 @@ class Weights:
     source_unit: str = "area"
     phrase: str = ""
     target_area_covered: np.ndarray | None = field(default=None, repr=False)
+    nearest: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -134,6 +141,7 @@ class Weights:
         object.__setattr__(self, "matrix", matrix)
         object.__setattr__(self, "source_codes", tuple(str(code) for code in self.source_codes))
         object.__setattr__(self, "target_codes", tuple(str(code) for code in self.target_codes))
+        object.__setattr__(self, "nearest", tuple(str(code) for code in self.nearest))
         if not self.phrase:
             object.__setattr__(self, "phrase", METHOD_PHRASES[self.method])
 
@@ -199,6 +207,55 @@ class Weights:
         """One plain line saying how the sources were combined, shown beside figures."""
         areas = "area" if self.shape[1] == 1 else "areas"
         return f"{self.shape[0]:,} {self.source_unit}s combined into {self.shape[1]:,} {areas}, {self.phrase}"
+
+    def then(self, other: Weights, *, phrase: str | None = None, key: str = "") -> Weights:
+        """These weights followed by ``other`` (this set's targets are its sources): ``W @ W_other``.
+
+        Sums carried up a hierarchy (LSOAs to wards, then wards to the area partnership boards made of
+        them) give each upper area exactly the sum of its parts.
+
+        Examples
+        --------
+        >>> down = lookup_weights({"a": "w1", "b": "w2"}, source_unit="LSOA")
+        >>> up = lookup_weights({"w1": "apb", "w2": "apb"}, source_unit="ward")
+        >>> down.then(up).apply([3.0, 4.0]).tolist()
+        [7.0]
+        """
+        order = pd.Index(other.source_codes).get_indexer(self.target_codes)
+        if (order < 0).any():
+            missing = [c for c, i in zip(self.target_codes, order, strict=True) if i < 0]
+            raise ValueError(f"{len(missing)} areas are not sources of the next weights, e.g. {missing[0]}")
+        matrix = self.matrix @ other.matrix[order]
+        method = self.method if self.method != "nested" or other.method == "nested" else other.method
+        return Weights(matrix, self.source_codes, other.target_codes, method, key=key,
+                       source_unit=self.source_unit, phrase=phrase or f"{self.phrase}, then {other.phrase}",
+                       nearest=self.nearest)
+
+    def placement(self) -> dict:
+        """How each source was placed: wholly in one target, split, partly or wholly outside, or by nearness.
+
+        Returns lists of source codes: ``whole`` (all of it in one target), ``split`` (shared between
+        targets, nothing lost), ``partial`` (part of it in no target: the shortfall is ``1 - share``),
+        ``outside`` (in no target) and ``nearest`` (placed in the nearest target); ``shares`` gives each
+        partial source's share placed.
+
+        Examples
+        --------
+        >>> w = Weights(sparse.csr_matrix([[1.0, 0.0], [0.5, 0.25], [0.0, 0.0]]), ("a", "b", "c"),
+        ...             ("x", "y"), "area")
+        >>> p = w.placement()
+        >>> p["whole"], p["partial"], p["outside"], p["shares"]
+        (['a'], ['b'], ['c'], {'b': 0.75})
+        """
+        share = self.source_shares()
+        per_row = np.diff(self.matrix.indptr)
+        codes = np.asarray(self.source_codes, dtype=object)
+        full = np.abs(share - 1.0) <= 1e-9
+        partial = (share > 0) & ~full
+        return {"whole": list(codes[full & (per_row == 1)]), "split": list(codes[full & (per_row > 1)]),
+                "partial": list(codes[partial]), "outside": list(codes[share <= 0]),
+                "nearest": list(self.nearest),
+                "shares": {str(c): float(v) for c, v in zip(codes[partial], share[partial], strict=True)}}
 
 
 def weights_key(
@@ -445,6 +502,7 @@ def nested_weights(
     source_code: str = "code",
     target_code: str = "code",
     tolerance: float = 0.005,
+    gap: float = NEAREST_M,
     source_unit: str = "area",
     key: str = "",
     workers: int | None = None,
@@ -453,9 +511,13 @@ def nested_weights(
 
     Generalised boundaries of two sets that nest never match exactly, so a
     source counts as inside a target when at most ``tolerance`` of its area lies
-    elsewhere.  Sources that straddle targets by more are refused: use
-    :func:`centroid_weights` (best fit) or :func:`area_weights` instead.
-    Sources outside every target get an empty row.
+    in *other* targets (land outside every target, a coast drawn differently, is
+    no reason to refuse).  Sources that straddle targets by more are refused:
+    use :func:`centroid_weights` (best fit) or :func:`area_weights` instead.
+    A source that touches no target but lies within ``gap`` metres of one (a
+    micro-hole left by dissolving generalised boundaries) goes to the nearest
+    and is listed in ``nearest``; a source with less than half of its area in
+    the targets, or farther away, gets an empty row (see :meth:`Weights.placement`).
 
     Parameters
     ----------
@@ -464,7 +526,9 @@ def nested_weights(
     source_code, target_code : str
         Columns holding each set's codes.
     tolerance : float
-        Largest share of a source's area allowed outside its target (slivers).
+        Largest share of a source's area allowed in other targets (slivers).
+    gap : float
+        Farthest a source touching no target may lie from the nearest one and still be placed in it.
     source_unit : str
         What a source is called ("LSOA").
     key : str
@@ -475,7 +539,8 @@ def nested_weights(
     Returns
     -------
     Weights
-        Method ``"nested"``: every weight is 0 or 1.
+        Method ``"nested"``: every weight is 0 or 1.  The phrase says "exact
+        nesting" only when no source was placed by nearness or left out.
 
     Raises
     ------
@@ -485,11 +550,12 @@ def nested_weights(
     Examples
     --------
     >>> from shapely.geometry import box
-    >>> src = gpd.GeoDataFrame({"code": ["s1", "s2"]}, crs="EPSG:27700",
-    ...                        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    >>> src = gpd.GeoDataFrame({"code": ["s1", "s2", "s3"]}, crs="EPSG:27700",
+    ...                        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2.5, 0, 3, 1)])
     >>> tgt = gpd.GeoDataFrame({"code": ["t1"]}, crs="EPSG:27700", geometry=[box(0, 0, 2, 1)])
-    >>> nested_weights(src, tgt).matrix.toarray().ravel().tolist()
-    [1.0, 1.0]
+    >>> w = nested_weights(src, tgt)
+    >>> w.matrix.toarray().ravel().tolist(), w.nearest
+    ([1.0, 1.0, 1.0], ('s3',))
     """
     area = area_weights(
         source, target, source_code=source_code, target_code=target_code, source_unit=source_unit, workers=workers
@@ -497,7 +563,6 @@ def nested_weights(
     matrix = area.matrix.tocsr()
     n_sources = matrix.shape[0]
     best_col = np.full(n_sources, -1, dtype=np.int64)
-    best_share = np.zeros(n_sources)
     problems = []
     for i in range(n_sources):
         start, stop = matrix.indptr[i], matrix.indptr[i + 1]
@@ -506,27 +571,46 @@ def nested_weights(
         shares = matrix.data[start:stop]
         cols = matrix.indices[start:stop]
         order = np.lexsort((cols, -shares))
-        best_col[i], best_share[i] = cols[order[0]], shares[order[0]]
-        if shares.sum() - best_share[i] > tolerance:  # more than the tolerance lies in other targets
+        best = shares[order[0]]
+        if shares.sum() - best > tolerance:  # more than the tolerance lies in other targets
             split = ", ".join(
                 f"{area.target_codes[cols[k]]} {shares[k]:.1%}" for k in order[:4] if shares[k] > 0
             )
             problems.append(Problem(None, None, None, area.source_codes[i], f"straddles targets: {split}"))
+        elif best >= 0.5:
+            best_col[i] = cols[order[0]]
     if problems:
         error = NestingError(
             f"{len(problems)} of {n_sources} {source_unit}s do not nest in the targets "
-            f"(more than {tolerance:.1%} of their area outside one target); "
+            f"(more than {tolerance:.1%} of their area in other targets); "
             "use best fit by centroid or apportionment by area or population instead",
             problems,
         )
         error.area_weights = area  # the overlap already worked out, for callers that fall back to it
         raise error
+    touching = np.diff(matrix.indptr) > 0
+    nearest = []
+    if gap > 0 and (~touching).any():
+        _, src_geoms, _, tgt_geoms = _prepare_pair(source, target, source_code, target_code)
+        lone = np.flatnonzero(~touching)
+        found_src, found_tgt = shapely.STRtree(tgt_geoms).query_nearest(src_geoms[lone], max_distance=gap,
+                                                                      all_matches=False)
+        best_col[lone[found_src]] = found_tgt
+        nearest = [area.source_codes[i] for i in lone[found_src]]
     assigned = best_col >= 0
     nested = sparse.csr_matrix(
         (np.ones(assigned.sum()), (np.flatnonzero(assigned), best_col[assigned])),
         shape=matrix.shape,
         dtype=np.float64,
     )
+    left_out = int((touching & ~assigned).sum())
+    notes = []
+    if nearest:
+        notes.append(f"{len(nearest)} {source_unit}{'' if len(nearest) == 1 else 's'} in a gap between the "
+                     "areas placed in the nearest")
+    if left_out:
+        notes.append(f"{left_out} {source_unit}{'' if left_out == 1 else 's'} mostly outside every area left out")
+    phrase = METHOD_PHRASES["nested"] if not notes else "nesting (" + "; ".join(notes) + ")"
     return Weights(
         nested,
         area.source_codes,
@@ -534,7 +618,9 @@ def nested_weights(
         "nested",
         key=key,
         source_unit=source_unit,
+        phrase=phrase,
         target_area_covered=area.target_area_covered,
+        nearest=tuple(nearest),
     )
 
 
@@ -678,6 +764,7 @@ def population_weights(
     target_code: str = "code",
     source_unit: str = "area",
     fine_unit: str = "finer area",
+    gap: float = NEAREST_M,
     key: str = "",
     workers: int | None = None,
 ) -> Weights:
@@ -685,7 +772,9 @@ def population_weights(
 
     Each fine unit is placed at its representative point; ``W[i, j]`` is the
     population of fine units lying in both source ``i`` and target ``j``
-    divided by the population of fine units in source ``i``.  A source with no
+    divided by the population of fine units in source ``i``.  A fine unit in a
+    source but in no target, within ``gap`` metres of one (the two sets'
+    generalised edges differ), counts in the nearest target.  A source with no
     fine population at all is apportioned by area instead, and the description
     says so.
 
@@ -701,6 +790,8 @@ def population_weights(
         Columns holding each set's codes.
     source_unit, fine_unit : str
         What a source and a fine unit are called ("LSOA", "output area").
+    gap : float
+        Farthest (metres) a fine unit in no target may be from the nearest target and still count in it.
     key : str
         Cache key (see :func:`weights_key`).
     workers : int, optional
@@ -733,6 +824,10 @@ def population_weights(
     in_src[f_src] = s_idx
     in_tgt = np.full(len(pts), -1)
     in_tgt[f_tgt] = t_idx
+    stray = np.flatnonzero((in_src >= 0) & (in_tgt < 0))
+    if gap > 0 and len(stray):  # a point in a gap between the targets' generalised edges: the nearest one
+        found, near = shapely.STRtree(tgt_geoms).query_nearest(pts[stray], max_distance=gap, all_matches=False)
+        in_tgt[stray[found]] = near
     n_src, n_tgt = len(src_codes), len(tgt_codes)
     src_pop = np.bincount(in_src[in_src >= 0], weights=pop[in_src >= 0], minlength=n_src)
     both = (in_src >= 0) & (in_tgt >= 0) & (pop > 0)
@@ -854,6 +949,7 @@ def _with_key(weights: Weights, key: str) -> Weights:
         source_unit=weights.source_unit,
         phrase=weights.phrase,
         target_area_covered=weights.target_area_covered,
+        nearest=weights.nearest,
     )
 
 
@@ -971,7 +1067,30 @@ def _overlap_areas(src: np.ndarray, tgt: np.ndarray, workers: int | None):
         shapely.destroy_prepared(src)
     if len(rest):
         shared[rest] = _intersection_areas(src[rows[rest]], tgt[cols[rest]], workers)
+        _mend_failed_overlays(src, tgt, rows, cols, shared, rest, src_area)
     return rows, cols, shared
+
+
+#: Grid (metres) on which intersections are redone when the plain overlay lost area: snap-rounding is robust.
+_GRID = 1e-3
+
+
+def _mend_failed_overlays(src, tgt, rows, cols, shared, intersected, src_area) -> None:
+    """Redo, on a millimetre grid, the intersections of sources whose pieces do not add up to their area.
+
+    GEOS's floating-point overlay can return an empty intersection for two nearly coincident polygons (a
+    district dissolved from generalised LSOAs against one of its own LSOAs): the source then seems to lie
+    in no target. Only the intersected pairs of sources found short are redone; a redone area replaces the
+    first one where they differ by more than rounding.
+    """
+    total = np.bincount(rows, weights=shared, minlength=len(src))
+    short = total < src_area * (1.0 - 1e-6)
+    redo = intersected[short[rows[intersected]]]
+    if not len(redo):
+        return
+    again = shapely.area(shapely.intersection(src[rows[redo]], tgt[cols[redo]], grid_size=_GRID))
+    failed = np.abs(again - shared[redo]) > 1e-3 * src_area[rows[redo]]
+    shared[redo[failed]] = again[failed]
 
 
 def _intersection_areas(left: np.ndarray, right: np.ndarray, workers: int | None) -> np.ndarray:

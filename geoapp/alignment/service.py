@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy.orm import Session
@@ -48,6 +49,8 @@ class SetAlignment:
     sliver_width: float
     ignore_slivers: bool
     memo: dict = field(default_factory=dict, repr=False, compare=False)  # shapes drawn from it, once
+    #: Each area's population as every other page shows it, by side ("a", "b") and code.
+    headline: dict = field(default_factory=dict, repr=False, compare=False)
 
     def name(self, side: str, code) -> str | None:
         """An area's name, for ``side`` "a" or "b"."""
@@ -114,32 +117,36 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
             _CACHE.move_to_end(key)
             return _CACHE[key]
     a_areas, b_areas = _areas(session, a_id, a_codes), _areas(session, b_id, b_codes)
-    small = population = points = layer = small_side = None
+    small = population = layer = small_side = members = None
     if source is not None:
-        layer = F.population_layer(session, source.id)
+        layer = F.small_population(session)
     if layer is not None:
         population = layer[0]
-        small_side = "a" if source.id == a_id and a_codes is None else \
-            "b" if source.id == b_id and b_codes is None else None
-        small = {"a": a_areas, "b": b_areas}.get(small_side)
-        if small is None:
+        members = _members(session, source, set_a, set_b, population, a_codes, b_codes)
+        if members is None:  # no postcodes: by area of overlap
+            small_side = "a" if source.id == a_id and a_codes is None else \
+                "b" if source.id == b_id and b_codes is None else None
+            small = {"a": a_areas, "b": b_areas}.get(small_side)
+            if small is None:
+                small = _near(boundary_sets.load_areas(session, source.id),
+                              a_areas if a_codes is not None else b_areas if b_codes is not None else None)
+        else:
             small = _near(boundary_sets.load_areas(session, source.id),
                           a_areas if a_codes is not None else b_areas if b_codes is not None else None)
-        points = _points(session, small)
     pieces, fit, found = people.measure(a_areas[["code", "geometry"]], b_areas[["code", "geometry"]],
-                                        small=small, population=population, points=points,
-                                        sliver_width=sliver_width, ignore_slivers=ignore_slivers,
-                                        small_side=small_side)
+                                        small=small, population=population, sliver_width=sliver_width,
+                                        ignore_slivers=ignore_slivers, small_side=small_side, members=members)
     described = None
     if found is not None:
         indicator, period = layer[1], layer[2]
         described = {"indicator": indicator.id, "title": indicator.title, "source": indicator.source,
                      "period": period, "method": found.method, "unplaced": found.unplaced,
-                     "points": 0 if points is None else len(points)}
+                     "points": 0 if members is None else members["postcodes"]}
     result = SetAlignment(
         a=boundary_sets.set_summary(set_a), b=boundary_sets.set_summary(set_b), pieces=pieces, fit=fit,
         names={"a": dict(zip(a_areas["code"], a_areas["name"])), "b": dict(zip(b_areas["code"], b_areas["name"]))},
-        population=described, sliver_width=float(sliver_width), ignore_slivers=bool(ignore_slivers))
+        population=described, sliver_width=float(sliver_width), ignore_slivers=bool(ignore_slivers),
+        headline={side: _headline(session, bset_id) for side, bset_id in (("a", a_id), ("b", b_id))})
     with _LOCK:
         _CACHE[key] = result
         while len(_CACHE) > CACHE_SIZE:
@@ -147,12 +154,31 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
     return result
 
 
-def best_fit_weights(session: Session, source, target):
-    """The engine's best-fit weights from ``source`` to ``target`` (BoundarySets): each source area wholly to
-    the target area holding the largest share of its population (slivers ignored)."""
-    result = measure_sets(session, source.id, target.id, ignore_slivers=True)
-    by_postcodes = bool(result.population and result.population["points"])
-    return people.best_fit_weights(result.fit, source_unit="LSOA", by_postcodes=by_postcodes)
+def _headline(session: Session, set_id: str) -> dict:
+    """Each area's population as the profiles show it (empty without a population)."""
+    people = F.population(session, set_id)
+    return {} if people is None else {c: float(v) for c, v in people.values.items() if pd.notna(v)}
+
+
+def _members(session: Session, source, set_a, set_b, population: pd.Series, a_codes, b_codes) -> dict | None:
+    """The postcodes with their people and the area of each set they count in, as the figures count them
+    (None without postcodes). A one-area measure keeps the postcodes of its chosen areas."""
+    points = F.point_population(session, source)
+    if points is None:
+        return None
+    codes = {}
+    for side, bset in (("a", set_a), ("b", set_b)):
+        index = F.members(session, source, bset)
+        names = np.asarray(boundary_sets.load_areas(session, bset.id)["code"], dtype=object)
+        codes[side] = np.where(index >= 0, names[np.maximum(index, 0)], None)
+    keep = np.ones(len(points.points), dtype=bool)
+    for side, chosen in (("a", a_codes), ("b", b_codes)):
+        if chosen is not None:
+            keep &= np.isin(codes[side], list(chosen))
+    values = pd.to_numeric(population.reindex(list(points.source_codes)), errors="coerce").fillna(0.0).to_numpy()
+    return {"points": points.points[keep], "people": (values[points.source] * points.share)[keep],
+            "a": codes["a"][keep], "b": codes["b"][keep], "postcodes": int(keep.sum()),
+            "method": f"{source.name}: each LSOA's population {points.phrase}"}
 
 
 def _areas(session: Session, set_id: str, codes) -> gpd.GeoDataFrame:
@@ -185,15 +211,6 @@ def _source(session: Session):
         return F.source_set(session)
     except NotFound:  # no LSOA set: shares by area only
         return None
-
-
-def _points(session: Session, small: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
-    """Live postcode points over the small areas, or None when no postcodes are loaded there."""
-    found = postcodes.live_points(session, tuple(small.total_bounds))
-    if found.empty:
-        return None
-    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(found["easting"], found["northing"]),
-                            crs=boundary_sets.STORAGE_CRS)
 
 
 def percent(share: float | None) -> str:

@@ -12,8 +12,7 @@ Two ways a group counts for an area, kept apart:
   holds more than half of one served area. So a group serving a ward serves the LSOAs mostly in that ward
   and the APB holding it. A group that has not said what it serves counts as serving where it is based.
 
-Residents are the population indicator the figures use (:data:`geoapp.figures.POPULATION_IDS`), summed
-from LSOAs to the set by the same engine (:func:`geoapp.figures.figures`). A rate is count / population ×
+Residents are each area's population as every page shows it (:func:`geoapp.figures.population`). A rate is count / population ×
 1,000; the borough row is the groups of all areas (each once) over the summed population, never an
 average of rates. Results are cached per store, set versions, groups and indicator imports.
 """
@@ -34,10 +33,10 @@ from boundaries.crs import STORAGE_CRS
 
 from .. import figures as F
 from ..errors import AtlasError
-from ..storage import boundary_sets
+from ..storage import boundary_sets, postcodes
 from ..storage.groups import groups_version
 from ..storage.indicators import values_version
-from ..storage.models import CommunityGroup, Indicator
+from ..storage.models import CommunityGroup
 from .vocabulary import GROUP_TYPES, SMALL, THEMES, size_class
 
 #: An area is served when more than this share of it lies in the served areas, or it holds more than
@@ -211,17 +210,12 @@ def published(session: Session) -> gpd.GeoDataFrame:
     return found
 
 
-def population_indicator(session: Session) -> str | None:
-    """The first of :data:`geoapp.figures.POPULATION_IDS` that is loaded, or None."""
-    return next((pid for pid in F.POPULATION_IDS if session.get(Indicator, pid) is not None), None)
-
-
 def coverage(session: Session, set_id: str) -> Coverage:
     """The groups based in and serving every area of ``set_id``, with its residents; cached."""
     bset = boundary_sets.get_set(session, set_id)
     sets = tuple((s.id, F.set_version(s)) for s in boundary_sets.list_sets(session))
     key = (F.store_id(session), set_id, F.set_version(bset), sets, groups_version(session),
-           values_version(session))
+           values_version(session), postcodes.state(session))
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -325,16 +319,17 @@ def _area_key(item, default_set: str) -> tuple[str, str]:
 
 
 def _population(session: Session, set_id: str) -> tuple[pd.Series | None, dict | None]:
-    pid = population_indicator(session)
-    if pid is None:
-        return None, None
+    """Each area's population as every page shows it (:func:`geoapp.figures.population`)."""
     try:
-        fig = F.figures(session, set_id, [pid], with_borough=False)[pid]
+        people = F.population(session, set_id)
     except AtlasError:
         return None, None
-    info = {"indicator": pid, "title": fig.indicator["title"], "source": fig.indicator["source"],
-            "licence": fig.indicator["licence"], "period": fig.period, "method": fig.weights}
-    return fig.table["value"].astype(float), info
+    if people is None:
+        return None, None
+    info = {"indicator": people.indicator["id"], "title": people.indicator["title"],
+            "source": people.indicator["source"], "licence": people.indicator["licence"], "period": people.period,
+            "method": people.method}
+    return people.values, info
 
 
 # --- tables ---------------------------------------------------------------------------------------

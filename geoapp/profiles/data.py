@@ -6,6 +6,7 @@ the indicator pages); the comparator distribution of the spine chart is the area
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
@@ -23,7 +24,8 @@ from ..errors import InvalidInput
 from ..groups import coverage
 from ..groups.vocabulary import THEMES
 from ..storage import boundary_sets, targets
-from ..storage.indicators import list_indicators
+from ..storage.indicators import empty_indicators, list_indicators, periods
+from ..storage.models import Indicator
 from ..storage.boundary_sets import KIND_ORDER
 from ..storage.models import SERVICE_TYPES
 from . import deprivation, services
@@ -43,7 +45,6 @@ DEFAULT_RANK = ("imd2019-score", "imd_score", "imd2019-income-rate", "income_dep
 GEOGRAPHY_CACHE_SIZE = 20_000
 _GEOGRAPHY: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
-AGE_BAND_WORDS = ("0-15", "0_15", "16-59", "working", "60", "65")
 
 
 def stored_profile(session: Session, set_id: str, code: str, *, rank: str | None = None) -> dict:
@@ -57,60 +58,62 @@ def stored_profile(session: Session, set_id: str, code: str, *, rank: str | None
     related = geography["related"]
     parent = _parent(bset.kind, related)
     parent_figs = F.figures(session, parent["set"], ids) if parent and ids else {}
+    people = F.population(session, set_id) if ids else None
     profile = _common(session, name=area.name, code=code, kind=bset.kind, set_summary=boundary_sets.set_summary(bset),
-                      shape=shape, figs=figs, parent=parent, parent_figs=parent_figs, related=related, rank=rank)
+                      shape=shape, figs=figs, parent=parent, parent_figs=parent_figs, related=related, rank=rank,
+                      population=people and people.of(code))
     profile["neighbours"] = geography["neighbours"]
     profile["targets"] = targets.progress_for_area(session, set_id, code)
     profile["services"] = services.for_area(session, bset, code)
-    source = F.source_set(session) if ids else None
-    if source is not None:
-        weights = F.weights_for(session, source, bset)
-        profile["deprivation"] = (None if bset.kind == "lsoa"
-                                  else deprivation.for_area(session, source, bset, weights, code))
+    profile["deprivation"] = None if not ids or bset.kind == "lsoa" else deprivation.for_area(session, bset, code)
     return add_trends(session, profile)
 
 
 def freehand_profile(session: Session, shape, *, name: str, rank: str | None = None) -> dict:
-    """The profile of an area that is not stored, computed on the fly (LSOAs apportioned by area)."""
+    """The profile of an area that is not stored, computed on the fly by the method stored areas use."""
     frame = gpd.GeoDataFrame({"code": ["freehand"], "name": [name]}, geometry=[shape], crs=boundary_sets.STORAGE_CRS)
     geography = {"id": None, "kind": "freehand", "name": "Freehand area", "vintage": None,
                  "source": "Drawn or uploaded by the user", "licence": None, "fictional": False, "version": None}
     ids = [i.id for i in list_indicators(session)]
-    figs = F.figures_for_areas(session, frame, ids, geography=geography) if ids else {}
     related = _related(session, shape, own_set=None)
-    if ids and not any(g["set"] == F.source_set(session).id for g in related):
+    if ids and not any(g["kind"] == "lsoa" for g in related):
         raise InvalidInput("The area lies outside the small areas (LSOAs) the Atlas holds figures for: "
                            "draw or upload an area inside the borough.")
+    figs = F.figures_for_areas(session, frame, ids, geography=geography) if ids else {}
+    people = F.population_of_areas(session, figs) if ids else None
     profile = _common(session, name=name, code="freehand", kind="freehand", set_summary=geography, shape=shape,
-                      figs=figs, parent=None, parent_figs={}, related=related, rank=rank)
+                      figs=figs, parent=None, parent_figs={}, related=related, rank=rank,
+                      population=people and people.of("freehand"))
     profile["neighbours"] = []
     profile["targets"] = []
     profile["services"] = None  # measured between stored sets only
+    profile["deprivation"] = None
     if ids:
-        source = F.source_set(session)
-        weights = area_weights(boundary_sets.load_areas(session, source.id), frame, source_unit="LSOA")
-        profile["deprivation"] = deprivation.deprivation(session, source, weights)
+        profile["deprivation"] = deprivation.for_drawn_area(session, {
+            source.id: F.figures_weights(session, source, frame) for source in F.small_sets(session)})
     return profile
 
 
-def _common(session, *, name, code, kind, set_summary, shape, figs, parent, parent_figs, related, rank) -> dict:
+def _common(session, *, name, code, kind, set_summary, shape, figs, parent, parent_figs, related, rank,
+            population) -> dict:
     themes = _themes(code, figs, parent, parent_figs)
     first = next(iter(figs.values()), None)
-    key_facts = _key_facts(themes, related, shape)
+    key_facts = _key_facts(session, figs, code, related, shape, population)
     return {
         "area": {"code": code, "name": name, "kind": kind, "kind_name": kind_name(kind, set_summary),
                  "set": set_summary, "area_km2": round(shape.area / 1e6, 3),
                  "bounds": [round(v, 1) for v in shape.bounds]},
         "parent": parent,
         "borough": _borough(session, first),
+        "england": _england(figs),
         "key_facts": key_facts,
         "related": related,
         "themes": themes,
         "sub_areas": _ranked(session, related, figs, rank),
-        "groups": _groups(session, shape, set_id=set_summary["id"], code=code,
-                          population=(key_facts["population"] or {}).get("value")),
+        "groups": _groups(session, shape, set_id=set_summary["id"], code=code, population=population),
         "method": first.weights if first else None,
-        "sources": _sources(figs),
+        "notes": sorted({n for fig in figs.values() for n in fig.notes if "lie" in n or "gap" in n}),
+        "sources": _sources(session, figs),
         "produced": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 
@@ -196,18 +199,25 @@ def _row(table, code) -> dict | None:
 
 
 def _themes(code, figs, parent, parent_figs) -> list[dict]:
+    """Each offered indicator by theme: one row per series (its latest release), with the area's figure, its
+    interval and its comparison with the borough, England and the area above."""
     themes: dict[str, list[dict]] = {}
-    for indicator_id, fig in figs.items():
+    for indicator_id, fig in _latest_of_series(figs).items():
+        if not fig.available:
+            continue
         own = _row(fig.table, code) or {}
         ind = fig.indicator
         item = {"id": indicator_id, "title": ind["title"], "description": ind["description"], "type": ind["type"],
                 "unit": ind["unit"], "polarity": ind["polarity"], "period": fig.period, "periods": fig.periods,
+                "series": ind.get("series") or indicator_id, "role": ind.get("role"),
                 "display_factor": fig.display_factor, "source": ind["source"], "licence": ind["licence"],
                 "value": own.get("value"), "lower": own.get("lower"), "upper": own.get("upper"),
                 "numerator": own.get("numerator"), "denominator": own.get("denominator"),
                 "method": own.get("method"), "interval_method": own.get("interval_method") or None,
                 "borough": fig.borough and {k: fig.borough[k] for k in ("value", "lower", "upper")},
                 "compared_with_borough": own.get("comparison", "not compared"),
+                "england": fig.england and {k: fig.england[k] for k in ("value", "method")},
+                "compared_with_england": own.get("compared_with_england", "not compared"),
                 "parent": None, "compared_with_parent": "not compared", "spine": _spine(fig)}
         if parent and indicator_id in parent_figs:
             prow = _row(parent_figs[indicator_id].table, parent["code"])
@@ -218,6 +228,27 @@ def _themes(code, figs, parent, parent_figs) -> list[dict]:
                                                                prow["value"], F.polarity(ind["polarity"]))[0])
         themes.setdefault(ind["theme"], []).append(item)
     return [{"theme": theme, "indicators": items} for theme, items in sorted(themes.items())]
+
+
+def _latest_of_series(figs: dict) -> dict:
+    """The figures of the latest release of each series (IoD2025 over IoD2019), in the order given."""
+    chosen: dict[str, str] = {}
+    for indicator_id, fig in figs.items():
+        series = fig.indicator.get("series") or indicator_id
+        held = chosen.get(series)
+        if held is None or _later(fig.period, figs[held].period):
+            chosen[series] = indicator_id
+    keep = set(chosen.values())
+    return {i: f for i, f in figs.items() if i in keep}
+
+
+def _later(period, than) -> bool:
+    return F.latest_period([p for p in (period, than) if p]) == period and period != than
+
+
+def _england(figs) -> dict | None:
+    found = next((fig.england for fig in figs.values() if fig.england), None)
+    return found and {"code": found["code"], "name": found["name"]}
 
 
 def _spine(fig) -> dict | None:
@@ -238,39 +269,73 @@ def _spread(table) -> dict | None:
 
 
 def add_trends(session: Session, profile: dict) -> dict:
-    """Add each indicator's value in every period it has (for indicators with several periods)."""
-    for theme in profile["themes"]:
-        for item in theme["indicators"]:
-            item["trend"] = None
-            if len(item["periods"]) < 2 or profile["area"]["set"]["id"] is None:
+    """Add each indicator's figure in every period of its series (several periods, or several releases)."""
+    set_id, code = profile["area"]["set"]["id"], profile["area"]["code"]
+    items = [item for theme in profile["themes"] for item in theme["indicators"]]
+    for item in items:
+        item["trend"] = None
+    if set_id is None or not items:
+        return profile
+    members = _series_members(session)
+    releases = {r.id for r in deprivation.releases(session)}
+    wanted = {item["id"]: [(i, p) for i in members.get(item["series"], [item["id"]]) for p in periods(session, i)]
+              for item in items}
+    by_period: dict[str, list[str]] = {}
+    for pairs in wanted.values():
+        for indicator_id, period in pairs:
+            by_period.setdefault(period, [])
+            if indicator_id not in by_period[period]:
+                by_period[period].append(indicator_id)
+    found = {period: F.figures(session, set_id, ids, period=period) for period, ids in by_period.items()}
+    catalogue = {i.id: i.catalogue for i in list_indicators(session)}
+    for item in items:
+        points = []
+        for indicator_id, period in wanted[item["id"]]:
+            fig = found[period][indicator_id]
+            if not fig.available:
                 continue
-            points = []
-            for period in item["periods"]:
-                fig = F.figures(session, profile["area"]["set"]["id"], [item["id"]], period=period)[item["id"]]
-                row = _row(fig.table, profile["area"]["code"]) or {}
-                points.append({"period": period, "value": row.get("value"), "lower": row.get("lower"),
-                               "upper": row.get("upper"),
-                               "borough": fig.borough["value"] if fig.borough else None})
+            row = _row(fig.table, code) or {}
+            points.append({"period": period, "indicator": indicator_id, "release": fig.indicator["source"],
+                           "value": row.get("value"), "lower": row.get("lower"), "upper": row.get("upper"),
+                           "borough": fig.borough["value"] if fig.borough else None,
+                           "england": fig.england["value"] if fig.england else None})
+        if len(points) > 1:
+            points.sort(key=lambda pt: _year(pt["period"]))
             item["trend"] = points
+            spans = {catalogue.get(pt["indicator"]) for pt in points}
+            item["trend_caveat"] = deprivation.CAVEAT if len(spans) > 1 and spans & releases else None
     return profile
 
 
-def _key_facts(themes, related, shape) -> dict:
-    indicators = {i["id"]: i for t in themes for i in t["indicators"]}
-    total = next((indicators[i] for i in F.POPULATION_IDS if i in indicators), None)
-    population = total and total["value"]
+def _year(period: str) -> str:
+    found = re.findall(r"\d{4}", period or "")
+    return (found[-1] if found else "0000") + (period or "")
+
+
+def _series_members(session: Session) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for indicator in list_indicators(session):
+        grouped.setdefault(indicator.series or indicator.id, []).append(indicator.id)
+    return grouped
+
+
+def _key_facts(session, figs, code, related, shape, population) -> dict:
+    """Population (one figure, named with its period, source and method), people by age, area, what it holds."""
     bands = []
-    for item in indicators.values():
-        if (item["type"] == "count" and item is not total and "population" in item["id"]
-                and any(w in item["id"] for w in AGE_BAND_WORDS)):
-            share = item["value"] / population if population and item["value"] is not None else None
-            bands.append({"id": item["id"], "title": item["title"], "value": item["value"], "share": share,
-                          "period": item["period"]})
+    if population:
+        catalogue = session.get(Indicator, population["indicator"]).catalogue
+        for indicator_id, fig in figs.items():
+            ind = fig.indicator
+            if ind.get("role") != "age band" or ind["catalogue"] != catalogue or not fig.available:
+                continue
+            value = (_row(fig.table, code) or {}).get("value")
+            share = value / population["value"] if population["value"] and value is not None else None
+            bands.append({"id": indicator_id, "title": ind["title"], "value": value, "share": share,
+                          "period": fig.period})
     counts = {g["set_name"]: sum(a["relation"] == "contains" for a in g["areas"]) for g in related}
-    return {"population": population and {"value": population, "period": total["period"],
-                                          "source": total["source"]},
-            "age_bands": bands, "area_km2": round(shape.area / 1e6, 2),
-            "density": round(population / (shape.area / 1e6), 1) if population else None,
+    people = population["value"] if population else None
+    return {"population": population, "age_bands": bands, "area_km2": round(shape.area / 1e6, 2),
+            "density": round(people / (shape.area / 1e6), 1) if people else None,
             "contains": {k: v for k, v in counts.items() if v}}
 
 
@@ -307,7 +372,7 @@ def _groups(session: Session, shape, *, set_id: str | None, code: str, populatio
     """
     found = coverage.for_area(session, set_id, code) if set_id is not None else {}
     if not found:
-        found = _freehand_groups(session, shape, population)
+        found = _freehand_groups(session, shape, population and population["value"])
     based = found["based"]
     return {"count": based["all"], "by_theme": {t: n for t, n in based["by_theme"].items() if n},
             "small": based["small"]} | found
@@ -336,10 +401,24 @@ def _freehand_groups(session: Session, shape, population) -> dict:
             "method": coverage.METHOD, "notes": []}
 
 
-def _sources(figs) -> list[dict]:
+def _sources(session, figs) -> list[dict]:
+    """Each source of the figures shown, with its periods and licence; then, once, the indicators that have
+    no value in any area (not available here) and the comparator."""
     seen = {}
     for fig in figs.values():
         key = (fig.indicator["source"], fig.indicator["licence"])
         seen.setdefault(key, set()).add(fig.period)
-    return [{"source": s, "licence": lic, "periods": sorted(p for p in periods if p)}
-            for (s, lic), periods in seen.items()]
+    out = [{"source": s, "licence": lic, "periods": sorted(p for p in periods if p)}
+           for (s, lic), periods in seen.items()]
+    empty = empty_indicators(session)
+    if empty:
+        out.append({"source": "Not available for this area (no value in any area of the data loaded): "
+                              + "; ".join(f"{i.title} ({i.catalogue})" for i in empty),
+                    "licence": None, "periods": [], "not_available": [i.id for i in empty]})
+    comparators: dict[str, set] = {}
+    for fig in figs.values():
+        if fig.england and fig.england.get("source"):
+            comparators.setdefault(f"{fig.england['name']} comparator: {fig.england['source']}", set()).add(fig.period)
+    out += [{"source": text, "licence": None, "periods": sorted(p for p in found if p)}
+            for text, found in comparators.items()]
+    return out

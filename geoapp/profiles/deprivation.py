@@ -1,8 +1,11 @@
-"""Deprivation in a profile: the IoD2019 summary measures and the population by national decile.
+"""Deprivation in a profile: the Indices of Deprivation summary measures and the population by decile.
 
-The store holds IoD2019 values as indicators whose ``source_column`` is a File 7 column name; they are
-put back into a File 7-shaped table for :mod:`layers.imd`. An area's LSOAs (with their shares, when an
-LSOA is split) come from the same weights the indicator figures use.
+Each catalogue that declares Indices of Deprivation domains (``domain``) and the number of small areas
+ranked nationally (``national_areas``) is one *release* (IoD2019 on 2011 LSOAs, IoD2025 on 2021 LSOAs). Its
+values are put back into a File 7-shaped table by role (:func:`layers.imd.frame_from_roles`), whatever the
+indicators' ids or columns, and summarised for an area with the weights the indicator figures use. The
+latest release comes first; earlier ones follow as a trend, with the caveat on comparing releases. The
+borough's own measures are ranked among all England's districts when a comparator was loaded.
 """
 from __future__ import annotations
 
@@ -14,74 +17,106 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers.imd import DOMAINS, MEASURE_LABELS, MEASURES, summarise
+from layers.imd import DOMAINS, MEASURE_LABELS, MEASURES, frame_from_roles, summarise
 from layers.weights import Weights
 
-from ..figures import latest_period, set_version, store_id
+from .. import figures as F
+from ..storage import boundary_sets
 from ..storage.indicators import load_values, values_version
-from ..storage.models import Indicator
+from ..storage.models import DistrictSummary, Indicator, IndicatorCatalogue
 
-#: Plain names of the IoD2019 indices and domains, for labels.
+#: Plain names of the indices and domains, for labels.
 DOMAIN_LABELS = {"IMD": "Index of Multiple Deprivation", "Income": "Income", "Employment": "Employment",
                  "Education": "Education, skills and training", "Health": "Health and disability",
                  "Crime": "Crime", "Barriers": "Barriers to housing and services",
                  "Living Environment": "Living environment", "IDACI": "Income deprivation affecting children",
                  "IDAOPI": "Income deprivation affecting older people"}
+#: What MHCLG says, in short, about comparing two releases.
+CAVEAT = ("The releases are not directly comparable. Each ranks every small area in England against the others "
+          "at its own time, so a change in rank or decile shows an area moving relative to the rest of England, "
+          "not an absolute change; scores are built from indicators that changed between releases, so MHCLG "
+          "advises against comparing them. The 2025 release uses the 2021 small areas (33,755 LSOAs, against "
+          "32,844 in 2019), so the same area is made of different small areas in each.")
 
-_FRAMES: dict[tuple, pd.DataFrame] = {}
+_FRAMES: OrderedDict = OrderedDict()
 #: Summaries of this many stored areas are kept (least recently used dropped).
 AREAS_CACHE_SIZE = 20_000
 _AREAS: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
 
-SOURCE = ("English Indices of Deprivation 2019 (MHCLG), File 7; summary measures as defined for local "
-          "authority districts in File 10 and the technical report")
-METHOD = ("Population-weighted over the LSOAs in the area (mid-2015 IoD2019 denominators); an LSOA split "
-          "between areas counts with its share. Ranks turned round so that higher means more deprived, "
-          "as in File 10.")
+
+def releases(session: Session) -> list[IndicatorCatalogue]:
+    """Catalogues holding Indices of Deprivation domains, latest first."""
+    rows = session.scalars(select(IndicatorCatalogue).where(IndicatorCatalogue.national_areas.is_not(None))).all()
+    declared = set(session.scalars(select(Indicator.catalogue).where(Indicator.domain.is_not(None))))
+    found = [row for row in rows if row.id in declared]
+    return sorted(found, key=lambda r: (F.latest_period((r.report or {}).get("periods", [])) or "", r.id),
+                  reverse=True)
 
 
-def iod_columns(session: Session) -> dict[str, str]:
-    """Indicator id for each File 7 column the store holds (scores, ranks, deciles, denominators)."""
-    wanted = {c for d in DOMAINS.values() for c in (d.score, d.rank, d.decile, d.population)}
-    rows = session.execute(select(Indicator.id, Indicator.source_column)
-                           .where(Indicator.source_column.in_(sorted(wanted)))).all()
-    return {column: indicator_id for indicator_id, column in rows}
-
-
-def iod_frame(session: Session, source, columns: dict[str, str]) -> pd.DataFrame:
-    """A File 7-shaped table (index: LSOA code) of the IoD2019 values held for the LSOA set (cached)."""
-    key = (store_id(session), source.id, set_version(source), values_version(session))
+def release_frame(session: Session, release: IndicatorCatalogue) -> pd.DataFrame:
+    """A File 7-shaped table (index: LSOA code) of one release's values, read by role (cached)."""
+    key = (F.store_id(session), release.id, values_version(session))
     with _LOCK:
         if key in _FRAMES:
             return _FRAMES[key]
-    values = load_values(session, source.id, list(columns.values()))
-    frame = {}
-    for column, indicator_id in columns.items():
-        own = values[values["indicator"] == indicator_id]
-        own = own[own["period"] == latest_period(own["period"])]
-        frame[column] = own.set_index("code")["value"]
-    frame = pd.DataFrame(frame)
+    declared = session.execute(select(Indicator.id, Indicator.domain, Indicator.type, Indicator.role)
+                               .where(Indicator.catalogue == release.id)).all()
+    declared = [(i, d, None if d is None else (t if t in ("rank", "decile") else "score"), r)
+                for i, d, t, r in declared if d is not None or r is not None]
+    values = load_values(session, release.set_id, [i for i, *_ in declared])
+    latest = {}
+    for indicator_id, frame in values.groupby("indicator"):
+        latest[indicator_id] = frame[frame["period"] == F.latest_period(frame["period"])]
+    long = pd.concat(latest.values()) if latest else values
+    frame = frame_from_roles(long, declared)
     with _LOCK:
-        _FRAMES.clear()  # one table per process: the store's current one
         _FRAMES[key] = frame
+        while len(_FRAMES) > 8:
+            _FRAMES.popitem(last=False)
     return frame
 
 
-def for_area(session: Session, source, target, weights: Weights, code: str) -> dict | None:
-    """:func:`deprivation` of one area of a stored set, kept until either set or the values change."""
-    key = (store_id(session), source.id, set_version(source), target.id, set_version(target),
-           values_version(session), code)
+def for_area(session: Session, target, code: str) -> dict | None:
+    """The deprivation section of one area of a stored set, kept until the sets or the values change."""
+    key = (F.store_id(session), target.id, F.set_version(target), values_version(session),
+           tuple((s.id, F.set_version(s)) for s in F.small_sets(session)), code)
     with _LOCK:
         if key in _AREAS:
             _AREAS.move_to_end(key)
             return _AREAS[key]
-    found = deprivation(session, source, column_weights(weights, code))
+
+    def weights_of(release):
+        source = boundary_sets.get_set(session, release.set_id)
+        weights = F.weights_for(session, source, target)
+        return None if weights is None or code not in weights.target_codes else column_weights(weights, code)
+
+    found = _section(session, weights_of, borough=code if target.kind == "lad" else None)
     with _LOCK:
         _AREAS[key] = found
         while len(_AREAS) > AREAS_CACHE_SIZE:
             _AREAS.popitem(last=False)
     return found
+
+
+def for_drawn_area(session: Session, weights_by_set: dict[str, Weights]) -> dict | None:
+    """The deprivation section of an area that is not stored, from its weights from each LSOA set."""
+    return _section(session, lambda release: weights_by_set.get(release.set_id), borough=None)
+
+
+def _section(session: Session, weights_of, *, borough: str | None) -> dict | None:
+    found = []
+    for release in releases(session):
+        weights = weights_of(release)
+        if weights is not None:
+            found.append(deprivation(session, release, weights, borough=borough))
+    found = [f for f in found if f is not None]
+    if not found:
+        return None
+    latest = dict(found[0])
+    latest["earlier"] = found[1:]
+    latest["caveat"] = CAVEAT if len(found) > 1 else None
+    return latest
 
 
 def column_weights(weights: Weights, code: str) -> Weights:
@@ -91,24 +126,66 @@ def column_weights(weights: Weights, code: str) -> Weights:
                    method=weights.method, source_unit=weights.source_unit, phrase=weights.phrase)
 
 
-def deprivation(session: Session, source, weights: Weights) -> dict | None:
-    """Summary measures and decile shares for the single target of ``weights``; None without IoD data."""
-    columns = iod_columns(session)
-    if not columns:
-        return None
-    frame = iod_frame(session, source, columns)
+def deprivation(session: Session, release: IndicatorCatalogue, weights: Weights, *,
+                borough: str | None = None) -> dict | None:
+    """Summary measures and decile shares of one release for the single target of ``weights``."""
+    frame = release_frame(session, release)
     domains = [name for name, d in DOMAINS.items() if d.rank in frame.columns or d.score in frame.columns]
     if not domains:
         return None
-    table = summarise(frame, weights, domains=domains)
+    if not np.any(weights.matrix.toarray() > 0):
+        return {"release": release.title, "period": _period(release), "summary": [], "deciles": [],
+                "measures": _measures(), "source": release.source, "method": _method(session, release),
+                "notes": ["The area lies outside every small area of this release, so its measures cannot "
+                          "be worked out."], "districts": None}
+    table = summarise(frame, weights, domains=domains, n_lsoas=int(release.national_areas))
+    ranked = _ranks(session, release, borough)
     summary = []
     for row in table.to_dict("records"):
-        summary.append({"domain": row["domain"], "label": DOMAIN_LABELS[row["domain"]],
-                        "lsoas": round(float(row["lsoas"]), 2), "population": _plain(row["population"]),
-                        "notes": row["notes"] or None}
-                       | {m: _plain(row[m]) for m in MEASURES})
-    return {"measures": [{"id": m, "label": MEASURE_LABELS[m]} for m in MEASURES], "summary": summary,
-            "deciles": _deciles(frame, weights, domains), "source": SOURCE, "method": METHOD}
+        item = {"domain": row["domain"], "label": DOMAIN_LABELS[row["domain"]],
+                "lsoas": round(float(row["lsoas"]), 2), "population": _plain(row["population"]),
+                "notes": row["notes"] or None} | {m: _plain(row[m]) for m in MEASURES}
+        if ranked:
+            item["ranks"] = ranked.get(row["domain"])
+        summary.append(item)
+    return {"release": release.title, "period": _period(release), "measures": _measures(), "summary": summary,
+            "deciles": _deciles(frame, weights, domains), "source": release.source,
+            "method": _method(session, release), "notes": [],
+            "districts": (next(iter(ranked.values()))["districts"] if ranked else None)}
+
+
+def district_summaries(session: Session, release_id: str, domain: str = "IMD") -> pd.DataFrame:
+    """Every district's stored summary of one release and domain, with its ranks (most deprived = 1)."""
+    rows = session.scalars(select(DistrictSummary).where(DistrictSummary.catalogue_id == release_id,
+                                                         DistrictSummary.domain == domain)).all()
+    return pd.DataFrame([{"code": r.code, "name": r.name, **r.measures,
+                          **{f"rank_of_{k}": v for k, v in r.ranks.items()}, "districts": r.districts}
+                         for r in rows])
+
+
+def _ranks(session: Session, release: IndicatorCatalogue, code: str | None) -> dict:
+    if code is None:
+        return {}
+    rows = session.scalars(select(DistrictSummary).where(DistrictSummary.catalogue_id == release.id,
+                                                         DistrictSummary.code == code)).all()
+    return {r.domain: {"ranks": r.ranks, "districts": r.districts, "method": r.method} for r in rows}
+
+
+def _measures() -> list[dict]:
+    return [{"id": m, "label": MEASURE_LABELS[m]} for m in MEASURES]
+
+
+def _period(release: IndicatorCatalogue) -> str | None:
+    return F.latest_period((release.report or {}).get("periods", []))
+
+
+def _method(session: Session, release: IndicatorCatalogue) -> str:
+    populations = session.execute(select(Indicator.role, Indicator.title).where(
+        Indicator.catalogue == release.id, Indicator.role.is_not(None), Indicator.role != "age band")).all()
+    weighted = "; ".join(f"{title} ({role})" for role, title in populations) or "no population declared"
+    return (f"Population-weighted over the LSOAs in the area, by the release's own populations: {weighted}. "
+            "An LSOA split between areas counts with its share. Ranks turned round so that higher means more "
+            "deprived, as in MHCLG's district summaries (File 10).")
 
 
 def _deciles(frame: pd.DataFrame, weights: Weights, domains: list[str]) -> list[dict]:

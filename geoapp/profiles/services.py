@@ -68,7 +68,8 @@ def _serves(result: SetAlignment, code: str) -> dict:
     note = "" if covered is None else _sentence(
         f"{percent(covered)} of its land lies in the borough, where the Atlas holds population figures; "
         "the shares of population are of the people living in that part.")
-    return _line(result, areas, lead, note) | {"covered": covered, "population": _number(fit["population"])}
+    return _line(result, areas, lead, note) | {"covered": covered,
+                                                "population": _number(result.headline["b"].get(code))}
 
 
 def _line(result: SetAlignment, areas: list[dict], lead: str, note: str) -> dict:
@@ -85,7 +86,7 @@ def _line(result: SetAlignment, areas: list[dict], lead: str, note: str) -> dict
 
 def _share(result: SetAlignment, side: str, code, population, population_share, area_share) -> dict:
     return {"set": result.a["id"] if side == "a" else result.b["id"], "code": str(code),
-            "name": result.name(side, code), "population": _number(population),
+            "name": result.name(side, code), "people_in_common": _number(population),
             "population_share": _number(population_share), "area_share": _number(area_share)}
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from layers.imd import DOMAINS, TOTAL_POPULATION
-from layers.proposals import BlockLayer, check, imd_measures, indicator_measure, prepare_blocks
+from layers.proposals import BlockLayer, Measure, check, imd_measures, indicator_measure, prepare_blocks
+from layers.weights import lookup_weights
 
 from .. import figures
-from ..storage import boundary_sets, councillors
-from ..storage.indicators import list_indicators, load_values, values_version
+from ..profiles import deprivation
+from ..storage import boundary_sets, councillors, postcodes
+from ..storage.indicators import load_values, values_version
 from ..storage.models import Proposal
 
 #: Words for a kind of block or container in messages.
@@ -25,45 +27,64 @@ _LOCK = threading.Lock()
 
 def prepare_layer(session: Session, blocks_id: str, within_id: str, *, councillors=None,
                   indicator_ids=()) -> tuple[BlockLayer, list[str]]:
-    """Prepare the blocks from the store: population and IMD measures from the LSOA set's values.
+    """Prepare the blocks from the store: each block's population as every page shows it, and the IMD and
+    chosen indicators summed to blocks by the figures' own weights (so a forum's figures are its wards').
 
-    Returns the layer and notes on what it lacks (no LSOAs, no population, LSOAs in no block).
+    Returns the layer and notes on what it lacks (no population, small areas in no block).
     """
     block_set, container_set = (boundary_sets.get_set(session, i) for i in (blocks_id, within_id))
     units = {"block_unit": UNIT_WORDS.get(block_set.kind, block_set.kind),
              "container_unit": UNIT_WORDS.get(container_set.kind, container_set.kind)}
     blocks, containers = (boundary_sets.load_areas(session, s.id) for s in (block_set, container_set))
-    source = _lsoa_set(session)
-    if source is None:
+    codes = [str(c) for c in blocks["code"]]
+    if not figures.small_sets(session):
         return prepare_blocks(blocks, containers, councillors=councillors, **units), \
             ["No LSOA set is loaded: forums have no population or indicator figures."]
-
-    def values(indicator_id):
-        frame = load_values(session, source.id, [indicator_id])
-        frame = frame[frame["period"] == figures.latest_period(frame["period"])]
-        return frame.set_index("code")[["value", "numerator", "denominator"]]
-
-    stored = {i.id: i for i in list_indicators(session)}
-    population_id = next((i for i in figures.POPULATION_IDS if i in stored), None)
-    population = values(population_id)["value"] if population_id else None
-    imd = DOMAINS["IMD"]
-    iod = pd.DataFrame({column: values(i.id)["value"] for i in stored.values()
-                        for column in (imd.score, imd.rank, imd.decile) if i.source_column == column})
-    if population is not None:
-        iod[TOTAL_POPULATION] = population
-    measures = [m for m in imd_measures(iod) if m.numerator.notna().any()]
+    notes = []
+    people = figures.population(session, blocks_id)
+    if people is None:
+        notes.append("No population is loaded: the population rule cannot pass.")
+    else:
+        notes += [n for n in people.notes if "lie" in n or "gap" in n]
+    measures = []
+    release = next(iter(deprivation.releases(session)), None)
+    if release is not None:
+        source = boundary_sets.get_set(session, release.set_id)
+        weights = figures.weights_for(session, source, block_set)
+        frame = deprivation.release_frame(session, release)
+        for m in imd_measures(frame, n_lsoas=int(release.national_areas)):
+            if m.numerator.notna().any():
+                measures.append(_to_blocks(m, weights, codes, label=f"{m.label} ({release.title})"))
     for indicator_id in indicator_ids:
         indicator = figures.get_indicator(session, indicator_id)
-        measures.append(indicator_measure(indicator.id, indicator.title, indicator.type, values(indicator.id),
-                                          population=population, per=indicator.multiplier,
-                                          unit=indicator.unit or ""))
-    layer = prepare_blocks(blocks, containers, small_areas=boundary_sets.load_areas(session, source.id),
-                           population=population, measures=measures, councillors=councillors, **units)
-    notes = [] if population is not None else ["No population is loaded: the population rule cannot pass."]
-    if layer.unassigned_small_areas:
-        notes.append(f"{len(layer.unassigned_small_areas)} LSOAs lie in no block and are left out: "
-                     f"{', '.join(layer.unassigned_small_areas[:5])}")
+        source = figures.indicator_set(session, indicator)
+        weights = figures.weights_for(session, source, block_set)
+        frame = load_values(session, source.id, [indicator.id])
+        frame = frame[frame["period"] == figures.latest_period(frame["period"])].set_index("code")
+        weighting = figures.weighting_population(session, indicator)
+        measure = indicator_measure(indicator.id, indicator.title, indicator.type,
+                                    frame[["value", "numerator", "denominator"]],
+                                    population=None if weighting is None else weighting[0],
+                                    per=indicator.multiplier, unit=indicator.unit or "")
+        measures.append(_to_blocks(measure, weights, codes))
+    identity = lookup_weights(dict(zip(codes, codes)), source_unit=units["block_unit"])
+    layer = prepare_blocks(blocks, containers, weights=identity,
+                           population=None if people is None else people.values.reindex(codes),
+                           measures=measures, councillors=councillors, **units)
     return layer, notes
+
+
+def _to_blocks(measure: Measure, weights, codes: list[str], *, label: str | None = None) -> Measure:
+    """A measure held for small areas, summed to blocks by the figures' weights (NaN in any part: NaN)."""
+    def summed(series):
+        if series is None or weights is None:
+            return None if series is None else pd.Series(np.nan, index=codes)
+        aligned = pd.to_numeric(series.set_axis(series.index.map(str)), errors="coerce")
+        totals = weights.apply(aligned.reindex(list(weights.source_codes)).to_numpy(dtype=float))
+        return pd.Series(totals, index=list(weights.target_codes)).reindex(codes)
+
+    return Measure(measure.id, label or measure.label, summed(measure.numerator), summed(measure.denominator),
+                   measure.per, measure.unit)
 
 
 def cached_layer(session: Session, blocks_id: str, within_id: str,
@@ -87,12 +108,12 @@ def counted_layer(session: Session, blocks_id: str, within_id: str,
 
 
 def _layer_key(session: Session, blocks_id: str, within_id: str, indicator_ids) -> tuple:
-    loaded = boundary_sets.list_sets(session)  # one query for the three sets the layer is made from
+    loaded = boundary_sets.list_sets(session)  # one query for the sets the layer is made from
     by_id = {s.id: s for s in loaded}
     sets = [by_id.get(i) or boundary_sets.get_set(session, i) for i in (blocks_id, within_id)]
-    source = next((s for s in loaded if s.kind == "lsoa"), None)
-    return (figures.store_id(session), *((s.id, figures.set_version(s)) for s in sets),
-            figures.set_version(source) if source else None, values_version(session), tuple(indicator_ids))
+    small = tuple(figures.set_version(s) for s in loaded if s.kind == "lsoa")
+    return (figures.store_id(session), *((s.id, figures.set_version(s)) for s in sets), small,
+            values_version(session), postcodes.state(session), tuple(indicator_ids))
 
 
 def _cached(key, build):
@@ -124,5 +145,3 @@ def check_proposal(session: Session, proposal: Proposal, assignment: dict, forum
                      "indicators": [{"id": m.id, "label": m.label, "unit": m.unit} for m in layer.measures]}
 
 
-def _lsoa_set(session: Session):
-    return next((s for s in boundary_sets.list_sets(session) if s.kind == "lsoa"), None)

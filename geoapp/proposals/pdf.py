@@ -16,9 +16,10 @@ from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
 from layers import charts
-from layers.imd import DOMAINS
+
 
 from .. import figures
+from ..profiles import deprivation
 from ..errors import NotFound, ServiceUnavailable
 from ..storage import boundary_sets
 from ..storage.indicators import list_indicators
@@ -137,11 +138,12 @@ def _when(moment: datetime | None) -> str | None:
 
 def _sources(session: Session, settings: dict) -> list[dict]:
     """Source and licence of every indicator the statistics use: the population, the IMD and those chosen."""
-    stored = list_indicators(session)
-    imd = DOMAINS["IMD"]
-    population = next((i for i in figures.POPULATION_IDS if any(s.id == i for s in stored)), None)
-    used = [i for i in stored if i.id == population or i.source_column in (imd.score, imd.rank, imd.decile)
-            or i.id in (settings.get("indicators") or ())]
+    population = figures.population_indicator(session)
+    release = next(iter(deprivation.releases(session)), None)
+    chosen = set(settings.get("indicators") or ())
+    used = [i for i in list_indicators(session)
+            if (population is not None and i.id == population.id) or i.id in chosen
+            or (release is not None and i.catalogue == release.id and i.domain == "IMD")]
     found: dict[tuple, list[str]] = {}
     for indicator in used:
         found.setdefault((indicator.source, indicator.licence), []).append(indicator.title)

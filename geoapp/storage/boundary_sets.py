@@ -12,6 +12,7 @@ from boundaries.nesting import overlaps
 
 from ..errors import Conflict, NotFound
 from . import audit
+from .memo import remembered
 from .models import Area, AreaLink, BoundarySet
 
 SET_FIELDS = ("id", "kind", "name", "vintage", "source", "licence", "fictional", "built_from", "service_type")
@@ -25,8 +26,11 @@ def set_summary(bset: BoundarySet) -> dict:
 
 def list_sets(session: Session) -> list[BoundarySet]:
     """Every current boundary set, coarsest kind first."""
-    sets = session.scalars(select(BoundarySet).where(BoundarySet.superseded_by.is_(None))).all()
-    return sorted(sets, key=lambda s: (-KIND_ORDER.get(s.kind, 0), s.id))
+    def read() -> list[BoundarySet]:
+        sets = session.scalars(select(BoundarySet).where(BoundarySet.superseded_by.is_(None))).all()
+        return sorted(sets, key=lambda s: (-KIND_ORDER.get(s.kind, 0), s.id))
+
+    return list(remembered(session, "boundary_sets", read))
 
 
 def get_set(session: Session, set_id: str) -> BoundarySet:

@@ -6,14 +6,16 @@ import pandas as pd
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from layers.catalogue import Catalogue
+from layers.catalogue import Catalogue, column_label
 
 from ..errors import InvalidInput
 from . import audit
-from .models import Area, Indicator, IndicatorValue, utcnow
+from .memo import remembered
+from .models import Area, Indicator, IndicatorCatalogue, IndicatorValue, utcnow
 
 META_FIELDS = ("id", "catalogue", "title", "description", "theme", "type", "multiplier", "numerator",
-               "denominator", "polarity", "unit", "source", "licence", "fictional")
+               "denominator", "polarity", "unit", "source", "licence", "fictional", "role", "domain", "series",
+               "set_id")
 
 
 def indicator_summary(indicator: Indicator) -> dict:
@@ -25,7 +27,9 @@ def save_catalogue(session: Session, catalogue: Catalogue, values: pd.DataFrame,
     """Store a catalogue's indicators and their values for the areas of ``set_id``.
 
     Values of the same indicators and periods for that set are replaced. Codes that are not areas of the set
-    are reported (count and first examples); when none of the codes match, nothing is stored.
+    are reported (count and first examples); when none of the codes match, nothing is stored. The report
+    names every indicator with no value in any area (an *empty* indicator, which the Atlas does not offer)
+    and, for each other indicator, how many areas lack a value.
     """
     areas = dict(session.execute(select(Area.code, Area.id).where(Area.set_id == set_id)).all())
     known = values["code"].isin(areas.keys())
@@ -35,13 +39,18 @@ def save_catalogue(session: Session, catalogue: Catalogue, values: pd.DataFrame,
             f"None of the {values['code'].nunique()} area codes in {catalogue.file.name} is an area of the "
             f"boundary set '{set_id}' (e.g. {', '.join(unknown[:5])}). Nothing was stored: is this the "
             "right boundary set?")
+    kept = values[known]
+    with_values = kept[kept["value"].notna()].groupby("indicator")["code"].nunique()
+    counts = {spec.id: int(with_values.get(spec.id, 0)) for spec in catalogue.indicators}
     for spec in catalogue.indicators:
         meta = {"catalogue": catalogue.id, "title": spec.title, "description": spec.description,
                 "theme": spec.theme, "type": spec.type, "multiplier": spec.multiplier,
-                "numerator": spec.numerator, "denominator": spec.denominator, "polarity": spec.polarity,
-                "unit": spec.unit, "source": spec.source or catalogue.source,
+                "numerator": _label(spec.numerator), "denominator": _label(spec.denominator),
+                "polarity": spec.polarity, "unit": spec.unit, "source": spec.source or catalogue.source,
                 "licence": spec.licence or catalogue.licence, "fictional": catalogue.fictional,
-                "source_column": spec.column, "updated_at": utcnow()}
+                "source_column": column_label(spec.column), "updated_at": utcnow(), "set_id": set_id,
+                "role": spec.role, "domain": spec.domain, "series": spec.series or spec.id,
+                "areas_with_values": counts[spec.id]}
         existing = session.get(Indicator, spec.id)
         if existing is None:
             session.add(Indicator(id=spec.id, **meta))
@@ -49,7 +58,6 @@ def save_catalogue(session: Session, catalogue: Catalogue, values: pd.DataFrame,
             for key, value in meta.items():
                 setattr(existing, key, value)
     session.flush()
-    kept = values[known]
     area_ids = [areas[c] for c in kept["code"]]
     for (indicator, period), _ in kept.groupby(["indicator", "period"]):
         session.execute(delete(IndicatorValue).where(
@@ -64,29 +72,92 @@ def save_catalogue(session: Session, catalogue: Catalogue, values: pd.DataFrame,
             for i, a, p, v, n, d in zip(kept["indicator"], area_ids, kept["period"], clean("value"),
                                         clean("numerator"), clean("denominator"))]
     session.execute(insert(IndicatorValue), rows)
+    empty = [spec.id for spec in catalogue.indicators if counts[spec.id] == 0]
+    lacking = {spec.id: len(areas) - counts[spec.id] for spec in catalogue.indicators
+               if 0 < counts[spec.id] < len(areas)}
     report = {"catalogue": catalogue.id, "set": set_id, "indicators": len(catalogue.indicators),
               "values": len(rows), "missing_values": int(kept["value"].isna().sum()),
               "periods": sorted(set(kept["period"])), "unknown_codes": len(unknown),
-              "unknown_examples": unknown[:5], "areas_without_values": len(set(areas) - set(kept["code"]))}
+              "unknown_examples": unknown[:5], "areas_without_values": len(set(areas) - set(kept["code"])),
+              "areas": len(areas), "empty_indicators": empty, "areas_lacking_values": lacking}
+    _save_catalogue_row(session, catalogue, set_id, report)
     audit.record(session, actor=actor, action="import", entity_type="indicator_catalogue",
                  entity_id=catalogue.id, after=report)
     return report
 
 
+def describe_report(report: dict) -> list[str]:
+    """The loader's report in plain lines: what was stored, each empty indicator, and areas lacking values."""
+    lines = [f"{report['values']:,} values of {report['indicators']} indicators for {report['areas']:,} areas of "
+             f"'{report['set']}' ({', '.join(report['periods'])})"]
+    if report["unknown_codes"]:
+        lines.append(f"{report['unknown_codes']:,} codes in the table are not areas of '{report['set']}' and were "
+                     f"not stored (e.g. {', '.join(report['unknown_examples'])})")
+    if report["areas_without_values"]:
+        lines.append(f"{report['areas_without_values']:,} areas of '{report['set']}' have no row in the table")
+    for indicator in report["empty_indicators"]:
+        lines.append(f"{indicator}: no value in any area, so it is not offered")
+    for indicator, count in report["areas_lacking_values"].items():
+        lines.append(f"{indicator}: {count:,} of {report['areas']:,} areas have no value")
+    return lines
+
+
+def _label(part) -> str | None:
+    label = column_label(part)
+    return label if label is None or len(label) <= 100 else label[:99] + "…"
+
+
+def _save_catalogue_row(session: Session, catalogue: Catalogue, set_id: str, report: dict) -> None:
+    row = session.get(IndicatorCatalogue, catalogue.id) or IndicatorCatalogue(id=catalogue.id)
+    row.title, row.source, row.licence, row.set_id = catalogue.title, catalogue.source, catalogue.licence, set_id
+    row.population_estimates, row.national_areas = catalogue.population_estimates, catalogue.national_areas
+    row.fictional, row.report, row.imported_at = catalogue.fictional, report, utcnow()
+    session.add(row)
+
+
 def values_version(session: Session) -> str:
     """Changes whenever any indicator's values are imported: the latest import time and the count."""
-    latest, count = session.execute(select(func.max(Indicator.updated_at), func.count(Indicator.id))).one()
-    return f"{latest.timestamp() if latest else 0:.6f}.{count}"
+    def read() -> str:
+        latest, count = session.execute(select(func.max(Indicator.updated_at), func.count(Indicator.id))).one()
+        return f"{latest.timestamp() if latest else 0:.6f}.{count}"
+
+    return remembered(session, "values_version", read)
 
 
-def list_indicators(session: Session) -> list[Indicator]:
-    return list(session.scalars(select(Indicator).order_by(Indicator.theme, Indicator.title)))
+def list_indicators(session: Session, *, offered: bool = True) -> list[Indicator]:
+    """Indicators by theme and title; ``offered`` leaves out empty ones (no value in any area)."""
+    query = select(Indicator).order_by(Indicator.theme, Indicator.title)
+    if offered:
+        query = query.where((Indicator.areas_with_values.is_(None)) | (Indicator.areas_with_values > 0))
+    return list(session.scalars(query))
+
+
+def empty_indicators(session: Session) -> list[Indicator]:
+    """Indicators with no value in any area: listed once under sources as not available, never offered."""
+    return list(session.scalars(select(Indicator).where(Indicator.areas_with_values == 0)
+                                .order_by(Indicator.catalogue, Indicator.title)))
+
+
+def catalogues(session: Session) -> list[IndicatorCatalogue]:
+    return list(session.scalars(select(IndicatorCatalogue).order_by(IndicatorCatalogue.imported_at)))
 
 
 def periods(session: Session, indicator_id: str) -> list[str]:
     """The periods an indicator has values for."""
-    query = select(IndicatorValue.period).where(IndicatorValue.indicator_id == indicator_id).distinct()
-    return sorted(p for p in session.scalars(query) if p is not None)
+    return all_periods(session).get(indicator_id, [])
+
+
+def all_periods(session: Session) -> dict[str, list[str]]:
+    """The periods every indicator has values for (one query, remembered for the session's reading)."""
+    def read() -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        rows = session.execute(select(IndicatorValue.indicator_id, IndicatorValue.period).distinct()).all()
+        for indicator_id, period in rows:
+            if period is not None:
+                found.setdefault(indicator_id, []).append(period)
+        return {k: sorted(v) for k, v in found.items()}
+
+    return remembered(session, "all_periods", read)
 
 
 def load_values(session: Session, set_id: str, indicator_ids: list[str] | None = None,

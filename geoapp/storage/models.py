@@ -102,6 +102,78 @@ class Indicator(Base):
     fictional: Mapped[bool] = mapped_column(Boolean, default=False)
     source_column: Mapped[str | None] = mapped_column(String(300))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The boundary set whose areas the values are stored for (the LSOAs of one vintage, or wards).
+    set_id: Mapped[str | None] = mapped_column(String(64))
+    #: What else the indicator is for its catalogue (layers.catalogue.ROLES): "population", "age band", ...
+    role: Mapped[str | None] = mapped_column(String(40))
+    #: The Indices of Deprivation domain it measures ("IMD", "Income", ...), for the summary measures.
+    domain: Mapped[str | None] = mapped_column(String(40))
+    #: Indicators of one series are the same measure in different releases (IoD2019, IoD2025): a trend.
+    series: Mapped[str | None] = mapped_column(String(100))
+    #: Areas of its set with a value in some period; 0 means an empty indicator, never offered.
+    areas_with_values: Mapped[int | None] = mapped_column(Integer)
+
+
+class IndicatorCatalogue(Base):
+    """An imported catalogue: where its values came from, what it declares, and the loader's report."""
+
+    __tablename__ = "indicator_catalogues"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
+    licence: Mapped[str | None] = mapped_column(Text)
+    set_id: Mapped[str] = mapped_column(String(64))
+    #: Its population is an estimate of all residents: each area's population in the Atlas.
+    population_estimates: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Small areas ranked nationally, for the Indices of Deprivation summary measures.
+    national_areas: Mapped[int | None] = mapped_column(Integer)
+    fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+    report: Mapped[dict | None] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ComparatorValue(Base):
+    """An indicator's figure for a comparator outside the borough (England), made by the same engine."""
+
+    __tablename__ = "comparator_values"
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    value: Mapped[float | None] = mapped_column(Float)
+    lower: Mapped[float | None] = mapped_column(Float)
+    upper: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+
+
+class DistrictSummary(Base):
+    """One district's Indices of Deprivation summary measures for one domain, ranked among all districts."""
+
+    __tablename__ = "district_summaries"
+    catalogue_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    measures: Mapped[dict] = mapped_column(JSON)
+    ranks: Mapped[dict] = mapped_column(JSON)
+    districts: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str | None] = mapped_column(Text)
+
+
+class AreaLookup(Base):
+    """A published lookup between two sets' codes (LSOA 2011 to LSOA 2021): U unchanged, S split, M merged."""
+
+    __tablename__ = "area_lookups"
+    __table_args__ = (Index("ix_area_lookups_sets", "from_set", "to_set"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    from_set: Mapped[str] = mapped_column(String(64))
+    from_code: Mapped[str] = mapped_column(String(64))
+    to_set: Mapped[str] = mapped_column(String(64))
+    to_code: Mapped[str] = mapped_column(String(64))
+    change: Mapped[str | None] = mapped_column(String(4))
 
 
 class IndicatorValue(Base):

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
 from . import audit
+from .memo import remembered
 from .models import Postcode, utcnow
 
 #: Rows per INSERT batch.
@@ -370,8 +371,11 @@ def count(session: Session) -> int:
 
 def state(session: Session) -> str:
     """Changes whenever postcodes are loaded: the count and the latest load time (for cache keys)."""
-    number, latest = session.execute(select(func.count(), func.max(Postcode.loaded_at))).one()
-    return f"{number}@{latest}"
+    def read() -> str:
+        number, latest = session.execute(select(func.count(), func.max(Postcode.loaded_at))).one()
+        return f"{number}@{latest}"
+
+    return remembered(session, "postcodes.state", read)
 
 
 def live_points(session: Session, bounds: tuple[float, float, float, float]) -> pd.DataFrame:

@@ -139,10 +139,26 @@ def test_measures_without_data_are_not_available_not_zero(districts):
     assert np.isnan(education["average_score"])
     assert "no Education scores in the data: average score not available" in education["notes"]
     assert np.isfinite(education["average_rank"]) and np.isfinite(education["extent"])  # ranks are present
+    # Since 2026-12-06 the data holds IDACI ranks and deciles (File 3) but still no IDACI scores.
     idaci = districts.loc[("E06000050", "IDACI")]
-    for measure in imd_module.MEASURES:
-        assert np.isnan(idaci[measure]), measure
-    assert "rank-based measures not available" in idaci["notes"]
+    assert np.isnan(idaci["average_score"])
+    assert "no IDACI scores in the data: average score not available" in idaci["notes"]
+    for measure in ("average_rank", "proportion_most_deprived_10pc", "extent", "local_concentration"):
+        assert np.isfinite(idaci[measure]), measure
+
+
+def test_idaci_rank_measures_are_weighted_by_children(iod2019):
+    """The IDACI average rank is the mean rank turned round, weighted by children aged 0-15 (File 6)."""
+    d = DOMAINS["IDACI"]
+    cwac = iod2019[iod2019[LAD] == "E06000050"]
+    expected = np.average(32_845 - cwac[d.rank], weights=cwac[d.population])
+    by_everyone = np.average(32_845 - cwac[d.rank], weights=cwac[TOTAL_POPULATION])
+    got = districts_of(iod2019, ["IDACI"]).loc[("E06000050", "IDACI"), "average_rank"]
+    assert got == pytest.approx(expected) and abs(got - by_everyone) > 1
+
+
+def districts_of(iod, domains):
+    return summarise(iod, iod.set_index("LSOA code (2011)")[LAD], domains=domains).set_index(["area", "domain"])
 
 
 # ------------------------------------------------------------------------------- definitions by hand
