@@ -118,9 +118,11 @@ def clear_caches() -> None:
     """Empty the process-wide caches the profile reads (weights, figures, IoD table): the next request is cold."""
     with F._FIGURES_LOCK:
         F._FIGURES.clear()
+        F._POINTS.clear()
     F.WEIGHTS._items.clear()
     with deprivation._LOCK:
         deprivation._FRAMES.clear()
+        deprivation._AREAS.clear()
     gc.collect()
 
 

@@ -159,12 +159,29 @@ def store_id(session: Session) -> str:
     return session.get_bind().engine.url.render_as_string(hide_password=True)
 
 
+def period_key(period: str | None) -> tuple[str, str]:
+    """Orders period labels ("2019", "mid-2015", "2023/24") by their last four-digit year."""
+    return ((re.findall(r"\d{4}", period or "") or ["0000"])[-1], period or "")
+
+
 def latest_period(periods) -> str | None:
     """The latest of some period labels ("2019", "mid-2015", "2023/24"), by their last four-digit year."""
     periods = sorted({p for p in periods if p is not None})
     if not periods:
         return None
-    return max(periods, key=lambda p: ((re.findall(r"\d{4}", p) or ["0000"])[-1], p))
+    return max(periods, key=period_key)
+
+
+def newest_of_series(session: Session, indicators) -> list[Indicator]:
+    """Of some indicators, the latest release of each series, in the order given."""
+    best: dict[str, tuple] = {}
+    for indicator in indicators:
+        key = period_key(latest_period(periods(session, indicator.id)))
+        series = indicator.series or indicator.id
+        if series not in best or key > best[series][0]:
+            best[series] = (key, indicator.id)
+    keep = {indicator_id for _, indicator_id in best.values()}
+    return [i for i in indicators if i.id in keep]
 
 
 # --------------------------------------------------------------------------------------- weights
@@ -595,9 +612,8 @@ def _estimates(session: Session, *, set_id: str | None = None, near: tuple = ())
     return max(usable or rows, key=rank)[0]
 
 
-def _period_key(session: Session, indicator_id: str) -> str:
-    latest = latest_period(periods(session, indicator_id)) or ""
-    return ((re.findall(r"\d{4}", latest) or ["0000"])[-1]) + latest
+def _period_key(session: Session, indicator_id: str) -> tuple[str, str]:
+    return period_key(latest_period(periods(session, indicator_id)))
 
 
 def population(session: Session, set_id: str) -> Population | None:
@@ -716,6 +732,22 @@ def _aggregate(indicator, own: pd.DataFrame, weights: Weights, weighting) -> tup
                           "coverage": result["coverage"].to_numpy(dtype=float),
                           "method": result["method"].to_numpy(dtype=object)}, index=result.index)
     return table, notes
+
+
+def latest_of_series(figs: dict[str, IndicatorFigures]) -> dict[str, IndicatorFigures]:
+    """The figures of the latest release of each series (IoD2025 over IoD2019), in the order given."""
+    chosen: dict[str, str] = {}
+    for indicator_id, fig in figs.items():
+        series = fig.indicator.get("series") or indicator_id
+        held = chosen.get(series)
+        if held is None or _later(fig.period, figs[held].period):
+            chosen[series] = indicator_id
+    keep = set(chosen.values())
+    return {i: f for i, f in figs.items() if i in keep}
+
+
+def _later(period, than) -> bool:
+    return period != than and latest_period([p for p in (period, than) if p]) == period
 
 
 def themes(session: Session) -> dict[str, list[dict]]:

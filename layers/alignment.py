@@ -76,7 +76,8 @@ def piece_population(pieces: gpd.GeoDataFrame, small: gpd.GeoDataFrame, populati
     if points is not None and len(points):
         fine = gpd.GeoDataFrame({"count": np.ones(len(points))}, geometry=points.geometry.to_numpy(),
                                 crs=points.crs)
-        weights = population_weights(small, targets, fine, "count", source_unit=small_unit, fine_unit="postcode")
+        weights = population_weights(small, targets, fine, "count", source_unit=small_unit, fine_unit="postcode",
+                                     gap=0.0)  # a point beyond every piece is beyond both sets
     else:
         weights = area_weights(small, targets, source_unit=small_unit)
     values = pd.to_numeric(population.reindex(list(weights.source_codes)), errors="coerce").fillna(0.0).to_numpy()

@@ -557,10 +557,8 @@ def nested_weights(
     >>> w.matrix.toarray().ravel().tolist(), w.nearest
     ([1.0, 1.0, 1.0], ('s3',))
     """
-    area = area_weights(
-        source, target, source_code=source_code, target_code=target_code, source_unit=source_unit, workers=workers
-    )
-    matrix = area.matrix.tocsr()
+    matrix = _nesting_shares(source, target, source_code, target_code, workers)
+    src_codes, tgt_codes = _codes(source, source_code, "source"), _codes(target, target_code, "target")
     n_sources = matrix.shape[0]
     best_col = np.full(n_sources, -1, dtype=np.int64)
     problems = []
@@ -573,10 +571,8 @@ def nested_weights(
         order = np.lexsort((cols, -shares))
         best = shares[order[0]]
         if shares.sum() - best > tolerance:  # more than the tolerance lies in other targets
-            split = ", ".join(
-                f"{area.target_codes[cols[k]]} {shares[k]:.1%}" for k in order[:4] if shares[k] > 0
-            )
-            problems.append(Problem(None, None, None, area.source_codes[i], f"straddles targets: {split}"))
+            split = ", ".join(f"{tgt_codes[cols[k]]} {shares[k]:.1%}" for k in order[:4] if shares[k] > 0)
+            problems.append(Problem(None, None, None, src_codes[i], f"straddles targets: {split}"))
         elif best >= 0.5:
             best_col[i] = cols[order[0]]
     if problems:
@@ -586,7 +582,8 @@ def nested_weights(
             "use best fit by centroid or apportionment by area or population instead",
             problems,
         )
-        error.area_weights = area  # the overlap already worked out, for callers that fall back to it
+        error.area_weights = area_weights(source, target, source_code=source_code, target_code=target_code,
+                                          source_unit=source_unit, workers=workers)  # for callers falling back
         raise error
     touching = np.diff(matrix.indptr) > 0
     nearest = []
@@ -596,7 +593,7 @@ def nested_weights(
         found_src, found_tgt = shapely.STRtree(tgt_geoms).query_nearest(src_geoms[lone], max_distance=gap,
                                                                       all_matches=False)
         best_col[lone[found_src]] = found_tgt
-        nearest = [area.source_codes[i] for i in lone[found_src]]
+        nearest = [src_codes[i] for i in lone[found_src]]
     assigned = best_col >= 0
     nested = sparse.csr_matrix(
         (np.ones(assigned.sum()), (np.flatnonzero(assigned), best_col[assigned])),
@@ -612,16 +609,58 @@ def nested_weights(
         notes.append(f"{left_out} {source_unit}{'' if left_out == 1 else 's'} mostly outside every area left out")
     phrase = METHOD_PHRASES["nested"] if not notes else "nesting (" + "; ".join(notes) + ")"
     return Weights(
-        nested,
-        area.source_codes,
-        area.target_codes,
-        "nested",
-        key=key,
-        source_unit=source_unit,
-        phrase=phrase,
-        target_area_covered=area.target_area_covered,
+        nested, src_codes, tgt_codes, "nested", key=key, source_unit=source_unit, phrase=phrase,
         nearest=tuple(nearest),
     )
+
+
+#: Sources within this distance (metres) of lying inside a target are inside it, for nesting: two sets, one
+#: dissolved from the other, differ by the rounding of the union's nodes.
+_NESTING_EDGE_M = 0.01
+
+
+def _nesting_shares(source, target, source_code, target_code, workers) -> sparse.csr_matrix:
+    """The share of each source in each target, as :func:`area_weights` gives, without the overlay wherever a
+    source lies inside one target (properly, or within a centimetre of its edge): the overlay of a small area
+    with a whole district is what makes nesting slow at national scale."""
+    src_codes, src_geoms, tgt_codes, tgt_geoms = _prepare_pair(source, target, source_code, target_code)
+    tree = shapely.STRtree(tgt_geoms)
+    rows, cols = tree.query(src_geoms)
+    n_src, n_tgt = len(src_codes), len(tgt_codes)
+    if len(rows) == 0:
+        return sparse.csr_matrix((n_src, n_tgt))
+    shapely.prepare(tgt_geoms)
+    try:
+        inside = shapely.contains_properly(tgt_geoms[cols], src_geoms[rows])
+    finally:
+        shapely.destroy_prepared(tgt_geoms)
+    settled = np.zeros(n_src, dtype=bool)
+    settled[rows[inside]] = True
+    held_rows, held_cols = list(rows[inside]), list(cols[inside])
+    open_pairs = ~settled[rows]
+    if open_pairs.any():
+        wanted = np.unique(cols[open_pairs])
+        grown = np.empty(n_tgt, dtype=object)
+        grown[wanted] = shapely.buffer(tgt_geoms[wanted], _NESTING_EDGE_M)
+        shapely.prepare(grown[wanted])
+        try:
+            near = shapely.covers(grown[cols[open_pairs]], src_geoms[rows[open_pairs]])
+        finally:
+            shapely.destroy_prepared(grown[wanted])
+        pair_rows, pair_cols = rows[open_pairs][near], cols[open_pairs][near]
+        first = ~pd.Series(pair_rows).duplicated().to_numpy()  # covered by one grown target: in it
+        held_rows += list(pair_rows[first])
+        held_cols += list(pair_cols[first])
+        settled[pair_rows[first]] = True
+    held = sparse.csr_matrix((np.ones(len(held_rows)), (held_rows, held_cols)), shape=(n_src, n_tgt))
+    rest = np.flatnonzero(~settled)
+    if not len(rest):
+        return held
+    crs = _working_crs(source)
+    exact = area_weights(gpd.GeoDataFrame({"code": [src_codes[i] for i in rest]}, geometry=src_geoms[rest], crs=crs),
+                         gpd.GeoDataFrame({"code": list(tgt_codes)}, geometry=tgt_geoms, crs=crs), workers=workers)
+    place = sparse.csr_matrix((np.ones(len(rest)), (rest, np.arange(len(rest)))), shape=(n_src, len(rest)))
+    return (held + place @ exact.matrix).tocsr()
 
 
 def centroid_weights(
@@ -1062,6 +1101,14 @@ def _overlap_areas(src: np.ndarray, tgt: np.ndarray, workers: int | None):
             around = shapely.contains_properly(src[rows[rest]], tgt[cols[rest]])
             shared[rest[around]] = tgt_area[cols[rest[around]]]
             rest = rest[~around]
+        if len(rest):  # inside but touching the edge (an LSOA on its district's boundary): no overlay needed
+            covered = shapely.covers(tgt[cols[rest]], src[rows[rest]])
+            shared[rest[covered]] = src_area[rows[rest[covered]]]
+            rest = rest[~covered]
+        if len(rest):  # neighbours sharing only an edge
+            edge = shapely.touches(tgt[cols[rest]], src[rows[rest]])
+            shared[rest[edge]] = 0.0
+            rest = rest[~edge]
     finally:
         shapely.destroy_prepared(tgt)
         shapely.destroy_prepared(src)

@@ -33,8 +33,10 @@ def load_postcodes(app, path) -> None:
 
 @pytest.fixture(scope="module")
 def lsoa_population(shared_data) -> float:
-    """CWAC's total LSOA population, straight from the IoD2019 file (mid-2015, excluding prisoners)."""
-    return float(pd.read_csv(shared_data / "cheshire_west_and_chester_imd2019.csv")[POPULATION].sum())
+    """CWAC's total LSOA population, straight from the ONS mid-2020 file (the population the store shows)."""
+    codes = set(gpd.read_file(shared_data / "cheshire_west_and_chester.gpkg", layer="lsoa", engine="pyogrio")["code"])
+    table = pd.read_csv(shared_data / "england" / "lsoa11_population_mid2020_syoa.csv", usecols=["LSOA Code", "All Ages"])
+    return float(table[table["LSOA Code"].isin(codes)]["All Ages"].sum())
 
 
 @pytest.fixture(scope="module")

@@ -51,8 +51,8 @@ def fits(result: SetAlignment, side: str) -> list[dict]:
             "best_fit": _text(row.best_fit), "best_fit_name": result.name(other, _text(row.best_fit)),
             "share": _number(row.share), "outside": _number(row.outside), "area_share": _number(row.area_share),
             "by": row.by, "partners": int(row.partners),
-            "population": _number(result.headline[side].get(row.code, row.population)
-                                  if result.headline.get(side) else row.population),
+            "population": _number(result.headline[side].get(row.code) if result.headline.get(side)
+                                  else row.population),
             "area_km2": _number(row.area_m2 / 1e6), "sliver_km2": _number(row.sliver_area_m2 / 1e6),
             "covered": _number(getattr(row, "covered", float("nan"))),
         })

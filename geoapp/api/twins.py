@@ -34,11 +34,21 @@ SCHEMAS = {
                        "weights": {"type": "string", "description": "How LSOA values were combined into areas."},
                        "confidence": {"type": "number"}, "display_factor": {"type": "number"},
                        "borough": {"type": "object", "nullable": True},
+                       "england": {"type": "object", "nullable": True,
+                                   "description": "England's figure, made by the same engine from England's file."},
+                       "notes": {"type": "array", "items": {"type": "string"},
+                                 "description": "Small areas left out, placed by nearness or partly outside, "
+                                                "with their people; the weighting population."},
+                       "available": {"type": "boolean",
+                                     "description": "False when the values are held for areas that do not nest in "
+                                                    "this set's areas (official ward figures for LSOAs)."},
                        "areas": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/figure"}, {
                            "type": "object", "properties": {
                                "code": {"type": "string"}, "name": {"type": "string"},
                                "comparison": {"type": "string", "enum": ["better", "similar", "worse", "higher",
-                                                                         "lower", "not compared"]}}}]}}}},
+                                                                         "lower", "not compared"]},
+                               "compared_with_england": {"type": "string", "enum": [
+                                   "better", "similar", "worse", "higher", "lower", "not compared"]}}}]}}}},
     "figure": _FIGURE,
     "profile": {
         "type": "object", "description": "An area profile: key facts, related areas, every indicator by theme "
@@ -50,7 +60,11 @@ SCHEMAS = {
                                                       "kind": {"type": "string"}, "set": {"type": "object"},
                                                       "area_km2": {"type": "number"}}},
             "parent": {"type": "object", "nullable": True}, "borough": {"type": "object", "nullable": True},
-            "key_facts": {"type": "object"}, "related": {"type": "array", "items": {"type": "object"}},
+            "england": {"type": "object", "nullable": True, "description": "The comparator beyond the borough."},
+            "key_facts": {"type": "object", "description": "population (value, period, indicator, title, source, "
+                                                           "licence, method: the same figure on every page), "
+                                                           "age_bands, area_km2, density, contains"},
+            "notes": {"type": "array", "items": {"type": "string"}}, "related": {"type": "array", "items": {"type": "object"}},
             "neighbours": {"type": "array", "items": {"type": "object"}},
             "services": {"type": "object", "nullable": True,
                          "description": "The service areas serving the area (or, for a service area, the "
@@ -63,8 +77,12 @@ SCHEMAS = {
                         "id": {"type": "string"}, "title": {"type": "string"}, "period": {"type": "string"},
                         "source": {"type": "string"}, "licence": {"type": "string", "nullable": True},
                         "compared_with_borough": {"type": "string"}, "compared_with_parent": {"type": "string"},
+                        "england": {"type": "object", "nullable": True},
+                        "compared_with_england": {"type": "string"},
+                        "series": {"type": "string", "description": "The measure across releases."},
                         "spine": {"type": "object", "nullable": True},
-                        "trend": {"type": "array", "nullable": True, "items": {"type": "object"}}}}]}}}}},
+                        "trend": {"type": "array", "nullable": True, "items": {"type": "object"}},
+                        "trend_caveat": {"type": "string", "nullable": True}}}]}}}}},
             "deprivation": {"type": "object", "nullable": True}, "sub_areas": {"type": "object", "nullable": True},
             "groups": {"type": "object"}, "targets": {"type": "array", "items": {"type": "object"}},
             "method": {"type": "string", "nullable": True},

@@ -16,10 +16,8 @@ from ..storage import boundary_sets
 from ..storage.indicators import list_indicators
 from ..storage.models import Area
 
-#: Indicators the ranked chart and maps show first, when loaded; else the first proportion or rate
-#: with a polarity (it has intervals and a judgement), else the first indicator.
-PREFERRED = ("imd2019-income-rate", "income_deprivation_rate")
-CELL_FIELDS = ("value", "lower", "upper", "numerator", "denominator", "comparison", "method", "interval_method")
+CELL_FIELDS = ("value", "lower", "upper", "numerator", "denominator", "comparison", "compared_with_england",
+               "method", "interval_method")
 MAP_CLASSES = 5
 
 
@@ -35,10 +33,12 @@ def set_areas(session: Session, set_id: str) -> list[dict]:
 
 
 def default_indicator(session: Session) -> str | None:
-    indicators = list_indicators(session)
-    ids = [i.id for i in indicators]
-    judged = [i.id for i in indicators if i.type in ("proportion", "rate") and F.polarity(i.polarity) != "no_judgement"]
-    return next((i for i in PREFERRED if i in ids), None) or next(iter(judged + ids), None)
+    """The ranked chart's first indicator: the latest release's Income domain rate (by its domain, whatever its
+    id), else the first proportion or rate with a polarity (it has intervals and a judgement), else the first."""
+    latest = F.newest_of_series(session, list_indicators(session))
+    income = [i.id for i in latest if i.domain == "Income" and i.type == "proportion"]
+    judged = [i.id for i in latest if i.type in ("proportion", "rate") and F.polarity(i.polarity) != "no_judgement"]
+    return next(iter(income + judged + [i.id for i in latest]), None)
 
 
 def side_by_side(session: Session, areas: list[dict]) -> dict:
@@ -49,13 +49,15 @@ def side_by_side(session: Session, areas: list[dict]) -> dict:
     figs = {s: F.figures(session, s, ids) for s in dict.fromkeys(a["set"] for a in areas)}
     first = figs[areas[0]["set"]]
     themes: dict[str, list[dict]] = {}
-    for indicator_id in ids:
-        fig = first[indicator_id]
+    for indicator_id, fig in F.latest_of_series(first).items():
         ind = fig.indicator
         item = {k: ind[k] for k in ("id", "title", "description", "type", "unit", "polarity", "source", "licence")}
         item |= {"period": fig.period, "display_factor": fig.display_factor,
                  "borough": fig.borough and {k: fig.borough[k] for k in ("value", "lower", "upper")},
+                 "england": fig.england and {k: fig.england[k] for k in ("value", "name")},
                  "areas": [_cell(figs[a["set"]][indicator_id], a) for a in areas]}
+        if not any(figs[a["set"]][indicator_id].available for a in areas):
+            continue
         themes.setdefault(ind["theme"], []).append(item)
     borough = next(iter(first.values())).borough
     sources: dict[tuple, set] = {}
@@ -74,6 +76,7 @@ def _cell(fig, area: dict) -> dict:
     cell = {"set": area["set"], "code": area["code"], "name": area["name"]}
     cell |= {k: F._plain(row.get(k)) if k in row else None for k in CELL_FIELDS}
     cell["comparison"] = cell["comparison"] or "not compared"
+    cell["compared_with_england"] = cell["compared_with_england"] or "not compared"
     cell["interval_method"] = cell["interval_method"] or None
     return cell
 

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from layers import charts as C
 
 from ..storage import boundary_sets
-from . import data
 
 #: Sets drawn inside the area on its map, finest useful first.
 MAP_SUB_KINDS = ("ward", "laf", "parish", "msoa", "lsoa")

@@ -6,7 +6,6 @@ the indicator pages); the comparator distribution of the spine chart is the area
 """
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
@@ -17,7 +16,6 @@ import shapely
 from sqlalchemy.orm import Session
 
 from layers.intervals import compare
-from layers.weights import area_weights
 
 from .. import figures as F
 from ..errors import InvalidInput
@@ -39,8 +37,6 @@ KIND_NAMES = {"lad": "Borough", "apb": "Area Partnership Board", "laf": "Local A
 INSIDE, OVERLAP = 0.98, 0.01
 #: Sets listed as sub-areas, preferred in this order, for the ranked table.
 RANK_KINDS = ("laf", "ward", "parish", "msoa", "lsoa")
-#: Indicators the ranked table uses by default, in order of preference.
-DEFAULT_RANK = ("imd2019-score", "imd_score", "imd2019-income-rate", "income_deprivation_rate")
 #: Related areas and neighbours of this many areas are kept (least recently used dropped).
 GEOGRAPHY_CACHE_SIZE = 20_000
 _GEOGRAPHY: OrderedDict = OrderedDict()
@@ -202,7 +198,7 @@ def _themes(code, figs, parent, parent_figs) -> list[dict]:
     """Each offered indicator by theme: one row per series (its latest release), with the area's figure, its
     interval and its comparison with the borough, England and the area above."""
     themes: dict[str, list[dict]] = {}
-    for indicator_id, fig in _latest_of_series(figs).items():
+    for indicator_id, fig in F.latest_of_series(figs).items():
         if not fig.available:
             continue
         own = _row(fig.table, code) or {}
@@ -228,22 +224,6 @@ def _themes(code, figs, parent, parent_figs) -> list[dict]:
                                                                prow["value"], F.polarity(ind["polarity"]))[0])
         themes.setdefault(ind["theme"], []).append(item)
     return [{"theme": theme, "indicators": items} for theme, items in sorted(themes.items())]
-
-
-def _latest_of_series(figs: dict) -> dict:
-    """The figures of the latest release of each series (IoD2025 over IoD2019), in the order given."""
-    chosen: dict[str, str] = {}
-    for indicator_id, fig in figs.items():
-        series = fig.indicator.get("series") or indicator_id
-        held = chosen.get(series)
-        if held is None or _later(fig.period, figs[held].period):
-            chosen[series] = indicator_id
-    keep = set(chosen.values())
-    return {i: f for i, f in figs.items() if i in keep}
-
-
-def _later(period, than) -> bool:
-    return F.latest_period([p for p in (period, than) if p]) == period and period != than
 
 
 def _england(figs) -> dict | None:
@@ -300,16 +280,11 @@ def add_trends(session: Session, profile: dict) -> dict:
                            "borough": fig.borough["value"] if fig.borough else None,
                            "england": fig.england["value"] if fig.england else None})
         if len(points) > 1:
-            points.sort(key=lambda pt: _year(pt["period"]))
+            points.sort(key=lambda pt: F.period_key(pt["period"]))
             item["trend"] = points
             spans = {catalogue.get(pt["indicator"]) for pt in points}
             item["trend_caveat"] = deprivation.CAVEAT if len(spans) > 1 and spans & releases else None
     return profile
-
-
-def _year(period: str) -> str:
-    found = re.findall(r"\d{4}", period or "")
-    return (found[-1] if found else "0000") + (period or "")
 
 
 def _series_members(session: Session) -> dict[str, list[str]]:
@@ -346,7 +321,7 @@ def _ranked(session, related, figs, rank) -> dict | None:
                   and sum(a["relation"] == "contains" for a in by_kind[k]["areas"]) > 1), None)
     if group is None or not figs:
         return None
-    chosen = rank if rank in figs else next((i for i in DEFAULT_RANK if i in figs), next(iter(figs)))
+    chosen = rank if rank in figs else _default_rank(figs)
     codes = [a["code"] for a in group["areas"] if a["relation"] == "contains"]
     fig = F.figures(session, group["set"], [chosen])[chosen]
     rows = [dict(_row(fig.table, c) or {}, code=c) for c in codes]
@@ -354,6 +329,15 @@ def _ranked(session, related, figs, rank) -> dict | None:
     return {"set": group["set"], "set_name": group["set_name"], "indicator": fig.indicator, "period": fig.period,
             "display_factor": fig.display_factor,
             "rows": [{k: r.get(k) for k in ("code", "name", "value", "lower", "upper", "comparison")} for r in rows]}
+
+
+def _default_rank(figs: dict) -> str:
+    """The latest IMD score (by its domain, whatever its id), else the first judged rate, else the first."""
+    latest = F.latest_of_series(figs)
+    imd = [i for i, f in latest.items() if f.indicator.get("domain") == "IMD" and f.indicator["type"] == "score"]
+    judged = [i for i, f in latest.items() if f.indicator["type"] in ("proportion", "rate", "score")
+              and F.polarity(f.indicator["polarity"]) != "no_judgement"]
+    return next(iter(imd + judged + list(latest)))
 
 
 def _neighbours(session: Session, set_id: str, code: str, shape) -> list[dict]:

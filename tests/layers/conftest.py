@@ -42,3 +42,16 @@ def cwac(data_dir) -> dict:
     joined = wards.merge(apb_wards[["ward_code", "apb_id"]], left_on="code", right_on="ward_code")
     apbs = joined.dissolve(by="apb_id", as_index=False)[["apb_id", "geometry"]].rename(columns={"apb_id": "code"})
     return {"lsoa": lsoa, "wards": wards, "apbs": apbs, "apb_wards": apb_wards}
+
+
+@pytest.fixture(scope="session")
+def england_lsoas(data_dir) -> gpd.GeoDataFrame:
+    """All 32,844 England LSOAs (2011), with their 2019 district codes."""
+    path = _require(data_dir / "england" / "lsoa2011.gpkg")
+    return gpd.read_file(path, layer="lsoa2011", engine="pyogrio").rename(columns={"lsoa11cd": "code"})
+
+
+@pytest.fixture(scope="session")
+def iod2025(data_dir) -> pd.DataFrame:
+    """All 33,755 LSOAs of the IoD2025 File 7 (population denominators and IDACI/IDAOPI for Cheshire only)."""
+    return pd.read_csv(_require(data_dir / "england" / "iod2025_file7.csv"))

@@ -232,3 +232,58 @@ def test_unknown_domains_are_refused():
     frame = tiny([1], [1])
     with pytest.raises(ValueError, match="unknown domain"):
         summarise(frame, {"L0": "A"}, domains=["Happiness"])
+
+
+# ------------------------------------------------------------------------------- IoD2025 (2021 LSOAs)
+
+LAD24 = "Local Authority District code (2024)"
+# MHCLG, English Indices of Deprivation 2025, File 10 (Local Authority District Summaries, lower-tier), v1 of
+# 30 October 2025, as re-published unchanged in traffordDataLab/open_data (commit 3fcf109b,
+# IndicesOfDeprivation/IoD2025/local_authority_district/indices_of_deprivation_2025_lad.csv: average rank,
+# average score, proportion in the most deprived 10%, with their ranks) and in matthewgthomas/deprivation-
+# explorer (commit 210ce6f7, data/imd_lad.csv, a dump of humaniverse/IMD's imd2025_england_ltla24, which adds
+# extent and local concentration); the two agree on every figure they share. File 10 v2 (17 November 2025,
+# an LSOA-to-district lookup correction) gives the same scores for Cheshire West and Chester (checked in
+# SIRSAZOFDUCK/IMD2025_subICB_scores, validation_vs_file1011_la_detail.csv: Living Environment 16.369, 222
+# LSOAs). Published precision: scores 3 d.p., proportions and extent 4 d.p., ranks and local concentration 2 d.p.
+PUBLISHED_2025 = {  # code: {domain: (average score, average rank, proportion, extent, local concentration)}
+    "E06000050": {"IMD": (17.736, 13879.12, 0.0856, 0.1467, 31296.82), "Income": (0.183, 13468.77, 0.0586),
+                  "Employment": (0.122, 15023.88, 0.0991), "Education": (18.631, 14056.61, 0.1126),
+                  "Health": (-0.033, 16284.62, 0.1036), "Crime": (-0.177, 14593.17, 0.0991),
+                  "Barriers": (18.903, 14180.48, 0.0405), "Living Environment": (16.369, 13590.05, 0.0405),
+                  "IDACI": (0.291, 14236.96, 0.045), "IDAOPI": (0.13, 11599.59, 0.0315)},
+    "E06000049": {"IMD": (14.169, 11388.25, 0.0246, 0.0952, 29412.3), "Income": (0.149, 11209.47, 0.0123),
+                  "Employment": (0.1, 12226.56, 0.0205)},
+}
+#: Ranks among the 296 districts that need no population: the share of LSOAs in the most deprived 10%.
+PUBLISHED_2025_RANK_OF_PROPORTION = {"E06000050": 98, "E06000049": 153, "E06000002": 1, "E06000001": 3,
+                                     "E06000009": 6, "E08000011": 7, "E08000012": 12, "E09000002": 169}
+
+
+@pytest.fixture(scope="module")
+def districts_2025(iod2025) -> pd.DataFrame:
+    groups = iod2025.set_index("LSOA code (2021)")[LAD24]
+    frame = iod2025.set_index("LSOA code (2021)").rename(columns={
+        "Total population: mid 2022": TOTAL_POPULATION,
+        "Working age population 18-66 (for use with Employment Deprivation Domain): mid 2022": WORKING_AGE,
+        "Dependent Children aged 0-15: mid 2022": imd_module.CHILDREN,
+        "Older population aged 60 and over: mid 2022": imd_module.OLDER_PEOPLE})
+    return summarise(frame, groups, n_lsoas=33_755, ranks=True).set_index(["area", "domain"])
+
+
+@pytest.mark.parametrize("code", sorted(PUBLISHED_2025))
+def test_iod2025_district_measures_match_published_file_10(districts_2025, code):
+    for domain, expected in PUBLISHED_2025[code].items():
+        row = districts_2025.loc[(code, domain)]
+        assert abs(row["average_score"] - expected[0]) <= SCORE_TOLERANCE, domain
+        assert round(row["average_rank"], 2) == expected[1], domain
+        assert round(row["proportion_most_deprived_10pc"], 4) == expected[2], domain
+        if len(expected) > 3:
+            assert round(row["extent"], 4) == expected[3] and round(row["local_concentration"], 2) == expected[4]
+
+
+def test_iod2025_ranks_of_the_share_in_the_most_deprived_tenth_match_published(districts_2025):
+    imd = districts_2025.xs("IMD", level="domain")
+    assert len(imd) == 296
+    for code, rank in PUBLISHED_2025_RANK_OF_PROPORTION.items():
+        assert imd.loc[code, "rank_of_proportion_most_deprived_10pc"] == rank, code

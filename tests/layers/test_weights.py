@@ -169,6 +169,44 @@ def test_nested_weights_accept_slivers_within_tolerance_and_refuse_straddlers():
         dense(area_weights(straddle, tgt, source_unit="LSOA")).to_numpy().tolist()
 
 
+def test_nested_weights_place_a_source_in_a_gap_in_the_nearest_target_and_say_so():
+    tgt = frame(["t1", "t2"], [sq(0, 0, 100), sq(100.5, 0, 100)])  # a 0.5 m gap between the two
+    src = frame(["s1", "s2", "s3"], [sq(10, 10, 50), sq(100, 0, 0.5, 100), sq(500, 500, 10)])
+    w = nested_weights(src, tgt, source_unit="LSOA")
+    assert dense(w).to_numpy().tolist() == [[1.0, 0.0], [1.0, 0.0], [0.0, 0.0]]  # s3 is 300 m away: left out
+    assert w.nearest == ("s2",) and w.placement()["outside"] == ["s3"]
+    assert "exact nesting" not in w.describe() and "1 LSOA in a gap between the areas placed in the nearest" in w.phrase
+
+
+def test_nested_weights_leave_out_a_source_mostly_outside_every_target():
+    tgt = frame(["t1"], [sq(0, 0, 100)])
+    src = frame(["in", "mostly-out"], [sq(0, 0, 50), sq(90, 0, 100, 50)])
+    w = nested_weights(src, tgt, source_unit="LSOA")
+    assert w.placement()["whole"] == ["in"] and w.placement()["outside"] == ["mostly-out"]
+    assert "1 LSOA mostly outside every area left out" in w.phrase
+
+
+def test_a_district_dissolved_from_its_lsoas_holds_every_one_of_them(england_lsoas):
+    """GEOS's overlay finds no overlap between Barking and Dagenham dissolved and one of its own LSOAs
+    (E01000108); the intersection is redone on a millimetre grid, so all 110 nest."""
+    lsoas = england_lsoas[england_lsoas["lad19cd"] == "E09000002"][["code", "geometry"]]
+    district = lsoas.dissolve().assign(code="E09000002")[["code", "geometry"]]
+    w = nested_weights(lsoas, district, source_unit="LSOA")
+    assert w.shape == (110, 1) and len(w.placement()["whole"]) == 110
+    assert w.source_shares().tolist() == [1.0] * 110 and w.describe().endswith("exact nesting")
+
+
+@pytest.mark.slow
+def test_englands_lsoas_all_nest_in_the_317_districts_dissolved_from_them(england_lsoas):
+    lsoas = england_lsoas[["code", "lad19cd", "geometry"]]
+    districts = lsoas.dissolve("lad19cd").reset_index()[["lad19cd", "geometry"]].rename(columns={"lad19cd": "code"})
+    w = nested_weights(lsoas[["code", "geometry"]], districts, source_unit="LSOA")
+    assert w.shape == (32_844, 317)
+    assert w.source_shares().min() == 1.0  # every LSOA wholly in one district: none left out
+    assigned = pd.Series(np.asarray(w.target_codes)[w.matrix.indices], index=list(w.source_codes))
+    assert (assigned == lsoas.set_index("code")["lad19cd"].reindex(assigned.index)).all()
+
+
 # ------------------------------------------------------------------------------------ centroid
 
 
