@@ -289,8 +289,8 @@ def _fit(pairs: pd.DataFrame, own: str, other: str, codes: list[str]) -> pd.Data
     fit = pd.DataFrame({"code": codes})
     fit["population"] = fit["code"].map(totals["population"])
     fit["area_m2"] = fit["code"].map(totals["area_m2"]).fillna(0.0)
-    fit["best_fit"] = fit["code"].map(best[other])
-    fit["by"] = fit["code"].map(best["by"]).fillna("area")
+    fit["best_fit"] = fit["code"].map(best[other]).astype(object)
+    fit["by"] = fit["code"].map(best["by"]).astype(object).fillna("area")
     fit["share"] = fit["code"].map(best["share"]).fillna(0.0)
     fit["area_share"] = fit["code"].map(best["area_share"]).fillna(0.0)
     fit["outside"] = 1.0 - fit["share"]

@@ -75,6 +75,8 @@ class IndicatorFigures:
     periods: list[str] = field(default_factory=list)
     england: dict | None = None
     available: bool = True
+    #: Small areas left out, placed by nearness or partly outside, with their people (also in ``notes``).
+    placement: list[str] = field(default_factory=list)
 
     def records(self) -> list[dict]:
         """Per-area rows as plain JSON-ready dicts (NaN becomes None)."""
@@ -98,6 +100,7 @@ class Population:
     period: str | None
     method: str
     notes: list[str]
+    placement: list[str] = field(default_factory=list)
 
     def of(self, code: str) -> dict | None:
         """One area's population as shown beside it: value, period, source and method."""
@@ -305,8 +308,9 @@ def _through_lookup(session: Session, source, src, tgt, pairs: pd.DataFrame) -> 
     matrix = np.zeros((len(source_codes), len(target_codes)))
     matrix[row.get_indexer(pairs["from_code"]), col.get_indexer(pairs["to_code"])] = share
     n = int(pairs.loc[split, "from_code"].nunique())
-    phrase = ("through the published lookup" + (f" ({n} LSOA{'s' if n != 1 else ''} split between newer LSOAs "
-                                                f"shared by {'their postcodes' if points is not None else 'equal parts'})"
+    phrase = ("through the published lookup" + (f" ({n} LSOA{'s' if n != 1 else ''} lying in several of the other "
+                                                f"vintage's LSOAs shared by "
+                                                f"{'their postcodes' if points is not None else 'equal parts'})"
                                                 if n else ""))
     return Weights(matrix, tuple(source_codes), tuple(target_codes), "population" if n else "nested",
                    source_unit="LSOA", phrase=phrase)
@@ -426,8 +430,8 @@ def _figures(session, source, weights, names, geography, indicators, *, period, 
             continue
         weighting = weighting_population(session, indicator)
         table, notes = _aggregate(indicator, own, weights, weighting)
-        if list_outside:
-            notes += placement_notes(weights, weighting[0] if weighting else None, source)
+        placed = placement_notes(weights, weighting[0] if weighting else None, source) if list_outside else []
+        notes += placed
         table = table.reindex(target_codes)
         if indicator.role is not None and indicator.type == "count":
             _whole_people(session, table, indicator, chosen, target, notes)
@@ -453,7 +457,7 @@ def _figures(session, source, weights, names, geography, indicators, *, period, 
         out[indicator.id] = IndicatorFigures(
             indicator=indicator_summary(indicator), geography=geography, period=chosen, table=table,
             borough=bench, weights=weights.describe(), display_factor=display_factor(indicator), notes=notes,
-            periods=periods(session, indicator.id), england=england)
+            periods=periods(session, indicator.id), england=england, placement=placed)
     return out
 
 
@@ -631,7 +635,7 @@ def population(session: Session, set_id: str) -> Population | None:
         chosen = _estimates(session)
         fig = figures(session, set_id, [chosen.id], with_borough=False)[chosen.id]
     return Population(values=fig.table["value"].astype(float), indicator=fig.indicator, period=fig.period,
-                      method=fig.weights, notes=list(fig.notes))
+                      method=fig.weights, notes=list(fig.notes), placement=list(fig.placement))
 
 
 def population_of_areas(session: Session, figs: dict[str, IndicatorFigures]) -> Population | None:
@@ -641,7 +645,7 @@ def population_of_areas(session: Session, figs: dict[str, IndicatorFigures]) -> 
         return None
     fig = figs[chosen.id]
     return Population(values=fig.table["value"].astype(float), indicator=fig.indicator, period=fig.period,
-                      method=fig.weights, notes=list(fig.notes))
+                      method=fig.weights, notes=list(fig.notes), placement=list(fig.placement))
 
 
 def small_population(session: Session) -> tuple[pd.Series, Indicator, str] | None:
@@ -709,7 +713,8 @@ def _aggregate(indicator, own: pd.DataFrame, weights: Weights, weighting) -> tup
             notes.append("No population is declared for this indicator's catalogue: its small areas are "
                          "weighted equally.")
         else:
-            notes.append(f"Weighted by {weighting[1].title.lower()} ({weighting[2]}).")
+            title = weighting[1].title
+            notes.append(f"Weighted by {title[:1].lower() + title[1:]} ({weighting[2]}).")
     num, den, value = (result[c].to_numpy(dtype=float) for c in ("numerator", "denominator", "value"))
     if kind == "proportion":
         ok = np.isfinite(num) & np.isfinite(den)

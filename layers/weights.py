@@ -65,6 +65,10 @@ METHOD_PHRASES = {
 
 #: Farthest (metres) a small area lying in no area may be from the nearest one and still be placed in it.
 NEAREST_M = 100.0
+#: For nesting, a source with at most this share of its area beyond every target still lies inside (two
+#: generalisations of one coast differ by up to 3% of a Cheshire LSOA), and one with at most this share inside
+#: them lies outside; anything between straddles the targets' outer edge.
+EDGE_SHARE = 0.05
 
 #: Pairs per chunk when intersections are spread over threads (shapely releases the GIL).
 _CHUNK = 2000
@@ -511,13 +515,14 @@ def nested_weights(
 
     Generalised boundaries of two sets that nest never match exactly, so a
     source counts as inside a target when at most ``tolerance`` of its area lies
-    in *other* targets (land outside every target, a coast drawn differently, is
-    no reason to refuse).  Sources that straddle targets by more are refused:
-    use :func:`centroid_weights` (best fit) or :func:`area_weights` instead.
-    A source that touches no target but lies within ``gap`` metres of one (a
-    micro-hole left by dissolving generalised boundaries) goes to the nearest
-    and is listed in ``nearest``; a source with less than half of its area in
-    the targets, or farther away, gets an empty row (see :meth:`Weights.placement`).
+    in *other* targets and at most :data:`EDGE_SHARE` beyond every target (a coast
+    drawn differently).  Sources that straddle targets, or the targets' outer
+    edge, by more are refused: use :func:`centroid_weights` (best fit) or
+    :func:`area_weights` instead.  A source that touches no target but lies
+    within ``gap`` metres of one (a micro-hole left by dissolving generalised
+    boundaries) goes to the nearest and is listed in ``nearest``; a source with
+    no more than :data:`EDGE_SHARE` of its area in the targets, or farther away,
+    gets an empty row (see :meth:`Weights.placement`).
 
     Parameters
     ----------
@@ -570,10 +575,14 @@ def nested_weights(
         cols = matrix.indices[start:stop]
         order = np.lexsort((cols, -shares))
         best = shares[order[0]]
-        if shares.sum() - best > tolerance:  # more than the tolerance lies in other targets
+        inside = shares.sum()
+        if inside - best > tolerance:  # more than the tolerance lies in other targets
             split = ", ".join(f"{tgt_codes[cols[k]]} {shares[k]:.1%}" for k in order[:4] if shares[k] > 0)
             problems.append(Problem(None, None, None, src_codes[i], f"straddles targets: {split}"))
-        elif best >= 0.5:
+        elif EDGE_SHARE < inside < 1.0 - EDGE_SHARE:  # a real part of it lies beyond every target
+            problems.append(Problem(None, None, None, src_codes[i],
+                                    f"lies partly outside every target: {1.0 - inside:.1%} outside"))
+        elif inside >= 1.0 - EDGE_SHARE:
             best_col[i] = cols[order[0]]
     if problems:
         error = NestingError(
@@ -606,7 +615,7 @@ def nested_weights(
         notes.append(f"{len(nearest)} {source_unit}{'' if len(nearest) == 1 else 's'} in a gap between the "
                      "areas placed in the nearest")
     if left_out:
-        notes.append(f"{left_out} {source_unit}{'' if left_out == 1 else 's'} mostly outside every area left out")
+        notes.append(f"{left_out} {source_unit}{'' if left_out == 1 else 's'} almost wholly outside every area left out")
     phrase = METHOD_PHRASES["nested"] if not notes else "nesting (" + "; ".join(notes) + ")"
     return Weights(
         nested, src_codes, tgt_codes, "nested", key=key, source_unit=source_unit, phrase=phrase,

@@ -16,7 +16,7 @@ from geoapp.storage.groups import PUBLIC_FIELDS, add_groups
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
-CWAC_SETS = ["ambulance", "icb", "sub-icb", "lad", "apb", "wards", "msoa", "lsoa"]
+CWAC_SETS = ["ambulance", "icb", "sub-icb", "lad", "apb", "wards", "msoa", "lsoa", "lsoa2021"]
 
 
 def get(client, url, status=200, content_type=JSON, **kwargs):

@@ -19,6 +19,10 @@ def test_load_prints_what_it_stored(app, runner, cwac_manifest):
     assert "wards: 45 areas" in result.output
     assert "lsoa: 212 areas" in result.output
     assert "apb: 5 areas" in result.output
+    # the loader names every indicator with no value in any area, once (the IoD2019 copy lacks 7 columns)
+    empty = [line.strip() for line in result.output.splitlines() if "no value in any area" in line]
+    assert len(empty) == 7 and "imd2019-crime-score: no value in any area, so it is not offered" in empty
+    assert "England from iod2025_file7.csv" in result.output and "296 districts ranked" in result.output
     listing = runner.invoke(args=["sets"])
     assert "apb" in listing.output and "Area Partnership Boards" in listing.output
 

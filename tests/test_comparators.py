@@ -96,3 +96,19 @@ def test_empty_indicators_are_named_once_and_offered_nowhere(cwac_app):
     assert len(not_available) == 1 and set(not_available[0]["not_available"]) == empty
     compared = client.get("/compare/index.json?areas=apb:chester,apb:rural-west").get_json()
     assert not {i["id"] for t in compared["themes"] for i in t["indicators"]} & empty
+
+
+def test_a_stored_area_outside_every_lsoa_gets_a_profile_saying_what_it_lacks(cwac_app):
+    """An area the LSOAs do not reach (a service area far from the borough) has a profile, not a server error:
+    no figures, no population, and the deprivation section says why."""
+    from tests.helpers import add_set
+    add_set(cwac_app, "far", "service", "Far away", [("F1", "Far", (500000, 150000, 501000, 151000)),
+                                                     ("F2", "Farther", (502000, 150000, 503000, 151000))])
+    client = cwac_app.test_client()
+    for url in ("/profiles/far/F1.json", "/profiles/far/F1", "/indicators/iod2025-imd-score/far.json"):
+        assert client.get(url).status_code == 200, url
+    profile = client.get("/profiles/far/F1.json").get_json()
+    assert profile["key_facts"]["population"] is None
+    assert all(i["value"] is None for t in profile["themes"] for i in t["indicators"])
+    notes = profile["deprivation"]["notes"] if profile["deprivation"] else []
+    assert profile["deprivation"] is None or "outside every small area" in " ".join(notes)

@@ -232,7 +232,7 @@ def test_indicator_metadata_describes_every_column(borough):
     meta = {m["id"]: m for m in borough.indicator_metadata}
     assert set(borough.indicators.columns) - {"code"} <= set(meta)
     keys = {"id", "title", "description", "theme", "type", "numerator", "denominator", "polarity", "unit",
-            "source", "period", "licence"}
+            "source", "period", "licence", "role"}
     for m in meta.values():
         assert set(m) == keys
         assert m["type"] in {"count", "proportion", "score"}
@@ -241,6 +241,7 @@ def test_indicator_metadata_describes_every_column(borough):
         if m["type"] == "proportion":
             assert m["numerator"] in meta and m["denominator"] in meta
     assert meta["imd_score"]["polarity"] == "higher is worse"
+    assert meta["population"]["role"] == "population" and meta["population_65_plus"]["role"] == "age band"
 
 
 def test_write_demo_writes_a_manifest_and_its_files(tmp_path, borough):

@@ -31,7 +31,6 @@ from tests.conftest import SHARED_DATA, csrf_token
 VENUES = "community_venues_warm_spaces_cheshire_west_and_chester.csv"
 GPKG = "cheshire_west_and_chester.gpkg"
 IMD = "cheshire_west_and_chester_imd2019.csv"
-POPULATION = "Total population: mid 2015 (excluding prisoners)"
 #: The venues' category (the file's keyword heuristic) as a group type and partnership themes, for the test.
 TYPES = {"faith": "faith group", "library": "statutory service", "community_venue": "community group",
          "cafe": "social enterprise", "other": "voluntary group"}
@@ -196,11 +195,13 @@ def test_based_pairs_on_hand_built_squares():
 # --- residents and rates ------------------------------------------------------------------------------
 
 def test_rates_per_1000_and_the_borough_row_use_summed_populations(venues_app):
-    imd = pd.read_csv(SHARED_DATA / IMD)
-    total = float(imd[POPULATION].sum())
+    estimates = pd.read_csv(SHARED_DATA / "england" / "lsoa11_population_mid2020_syoa.csv",
+                            usecols=["LSOA Code", "All Ages"])
+    estimates = estimates[estimates["LSOA Code"].isin(file_areas("lsoa")["code"])]
+    total = float(estimates["All Ages"].sum())
     found = get_json(venues_app, "/groups/by-area.json?set=lsoa")
-    assert found["population"]["period"] == "mid-2015" and "File 6" in found["population"]["source"]
-    population = dict(zip(imd["LSOA code (2011)"], imd[POPULATION]))
+    assert found["population"]["period"] == "mid-2020" and "ONS mid-2020" in found["population"]["source"]
+    population = dict(zip(estimates["LSOA Code"], estimates["All Ages"]))
     for area in found["areas"]:
         assert area["population"] == population[area["code"]]
         assert area["based"]["per_1000"] == pytest.approx(area["based"]["all"] / population[area["code"]] * 1000)
@@ -279,7 +280,9 @@ def expected_gaps(venues_app, score_column, *, higher_is_worse=True, theme=None)
     if theme:
         venues = venues[[theme in THEMES[c] for c in venues["category_heuristic"]]]
     counts = independent_counts(venues, file_areas("lsoa"))
-    rate = counts / imd[POPULATION].reindex(counts.index) * 1000
+    estimates = pd.read_csv(SHARED_DATA / "england" / "lsoa11_population_mid2020_syoa.csv",
+                            usecols=["LSOA Code", "All Ages"]).set_index("LSOA Code")["All Ages"]
+    rate = counts / estimates.reindex(counts.index) * 1000  # groups per 1,000 of each area's population
     need = imd[score_column].reindex(counts.index) * (1 if higher_is_worse else -1)
     q_need = np.percentile(need, [100 / 3, 200 / 3])
     q_rate = np.percentile(rate, [100 / 3, 200 / 3])
@@ -310,7 +313,7 @@ def test_gaps_flag_exactly_high_need_and_few_groups_on_real_imd(venues_app):
     cells = {c["class"]: c["count"] for c in found["cells"]}
     assert cells["3-1"] == len(flagged) and sum(cells.values()) == 212
     assert found["need"]["source"].startswith("English Indices of Deprivation 2019")
-    assert found["need"]["period"] == "2019" and found["provision"]["population"]["period"] == "mid-2015"
+    assert found["need"]["period"] == "2019" and found["provision"]["population"]["period"] == "mid-2020"
 
 
 def test_gaps_turn_an_indicator_where_higher_is_better(venues_app):
@@ -337,7 +340,7 @@ def test_pages_render_every_area_with_a_legend_and_sources(venues_app):
     client = venues_app.test_client()
     page = client.get("/groups/by-area?set=wards&theme=Children+%26+Young+People").get_data(as_text=True)
     assert page.count('<th scope="row" data-value=') == 45
-    assert 'id="coverage-legend"' in page and "per 1,000 residents" in page and "File 6" in page
+    assert 'id="coverage-legend"' in page and "per 1,000 residents" in page and "ONS mid-2020" in page
     assert "Borough (each group once)" in page
     gaps = client.get("/groups/gaps?set=wards").get_data(as_text=True)
     assert 'id="gap-key"' in gaps and "red corner, bottom right" in gaps and gaps.count('data-code="') == 45

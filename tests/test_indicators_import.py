@@ -60,7 +60,7 @@ def count(app, model):
 
 def test_iod2019_catalogue_is_loaded_with_the_borough(cwac_db):
     with cwac_db.session() as session:
-        indicators = {i.id: i for i in session.scalars(sa.select(Indicator))}
+        indicators = {i.id: i for i in session.scalars(sa.select(Indicator)) if i.catalogue == "iod2019"}
         values = load_values(session, "lsoa")
     assert len(indicators) == 35
     assert indicators["imd2019-score"].source.startswith("English Indices of Deprivation 2019")
@@ -75,8 +75,16 @@ def test_iod2019_catalogue_is_loaded_with_the_borough(cwac_db):
     # proportions keep numerator and denominator so that areas can be combined correctly
     income = values[values.indicator == "imd2019-income-rate"].set_index("code").loc["E01018308"]
     assert income["denominator"] == 2031 and income["numerator"] == pytest.approx(0.096 * 2031)
-    population = values[values.indicator == "population-total"]
-    assert set(population["period"]) == {"mid-2015"} and population["value"].sum() > 300_000
+    population = values[values.indicator == "iod2019-population-total"]
+    assert set(population["period"]) == {"mid-2015"} and population["value"].sum() == 333_949
+    assert indicators["iod2019-population-total"].role == "population"
+    assert indicators["iod2019-population-working-age"].role == "working-age population"
+    assert indicators["imd2019-employment-rank"].domain == "Employment"
+    # the loader marks the 7 indicators this copy leaves blank, so they are not offered
+    assert sorted(i for i, ind in indicators.items() if ind.areas_with_values == 0) == sorted([
+        "imd2019-education-score", "imd2019-health-score", "imd2019-crime-score", "imd2019-barriers-score",
+        "imd2019-living-environment-score", "imd2019-idaci-rate", "imd2019-idaopi-rate"])
+    assert indicators["imd2019-idaci-rank"].areas_with_values == 212  # added to the data on 2026-12-06
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
@@ -88,7 +96,8 @@ def test_import_reports_unknown_codes_and_keeps_missing_values(app, runner, tmp_
     meta = write_catalogue(tmp_path, rows, suffix=suffix)
     result = runner.invoke(args=["import-indicators", str(meta), "--set", "lsoa"])
     assert result.exit_code == 0, result.output
-    assert "2 codes are not areas of 'lsoa'" in result.output and "E01999999" in result.output
+    assert "2 codes in the table are not areas of 'lsoa'" in result.output and "E01999999" in result.output
+    assert "people: 211 of 212 areas have no value" in result.output  # E01018309's is blank
     with app.extensions["atlas_db"].session() as session:
         values = load_values(session, "lsoa").set_index(["indicator", "code"])
     assert values.loc[("people", "E01018308"), "value"] == 1500

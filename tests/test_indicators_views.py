@@ -15,9 +15,11 @@ def test_index_lists_indicators_by_theme(cwac_app):
     client = cwac_app.test_client()
     data = client.get("/indicators/index.json").get_json()
     themes = {t["theme"]: [i["id"] for i in t["indicators"]] for t in data["themes"]}
-    assert sum(len(ids) for ids in themes.values()) == 35
-    assert INCOME in themes["Deprivation"]
-    assert "imd2019-crime-score" in themes["Safer & Stronger Communities"]
+    # 7 ONS population indicators, 34 of IoD2025 and the 28 of IoD2019's 35 that hold values anywhere
+    assert sum(len(ids) for ids in themes.values()) == 7 + 34 + 28
+    assert INCOME in themes["Deprivation"] and "iod2025-income-rate" in themes["Deprivation"]
+    assert "iod2025-crime-score" in themes["Safer & Stronger Communities"]
+    assert "imd2019-crime-score" not in themes["Safer & Stronger Communities"]  # empty: not offered
     page = client.get("/indicators/").get_data(as_text=True)
     assert "<h2 id=\"theme-1\">" in page and "Income deprivation" in page
     assert "/indicators/imd2019-income-rate/apb" in page

@@ -99,9 +99,13 @@ def test_cwac_apb_and_ward_packs(cwac_app, sign_in):
         code = areas(cwac_app, set_id)["code"].iloc[0]
         reader, text, profile = read_pack(client, set_id, code)
         assert len(reader.pages) >= 4 and profile["borough"]["name"] == "Cheshire West and Chester"
-        income = indicator(profile, "imd2019-income-rate")
-        assert shown(income, income["value"]) in text
-        assert "Source: English Indices of Deprivation 2019" in text and "Open Government Licence" in text
+        income = indicator(profile, "iod2025-income-rate")
+        assert shown(income, income["value"]) in text and shown(income, income["england"]["value"]) in text
+        assert "Compared with England" in text
+        assert "Source: English Indices of Deprivation 2025" in text and "Open Government Licence" in text
+        assert "Earlier release: English Indices of Deprivation 2019" in text
+        assert "Not available for this area" in text and "Crime deprivation score (iod2019)" in text
+        assert f"{profile['key_facts']['population']['value']:,.0f}" in text and "mid-2020" in text
         assert "Contains National Statistics and OS data" in text
         assert "Share of residents living in each national decile" in text
 

@@ -11,20 +11,36 @@ import pytest
 
 from boundaries.adjacency import adjacency_graph
 from geoapp.storage.models import AuditEntry
-from layers.imd import TOTAL_POPULATION
-from layers.weights import centroid_weights
+
+
+#: ONS mid-2020 population of the borough's 212 LSOAs: what the forums of a whole borough add up to.
+BOROUGH = 343_823
+#: With mid-2020 populations Rural West's six wards split into two contiguous forums at best 18.5% from even
+#: (Gowy Rural and Saughall & Mollington against the rest), so a valid two-forum proposal is checked at ±20%.
+TOLERANCE = "0.2"
 
 
 @pytest.fixture(scope="module")
 def cwac_wards(shared_data):
-    """The ONS ward to APB lookup, the wards' neighbours and their people (LSOAs by best fit)."""
+    """The ONS ward to APB lookup, the wards' neighbours and their people, estimated independently of the app:
+    each LSOA's mid-2020 population split by the ward codes Code-Point Open gives its postcodes."""
     gpkg = shared_data / "cheshire_west_and_chester.gpkg"
-    wards, lsoas = gpd.read_file(gpkg, layer="wards"), gpd.read_file(gpkg, layer="lsoa")
-    iod = pd.read_csv(shared_data / "cheshire_west_and_chester_imd2019.csv").set_index("LSOA code (2011)")
-    weights = centroid_weights(lsoas, wards)
-    people = weights.apply(iod[TOTAL_POPULATION].reindex(weights.source_codes).to_numpy())
+    wards = gpd.read_file(gpkg, layer="wards")
+    population = pd.read_csv(shared_data / "england" / "lsoa11_population_mid2020_syoa.csv",
+                             usecols=["LSOA Code", "All Ages"]).set_index("LSOA Code")["All Ages"]
+    codes = pd.read_csv(shared_data / "postcodes_cheshire.csv", dtype=str, keep_default_na=False,
+                        usecols=["lsoa11cd", "ward_code", "lad_code"])
+    codes = codes[(codes["lad_code"] == "E06000050") & codes["lsoa11cd"].str.startswith("E01")]
+    counts = codes.groupby(["lsoa11cd", "ward_code"]).size()
+    lsoas = gpd.read_file(gpkg, layer="lsoa")
+    unseen = lsoas[~lsoas["code"].isin(counts.index.get_level_values(0))]  # their postcodes are SY ones
+    points = unseen.set_geometry(unseen.representative_point())
+    placed = gpd.sjoin(points, wards[["code", "geometry"]].rename(columns={"code": "ward"}), predicate="within")
+    counts = pd.concat([counts, pd.Series(1, index=pd.MultiIndex.from_arrays([placed["code"], placed["ward"]]))])
+    shares = counts / counts.groupby(level=0).transform("sum")
+    people = (shares * population.reindex(shares.index.get_level_values(0)).to_numpy()).groupby(level=1).sum()
     lookup = pd.read_csv(shared_data / "cwac_apb_wards.csv", dtype=str)
-    return lookup, adjacency_graph(wards), dict(zip(weights.target_codes, people))
+    return lookup, adjacency_graph(wards), people.reindex(wards["code"]).fillna(0.0).to_dict()
 
 
 def halves(wards: list[str], graph: nx.Graph, people: dict[str, float]) -> tuple[set, set]:
@@ -62,7 +78,7 @@ def check(cwac_app, tmp_path):
         pairs = assignment.items() if isinstance(assignment, dict) else assignment
         path.write_text("\n".join([header, *(f"{b},{f}" for b, f in pairs)]) + "\n")
         return runner.invoke(args=["proposal-check", str(path), "--blocks", "wards", "--within", "apb",
-                                   "--tolerance", "0.1", *options])
+                                   "--tolerance", TOLERANCE, *options])
     return run
 
 
@@ -80,11 +96,11 @@ def test_two_contiguous_forums_per_apb_pass_every_rule(check, forums, cwac_wards
     found = report(result)
     assert found["passed"] and not failed(result)
     assert len(found["forums"]) == 10 and sum(f["block_count"] for f in found["forums"]) == 45
-    assert sum(f["population"] for f in found["forums"]) == pytest.approx(sum(cwac_wards[2].values()))
+    assert sum(f["population"] for f in found["forums"]) == BOROUGH  # whole people, every ward once
     first = found["forums"][0]
     assert first["container"] == first["code"].rsplit("-", 1)[0] and first["pieces"] == 1
     assert set(first["indicators"]) == {"imd_average_score", "imd_most_deprived_10pc"}
-    assert 0 < first["polsby_popper"] < 1 and abs(first["deviation"]) <= 0.1
+    assert 0 < first["polsby_popper"] < 1 and abs(first["deviation"]) <= 0.2
 
 
 def test_the_table_shows_each_forum_and_rule(check, forums):

@@ -84,7 +84,7 @@ def test_names_are_escaped(officer):
 from geoapp.storage.models import BoundarySet  # noqa: E402
 from tests.test_proposal_check import cwac_wards, forums  # noqa: E402, F401 - fixtures: a valid assignment
 
-CWAC_SETTINGS = {"tolerance": 0.1, "forums_per_container": 2}
+CWAC_SETTINGS = {"tolerance": 0.2, "forums_per_container": 2}  # see test_proposal_check
 
 
 def form_post(client, url, **fields):
@@ -205,7 +205,7 @@ def test_import_form_opens_the_proposal_with_its_report(cwac_app, sign_in, forum
     upload = ("block_code,forum\n" + "\n".join(rows) + "\n").encode()
     imported = officer.post("/proposals/import", data={
         "csrf_token": csrf_token(officer), "file": (io.BytesIO(upload), "options.csv"), "name": "",
-        "forums_per_container": "2", "tolerance": "10"}, content_type="multipart/form-data")
+        "forums_per_container": "2", "tolerance": "20"}, content_type="multipart/form-data")
     assert imported.status_code == 302
     page = officer.get(imported.headers["Location"]).get_data(as_text=True)
     assert f"Imported options.csv: {len(wards)} of {len(wards) + 2} rows matched a block." in page
@@ -213,7 +213,7 @@ def test_import_form_opens_the_proposal_with_its_report(cwac_app, sign_in, forum
     assert "2 code(s) in the file are not blocks" in page and "&lt;b&gt;bad&lt;/b&gt;" in page
     assert f"1 block(s) are not in the file and are in no forum yet: {wards[0]}" in page
     found = officer.get(imported.headers["Location"] + ".json").get_json()
-    assert found["proposal"]["name"] == "options" and found["proposal"]["settings"]["tolerance"] == 0.1
+    assert found["proposal"]["name"] == "options" and found["proposal"]["settings"]["tolerance"] == 0.2
     assert found["assignment"] == {code: forums[code] for code in wards[1:]}
     nothing = officer.post("/proposals/import", data={
         "csrf_token": csrf_token(officer), "file": (io.BytesIO(b"block_code,forum\nX1,a\n"), "wrong.csv")},

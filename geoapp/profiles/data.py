@@ -108,7 +108,7 @@ def _common(session, *, name, code, kind, set_summary, shape, figs, parent, pare
         "sub_areas": _ranked(session, related, figs, rank),
         "groups": _groups(session, shape, set_id=set_summary["id"], code=code, population=population),
         "method": first.weights if first else None,
-        "notes": sorted({n for fig in figs.values() for n in fig.notes if "lie" in n or "gap" in n}),
+        "notes": list(dict.fromkeys(n for fig in figs.values() for n in fig.placement)),
         "sources": _sources(session, figs),
         "produced": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

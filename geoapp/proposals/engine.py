@@ -45,7 +45,7 @@ def prepare_layer(session: Session, blocks_id: str, within_id: str, *, councillo
     if people is None:
         notes.append("No population is loaded: the population rule cannot pass.")
     else:
-        notes += [n for n in people.notes if "lie" in n or "gap" in n]
+        notes += people.placement
     measures = []
     release = next(iter(deprivation.releases(session)), None)
     if release is not None:

@@ -178,12 +178,15 @@ def test_nested_weights_place_a_source_in_a_gap_in_the_nearest_target_and_say_so
     assert "exact nesting" not in w.describe() and "1 LSOA in a gap between the areas placed in the nearest" in w.phrase
 
 
-def test_nested_weights_leave_out_a_source_mostly_outside_every_target():
+def test_nested_weights_leave_out_a_source_almost_wholly_outside_and_refuse_one_half_outside():
     tgt = frame(["t1"], [sq(0, 0, 100)])
-    src = frame(["in", "mostly-out"], [sq(0, 0, 50), sq(90, 0, 100, 50)])
-    w = nested_weights(src, tgt, source_unit="LSOA")
-    assert w.placement()["whole"] == ["in"] and w.placement()["outside"] == ["mostly-out"]
-    assert "1 LSOA mostly outside every area left out" in w.phrase
+    src = frame(["in", "coast", "mostly-out"], [sq(0, 0, 50), sq(50, 50, 51, 50), sq(97, 0, 100, 50)])
+    w = nested_weights(src, tgt, source_unit="LSOA")  # the coast: 2% beyond the target, still inside it
+    assert w.placement()["whole"] == ["in", "coast"] and w.placement()["outside"] == ["mostly-out"]
+    assert "1 LSOA almost wholly outside every area left out" in w.phrase
+    half = frame(["half"], [sq(50, 0, 100, 50)])
+    with pytest.raises(NestingError, match="lies partly outside every target: 50.0% outside"):
+        nested_weights(half, tgt, source_unit="LSOA")
 
 
 def test_a_district_dissolved_from_its_lsoas_holds_every_one_of_them(england_lsoas):
