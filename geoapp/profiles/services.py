@@ -2,8 +2,8 @@
 partnership areas a service area serves, with the shares of population and land from the coterminosity measure.
 
 Every figure comes from :func:`geoapp.alignment.service.measure_sets` (the partnership set as A, the service
-set as B), restricted to the one area the profile is of: its shares are the same as on the alignment page for
-the two whole sets, at a fraction of the cost. Slivers are left out.
+set as B) for the two whole sets, measured once per pair of set versions and cached, so every profile reads
+the same shares as the alignment page. Slivers are left out.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def for_area(session: Session, bset: BoundarySet, code: str) -> dict:
     """The section for one stored area: the service areas serving it or, for a service area, what it serves."""
     current = boundary_sets.list_sets(session)
     if bset.kind == "service":
-        results = [measure_sets(session, other.id, bset.id, ignore_slivers=True, b_codes=[code])
+        results = [measure_sets(session, other.id, bset.id, ignore_slivers=True)
                    for kind in SERVED_KINDS for other in current if other.kind == kind]
         lines = [_serves(result, code) for result in results]
     else:
@@ -34,8 +34,7 @@ def for_area(session: Session, bset: BoundarySet, code: str) -> dict:
         served = sorted((other for other in current if other.kind == "service"),
                         key=lambda other: (order.index(other.service_type if other.service_type in order else None),
                                            other.name))
-        results = [measure_sets(session, bset.id, other.id, ignore_slivers=True, a_codes=[code])
-                   for other in served]
+        results = [measure_sets(session, bset.id, other.id, ignore_slivers=True) for other in served]
         lines = [_served_by(result, code) for result in results]
     return {"direction": "serves" if bset.kind == "service" else "served by", "ignore_slivers": True,
             "lines": lines, "method": results[0].definitions()[2:] if results else []}
