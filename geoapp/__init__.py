@@ -1,6 +1,7 @@
 """Partnership Atlas: the Flask application factory."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -10,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment's settings, overridden by ``config``."""
-    from .settings import load_settings, secret_key
+    from .settings import load_settings, secret_key, whole_number
 
     settings = load_settings() | (config or {})
     instance = settings.get("ATLAS_INSTANCE_PATH") or str(ROOT / "instance")
@@ -22,6 +23,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings.get("ATLAS_ENV") != "development"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=whole_number(settings, "ATLAS_SESSION_HOURS",
+                                                                            minimum=1))
+    proxies = whole_number(settings, "ATLAS_PROXIES")
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.json.sort_keys = False
     Path(instance).mkdir(parents=True, exist_ok=True)
 
