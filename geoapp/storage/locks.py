@@ -31,8 +31,9 @@ def claim(session: Session, model, key, *conditions) -> bool:
     changes it in the same transaction.
     """
     (column,) = model.__mapper__.primary_key
+    unchanged = {c.key: c for c in model.__table__.columns if c.primary_key or c.onupdate is not None}
     session.flush()
-    result = session.execute(update(model).where(column == key, *conditions).values({column.key: column})
+    result = session.execute(update(model).where(column == key, *conditions).values(unchanged)
                              .execution_options(synchronize_session=False))
     return result.rowcount == 1
 
