@@ -6,6 +6,7 @@ record in the state the winner chose, one audit entry and at most one e-mail to 
 """
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import threading
@@ -295,3 +296,32 @@ def test_a_named_lock_holds_the_second_taker_until_the_first_commits(race_app):
         for future in [pool.submit(first), pool.submit(second)]:
             future.result()
     assert order == ["first done", "second has it"]
+
+
+def test_an_upload_sent_to_load_twice_at_once_is_loaded_once(race_app):
+    """A double click, or the same form sent through two app servers: one load, the other told."""
+    _, app = race_app
+    add_user(app, "officer")
+    client = app.test_client()
+    client.post("/sign-in", data={"email": "officer@example.org", "password": PASSWORD,
+                                  "csrf_token": csrf_token(client)})
+    token = csrf_token(client)
+    rows = "".join(f"Club {n},{340000 + n},366000\n" for n in range(50)).encode()
+    response = client.post("/groups/import", data={
+        "csrf_token": token, "file": (io.BytesIO(b"name,easting,northing\n" + rows), "clubs.csv")},
+        content_type="multipart/form-data")
+    upload = response.headers["Location"].split("/import/")[1].split("/")[0]
+    form = {"csrf_token": token, "action": "review", "default_type": "community group", "field-name": "name",
+            "field-easting": "easting", "field-northing": "northing"}
+    assert client.post(f"/groups/import/{upload}/mapping", data=form).status_code == 302
+    barrier = threading.Barrier(2)
+
+    def load(_):
+        barrier.wait()
+        return client.post(f"/groups/import/{upload}/load", data={"csrf_token": token}).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        codes = sorted(pool.map(load, range(2)))
+    assert codes in ([302, 302], [302, 404]), codes  # the later one: "already loaded", or the upload is gone
+    with app.extensions["atlas_db"].session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(CommunityGroup)) == 50
