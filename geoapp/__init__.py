@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(instance).mkdir(parents=True, exist_ok=True)
 
     _init_storage(app, settings, instance)
+    _bounded_integers(app)
     _register(app)
     return app
 
@@ -45,6 +46,19 @@ def _init_storage(app: Flask, settings: dict, instance: str) -> None:
     app.config["DATABASE_URL"] = url
     db = settings.get("ATLAS_DATABASE") or Database(url)
     init_app(app, db)
+
+
+def _bounded_integers(app: Flask) -> None:
+    """``<int:...>`` in a route matches 0 to MAX_ID only, so larger numbers are a 404, not a database error."""
+    from werkzeug.routing import IntegerConverter
+
+    from .storage.models import MAX_ID
+
+    class StoredInteger(IntegerConverter):
+        def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = StoredInteger
 
 
 def _register(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """Typed errors that carry their HTTP status and a message safe to show, and their one handler."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -117,4 +117,7 @@ def register_error_handlers(app) -> None:
                                 f"The file is larger than this Atlas accepts ({limit} MB). Send a smaller "
                                 "file (for example one layer, or a zipped Shapefile), or ask the "
                                 "administrator to raise ATLAS_MAX_UPLOAD_MB.")
-        return render_error(error.code or 500, error.name, error.description or error.name, [])
+        response = make_response(render_error(error.code or 500, error.name, error.description or error.name, []))
+        if error.code == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110: say what the path allows
+        return response

@@ -4,8 +4,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from sqlalchemy import select
 
 from ..auth.guard import requires
+from ..storage import boundary_sets
+from ..storage.models import MAX_ID, Indicator
 from ..storage.web import db_session
 from . import features, openapi, params, twins  # noqa: F401 - twins registers the JSON twins
 from .params import GEOJSON, HTML, JSON
@@ -68,7 +71,8 @@ def collection(collection_id: str):
 def items(collection_id: str):
     """Return a page of a collection's features, optionally those meeting a bbox."""
     bbox, limit, offset = params.bbox(), params.limit(), params.offset()
-    page = features.items(db_session(), collection_id, bbox=bbox, limit=limit, offset=offset)
+    # no collection holds MAX_ID features: a larger offset reads the same empty page
+    page = features.items(db_session(), collection_id, bbox=bbox, limit=limit, offset=min(offset, MAX_ID))
     body = {"type": "FeatureCollection", "numberMatched": page.matched, "numberReturned": len(page.features),
             "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "links": _page_links(collection_id, page, limit, offset), "features": page.features}
@@ -89,7 +93,12 @@ def item(collection_id: str, feature_id: str):
 @requires("read")
 def openapi_document():
     """Return the OpenAPI 3.0 definition of the API, or its documentation page."""
-    return _render(openapi.document(request.url_root.rstrip("/")), "api/openapi.html", openapi.MEDIA_TYPE)
+    session = db_session()
+    sets = [s.id for s in boundary_sets.list_sets(session)]
+    choices = {"sets": sets, "collections": [*sets, features.GROUPS],
+               "indicators": list(session.scalars(select(Indicator.id).order_by(Indicator.id)))}
+    return _render(openapi.document(request.url_root.rstrip("/"), choices), "api/openapi.html",
+                   openapi.MEDIA_TYPE)
 
 
 def _link(rel: str, media_type: str, title: str, endpoint: str, **values) -> dict:

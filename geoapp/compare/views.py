@@ -13,6 +13,7 @@ from ..auth.guard import actor, current_user, requires
 from ..errors import AtlasError, InvalidInput, NotFound, wants_json
 from ..exports import chart_response, safe_filename, table_download
 from ..storage import boundary_sets, saved_lists
+from ..storage.models import Indicator
 from ..storage.web import db_session
 from . import charts, data, selection, tables
 
@@ -37,6 +38,7 @@ def index():
         return _chooser_page(session, error.chosen, error), error.status
     if len(areas) < saved_lists.MIN_AREAS:
         if wants_json():
+            _check_named(session)  # a set or indicator that does not exist is a 404 with or without areas
             return {"areas": data.with_kind(areas), "message": _choose_words(),
                     "limits": {"minimum": saved_lists.MIN_AREAS, "maximum": saved_lists.MAX_AREAS},
                     "boundary_sets": [boundary_sets.set_summary(s) for s in boundary_sets.list_sets(session)]}
@@ -47,6 +49,14 @@ def index():
     return render_template("compare/index.html", view=view, areas=_with_links(view["areas"]),
                            chooser=_chooser(session, areas), themes=F.themes(session),
                            sets=boundary_sets.list_sets(session), max_areas=saved_lists.MAX_AREAS)
+
+
+def _check_named(session) -> None:
+    """NotFound for a ``set`` or ``indicator`` argument naming nothing held."""
+    if request.args.get("set"):
+        boundary_sets.get_set(session, request.args["set"])
+    if request.args.get("indicator") and session.get(Indicator, request.args["indicator"]) is None:
+        raise NotFound(f"There is no indicator called '{request.args['indicator']}'.")
 
 
 @bp.get("/chart.<fmt>")

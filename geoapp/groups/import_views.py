@@ -19,6 +19,8 @@ bp = Blueprint("group_import", __name__, url_prefix="/groups")
 
 ACCEPT = ".csv,.txt,.xlsx,.xlsm,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_READY = 25
+#: The most words of a type column the mapping form sends back.
+MAX_TYPE_WORDS = 1000
 SHOWN_REFUSED = 1000
 
 
@@ -103,6 +105,10 @@ def _mapping_page(kept, table, failure=None, status=200):
                            group_types=GROUP_TYPES, failure=failure), status
 
 
+def _count(text) -> int:
+    return int(text) if str(text or "").isdigit() and len(str(text)) < 7 else 0
+
+
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + "…"
 
@@ -120,7 +126,7 @@ def save_mapping(token: str):
         flash(f"Reading the sheet '{sheet}': its columns are matched afresh.")
         return redirect(url_for(".mapping", token=token))
     type_map = {form.get(f"word-{i}", ""): form.get(f"type-{i}", "")
-                for i in range(int(form.get("type_count", 0) or 0))}
+                for i in range(min(_count(form.get("type_count")), MAX_TYPE_WORDS))}
     kept.state.update(fields={key: form.get(f"field-{key}", "") for key in importer.FIELDS},
                       type_map={w: t for w, t in type_map.items() if w and t},
                       default_type=form.get("default_type") or None,

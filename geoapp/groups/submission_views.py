@@ -340,7 +340,7 @@ def merge(group_id: int):
     """Merge a pending duplicate into the group it repeats (the details that group lacks are copied)."""
     db = db_session()
     into = (request.form.get("into") or "").strip()
-    if not into.isdigit():
+    if not into.isdigit() or len(into) > 10:
         return _refused(group_id, InvalidInput("Choose the group to merge this one into (its number)."))
     try:
         target = submissions.merge(db, group_id, int(into), current_user())

@@ -27,7 +27,7 @@ from boundaries.crs import DISPLAY_CRS, STORAGE_CRS
 from ..auth.mail import Mail
 from ..errors import Conflict, InvalidInput, NotFound
 from ..storage import audit, locks, postcodes
-from ..storage.models import Area, BoundarySet, CommunityGroup, User, utcnow
+from ..storage.models import MAX_ID, Area, BoundarySet, CommunityGroup, User, utcnow
 from .records import RecordInvalid, clean_record, clean_text
 
 ENTITY = "community_group"
@@ -293,9 +293,10 @@ def suggest_update(session: Session, group_id: int, fields: dict, submitter_emai
 
 def get_group(session: Session, group_id) -> CommunityGroup:
     try:
-        group = session.get(CommunityGroup, int(group_id))
+        number = int(group_id)
     except (TypeError, ValueError):
-        group = None
+        number = None
+    group = session.get(CommunityGroup, number) if number is not None and 0 < number <= MAX_ID else None
     if group is None:
         raise NotFound(f"There is no community group number {group_id}.")
     return group

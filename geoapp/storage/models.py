@@ -23,6 +23,11 @@ SERVICE_TYPES = {
 }
 
 
+#: The largest id (and count, version or page) the store holds: a PostgreSQL ``integer``. A number beyond it
+#: in a request names nothing: paths answer 404 and query or form values 422, never a database error.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
