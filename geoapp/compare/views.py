@@ -59,10 +59,21 @@ def _check_named(session) -> None:
         raise NotFound(f"There is no indicator called '{request.args['indicator']}'.")
 
 
-@bp.get("/chart.<fmt>")
+@bp.get("/chart.svg", defaults={"fmt": "svg"})
 @requires("read")
 def chart(fmt: str):
-    """The ranked bar chart of the comparison's indicator over one set: SVG for the page, PNG to download."""
+    """The ranked bar chart of the comparison's indicator over one set, as SVG for the page."""
+    return _chart(fmt)
+
+
+@bp.get("/chart.png", defaults={"fmt": "png"}, endpoint="chart_png")
+@requires("export_tables")
+def chart_png(fmt: str):
+    """The ranked bar chart as a PNG image to download (exporting charts: board members and up)."""
+    return _chart(fmt)
+
+
+def _chart(fmt: str):
     session, areas = _image_request(fmt)
     indicator_id, set_id = _choice(session, areas)
     _need(indicator_id)
@@ -70,10 +81,21 @@ def chart(fmt: str):
     return _image(fig, fmt, f"compare-{indicator_id}-{set_id}")
 
 
-@bp.get("/maps/<int:n>.<fmt>")
+@bp.get("/maps/<int:n>.svg", defaults={"fmt": "svg"})
 @requires("read")
 def small_map(n: int, fmt: str):
     """Small map ``n``: the set of the n-th compared area (from 0) shaded by the indicator, that area outlined."""
+    return _small_map(n, fmt)
+
+
+@bp.get("/maps/<int:n>.png", defaults={"fmt": "png"}, endpoint="small_map_png")
+@requires("export_tables")
+def small_map_png(n: int, fmt: str):
+    """Small map ``n`` as a PNG image to download (exporting maps: board members and up)."""
+    return _small_map(n, fmt)
+
+
+def _small_map(n: int, fmt: str):
     session, areas = _image_request(fmt)
     if n >= len(areas):
         raise NotFound(f"This comparison has {len(areas)} maps, numbered 0 to {len(areas) - 1}.")
@@ -188,9 +210,10 @@ def _links(areas, indicator_id, set_id) -> dict:
     return {"self": url_for(".index", **args, _external=True), "json": url_for(".index_json", **args, _external=True),
             "tables": {name: {f: url_for(".table", fmt=f, table=name, **args, _external=True) for f in ("csv", "xlsx")}
                        for name in tables.TABLES},
-            "chart": {f: url_for(".chart", fmt=f, **args, _external=True) for f in ("svg", "png")},
-            "maps": [{f: url_for(".small_map", n=n, fmt=f, **args, _external=True) for f in ("svg", "png")}
-                     for n in range(len(areas))]}
+            "chart": {"svg": url_for(".chart", **args, _external=True),
+                      "png": url_for(".chart_png", **args, _external=True)},
+            "maps": [{"svg": url_for(".small_map", n=n, **args, _external=True),
+                      "png": url_for(".small_map_png", n=n, **args, _external=True)} for n in range(len(areas))]}
 
 
 def _with_links(areas: list[dict]) -> list[dict]:
