@@ -27,8 +27,27 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 @pytest.fixture
-def fuzzed(demo_app, live_server, tmp_path):
+def demo_on_postgis_if_any(request, tmp_path, tmp_path_factory):
+    """The demo store on PostGIS (the production store) when a server answers, else on SQLite: one run only,
+    to keep the suite short (the overflows particular to each store are tested on both by test_input_limits)."""
+    from tests.conftest import _build_store, _fill_demo, build_app  # noqa: PLC0415
+
+    try:
+        request.getfixturevalue("postgis")
+        backend = "postgis"
+    except pytest.skip.Exception:
+        backend = "sqlite"
+    store = _build_store(backend, "demo", request, tmp_path_factory, _fill_demo)
+    opened = store.open(tmp_path)
+    db = next(opened)
+    yield build_app(db, tmp_path)
+    next(opened, None)
+
+
+@pytest.fixture
+def fuzzed(demo_on_postgis_if_any, live_server, tmp_path):
     """The demo app served on localhost, an administrator's API token, and the ids the operations need."""
+    demo_app = demo_on_postgis_if_any
     db = demo_app.extensions["atlas_db"]
     with db.transaction() as session:
         admin = accounts.create_user(session, email="admin@example.org", name="Admin", role="admin",
