@@ -74,11 +74,6 @@ def sign_out() -> None:
     session.clear()
 
 
-def session_token() -> str | None:
-    """The token of this browser's session, if it has one."""
-    return session.get("sid")
-
-
 def _identify() -> None:
     g.user = None
     g.via_token = False
