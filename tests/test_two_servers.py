@@ -125,6 +125,16 @@ def test_a_journey_across_two_servers_on_one_store(two_servers):
                                                                      "csrf_token": _token(browser, b)})
     assert response.status_code == 200
     assert browser.get(a.base + "/map/sets/wards.geojson").json()["name"] == "Wards (2023)"
+    assert "Wards (2023)" in browser.get(a.base + "/").text  # the home map, kept per state of the sets
+    # replaced on B: A's cached page of the OGC API collection follows
+    before = browser.get(a.base + "/api/collections/wards/items").json()["features"][0]["geometry"]
+    squares["features"][0]["geometry"]["coordinates"][0][1] = [-2.7, 53.2]
+    response = browser.post(b.base + "/boundaries/import", data={
+        "set_id": "wards", "kind": "ward", "name": "Wards (2023)", "replace": "on", "csrf_token": _token(browser, b)},
+        files={"file": ("wards.geojson", json.dumps(squares).encode())}, allow_redirects=False)
+    assert response.status_code == 302, response.text[-2000:]
+    after = browser.get(a.base + "/api/collections/wards/items").json()["features"][0]["geometry"]
+    assert after != before and [-2.7, 53.2] in after["coordinates"][0][0]
 
     # a list of groups uploaded on A, mapped and reviewed on B, loaded on B, its summary read on A
     rows = "name,easting,northing\nOak Club,340000,366000\nElm Club,341000,366500\n"
