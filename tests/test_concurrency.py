@@ -206,7 +206,7 @@ def test_two_adoptions_at_once_leave_one_current_forum_set(cwac_race_app, forums
         proposals = []
         for client, headers in officers:
             created = client.post("/proposals/", json={"name": "Two per APB", "assignment": forums,
-                                                           "settings": {"tolerance": 0.1}}, headers=headers)
+                                                           "settings": {"tolerance": 0.2}}, headers=headers)
             assert created.status_code == 201, created.get_data(as_text=True)
             proposals.append(created.get_json()["id"])
         barrier = threading.Barrier(2)
