@@ -112,6 +112,7 @@ def find_layer(path: str | Path, layer: str | None = None) -> LayerSource:
         name = _pick_layer(path.name, list(members), layer)
         member = members[name]
         with zipfile.ZipFile(path) as archive:
+            _check_parts(path.name, member, archive.namelist())
             with archive.open(member) as shp:
                 header = shp.read(_SHP_HEADER_BYTES)
             size = archive.getinfo(member).file_size
@@ -120,6 +121,7 @@ def find_layer(path: str | Path, layer: str | None = None) -> LayerSource:
     name = _pick_layer(path.name, _gdal_layers(path), layer)
     damage = None
     if path.suffix.lower() == ".shp":
+        _check_parts(path.name, path.name, [p.name for p in path.parent.iterdir()])
         with path.open("rb") as shp:
             damage = _shapefile_damage(path.name, shp.read(_SHP_HEADER_BYTES), path.stat().st_size)
     return LayerSource(path.name, str(path), name, name, damage)
@@ -205,6 +207,30 @@ def _zip_members(path: Path) -> dict[str, str]:
     if len(set(stems)) == len(stems):
         return dict(zip(stems, shapefiles))
     return {name[: -len(".shp")]: name for name in shapefiles}
+
+
+#: The files a shapefile cannot be read without, besides its .shp, and what each holds.
+SHAPEFILE_PARTS = {".shx": "the index of its shapes", ".dbf": "its attributes: the area codes and names"}
+
+
+def _check_parts(file: str, shp: str, names: list[str]) -> None:
+    """Refuse a shapefile whose .shx or .dbf is missing, naming the missing files (any case of suffix).
+
+    >>> _check_parts("wards.zip", "wards.shp", ["wards.shp", "wards.shx", "wards.prj"])
+    Traceback (most recent call last):
+    ...
+    boundaries.errors.BoundaryError: wards.zip: the shapefile wards.shp has no wards.dbf (its attributes: the area codes and names). A shapefile is several files with one name: .shp (the shapes), .shx (their index), .dbf (the attributes) and .prj (the coordinate system); keep them together (in one zip).
+    """
+    stem = shp[: -len(".shp")]
+    present = {name.lower() for name in names}
+    missing = [suffix for suffix in SHAPEFILE_PARTS if (stem + suffix).lower() not in present]
+    if missing:
+        what = " or ".join(f"{PurePosixPath(stem).name}{suffix} ({SHAPEFILE_PARTS[suffix]})" for suffix in missing)
+        raise BoundaryError(
+            f"{file}: the shapefile {PurePosixPath(shp).name} has no {what}. A shapefile is several files with one "
+            "name: .shp (the shapes), .shx (their index), .dbf (the attributes) and .prj (the coordinate system); "
+            "keep them together (in one zip)."
+        )
 
 
 def _pick_layer(file: str, layers: list[str], layer: str | None) -> str:

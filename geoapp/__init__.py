@@ -1,6 +1,7 @@
 """Partnership Atlas: the Flask application factory."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -10,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment's settings, overridden by ``config``."""
-    from .settings import load_settings, secret_key
+    from .settings import load_settings, secret_key, whole_number
 
     settings = load_settings() | (config or {})
     instance = settings.get("ATLAS_INSTANCE_PATH") or str(ROOT / "instance")
@@ -22,10 +23,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings.get("ATLAS_ENV") != "development"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=whole_number(settings, "ATLAS_SESSION_HOURS",
+                                                                            minimum=1))
+    proxies = whole_number(settings, "ATLAS_PROXIES")
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.json.sort_keys = False
     Path(instance).mkdir(parents=True, exist_ok=True)
 
     _init_storage(app, settings, instance)
+    _bounded_integers(app)
     _register(app)
     return app
 
@@ -38,6 +46,19 @@ def _init_storage(app: Flask, settings: dict, instance: str) -> None:
     app.config["DATABASE_URL"] = url
     db = settings.get("ATLAS_DATABASE") or Database(url)
     init_app(app, db)
+
+
+def _bounded_integers(app: Flask) -> None:
+    """``<int:...>`` in a route matches 0 to MAX_ID only, so larger numbers are a 404, not a database error."""
+    from werkzeug.routing import IntegerConverter
+
+    from .storage.models import MAX_ID
+
+    class StoredInteger(IntegerConverter):
+        def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = StoredInteger
 
 
 def _register(app: Flask) -> None:

@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Font
 
 from layers.charts import render
 
-from .csv_safe import FORMULA_STARTS, write_csv
+from .csv_safe import safe_cell, write_csv
 
 TABLE_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 CHART_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
@@ -118,7 +118,7 @@ def _append(sheet, values, *, bold: bool = False) -> None:
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
-            cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
+            cell.quotePrefix = safe_cell(cell.value) != cell.value  # formula-like, lookalikes included
         if bold:
             cell.font = Font(bold=True)
 

@@ -8,7 +8,7 @@ from flask import g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 SIGN_IN_LIMIT = "10 per minute"
 
 
@@ -45,7 +45,11 @@ def content_security_policy(nonce: str, basemap_url: str | None, *, style_attrib
 
 
 def register_security(app) -> None:
+    from .rate_limits import configure
+
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    configure(app)
+    limiter._storage_options.clear()  # Flask-Limiter merges the options of every app it was given
     limiter.init_app(app)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 

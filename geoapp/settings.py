@@ -37,6 +37,16 @@ SETTINGS = (
             "server's log, `memory` keeps it in the app (tests), or an SMTP URL such as "
             "`smtp://user:password@mail.example.org:587`."),
     Setting("ATLAS_MAIL_FROM", "atlas@localhost", "Sender address of the e-mail the Atlas sends."),
+    Setting("ATLAS_SESSION_HOURS", "12",
+            "How long a sign-in lasts, in hours, before the user must sign in again. Signing out, a password "
+            "change, a role change and deactivation end sessions at once, on every server."),
+    Setting("ATLAS_RATE_LIMIT_STORAGE", "database",
+            "Where rate-limit counts are kept: `database` (the store, shared by every app server), a Redis "
+            "URL such as `redis://127.0.0.1:6379/0` (needs the `redis` Python package), or `memory://` "
+            "(each process counts alone: one process only)."),
+    Setting("ATLAS_PROXIES", "0",
+            "How many reverse proxies in front of the app set `X-Forwarded-For` and `X-Forwarded-Proto` "
+            "(1 behind one nginx). Rate limits then count the client's address, not the proxy's."),
 )
 
 
@@ -48,6 +58,18 @@ def load_settings(environ=None) -> dict:
     """Return the settings from ``environ`` (default: ``os.environ``) with defaults applied."""
     environ = os.environ if environ is None else environ
     return {s.name: environ.get(s.name, s.default) for s in SETTINGS}
+
+
+def whole_number(config: dict, name: str, *, minimum: int = 0) -> int:
+    """A setting that must be a whole number of at least ``minimum``; ConfigError naming it otherwise."""
+    value = str(config.get(name) if config.get(name) is not None else "").strip()
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ConfigError(f"{name} must be a whole number of at least {minimum}; it is {value!r}.")
+    return number
 
 
 def secret_key(config: dict, instance_path: str) -> str:

@@ -202,7 +202,7 @@ def build_app(db: Database, tmp_path: Path, **config):
     settings = {"SECRET_KEY": "test-secret", "ATLAS_DATABASE": db, "ATLAS_INSTANCE_PATH": str(tmp_path),
                 "ATLAS_BASEMAP_URL": "", "ATLAS_MAIL_BACKEND": "memory", "TESTING": True}
     app = create_app(settings | config)
-    limiter.reset()  # rate-limit counters are per process: start each test's app afresh
+    limiter.reset()  # rate-limit counts live in the store: start each test's app with none
     return app
 
 

@@ -99,7 +99,7 @@ def test_user_is_added_even_when_the_mail_cannot_be_sent(app, sign_in, monkeypat
     assert user_id(app, "kim@example.org") and "could not be sent" in page
 
 
-def test_role_change_is_audited_and_the_user_gets_the_new_permissions_at_once(app, sign_in):
+def test_role_change_is_audited_ends_the_users_sessions_and_gives_the_new_permissions(app, sign_in):
     officer = sign_in(app, "officer")
     assert officer.get("/admin/users").status_code == 403
     uid = user_id(app, "officer@example.org")
@@ -109,6 +109,9 @@ def test_role_change_is_audited_and_the_user_gets_the_new_permissions_at_once(ap
     [change] = audit_rows(app, entity_type="user", entity_id=str(uid), action="update")
     assert change.actor == "admin@example.org"
     assert change.before["role"] == "officer" and change.after["role"] == "admin"
+    assert officer.get("/admin/users").status_code == 302  # signed out: sign in again with the new role
+    officer.post("/sign-in", data={"email": "officer@example.org", "password": PASSWORD,
+                                   "csrf_token": csrf_token(officer)})
     assert officer.get("/admin/users").status_code == 200
     audit_page = admin.get(f"/admin/audit?entity_type=user&entity_id={uid}").get_data(as_text=True)
     assert re.search(r"role</span>:\s*<del>.*Council officer</del>.*<ins>.*Administrator</ins>", audit_page, re.S)

@@ -93,7 +93,8 @@ def test_page_structure_is_labelled_for_every_control_and_table(cwac_app):
     assert f"Show the overlap matrix: {pairs:,} pairs of areas sharing ground</summary>" in page
     config = json.loads(html.unescape(re.search(r"data-alignment='([^']+)'", page).group(1)))
     assert config["a"]["geojson"] == "/map/sets/lsoa.geojson" and config["b"]["geojson"] == "/map/sets/wards.geojson"
-    assert config["parts"]["a"].startswith("/alignment/parts.geojson?")
+    assert config["parts"] is None  # the parts are drawn for those who may export them
+    assert "sign in</a> to see them" in page
 
 
 def test_wards_nest_wholly_in_apbs(cwac_app):
@@ -176,12 +177,16 @@ def test_misaligned_parts_of_lsoas_name_the_known_straddles(cwac_app, sign_in):
     assert len(mine) >= 1 and mine["name"].iloc[0] == lsoa["name"].iloc[0]
     best = mine["best_fit"].iloc[0]
     assert best in big and set(mine["in"]) == big - {best}
-    # the map's layer is the same collection, for anyone who may read
-    assert cwac_app.test_client().get("/alignment/parts.geojson?a=lsoa&b=wards").get_json() == response.get_json()
+    # the map's layer is the same collection, so it needs the same permission
+    assert client.get("/alignment/parts.geojson?a=lsoa&b=wards").get_json() == response.get_json()
+    assert cwac_app.test_client().get("/alignment/parts.geojson?a=lsoa&b=wards").status_code == 401
+    page = client.get("/alignment/?a=lsoa&b=wards").get_data(as_text=True)
+    config = json.loads(html.unescape(re.search(r"data-alignment='([^']+)'", page).group(1)))
+    assert config["parts"]["a"].startswith("/alignment/parts.geojson?")
 
 
-def test_ignoring_slivers_drops_them_from_the_parts_and_says_so(cwac_app):
-    client = cwac_app.test_client()
+def test_ignoring_slivers_drops_them_from_the_parts_and_says_so(cwac_app, sign_in):
+    client = sign_in(cwac_app, "board_member")
     counted = client.get("/alignment/parts.geojson?a=apb&b=sub-icb").get_json()["features"]
     ignored = client.get("/alignment/parts.geojson?a=apb&b=sub-icb&ignore_slivers=1").get_json()["features"]
     assert any(f["properties"]["sliver"] for f in counted)
@@ -253,11 +258,10 @@ def test_bad_download_arguments_are_refused_plainly(cwac_app, sign_in):
 
 def test_anyone_may_read_but_only_exporters_download(cwac_app, sign_in):
     public = cwac_app.test_client()
-    for url in ("/alignment/?a=wards&b=apb", "/alignment/fit.json?a=wards&b=apb",
-                "/alignment/parts.geojson?a=wards&b=apb"):
+    for url in ("/alignment/?a=wards&b=apb", "/alignment/fit.json?a=wards&b=apb"):
         assert public.get(url).status_code == 200, url
     downloads = ("/alignment/lookup.csv?a=wards&b=apb", "/alignment/matrix.csv?a=wards&b=apb",
-                 "/alignment/misaligned.geojson?a=wards&b=apb")
+                 "/alignment/misaligned.geojson?a=wards&b=apb", "/alignment/parts.geojson?a=wards&b=apb")
     for url in downloads:
         refused = public.get(url, headers={"Accept": "application/json"})
         assert refused.status_code == 401, url

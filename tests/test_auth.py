@@ -44,14 +44,35 @@ def test_session_cookie_is_httponly_and_samesite(app):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 
 
+def _refusal(response) -> str:
+    """The error the sign-in page shows."""
+    return re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S).group(1)
+
+
 def test_wrong_password_does_not_say_whether_the_account_exists(app):
     add_user(app, "officer")
     client = app.test_client()
     unknown = sign_in_form(client, "nobody@example.org", PASSWORD)
     wrong = sign_in_form(client, "officer@example.org", "not the password")
     assert unknown.status_code == wrong.status_code == 401
-    assert "The e-mail address or password is not right." in unknown.get_data(as_text=True)
-    assert "The e-mail address or password is not right." in wrong.get_data(as_text=True)
+    assert accounts.REFUSED in unknown.get_data(as_text=True)
+    assert _refusal(unknown) == _refusal(wrong)
+
+
+def test_a_locked_account_answers_like_an_unknown_one(app):
+    add_user(app, "officer")
+    answers = {}
+    for number, email in enumerate(("officer@example.org", "nobody@example.org")):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{number + 1}"  # each within the rate limit
+        for _ in range(accounts.FREE_ATTEMPTS + 1):
+            response = sign_in_form(client, email, "wrong password!")
+        answers[email] = (response.status_code, _refusal(response))
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.3"
+    locked_right = sign_in_form(client, "officer@example.org", PASSWORD)  # right password, but locked
+    assert answers["officer@example.org"] == answers["nobody@example.org"] == (locked_right.status_code,
+                                                                                _refusal(locked_right))
+    assert "Too many" not in locked_right.get_data(as_text=True)
 
 
 def test_repeated_failures_lock_the_account_then_back_off(app):

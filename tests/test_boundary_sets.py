@@ -276,6 +276,34 @@ def test_form_problems_are_listed_before_the_file_is_read(app, sign_in, tmp_path
         assert session.scalar(sa.select(sa.func.count()).select_from(BoundarySet)) == 0
 
 
+@pytest.mark.parametrize(("left_out", "named"), [(".dbf", "wards.dbf (its attributes"),
+                                                 (".shx", "wards.shx (the index of its shapes)")])
+def test_a_zipped_shapefile_missing_a_part_is_refused_naming_it(app, sign_in, tmp_path, left_out, named):
+    squares = gpd.GeoDataFrame({"code": ["E05000001"], "name": ["North"]}, geometry=[box(0, 0, 1000, 1000)],
+                               crs="EPSG:27700")
+    path = zipped_shapefile(squares, tmp_path, "wards")
+    with zipfile.ZipFile(path) as whole, zipfile.ZipFile(tmp_path / "partial.zip", "w") as partial:
+        for name in whole.namelist():
+            if not name.endswith(left_out):
+                partial.writestr(name, whole.read(name))
+    response = post_upload(sign_in(app, "officer"), tmp_path / "partial.zip")
+    assert response.status_code == 422
+    html = page(response)
+    assert f"the shapefile wards.shp has no {named}" in html and "keep them together (in one zip)" in html
+    assert "--" not in html.split("There is a problem")[1].split("</form>")[0]  # no command-line words
+
+
+def test_command_line_words_become_the_forms_words(app, sign_in, tmp_path):
+    path = tmp_path / "uncoded.geojson"
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"label": ["North"]}, geometry=[box(0, 0, 1000, 1000)],
+                                             crs="EPSG:27700"), path)
+    response = post_upload(sign_in(app, "officer"), path)
+    assert response.status_code == 422
+    html = page(response)
+    assert "cannot tell which field holds the area codes" in html and "in ‘Code field’" in html
+    assert "--code-field" not in html and 'href="#code_field"' in html
+
+
 def test_import_answers_json_clients(app, sign_in, tmp_path):
     path = tmp_path / "squares.geojson"
     squares = gpd.GeoDataFrame({"code": ["E05000001", "E05000002"], "name": ["North", "South"]},

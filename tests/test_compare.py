@@ -192,9 +192,11 @@ def test_images_and_tables_need_two_areas_and_known_choices(demo_app, sign_in):
 
 # --- chart and maps ---------------------------------------------------------------------------------
 
-def test_ranked_chart_highlights_the_compared_areas(demo_app):
-    client = demo_app.test_client()
-    svg = client.get(f"/compare/chart.svg?areas={APBS}")
+def test_ranked_chart_highlights_the_compared_areas(demo_app, sign_in):
+    anonymous, client = demo_app.test_client(), sign_in(demo_app, "board_member")
+    assert anonymous.get(f"/compare/chart.png?areas={APBS}").status_code == 302  # exporting charts: board and up
+    assert "chart as a PNG image" not in anonymous.get(f"/compare/?areas={APBS}").get_data(as_text=True)
+    svg = anonymous.get(f"/compare/chart.svg?areas={APBS}")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     text = svg_text(svg.data)
     assert all(name in text for name in ("Dundon", "Norworth", "Rural East", "Ashvale Town", "Rural West"))
@@ -209,13 +211,15 @@ def test_ranked_chart_highlights_the_compared_areas(demo_app):
     assert "Not in this chart, as they are not Wards" in page and "<details class=\"chart-table\">" in page
 
 
-def test_one_small_map_per_area_with_a_key(demo_app):
-    client = demo_app.test_client()
+def test_one_small_map_per_area_with_a_key(demo_app, sign_in):
+    client, board = demo_app.test_client(), sign_in(demo_app, "board_member")
     view = client.get(f"/compare/index.json?areas={MIXED}").get_json()
     for n, area in enumerate(view["areas"]):
         svg = client.get(f"/compare/maps/{n}.svg?areas={MIXED}")
         assert svg.status_code == 200 and area["name"] in svg_text(svg.data)
-        png = client.get(f"/compare/maps/{n}.png?areas={MIXED}")
+        assert client.get(f"/compare/maps/{n}.png?areas={MIXED}", headers={"Accept": "application/json"}) \
+            .status_code == 401
+        png = board.get(f"/compare/maps/{n}.png?areas={MIXED}")
         assert Image.open(io.BytesIO(png.data)).format == "PNG"
     wards = view["map_classes"]["wards"]
     assert wards["count"] == 40 and sum(g["count"] for g in wards["legend"]) + wards["no_data"]["count"] == 40

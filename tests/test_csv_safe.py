@@ -15,6 +15,15 @@ HOSTILE = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C
            "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "\0=1+1"]
 
 
+#: Lookalikes of the formula characters that some spreadsheets and input methods turn into them.
+LOOKALIKES = ["＝1+1", "＋1", "－1", "＠SUM(A1)", "﹦1", "﹢1", "﹣1", "﹫x", "\n=1+1"]
+
+
+@pytest.mark.parametrize("value", LOOKALIKES)
+def test_lookalike_formula_starts_get_a_quote(value):
+    assert safe_cell(value) == "'" + value
+
+
 def unquote(cell: str) -> str:
     """What a spreadsheet shows for a cell: the leading quote only marks text."""
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell

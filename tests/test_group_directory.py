@@ -360,6 +360,15 @@ def test_a_hostile_name_is_escaped_in_the_page_and_neutralised_in_the_csv(known)
     assert names(body) == [HOSTILE]  # JSON carries the text; the map's script shows it with textContent
 
 
+def test_fullwidth_formula_starts_are_neutralised_in_the_csv(app):
+    with app.extensions["atlas_db"].transaction() as session:
+        session.add(CommunityGroup(name="＝HYPERLINK(\"http://evil\")", group_type="charity", status="published",
+                                   description="＋cmd|' /C calc'!A0", address="＠SUM(A1:A9)",
+                                   location=Point(*CH1_1AB)))
+    (row,) = read_csv(app.test_client().get("/groups/export.csv"))
+    assert [row["name"][0], row["description"][0], row["address"][0]] == ["'", "'", "'"]
+
+
 def test_the_map_script_builds_popups_as_text():
     from pathlib import Path
     source = (Path(__file__).parent.parent / "geoapp" / "static" / "js" / "atlas-groups.js").read_text()

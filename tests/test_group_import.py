@@ -14,7 +14,9 @@ from openpyxl import Workbook
 from shapely.geometry import Point
 
 from geoapp.errors import NotFound
+from geoapp.auth import accounts
 from geoapp.groups import import_uploads, importer
+from geoapp.storage.models import GroupImportUpload
 from geoapp.groups.import_files import UnreadableFile, read_table
 from geoapp.groups.importer import ImportRefused, Mapping, check, load, propose_mapping
 from geoapp.groups.vocabulary import THEMES
@@ -392,8 +394,7 @@ def test_web_import_end_to_end(app, sign_in, tmp_path):
                                content_type="multipart/form-data")
     assert response.status_code == 302
     upload = _token(response)
-    folder = tmp_path / "group-imports" / upload
-    assert (folder / "upload.csv").read_bytes() == path.read_bytes()
+    assert stored_upload(app, upload).data == path.read_bytes()  # in the store: any app server takes the next step
     assert upload not in str(client.get_cookie("session").value if client.get_cookie("session") else "")
 
     page = client.get(f"/groups/import/{upload}/mapping").get_data(as_text=True)
@@ -428,7 +429,7 @@ def test_web_import_end_to_end(app, sign_in, tmp_path):
                            data={"csrf_token": token, "load_good": "1", "duplicate-6": "skip",
                                  "duplicate-7": "keep"})
     assert response.headers["Location"].endswith(f"/groups/import/{upload}/done")
-    assert not (folder / "upload.csv").exists()  # the file is gone once loaded
+    assert stored_upload(app, upload).data is None  # the file is gone once loaded
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert re.search(r"<dt>Rows read</dt><dd>11</dd>\s*<dt>Groups added</dt><dd>4</dd>\s*"
                      r"<dt>Duplicates skipped</dt><dd>1</dd>\s*<dt>Merged into other groups</dt><dd>0</dd>\s*"
@@ -488,23 +489,33 @@ def test_cancel_deletes_the_upload(app, sign_in, tmp_path):
                                                    "file": (io.BytesIO(b"name,postcode\nOak Club,CH1 1AB\n"), "a.csv")},
                            content_type="multipart/form-data")
     upload = _token(response)
-    assert (tmp_path / "group-imports" / upload).is_dir()
+    assert stored_upload(app, upload) is not None
     response = client.post(f"/groups/import/{upload}/cancel", data={"csrf_token": token})
     assert response.headers["Location"].endswith("/groups/import")
     assert "The import of a.csv was cancelled" in client.get("/groups/import").get_data(as_text=True)
-    assert not (tmp_path / "group-imports" / upload).exists()
+    assert stored_upload(app, upload) is None
     assert groups(app.extensions["atlas_db"]) == []
 
 
-def test_uploads_expire_after_an_hour(tmp_path):
-    kept = import_uploads.keep(str(tmp_path), b"name\nOak\n", "a.csv", user_id=1)
-    assert import_uploads.find(str(tmp_path), kept.token, user_id=1).path.read_bytes() == b"name\nOak\n"
-    for token, user in ((kept.token, 2), ("../../etc", 1), ("x" * 40, 1)):
-        with pytest.raises(NotFound):
-            import_uploads.find(str(tmp_path), token, user_id=user)
-    assert import_uploads.sweep(str(tmp_path)) == 0
-    assert import_uploads.sweep(str(tmp_path), now=kept.state["created"] + 3601) == 1
-    assert not kept.folder.exists()
+def stored_upload(app, token):
+    with app.extensions["atlas_db"].session() as session:
+        return session.get(GroupImportUpload, token)
+
+
+def test_uploads_expire_after_an_hour(db):
+    with db.transaction() as session:
+        user_id = accounts.create_user(session, email="o@example.org", name="O", role="officer", password=None,
+                                       actor="test").id
+        kept = import_uploads.keep(session, b"name\nOak\n", "a.csv", user_id=user_id)
+    with db.transaction() as session:
+        assert import_uploads.find(session, kept.token, user_id=user_id).data == b"name\nOak\n"
+        for token, user in ((kept.token, user_id + 1), ("../../etc", user_id), ("x" * 40, user_id)):
+            with pytest.raises(NotFound):
+                import_uploads.find(session, token, user_id=user)
+        assert import_uploads.sweep(session) == 0
+        created = session.get(GroupImportUpload, kept.token).created
+        assert import_uploads.sweep(session, now=created + 3601) == 1
+        assert session.get(GroupImportUpload, kept.token) is None
 
 
 # --- the real warm-spaces venues ------------------------------------------------------------------------------

@@ -294,7 +294,7 @@ def test_approving_publishes_the_group_and_tells_the_sender(groups_app, sign_in)
     assert entry.user_id == editor_id and entry.before["status"] == "pending" and entry.after["status"] == "published"
     again = moderator.post(f"/groups/moderation/{group_id}/approve", data={"csrf_token": csrf_token(moderator)},
                            headers={"Accept": "application/json"})
-    assert again.status_code == 409 and "not waiting for a decision" in again.get_json()["description"]
+    assert again.status_code == 409 and "has been approved by Third Sector Editor" in again.get_json()["description"]
 
 
 def test_rejecting_needs_a_reason_and_sends_it(groups_app, sign_in):

@@ -233,10 +233,12 @@ def test_hostile_area_names_are_escaped(app):
 
 # --- charts and downloads ------------------------------------------------------------------------
 
-def test_profile_charts_are_svg_on_the_page_and_png_to_download(demo_app):
-    client = demo_app.test_client()
+def test_profile_charts_are_svg_on_the_page_and_png_to_download(demo_app, sign_in):
+    client, anonymous = sign_in(demo_app, "board_member"), demo_app.test_client()
     apb = areas(demo_app, "apb").iloc[0]
     page = client.get(f"/profiles/apb/{apb['code']}").get_data(as_text=True)
+    assert "PNG image" in page and "PNG image" not in anonymous.get(f"/profiles/apb/{apb['code']}").get_data(
+        as_text=True)
     sources = re.findall(r'<img class="chart" src="([^"]+)" alt="([^"]+)"', page)
     assert any("/charts/map.svg" in src for src, _ in sources)
     assert any("/charts/spine-" in src for src, _ in sources)
@@ -245,6 +247,7 @@ def test_profile_charts_are_svg_on_the_page_and_png_to_download(demo_app):
         svg = client.get(src)
         assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
         ElementTree.fromstring(svg.data)
+        assert anonymous.get(src.replace(".svg", ".png")).status_code == 302  # exporting charts: board and up
         png = client.get(src.replace(".svg", ".png"))
         assert png.data[:8] == b"\x89PNG\r\n\x1a\n" and "attachment" in png.headers["Content-Disposition"]
     spine = client.get(next(src for src, _ in sources if "spine-" in src)).get_data(as_text=True)

@@ -215,7 +215,7 @@ def test_bad_arguments(officer, by_apb):
     assert officer.get(f"/proposals/compare.json?a={a}&va=9&b={a}").status_code == 404
     assert officer.get(f"/proposals/compare.json?a={a}&b=99999").status_code == 404
     unsaved = officer.get(f"/proposals/compare.json?a={a}&b={empty}")
-    assert unsaved.status_code == 422 and "no saved version" in unsaved.get_json()["description"]
+    assert unsaved.status_code == 404 and "no saved version" in unsaved.get_json()["description"]  # nothing to compare
     page = officer.get(f"/proposals/compare?a={a}&va=9&b={a}")
     html = page.get_data(as_text=True)
     assert page.status_code == 404 and "This comparison cannot be shown" in html and "has no version 9" in html

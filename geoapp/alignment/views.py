@@ -12,7 +12,8 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from boundaries.coterminosity import SLIVER_WIDTH_M
 
-from ..auth.guard import requires
+from ..auth.guard import current_role, requires
+from ..auth.roles import can
 from ..errors import InvalidInput, NotFound, wants_json
 from ..exports import TABLE_TYPES, safe_filename, table_download
 from ..storage import boundary_sets
@@ -64,9 +65,10 @@ def index():
 
 
 @bp.get("/parts.geojson")
-@requires("read")
+@requires("export_tables")
 def parts():
-    """The page map's highlight: the parts of each area of ``side`` (a or b) outside its best fit, in WGS 84."""
+    """The page map's highlight: the parts of each area of ``side`` (a or b) outside its best fit, in WGS 84
+    (the same features as the download, so for those who may export)."""
     result, _ = _request_result()
     return Response(_dumps(tables.misaligned(result, _side())), mimetype=GEOJSON)
 
@@ -244,7 +246,8 @@ def _view(result, choice: dict) -> dict:
                           "one": words["a"]["one"]},
                     "b": {"geojson": url_for("map.set_geojson", set_id=b["id"]), "name": b["name"],
                           "one": words["b"]["one"]},
-                    "parts": {s: url_for(".parts", side=s, **args) for s in "ab"}, "fits": best,
+                    "parts": {s: url_for(".parts", side=s, **args) for s in "ab"}
+                    if can(current_role(), "export_tables") else None, "fits": best,
                     "ignore_slivers": result.ignore_slivers, "sliver_width": result.sliver_width,
                     "basemap": current_app.config.get("ATLAS_BASEMAP_URL") or "",
                     "attribution": current_app.config.get("ATLAS_BASEMAP_ATTRIBUTION") or ""}}

@@ -14,7 +14,9 @@ from .params import GEOJSON, HTML, JSON, LIMIT_DEFAULT, LIMIT_MAX
 MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
 
 PATHS: dict[str, dict] = {}
-COMPONENTS: dict[str, dict[str, dict]] = {"parameters": {}, "responses": {}, "schemas": {}}
+COMPONENTS: dict[str, dict[str, dict]] = {"parameters": {}, "responses": {}, "schemas": {}, "securitySchemes": {
+    "bearerAuth": {"type": "http", "scheme": "bearer",
+                   "description": "A personal API token, created on 'Your account' and revocable there."}}}
 
 
 def register(path: str, item: dict, **components: dict[str, dict]) -> None:
@@ -30,9 +32,16 @@ def register(path: str, item: dict, **components: dict[str, dict]) -> None:
         COMPONENTS[kind].update(entries)
 
 
-def document(server_url: str) -> dict:
-    """The whole document, for an app served at ``server_url``."""
-    return {
+#: A schema carrying ``CHOICES: name`` lists, as its ``enum``, the values the store holds now (``choices[name]``):
+#: the ids of the current boundary sets, of the collections, of the indicators.
+CHOICES = "x-atlas-choices"
+#: With CHOICES: a blank value is allowed too (an optional query argument left empty means its default).
+BLANK = "x-atlas-blank"
+
+
+def document(server_url: str, choices: dict[str, list[str]] | None = None) -> dict:
+    """The whole document, for an app served at ``server_url``, with the ids the store holds as ``choices``."""
+    built = {
         "openapi": "3.0.3",
         "info": {"title": "Partnership Atlas API", "version": "1.0.0",
                  "description": "Boundary sets and community groups of the Atlas as OGC API – Features "
@@ -43,6 +52,21 @@ def document(server_url: str) -> dict:
         "paths": copy.deepcopy(dict(sorted(PATHS.items()))),
         "components": copy.deepcopy(COMPONENTS),
     }
+    _fill_choices(built, choices or {})
+    return built
+
+
+def _fill_choices(node, choices: dict[str, list[str]]) -> None:
+    """Turn every ``CHOICES`` marker into an enum of the values held (a plain string while there are none)."""
+    if isinstance(node, dict):
+        name, blank = node.pop(CHOICES, None), node.pop(BLANK, False)
+        if name is not None and choices.get(name):
+            node["enum"] = list(choices[name]) + ([""] if blank else [])
+        for value in node.values():
+            _fill_choices(value, choices)
+    elif isinstance(node, list):
+        for value in node:
+            _fill_choices(value, choices)
 
 
 def _ref(kind: str, name: str) -> dict:
@@ -51,6 +75,10 @@ def _ref(kind: str, name: str) -> dict:
 
 def _content(schema: dict, *media_types: str) -> dict:
     return {media_type: {"schema": schema} for media_type in media_types} | {HTML: {"schema": {"type": "string"}}}
+
+
+#: The one error shape, as JSON or (asked for with f=html) as a page.
+_ERROR_CONTENT = {JSON: {"schema": {"$ref": "#/components/schemas/exception"}}, HTML: {"schema": {"type": "string"}}}
 
 
 def _get(operation_id: str, summary: str, response: str, content: dict, *, parameters=(), errors=()) -> dict:
@@ -67,27 +95,31 @@ _NOT_FOUND = ("404", "NotFound")
 _PARAMETERS = {
     "f": {"name": "f", "in": "query", "required": False, "description": "Output format (default: by Accept header, "
           "JSON unless HTML is preferred).", "schema": {"type": "string", "enum": ["json", "html"]}},
-    "collectionId": {"name": "collectionId", "in": "path", "required": True, "schema": {"type": "string"},
+    "collectionId": {"name": "collectionId", "in": "path", "required": True,
+                     "schema": {"type": "string", CHOICES: "collections"},
                      "description": "A boundary set's id (e.g. wards, lsoa, apb) or 'groups'."},
     "featureId": {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
                   "description": "An area's code (an ONS GSS code where one exists) or a group's number."},
     "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False,
              "description": "Only features whose geometry meets this box: west,south,east,north in CRS84 "
                             "longitude/latitude degrees (six numbers with heights are accepted; heights are ignored).",
-             "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
+             "schema": {"oneOf": [{"type": "array", "minItems": n, "maxItems": n,
+                                   "items": {"type": "number", "minimum": -180, "maximum": 180}} for n in (4, 6)]}},
     "limit": {"name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
-              "description": f"Features per page. A larger value is served as {LIMIT_MAX}.",
-              "schema": {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX, "default": LIMIT_DEFAULT}},
+              "description": f"Features per page, at most {LIMIT_MAX}: a larger value is served as {LIMIT_MAX} "
+                             "(OGC API – Features says a limit above the maximum is not an error).",
+              "schema": {"type": "integer", "minimum": 1, "default": LIMIT_DEFAULT}},
     "offset": {"name": "offset", "in": "query", "required": False, "style": "form", "explode": False,
-               "description": "Matching features to skip, in order of id (the next and prev links set it).",
+               "description": "Matching features to skip, in order of id (the next and prev links set it); "
+                              "beyond the last one, the page is empty.",
                "schema": {"type": "integer", "minimum": 0, "default": 0}},
 }
 
 _RESPONSES = {
-    "InvalidParameter": {"description": "A query parameter has a value the API cannot use; the message names it.",
-                         "content": {JSON: {"schema": _ref("schemas", "exception")}}},
-    "NotFound": {"description": "No such collection or feature.",
-                 "content": {JSON: {"schema": _ref("schemas", "exception")}}},
+    "InvalidParameter": {"description": "A query parameter has a value the API cannot use (for bbox: latitudes "
+                                        "beyond ±90, or a box given north-east corner first); the message names it.",
+                         "content": _ERROR_CONTENT},
+    "NotFound": {"description": "No such collection or feature.", "content": _ERROR_CONTENT},
 }
 
 _SCHEMAS = {

@@ -50,9 +50,10 @@ def bbox() -> tuple[float, float, float, float] | None:
     Four numbers, or six with heights (minimum height after south, maximum after north),
     which are ignored: areas have none.
     """
-    text = request.args.get("bbox")
-    if text is None:
+    given = request.args.getlist("bbox")
+    if not given:
         return None
+    text = ",".join(given)  # bbox=1,2,3,4 or, as some clients send an array, bbox=1&bbox=2&bbox=3&bbox=4
     try:
         numbers = [float(part) for part in text.split(",")]
     except ValueError:

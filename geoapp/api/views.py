@@ -4,8 +4,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from sqlalchemy import select
 
 from ..auth.guard import requires
+from ..map.display_cache import DisplayCache, store_signature
+from ..storage import boundary_sets
+from ..storage.models import MAX_ID, Indicator
 from ..storage.web import db_session
 from . import features, openapi, params, twins  # noqa: F401 - twins registers the JSON twins
 from .params import GEOJSON, HTML, JSON
@@ -68,7 +72,19 @@ def collection(collection_id: str):
 def items(collection_id: str):
     """Return a page of a collection's features, optionally those meeting a bbox."""
     bbox, limit, offset = params.bbox(), params.limit(), params.offset()
-    page = features.items(db_session(), collection_id, bbox=bbox, limit=limit, offset=offset)
+    session = db_session()
+    offset_read = min(offset, MAX_ID)  # no collection holds MAX_ID features: a larger offset reads the same page
+
+    def read():
+        return features.items(session, collection_id, bbox=bbox, limit=limit, offset=offset_read)
+
+    if collection_id == features.GROUPS:  # what a reader sees of a group depends on who reads
+        page = read()
+    else:  # a boundary set's pages are kept per state of the store's sets (read on every request)
+        signature = store_signature(session)
+        pages = current_app.extensions.setdefault("atlas_item_pages", DisplayCache(max_entries=256))
+        page = pages.get((collection_id, signature, bbox, limit, offset_read), read,
+                         stale=lambda old: old[1] != signature)
     body = {"type": "FeatureCollection", "numberMatched": page.matched, "numberReturned": len(page.features),
             "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "links": _page_links(collection_id, page, limit, offset), "features": page.features}
@@ -89,7 +105,12 @@ def item(collection_id: str, feature_id: str):
 @requires("read")
 def openapi_document():
     """Return the OpenAPI 3.0 definition of the API, or its documentation page."""
-    return _render(openapi.document(request.url_root.rstrip("/")), "api/openapi.html", openapi.MEDIA_TYPE)
+    session = db_session()
+    sets = [s.id for s in boundary_sets.list_sets(session)]
+    choices = {"sets": sets, "collections": [*sets, features.GROUPS],
+               "indicators": list(session.scalars(select(Indicator.id).order_by(Indicator.id)))}
+    return _render(openapi.document(request.url_root.rstrip("/"), choices), "api/openapi.html",
+                   openapi.MEDIA_TYPE)
 
 
 def _link(rel: str, media_type: str, title: str, endpoint: str, **values) -> dict:

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, InvalidInput, NotFound
-from ..storage import audit
+from ..storage import audit, locks
 from ..storage.models import ApiToken, User
+from . import sessions
 from .roles import ROLES
 
 HASHER = PasswordHasher()
@@ -22,6 +23,9 @@ FREE_ATTEMPTS = 5          # failed sign-ins before the account is locked
 FIRST_LOCK = timedelta(minutes=1)
 LONGEST_LOCK = timedelta(hours=1)
 RESET_MAX_AGE = 3600       # seconds a reset link stays valid
+#: The one answer to every refused sign-in, so that it never tells whether an account exists or is locked.
+REFUSED = ("The e-mail address or password is not right, or the account is locked for a while after too many "
+           "failed attempts. Try again later, or reset your password.")
 
 
 class SignInRefused(InvalidInput):
@@ -70,6 +74,7 @@ def create_user(session: Session, *, email: str, name: str, role: str, password:
     if role not in ROLES:
         raise InvalidInput(f"Unknown role '{role}'; choose one of {', '.join(ROLES)}.")
     email = normalise_email(email)
+    locks.serialize(session, f"user:{email}")  # two admins adding the same address: the second is told
     if find_user(session, email):
         raise Conflict(f"There is already a user with the e-mail {email}.")
     if not name.strip():
@@ -95,17 +100,28 @@ def get_user(session: Session, user_id: int) -> User:
 
 
 def update_user(session: Session, user: User, *, actor: str, **changes) -> User:
-    """Change a user's name, role, APB or active flag, recording before and after."""
+    """Change a user's name, role, APB or active flag, recording before and after.
+
+    The user's row is locked and read again first, so two administrators changing one account at once
+    are applied one after the other, each audited against what the other left. A new role or
+    deactivation ends every session of the user (API tokens act with the role the user has now).
+    """
     if "role" in changes and changes["role"] not in ROLES:
         raise InvalidInput(f"Unknown role '{changes['role']}'; choose one of {', '.join(ROLES)}.")
+    if not locks.claim(session, User, user.id):
+        raise NotFound(f"There is no user {user.id}.")
+    session.refresh(user)
     before = public_view(user)
     for key, value in changes.items():
         if key not in ("name", "role", "apb_code", "active"):
             raise KeyError(key)
         setattr(user, key, value)
-    if public_view(user) != before:
+    after = public_view(user)
+    if after != before:
         audit.record(session, actor=actor, action="update", entity_type="user", entity_id=str(user.id),
-                     before=before, after=public_view(user))
+                     before=before, after=after)
+    if (after["role"], after["active"]) != (before["role"], before["active"]):
+        sessions.end_all(session, user.id)
     return user
 
 
@@ -121,17 +137,18 @@ def authenticate(session: Session, email: str, password: str) -> User:
     further failure (1 minute, 2, 4, ... up to an hour). A successful sign-in resets the count.
     """
     user = find_user(session, email or "")
-    refused = SignInRefused("The e-mail address or password is not right.")
-    if user is None or not user.active or not user.password_hash:
-        HASHER.hash(password or "x")  # spend the same time whether or not the account exists
+    refused = SignInRefused(REFUSED)
+    if user is None or not user.active or not user.password_hash or locked_until(user):
+        HASHER.hash(password or "x")  # spend the same time whether or not the account exists or is locked
         raise refused
-    if locked_until(user):
-        raise SignInRefused("Too many failed attempts: this account is locked for a while. "
-                            "Try again later, or reset your password.")
     try:
         HASHER.verify(user.password_hash, password or "")
     except (VerifyMismatchError, InvalidHashError):
-        user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+        # counted in one statement, so failures sent in parallel are all counted
+        session.execute(update(User).where(User.id == user.id)
+                        .values(failed_sign_ins=func.coalesce(User.failed_sign_ins, 0) + 1)
+                        .execution_options(synchronize_session=False))
+        session.refresh(user, ["failed_sign_ins"])
         excess = user.failed_sign_ins - FREE_ATTEMPTS
         if excess >= 0:
             user.locked_until = _now() + min(FIRST_LOCK * (2 ** excess), LONGEST_LOCK)
@@ -147,16 +164,18 @@ def authenticate(session: Session, email: str, password: str) -> User:
 
 
 def set_password(session: Session, user: User, password: str, *, actor: str) -> None:
+    """Set a new password; every session of the user ends (the caller may start a new one)."""
     check_password_rules(password)
     user.password_hash = HASHER.hash(password)
     user.password_changed_at = _now()
     user.failed_sign_ins = 0
     user.locked_until = None
     audit.record(session, actor=actor, action="set_password", entity_type="user", entity_id=str(user.id))
+    sessions.end_all(session, user.id)
 
 
 def session_stamp(user: User) -> str:
-    """Changes whenever the password changes, so older session cookies stop working."""
+    """Changes whenever the password changes, so a reset link works once."""
     return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
 
 

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from ..errors import Forbidden, SignInNeeded, render_error, wants_json
 from ..storage.models import User
 from ..storage.web import db_session
-from . import accounts
+from . import accounts, sessions
 from .roles import ANONYMOUS, PERMISSIONS, can, role_label
 
 csrf = CSRFProtect()
@@ -57,13 +57,20 @@ def actor() -> str:
 
 
 def sign_in(user: User) -> None:
+    """Start a session for ``user`` in the store (committed) and in this browser's cookie."""
+    db = db_session()
+    token = sessions.start(db, user, current_app.permanent_session_lifetime)
+    db.commit()
     session.clear()
-    session["user_id"] = user.id
-    session["stamp"] = accounts.session_stamp(user)
+    session["sid"] = token
     session.permanent = True
 
 
 def sign_out() -> None:
+    """End this browser's session in the store, so that no copy of its cookie opens it again."""
+    db = db_session()
+    sessions.end(db, session.get("sid"))
+    db.commit()
     session.clear()
 
 
@@ -79,11 +86,11 @@ def _identify() -> None:
         db.commit()
         g.user, g.via_token = user, True
         return
-    user_id = session.get("user_id")
-    if user_id is not None:
-        user = db_session().get(User, user_id)
-        if user is None or not user.active or session.get("stamp") != accounts.session_stamp(user):
-            session.clear()  # password changed, account removed or deactivated: sign out everywhere
+    token = session.get("sid")
+    if token is not None:
+        user = sessions.user_for(db_session(), token)
+        if user is None:
+            session.clear()  # signed out, expired, ended by a password or role change, or deactivated
             return
         g.user = user
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, InvalidInput
-from ..storage import audit, boundary_sets
+from ..errors import Conflict, InvalidInput, NotFound
+from ..storage import audit, boundary_sets, locks
 from ..storage.models import SERVICE_TYPES, Area, BoundarySet, IndicatorValue, Proposal
 
 # The details an officer may change, with their longest length (None: no limit). The geometry does
@@ -27,6 +27,7 @@ class FormInvalid(InvalidInput):
 def edit_details(session: Session, bset: BoundarySet, form: Mapping, *, actor: str,
                  user_id: int | None) -> dict[str, str | None]:
     """Change the editable details given in ``form``; audit what changed and return the new values."""
+    bset = _locked(session, bset)
     values = {f: (str(form[f]).strip() or None) for f in EDITABLE if f in form}
     problems = {}
     if "name" in values and values["name"] is None:
@@ -50,6 +51,16 @@ def edit_details(session: Session, bset: BoundarySet, form: Mapping, *, actor: s
         audit.record(session, actor=actor, user_id=user_id, action="edit", entity_type="boundary_set",
                      entity_id=bset.id, before=before, after=after)
     return after
+
+
+def _locked(session: Session, bset: BoundarySet) -> BoundarySet:
+    """The set, with its id's lock held to the end of the transaction (the lock replacing it takes too), read
+    again; NotFound when it was deleted meanwhile."""
+    locks.serialize(session, f"boundary-set:{bset.id}")
+    found = session.get(BoundarySet, bset.id, populate_existing=True)
+    if found is None:
+        raise NotFound(f"The boundary set '{bset.id}' has just been deleted by someone else.")
+    return found
 
 
 @dataclass
@@ -90,6 +101,7 @@ def delete_impact(session: Session, bset: BoundarySet) -> DeleteImpact:
 
 def delete_set(session: Session, bset: BoundarySet, *, actor: str, user_id: int | None) -> DeleteImpact:
     """Delete a set with its areas, their links and indicator values, or refuse if anything depends on it."""
+    bset = _locked(session, bset)
     impact = delete_impact(session, bset)
     if impact.blockers:
         raise Conflict(f"The boundary set '{bset.name}' cannot be deleted while other data depends on it. "

@@ -23,6 +23,32 @@ ACCEPTED = (".gpkg", ".zip", ".geojson", ".json", ".kml")
 RESERVED_IDS = {"import"}  # /boundaries/import is the upload form, not a set
 OPTIONAL = ("layer", "code_field", "name_field", "crs", "vintage", "source", "licence")
 SHOWN_PROBLEMS = 200
+#: The command line's words in the core's messages, what the upload form says instead, and the field they name.
+FORM_WORDS = (
+    ("Name them with --code-field (and --name-field).",
+     "Type the field that holds the codes in ‘Code field’ (and the one with the names in ‘Name field’).",
+     "code_field"),
+    ("— choose one with --layer", "— type the one to import in ‘Layer’.", "layer"),
+    ("— pass the CRS explicitly", "— type it in ‘Coordinate reference system’ (for example EPSG:27700), or put the "
+                                  "shapefile’s .prj file in the zip.", "crs"),
+    ("use --replace to replace it.", "tick ‘Replace the set if it exists’ to replace it.", "set_id"),
+)
+#: The same for a freehand area's file, whose form has only the file.
+FILE_WORDS = (
+    ("— choose one with --layer", "— upload a file holding only the area’s layer.", "file"),
+    ("— pass the CRS explicitly", "— put the shapefile’s .prj file in the zip, or upload GeoJSON or a GeoPackage.",
+     "file"),
+)
+
+
+def for_the_form(message: str, words=FORM_WORDS) -> tuple[str, dict[str, str]]:
+    """A core message in the form's words, and the form fields it asks to change (field: what to do)."""
+    fields = {}
+    for cli, form, field in words:
+        if cli in message:
+            message = message.replace(cli, form)
+            fields[field] = form.lstrip("— ")
+    return message, fields
 
 
 class ImportFailed(InvalidInput):
@@ -78,9 +104,11 @@ def import_upload(session: Session, upload: FileStorage | None, form: Mapping, *
         except ImportFailed:
             raise
         except BoundaryError as error:
-            raise ImportFailed(error.message, problems=error.problems, hide=workdir) from None
+            message, fields = for_the_form(error.message)
+            raise ImportFailed(message, fields=fields, problems=error.problems, hide=workdir) from None
         except (ManifestError, AtlasError) as error:
-            raise ImportFailed(getattr(error, "message", str(error)), hide=workdir) from None
+            message, fields = for_the_form(getattr(error, "message", str(error)))
+            raise ImportFailed(message, fields=fields, hide=workdir) from None
     bset = boundary_sets.get_set(session, entry.id)
     return Imported(bset.id, bset.name, filename, report.sets[entry.id], len(report.repairs[entry.id]),
                     bset.version)

@@ -23,6 +23,7 @@ from ..auth.guard import actor, current_role, current_user, requires
 from ..auth.roles import can
 from ..errors import Conflict, NotFound, render_error, wants_json
 from ..storage import boundary_sets
+from ..storage.models import MAX_ID
 from ..storage.web import db_session
 from . import detail, manage, upload
 
@@ -153,7 +154,7 @@ def too_large(_error):
 
 
 def _set_data(bset) -> dict:
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_ID)
     data = detail.set_page(db_session(), bset, page=page, history=can(current_role(), "read_history"))
     data["downloads"] = {fmt: url_for(".export", set_id=bset.id, fmt=fmt, _external=True)
                          for fmt in sorted(EXPORT_FORMATS)}

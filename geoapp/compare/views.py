@@ -13,6 +13,7 @@ from ..auth.guard import actor, current_user, requires
 from ..errors import AtlasError, InvalidInput, NotFound, wants_json
 from ..exports import chart_response, safe_filename, table_download
 from ..storage import boundary_sets, saved_lists
+from ..storage.models import Indicator
 from ..storage.web import db_session
 from . import charts, data, selection, tables
 
@@ -37,6 +38,7 @@ def index():
         return _chooser_page(session, error.chosen, error), error.status
     if len(areas) < saved_lists.MIN_AREAS:
         if wants_json():
+            _check_named(session)  # a set or indicator that does not exist is a 404 with or without areas
             return {"areas": data.with_kind(areas), "message": _choose_words(),
                     "limits": {"minimum": saved_lists.MIN_AREAS, "maximum": saved_lists.MAX_AREAS},
                     "boundary_sets": [boundary_sets.set_summary(s) for s in boundary_sets.list_sets(session)]}
@@ -49,10 +51,29 @@ def index():
                            sets=boundary_sets.list_sets(session), max_areas=saved_lists.MAX_AREAS)
 
 
-@bp.get("/chart.<fmt>")
+def _check_named(session) -> None:
+    """NotFound for a ``set`` or ``indicator`` argument naming nothing held."""
+    if request.args.get("set"):
+        boundary_sets.get_set(session, request.args["set"])
+    if request.args.get("indicator") and session.get(Indicator, request.args["indicator"]) is None:
+        raise NotFound(f"There is no indicator called '{request.args['indicator']}'.")
+
+
+@bp.get("/chart.svg", defaults={"fmt": "svg"})
 @requires("read")
 def chart(fmt: str):
-    """The ranked bar chart of the comparison's indicator over one set: SVG for the page, PNG to download."""
+    """The ranked bar chart of the comparison's indicator over one set, as SVG for the page."""
+    return _chart(fmt)
+
+
+@bp.get("/chart.png", defaults={"fmt": "png"}, endpoint="chart_png")
+@requires("export_tables")
+def chart_png(fmt: str):
+    """The ranked bar chart as a PNG image to download (exporting charts: board members and up)."""
+    return _chart(fmt)
+
+
+def _chart(fmt: str):
     session, areas = _image_request(fmt)
     indicator_id, set_id = _choice(session, areas)
     _need(indicator_id)
@@ -60,10 +81,21 @@ def chart(fmt: str):
     return _image(fig, fmt, f"compare-{indicator_id}-{set_id}")
 
 
-@bp.get("/maps/<int:n>.<fmt>")
+@bp.get("/maps/<int:n>.svg", defaults={"fmt": "svg"})
 @requires("read")
 def small_map(n: int, fmt: str):
     """Small map ``n``: the set of the n-th compared area (from 0) shaded by the indicator, that area outlined."""
+    return _small_map(n, fmt)
+
+
+@bp.get("/maps/<int:n>.png", defaults={"fmt": "png"}, endpoint="small_map_png")
+@requires("export_tables")
+def small_map_png(n: int, fmt: str):
+    """Small map ``n`` as a PNG image to download (exporting maps: board members and up)."""
+    return _small_map(n, fmt)
+
+
+def _small_map(n: int, fmt: str):
     session, areas = _image_request(fmt)
     if n >= len(areas):
         raise NotFound(f"This comparison has {len(areas)} maps, numbered 0 to {len(areas) - 1}.")
@@ -178,9 +210,10 @@ def _links(areas, indicator_id, set_id) -> dict:
     return {"self": url_for(".index", **args, _external=True), "json": url_for(".index_json", **args, _external=True),
             "tables": {name: {f: url_for(".table", fmt=f, table=name, **args, _external=True) for f in ("csv", "xlsx")}
                        for name in tables.TABLES},
-            "chart": {f: url_for(".chart", fmt=f, **args, _external=True) for f in ("svg", "png")},
-            "maps": [{f: url_for(".small_map", n=n, fmt=f, **args, _external=True) for f in ("svg", "png")}
-                     for n in range(len(areas))]}
+            "chart": {"svg": url_for(".chart", **args, _external=True),
+                      "png": url_for(".chart_png", **args, _external=True)},
+            "maps": [{"svg": url_for(".small_map", n=n, **args, _external=True),
+                      "png": url_for(".small_map_png", n=n, **args, _external=True)} for n in range(len(areas))]}
 
 
 def _with_links(areas: list[dict]) -> list[dict]:

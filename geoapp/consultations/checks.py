@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
 from ..groups.vocabulary import THEMES
-from ..storage.models import Area, BoundarySet, CommunityGroup
+from ..storage.models import MAX_ID, Area, BoundarySet, CommunityGroup
 
 METHODS = ("survey", "public meeting", "focus group", "drop-in", "workshop", "online forum", "door-knocking",
            "citizens' panel", "other")
@@ -169,7 +169,7 @@ def _groups(session: Session, value) -> tuple[list[int], str | None]:
         text = str(raw).strip()
         if not text:
             continue
-        if isinstance(raw, bool) or not text.isdigit():
+        if isinstance(raw, bool) or not text.isdigit() or int(text) > MAX_ID:
             return [], f"“{text}” is not a group number: choose groups from the list."
         if int(text) not in ids:
             ids.append(int(text))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..auth.roles import can
 from ..errors import NotFound
-from ..storage import audit, boundary_sets
+from ..storage import audit, boundary_sets, locks
 from ..storage.models import Area, CommunityGroup, Consultation, User
 from .checks import FIELDS, LABELS, METHODS, ConsultationInvalid, clean, parse_date  # noqa: F401 - the API
 from .reach import reach
@@ -250,9 +250,18 @@ def create_consultation(session: Session, data: dict, *, user: User) -> Consulta
     return item
 
 
+def _locked(session: Session, consultation_id: int) -> Consultation:
+    """The activity, locked to the end of the transaction and read again (a change made at the same moment
+    by someone else is applied first, and seen); NotFound once it has been deleted."""
+    item = get_consultation(session, consultation_id)
+    if not locks.claim(session, Consultation, item.id):
+        raise NotFound(f"The activity {consultation_id} has just been deleted by someone else.")
+    return session.get(Consultation, item.id, populate_existing=True)
+
+
 def update_consultation(session: Session, consultation_id: int, data: dict, *, user: User) -> Consultation:
     """Change the fields given in ``data`` (the others stay); checked whole, audited with before and after."""
-    item = get_consultation(session, consultation_id)
+    item = _locked(session, consultation_id)
     before = summary(item)
     current = {f: before[f] for f in FIELDS}
     values = clean(session, current | data)
@@ -265,7 +274,7 @@ def update_consultation(session: Session, consultation_id: int, data: dict, *, u
 
 
 def delete_consultation(session: Session, consultation_id: int, *, user: User) -> dict:
-    item = get_consultation(session, consultation_id)
+    item = _locked(session, consultation_id)
     before = summary(item)
     session.delete(item)
     session.flush()

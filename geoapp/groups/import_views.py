@@ -1,7 +1,8 @@
 """Importing a list of groups (CSV or XLSX) in the browser: upload, map the columns, review, load.
 
-The uploaded file stays on the server (see :mod:`.import_uploads`) between the steps; each step reads it
-again, so the review always reflects the stored groups and postcodes as they are now.
+The uploaded file stays in the store (see :mod:`.import_uploads`) between the steps, so any app server can
+take the next one; each step reads it again, so the review always reflects the stored groups and postcodes
+as they are now.
 """
 from __future__ import annotations
 
@@ -18,20 +19,30 @@ bp = Blueprint("group_import", __name__, url_prefix="/groups")
 
 ACCEPT = ".csv,.txt,.xlsx,.xlsm,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_READY = 25
+#: The most words of a type column the mapping form sends back.
+MAX_TYPE_WORDS = 1000
 SHOWN_REFUSED = 1000
 
 
-def _instance() -> str:
-    return current_app.instance_path
+def _sweep() -> None:
+    session = db_session()
+    if uploads.sweep(session):
+        session.commit()
 
 
 def _upload(token: str) -> uploads.Upload:
-    uploads.sweep(_instance())
-    return uploads.find(_instance(), token, user_id=current_user().id)
+    _sweep()
+    return uploads.find(db_session(), token, user_id=current_user().id)
 
 
 def _table(upload: uploads.Upload):
-    return importer.read_table(upload.path, upload.name, sheet=upload.state.get("sheet"))
+    return importer.read_table(upload.data, upload.name, sheet=upload.state.get("sheet"))
+
+
+def _save(upload: uploads.Upload) -> None:
+    session = db_session()
+    uploads.save(session, upload)
+    session.commit()
 
 
 def _mapping(upload: uploads.Upload, table) -> importer.Mapping:
@@ -55,8 +66,8 @@ def upload_form():
 @bp.post("/import")
 @requires("import_data")
 def upload():
-    """Keep the uploaded file on the server, check it can be read, and go on to the column mapping."""
-    uploads.sweep(_instance())
+    """Keep the uploaded file in the store, check it can be read, and go on to the column mapping."""
+    _sweep()
     sent = request.files.get("file")
     sheet = (request.form.get("sheet") or "").strip() or None
     try:
@@ -67,7 +78,8 @@ def upload():
     except InvalidInput as error:
         return render_template("groups/import.html", accept=ACCEPT, failure=error,
                                limit_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)), 422
-    kept = uploads.keep(_instance(), data, sent.filename, user_id=current_user().id, sheet=sheet)
+    kept = uploads.keep(db_session(), data, sent.filename, user_id=current_user().id, sheet=sheet)
+    db_session().commit()
     return redirect(url_for(".mapping", token=kept.token))
 
 
@@ -87,10 +99,14 @@ def _mapping_page(kept, table, failure=None, status=200):
     type_rows = [{"word": w, "count": n, "type": chosen.type_map.get(w, guesses.get(w)) or ""} for w, n in words]
     samples = {column: [_short(v) for v in table.samples(column)] for column in table.columns}
     kept.state["type_column_shown"] = type_column
-    kept.save()
+    _save(kept)
     return render_template("groups/import_mapping.html", upload=kept, table=table, fields=importer.FIELDS,
                            chosen=chosen, samples=samples, type_column=type_column, type_rows=type_rows,
                            group_types=GROUP_TYPES, failure=failure), status
+
+
+def _count(text) -> int:
+    return int(text) if str(text or "").isdigit() and len(str(text)) < 7 else 0
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -106,17 +122,17 @@ def save_mapping(token: str):
     sheet = form.get("sheet")
     if sheet and sheet != _table(kept).sheet:  # another sheet has other columns: start from its proposal
         kept.state.update(sheet=sheet, fields=None, type_map={})
-        kept.save()
+        _save(kept)
         flash(f"Reading the sheet '{sheet}': its columns are matched afresh.")
         return redirect(url_for(".mapping", token=token))
     type_map = {form.get(f"word-{i}", ""): form.get(f"type-{i}", "")
-                for i in range(int(form.get("type_count", 0) or 0))}
+                for i in range(min(_count(form.get("type_count")), MAX_TYPE_WORDS))}
     kept.state.update(fields={key: form.get(f"field-{key}", "") for key in importer.FIELDS},
                       type_map={w: t for w, t in type_map.items() if w and t},
                       default_type=form.get("default_type") or None,
                       source=(form.get("source") or "").strip()[:300] or None,
                       licence=(form.get("licence") or "").strip()[:500] or None)
-    kept.save()
+    _save(kept)
     table = _table(kept)
     try:
         _mapping(kept, table).checked(table)
@@ -152,6 +168,10 @@ def load(token: str):
     table = _table(kept)
     session = db_session()
     load_good = request.form.get("load_good") == "1"
+    if not uploads.claim(session, kept):  # loaded meanwhile by another request (a double click, another server)
+        session.rollback()
+        flash(f"{kept.name} has already been loaded.")
+        return redirect(url_for(".done", token=token))
     try:
         report = importer.check(session, table, _mapping(kept, table))
         decisions = {d.line: request.form.get(f"duplicate-{d.line}", "skip") for d in report.duplicates}
@@ -160,12 +180,12 @@ def load(token: str):
         session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".review", token=token))
+    uploads.finish(session, kept, {
+        "file": report.file, "where": report.where, "rows_read": report.rows_read, "loaded": report.loaded,
+        "skipped": report.skipped, "merged": report.merged,
+        "refused": [{"line": r.line, "name": r.name, "reasons": r.reasons} for r in report.refused[:SHOWN_REFUSED]],
+        "refused_count": len(report.refused)})
     session.commit()
-    kept.finish({"file": report.file, "where": report.where, "rows_read": report.rows_read,
-                 "loaded": report.loaded, "skipped": report.skipped, "merged": report.merged,
-                 "refused": [{"line": r.line, "name": r.name, "reasons": r.reasons}
-                             for r in report.refused[:SHOWN_REFUSED]],
-                 "refused_count": len(report.refused)})
     return redirect(url_for(".done", token=token))
 
 
@@ -173,8 +193,8 @@ def load(token: str):
 @requires("import_data")
 def done(token: str):
     """What the load stored, and the refused rows left out, to correct and import later."""
-    uploads.sweep(_instance())
-    kept = uploads.find(_instance(), token, user_id=current_user().id, finished=True)
+    _sweep()
+    kept = uploads.find(db_session(), token, user_id=current_user().id, finished=True)
     return render_template("groups/import_done.html", upload=kept, result=kept.state["result"],
                            map_url=url_for("groups.index") if "groups.index" in current_app.view_functions
                            else None)
@@ -185,6 +205,7 @@ def done(token: str):
 def cancel(token: str):
     """Forget an upload without loading anything."""
     kept = _upload(token)
-    kept.delete()
+    uploads.remove(db_session(), kept)
+    db_session().commit()
     flash(f"The import of {kept.name} was cancelled: nothing was loaded and the file was deleted.")
     return redirect(url_for(".upload_form"))

@@ -216,7 +216,7 @@ def _moderate_page(group_id: int, *, values: dict | None = None, errors: list[di
     target = submissions.get_group(db, group.updates_group_id) if group.updates_group_id else None
     values = values if values is not None else submissions.form_values(group, public=False)
     return _form_page("groups/moderate.html", values=values, errors=errors, status=status, group=group,
-                      target=target, point=submissions.lonlat(group.location),
+                      revision=request.form.get("revision") or submissions.revision(group), target=target, point=submissions.lonlat(group.location),
                       problems=submissions.problems_of(db, [group])[group.id],
                       duplicates=submissions.duplicates(db, group) if group.status == "pending" else [],
                       changes=_changes(group, target) if target else [],
@@ -285,8 +285,8 @@ def edit(group_id: int):
     """Save an editor's changes to a pending or published record."""
     db = db_session()
     try:
-        group = submissions.edit(db, group_id, current_user(), _fields())
-    except InvalidInput as error:
+        group = submissions.edit(db, group_id, current_user(), _fields(), seen=request.form.get("revision"))
+    except AtlasError as error:
         return _refused(group_id, error)
     db.commit()
     if wants_json():
@@ -304,8 +304,8 @@ def approve(group_id: int):
     saved = "name" in request.form and record.status == "pending"  # the edit form's "Save and approve"
     if saved:
         try:
-            submissions.edit(db, group_id, current_user(), _fields())
-        except InvalidInput as error:
+            submissions.edit(db, group_id, current_user(), _fields(), seen=request.form.get("revision"))
+        except AtlasError as error:
             return _refused(group_id, error)
         db.commit()  # the changes stand even if the approval is refused below
     try:
@@ -315,6 +315,8 @@ def approve(group_id: int):
             db.rollback()
             flash(f"Your changes are saved, but the group is not approved yet. {error.message}", "error")
             return redirect(url_for(".moderate", group_id=group_id))
+        return _refused(group_id, error)
+    except AtlasError as error:  # decided by another editor first, or not found
         return _refused(group_id, error)
     verb = "updated" if record.updates_group_id else "approved and now on the map"
     return _decided(record, f"'{group.name}' is {verb}.", published=group)
@@ -327,7 +329,7 @@ def reject(group_id: int):
     db = db_session()
     try:
         group = submissions.reject(db, group_id, current_user(), request.form.get("reason"))
-    except RecordInvalid as error:
+    except AtlasError as error:
         return _refused(group_id, error)
     return _decided(group, f"'{group.name}' is rejected.")
 
@@ -338,11 +340,11 @@ def merge(group_id: int):
     """Merge a pending duplicate into the group it repeats (the details that group lacks are copied)."""
     db = db_session()
     into = (request.form.get("into") or "").strip()
-    if not into.isdigit():
+    if not into.isdigit() or len(into) > 10:
         return _refused(group_id, InvalidInput("Choose the group to merge this one into (its number)."))
     try:
         target = submissions.merge(db, group_id, int(into), current_user())
-    except InvalidInput as error:
+    except AtlasError as error:
         return _refused(group_id, error)
     record = submissions.get_group(db, group_id)
     return _decided(record, f"'{record.name}' is merged into '{target.name}'.", published=target)
@@ -355,6 +357,6 @@ def archive(group_id: int):
     db = db_session()
     try:
         group = submissions.archive(db, group_id, current_user(), request.form.get("reason"))
-    except RecordInvalid as error:
+    except AtlasError as error:
         return _refused(group_id, error)
     return _decided(group, f"'{group.name}' is archived: it is no longer on the map.")

@@ -11,8 +11,9 @@ import difflib
 import json
 import re
 import string
-from datetime import date
+from datetime import date, timezone
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
@@ -25,8 +26,8 @@ from boundaries.crs import DISPLAY_CRS, STORAGE_CRS
 
 from ..auth.mail import Mail
 from ..errors import Conflict, InvalidInput, NotFound
-from ..storage import audit, postcodes
-from ..storage.models import Area, BoundarySet, CommunityGroup, User, utcnow
+from ..storage import audit, locks, postcodes
+from ..storage.models import MAX_ID, Area, BoundarySet, CommunityGroup, User, utcnow
 from .records import RecordInvalid, clean_record, clean_text
 
 ENTITY = "community_group"
@@ -52,6 +53,7 @@ KEEP_WHEN_BLANK = ("contact",)
 #: The fields that together say where a group works.
 SERVED = ("serves_scope", "served_area_codes", "served_area")
 
+_LONDON = ZoneInfo("Europe/London")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PUNCTUATION = str.maketrans({c: " " for c in string.punctuation + "‘’“”–—"})
 
@@ -291,9 +293,10 @@ def suggest_update(session: Session, group_id: int, fields: dict, submitter_emai
 
 def get_group(session: Session, group_id) -> CommunityGroup:
     try:
-        group = session.get(CommunityGroup, int(group_id))
+        number = int(group_id)
     except (TypeError, ValueError):
-        group = None
+        number = None
+    group = session.get(CommunityGroup, number) if number is not None and 0 < number <= MAX_ID else None
     if group is None:
         raise NotFound(f"There is no community group number {group_id}.")
     return group
@@ -464,11 +467,58 @@ def snapshot(group: CommunityGroup) -> dict:
 # ----------------------------------------------------------------------------------------------------------
 # Deciding
 
+#: Any status: the group a decision also changes is locked as it is; the decision checks its status.
+_ANY = ("pending", "published", "rejected", "merged", "archived")
+#: What each status says about a decided record, for the editor who comes second.
+DECIDED = {"published": "approved", "rejected": "rejected", "merged": "merged into another group",
+           "archived": "archived", "pending": "still waiting for a decision"}
+
+
+def _claim(session: Session, groups: dict[int, tuple[str, ...]]) -> list[CommunityGroup]:
+    """Lock the groups (id: the statuses each must still have) in order of id and read them again.
+
+    Exactly one of two editors deciding at once gets the lock while the record is as they saw it; the
+    other waits, then finds it decided and is told by whom and when (Conflict), and nothing is changed.
+    """
+    found = {}
+    for group_id in sorted(groups):
+        group = get_group(session, group_id)
+        if not locks.claim(session, CommunityGroup, group.id, CommunityGroup.status.in_(groups[group_id])):
+            session.refresh(group)
+            raise Conflict(_taken(session, group) + " Nothing was changed: reload the queue to see it now.")
+        found[group_id] = session.get(CommunityGroup, group.id, populate_existing=True)
+    return [found[group_id] for group_id in groups]
+
+
+def _taken(session: Session, group: CommunityGroup) -> str:
+    """What happened to a record since the editor opened it."""
+    state = DECIDED.get(group.status, group.status)
+    if group.reviewed_at is None:
+        return f"'{group.name}' is {state}."
+    who = session.scalar(select(User.name).where(User.id == group.reviewed_by)) if group.reviewed_by else None
+    at = _aware(group.reviewed_at).astimezone(_LONDON)
+    return f"'{group.name}' has been {state} by {who or 'another editor'} at {at:%H:%M} on {at.day} {at:%B %Y}."
+
+
+def _aware(moment):
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def revision(group: CommunityGroup) -> str:
+    """A token of the record as shown in a form (its last change), so a save over a newer change is refused."""
+    return _aware(group.updated_at).isoformat() if group.updated_at else ""
+
+
 def _pending(session: Session, group_id) -> CommunityGroup:
-    group = get_group(session, group_id)
-    if group.status != "pending":
-        raise Conflict(f"'{group.name}' is {group.status}, not waiting for a decision: reload the queue.")
+    (group,) = _claim(session, {_id(group_id): ("pending",)})
     return group
+
+
+def _id(group_id) -> int:
+    try:
+        return int(group_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"There is no community group number {group_id}.") from None
 
 
 def _review(group: CommunityGroup, editor: User, note: str | None = None) -> None:
@@ -481,11 +531,16 @@ def _audit(session, editor: User, action: str, group: CommunityGroup, before: di
                  entity_id=group.id, before=before, after=snapshot(group) | extra)
 
 
-def edit(session: Session, group_id, editor: User, fields: dict) -> CommunityGroup:
-    """Change a pending or published record with an editor's form; raises RecordInvalid (nothing changed)."""
-    group = get_group(session, group_id)
-    if group.status not in ("pending", "published"):
-        raise Conflict(f"'{group.name}' is {group.status}; only pending and published groups can be edited.")
+def edit(session: Session, group_id, editor: User, fields: dict, *, seen: str | None = None) -> CommunityGroup:
+    """Change a pending or published record with an editor's form; raises RecordInvalid (nothing changed).
+
+    ``seen`` is the :func:`revision` the form was opened at: when given and the record has changed since
+    (another editor saved or decided it), the edit is refused with Conflict rather than undoing theirs.
+    """
+    (group,) = _claim(session, {_id(group_id): ("pending", "published")})
+    if seen is not None and seen != revision(group):
+        raise Conflict(f"'{group.name}' has been changed by another editor since you opened it: nothing of "
+                       "yours was saved. Reload it to see their changes, then make yours again.")
     prepared = prepare(session, fields, current=group)
     before = snapshot(group)
     for key, value in prepared.items():
@@ -497,7 +552,9 @@ def edit(session: Session, group_id, editor: User, fields: dict) -> CommunityGro
 def approve(session: Session, group_id, editor: User, edits: dict | None = None) -> CommunityGroup:
     """Publish a pending group (verified today), or copy an update request onto its group; returns the
     published group. A group without a point on the map is refused."""
-    group = _pending(session, group_id)
+    updates = get_group(session, group_id).updates_group_id  # fixed when sent: both are locked, by id
+    claimed = {_id(group_id): ("pending",)} | ({updates: _ANY} if updates is not None else {})
+    group = _claim(session, claimed)[0]
     if edits:
         edit(session, group_id, editor, edits)
     if group.updates_group_id is None:
@@ -552,10 +609,9 @@ def reject(session: Session, group_id, editor: User, reason: str) -> CommunityGr
 def merge(session: Session, group_id, into_id, editor: User) -> CommunityGroup:
     """Merge a pending duplicate into the group it repeats: fields that group lacks are filled from it.
     Returns the group merged into."""
-    group = _pending(session, group_id)
-    target = get_group(session, into_id)
-    if target.id == group.id:
+    if _id(group_id) == _id(into_id):
         raise InvalidInput("A group cannot be merged into itself: choose another group.")
+    group, target = _claim(session, {_id(group_id): ("pending",), _id(into_id): _ANY})
     if target.status not in ("published", "pending"):
         raise Conflict(f"'{target.name}' is {target.status}: merge into a published or pending group.")
     before_target, before = snapshot(target), snapshot(group)
@@ -593,13 +649,14 @@ def _blank(value) -> bool:
 
 def archive(session: Session, group_id, editor: User, reason: str | None = None) -> CommunityGroup:
     """Take a published group off the map (it has closed, or cannot be reached); the record is kept."""
-    group = get_group(session, group_id)
-    if group.status != "published":
-        raise Conflict(f"'{group.name}' is {group.status}; only published groups can be archived.")
     try:
         reason = clean_text(reason, 1000)
     except ValueError as error:
         raise RecordInvalid({"reason": str(error)}, "The archiving") from None
+    group = get_group(session, group_id)
+    if group.status != "published":
+        raise Conflict(f"'{group.name}' is {group.status}; only published groups can be archived.")
+    (group,) = _claim(session, {group.id: ("published",)})
     before = snapshot(group)
     group.status = "archived"
     _review(group, editor, reason)

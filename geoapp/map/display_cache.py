@@ -1,8 +1,9 @@
 """Display GeoJSON of boundary sets, built once per process and kept until any set changes.
 
-The key holds the set's id and the (id, version) of every current set: replacing a set bumps its
-version, so neither its own geometry nor the containers other sets list for their areas
-("In: Chester (APB)") are ever served stale.
+The key holds the set's id and the id, version and name of every current set, read from the store: replacing
+a set bumps its version (versions are never reused, even for a set deleted and made again) and renaming changes
+its name, so neither its own geometry nor the containers other sets list for their areas ("In: Chester (APB)")
+are ever served stale, whichever process made the change.
 """
 from __future__ import annotations
 
@@ -74,8 +75,10 @@ def cache() -> DisplayCache:
 
 
 def store_signature(session: Session) -> tuple:
-    """The (id, version) of every current set: changes whenever any set is added or replaced."""
-    return tuple((s.id, s.version) for s in boundary_sets.list_sets(session))
+    """The id, version, name and service of every current set, read from the store on each request:
+    changes whenever any set is added, replaced, renamed or deleted, by this process or another one (a set
+    deleted and made again gets a new version), so no process serves a display built from older data."""
+    return tuple((s.id, s.version, s.name, s.service_type) for s in boundary_sets.list_sets(session))
 
 
 def display_set(session: Session, set_id: str, signature: tuple | None = None) -> DisplaySet:

@@ -17,7 +17,7 @@ from ..errors import wants_json
 from ..groups import directory
 from ..storage import boundary_sets, groups
 from ..storage.web import db_session
-from .display_cache import display_set, store_signature
+from .display_cache import DisplayCache, display_set, store_signature
 
 bp = Blueprint("map", __name__)
 
@@ -45,12 +45,20 @@ def home():
         return {"boundary_sets": [{"id": o.set_id, "name": o.name, "kind": o.kind, "geojson": o.url,
                                    "shown": o.show} for o in overlays],
                 "groups": groups_url, "bounds": bounds, "place": place}
-    built = build_map(overlays, bounds=bounds, groups_url=groups_url,
-                      basemap_url=current_app.config.get("ATLAS_BASEMAP_URL") or "",
-                      basemap_attribution=current_app.config.get("ATLAS_BASEMAP_ATTRIBUTION") or "")
-    parts = render_parts(built.map, lambda path: url_for("static", filename=f"vendor/{path}"))
+    basemap = (current_app.config.get("ATLAS_BASEMAP_URL") or "", current_app.config.get("ATLAS_BASEMAP_ATTRIBUTION")
+               or "")
+
+    def build():
+        built = build_map(overlays, bounds=bounds, groups_url=groups_url, basemap_url=basemap[0],
+                          basemap_attribution=basemap[1])
+        return built.config, render_parts(built.map, lambda path: url_for("static", filename=f"vendor/{path}"))
+
+    # the folium map is built once per state of the store (its sets, read on every request) and address
+    key = ("home-map", signature, tuple(overlays), json.dumps(bounds), groups_url, basemap, request.script_root)
+    home_maps = current_app.extensions.setdefault("atlas_home_maps", DisplayCache(max_entries=8))
+    config, parts = home_maps.get(key, build, stale=lambda old: old[1] != signature)
     shown, off = describe_overlays(overlays)
-    return render_template("map/home.html", empty=False, parts=parts, config=built.config, place=place,
+    return render_template("map/home.html", empty=False, parts=parts, config=config, place=place,
                            shown=shown, off=off, groups=groups_url is not None,
                            legend=legend_items(overlays, groups=groups_url is not None),
                            choropleth=_choropleth(session, overlays),

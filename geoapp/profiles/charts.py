@@ -80,7 +80,8 @@ def for_page(session: Session, profile: dict, shape=None) -> dict:
     trends = [_has_actuals(row) for row in profile.get("targets") or []]
     if area["set"]["id"] is not None:
         def url(name, fmt):
-            return url_for("profiles.chart", set_id=area["set"]["id"], code=area["code"], name=name, fmt=fmt)
+            return url_for("profiles.chart" if fmt == "svg" else "profiles.chart_png", set_id=area["set"]["id"],
+                           code=area["code"], name=name)
         return {"inline": None, "url": url, "spines": spines, "targets": trends}
     inline = {}
     for name in names(profile):

@@ -20,6 +20,7 @@ from boundaries.errors import BoundaryError
 from boundaries.geometry import normalise
 from boundaries.sources import check_readable, find_layer
 
+from ..boundary_sets.upload import FILE_WORDS, for_the_form
 from ..errors import InvalidInput
 
 ACCEPTED = (".gpkg", ".zip", ".geojson", ".json", ".kml")
@@ -96,7 +97,7 @@ def _from_file(upload) -> gpd.GeoDataFrame:
             check_plausible(raw, where)
             return to_storage(raw[["geometry"]])
         except BoundaryError as error:
-            message = error.message.replace(workdir + "/", "").replace(workdir, "")
+            message, _ = for_the_form(error.message.replace(workdir + "/", "").replace(workdir, ""), FILE_WORDS)
             raise InvalidInput(message) from None
 
 

@@ -83,12 +83,21 @@ def freehand_area():
     return _page(profile, shape)
 
 
-@bp.get("/<set_id>/<code>/charts/<name>.<fmt>")
+@bp.get("/<set_id>/<code>/charts/<name>.svg", defaults={"fmt": "svg"})
 @requires("read")
 def chart(set_id: str, code: str, name: str, fmt: str):
-    """One chart of a profile: SVG for the page, PNG to download."""
-    if fmt not in ("svg", "png"):
-        raise NotFound("Charts come as .svg or .png.")
+    """One chart of a profile as SVG, for the page."""
+    return _chart(set_id, code, name, fmt)
+
+
+@bp.get("/<set_id>/<code>/charts/<name>.png", defaults={"fmt": "png"}, endpoint="chart_png")
+@requires("export_tables")
+def chart_png(set_id: str, code: str, name: str, fmt: str):
+    """One chart of a profile as a PNG image to download (exporting charts: board members and up)."""
+    return _chart(set_id, code, name, fmt)
+
+
+def _chart(set_id: str, code: str, name: str, fmt: str):
     session = db_session()
     profile = data.stored_profile(session, set_id, code)
     fig = charts.figure(session, profile, name)

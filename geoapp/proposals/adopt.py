@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from boundaries.grouping import dissolve_groups
 
 from ..errors import Conflict, InvalidInput
-from ..storage import audit, boundary_sets
+from ..storage import audit, boundary_sets, locks
 from ..storage.models import BoundarySet, User
 from . import service
 from .engine import check_proposal
@@ -20,9 +20,13 @@ from .interchange import STATISTICS
 def adopt(session: Session, proposal_id: int, *, user: User) -> BoundarySet:
     """Store the latest version's forums as a new current "laf" set, superseding any current one.
 
-    Raises InvalidInput listing the failing rules when the proposal is not valid.
+    Raises InvalidInput listing the failing rules when the proposal is not valid. Adoptions are made one
+    at a time (a named lock), so two officers adopting at once leave one current forum set, the later
+    superseding the earlier.
     """
+    locks.serialize(session, "adopt-forums")
     proposal = service.get_proposal(session, proposal_id)
+    session.refresh(proposal)
     version = service.latest_version(session, proposal.id)
     if version is None:
         raise InvalidInput(f"The proposal '{proposal.name}' has no saved version to adopt.")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..auth.guard import requires
 from ..errors import AtlasError, InvalidInput, NotFound
 from ..storage import boundary_sets
-from ..storage.models import Proposal, ProposalVersion
+from ..storage.models import MAX_ID, Proposal, ProposalVersion
 from ..storage.web import db_session
 from . import service
 from .engine import cached_layer, check_proposal
@@ -271,7 +271,7 @@ def choose(session: Session, letter: str, proposal_id, number) -> Side:
     if number in (None, ""):
         version = service.latest_version(session, proposal.id)
         if version is None:
-            raise InvalidInput(f"Proposal {letter}, '{proposal.name}', has no saved version to compare yet.")
+            raise NotFound(f"Proposal {letter}, '{proposal.name}', has no saved version to compare yet.")
     else:
         version = service.get_version(session, proposal.id, _whole(number, f"v{letter.lower()}", "version number"))
     return Side(letter, proposal, version)
@@ -351,6 +351,8 @@ def _whole(value, name: str, what: str) -> int:
         raise InvalidInput(f"{name} must be a {what} (a whole number), not '{value}'.") from None
     if number < 1:
         raise InvalidInput(f"{name} must be a {what} of 1 or more, not {number}.")
+    if number > MAX_ID:
+        raise InvalidInput(f"{name}: there is no {what} {number}.")
     return number
 
 

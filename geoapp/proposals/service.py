@@ -264,6 +264,11 @@ def clean_assignment(assignment) -> dict:
     return {k.strip(): v.strip() for k, v in assignment.items() if k.strip() and v.strip()}
 
 
+def clean_forums(forums) -> dict:
+    """Forums sent by a client, checked: forum code to its name, colour and whether it is locked."""
+    return _forums(forums)
+
+
 def _forums(forums) -> dict:
     """Forum code to its name and colour (text) and whether it is locked against changes."""
     if not isinstance(forums, dict) or not all(isinstance(f, dict) for f in forums.values()):

@@ -15,7 +15,7 @@ from ..profiles.freehand import read_request
 from ..security import allow_style_attributes
 from ..storage import boundary_sets, councillors
 from ..storage.indicators import list_indicators
-from ..storage.models import BoundarySet
+from ..storage.models import MAX_ID, BoundarySet
 from ..storage.web import db_session
 from . import service
 from .adopt import adopt as adopt_proposal
@@ -199,8 +199,9 @@ def update(proposal_id: int):
 def check(proposal_id: int):
     """Statistics and rules of the assignment (and forums) sent; nothing is stored."""
     body = _body()
+    forums = service.clean_forums({} if body.get("forums") is None else body["forums"])
     return check_proposal(db_session(), visible(proposal_id), service.clean_assignment(body.get("assignment")),
-                          body.get("forums") or {})
+                          forums)
 
 
 @bp.post("/<int:proposal_id>/fit.json")
@@ -468,7 +469,10 @@ def _body() -> dict:
 
 def _expected(body: dict) -> int:
     try:
-        return int(body["expected_version"])
+        expected = int(body["expected_version"])
+        if not 0 <= expected <= MAX_ID:
+            raise ValueError(expected)
+        return expected
     except (KeyError, TypeError, ValueError):
         raise InvalidInput("Say which version your changes are based on (expected_version).") from None
 

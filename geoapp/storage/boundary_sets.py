@@ -11,9 +11,9 @@ from boundaries.crs import STORAGE_CRS
 from boundaries.nesting import overlaps
 
 from ..errors import Conflict, NotFound
-from . import audit
+from . import audit, locks
 from .memo import remembered
-from .models import Area, AreaLink, BoundarySet
+from .models import Area, AreaLink, AuditEntry, BoundarySet
 
 SET_FIELDS = ("id", "kind", "name", "vintage", "source", "licence", "fictional", "built_from", "service_type")
 KIND_ORDER = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 2, "laf": 3, "apb": 4, "lad": 5, "service": 9}
@@ -50,12 +50,14 @@ def save_set(session: Session, areas: gpd.GeoDataFrame, *, actor: str, replace: 
     """Store a boundary set and its areas (code, name, geometry, optional properties).
 
     With ``replace`` an existing set of the same id is replaced and its version bumped;
-    without it an existing set is a conflict.
+    without it an existing set is a conflict. Changes to one set id are made one at a time (a named
+    lock held to the end of the transaction), so two replacements give two versions, never one twice.
     """
     if areas.crs is None or areas.crs != gpd.GeoSeries([], crs=STORAGE_CRS).crs:
         raise ValueError(f"areas must be in {STORAGE_CRS} to be stored")
-    existing = session.get(BoundarySet, fields["id"])
-    version = 1
+    locks.serialize(session, f"boundary-set:{fields['id']}")
+    existing = session.get(BoundarySet, fields["id"], populate_existing=True)
+    version = _versions_used(session, fields["id"]) + 1  # never reused, so no cache keyed on it goes stale
     before = None
     if existing is not None:
         if not replace:
@@ -63,7 +65,7 @@ def save_set(session: Session, areas: gpd.GeoDataFrame, *, actor: str, replace: 
                            "use --replace to replace it.")
         before = set_summary(existing) | {"areas": session.scalar(
             select(func.count()).select_from(Area).where(Area.set_id == existing.id))}
-        version = existing.version + 1
+        version = max(version, existing.version + 1)
         session.execute(delete(Area).where(Area.set_id == existing.id))
         for name, value in fields.items():
             setattr(existing, name, value)
@@ -85,6 +87,14 @@ def save_set(session: Session, areas: gpd.GeoDataFrame, *, actor: str, replace: 
                  entity_type="boundary_set", entity_id=bset.id, before=before,
                  after=set_summary(bset) | {"areas": len(rows)})
     return bset
+
+
+def _versions_used(session: Session, set_id: str) -> int:
+    """The highest version a set with this id has had, deleted ones included (from the audit log); 0 if none."""
+    rows = session.execute(select(AuditEntry.before, AuditEntry.after).where(
+        AuditEntry.entity_type == "boundary_set", AuditEntry.entity_id == set_id)).all()
+    return max((int(state["version"]) for row in rows for state in row
+                if isinstance(state, dict) and isinstance(state.get("version"), int)), default=0)
 
 
 def load_areas(session: Session, set_id: str, codes: list[str] | None = None) -> gpd.GeoDataFrame:

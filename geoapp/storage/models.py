@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -21,6 +21,11 @@ SERVICE_TYPES = {
     "fire-station": ("Fire station areas", "FSA", "fire station area"),
     "other": ("Other service areas", "SRV", "service area"),
 }
+
+
+#: The largest id (and count, version or page) the store holds: a PostgreSQL ``integer``. A number beyond it
+#: in a request names nothing: paths answer 404 and query or form values 422, never a database error.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -364,6 +369,50 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserSession(Base):
+    """A signed-in browser session; the cookie holds a random token whose hash is the id.
+
+    Deleting the row ends the session on every server: signing out, a password change, a role change and
+    deactivation do so.
+    """
+
+    __tablename__ = "user_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RateLimit(Base):
+    """A rate-limit counter shared by every app server: hits in the window ending at ``expires_at``."""
+
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float)  #: seconds since the epoch
+
+
+class NamedLock(Base):
+    """A row to take a lock on by name, so that changes to one thing are made one after the other."""
+
+    __tablename__ = "named_locks"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GroupImportUpload(Base):
+    """A list of groups uploaded for import, kept between the steps of the browser import (an hour at most)."""
+
+    __tablename__ = "group_import_uploads"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  #: the file; None once loaded
+    state: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10))  #: "ready", then "loaded"
+    created: Mapped[float] = mapped_column(Float)  #: seconds since the epoch
 
 
 class AuditEntry(Base):

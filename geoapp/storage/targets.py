@@ -8,7 +8,7 @@ from layers.targets import TargetError, check, period_year, progress
 
 from .. import figures as F
 from ..errors import InvalidInput, NotFound
-from . import audit, boundary_sets
+from . import audit, boundary_sets, locks
 from .indicators import indicator_summary, periods
 from .models import Target
 
@@ -34,6 +34,14 @@ def get_target(session: Session, target_id: int) -> Target:
     if target is None:
         raise NotFound(f"There is no target number {target_id}.")
     return target
+
+
+def _locked(session: Session, target_id: int) -> Target:
+    """The target, locked to the end of the transaction and read again; NotFound once deleted."""
+    target = get_target(session, target_id)
+    if not locks.claim(session, Target, target.id):
+        raise NotFound(f"The target {target_id} has just been deleted by someone else.")
+    return session.get(Target, target.id, populate_existing=True)
 
 
 def list_targets(session: Session, set_id: str | None = None, code: str | None = None) -> list[Target]:
@@ -70,7 +78,7 @@ def save_target(session: Session, *, actor: str, user_id: int | None, indicator_
     A ``baseline_value`` of None takes the area's actual value for the baseline period. Raises
     :class:`TargetInvalid` naming each field at fault, and nothing is stored.
     """
-    target = get_target(session, target_id) if target_id is not None else None
+    target = _locked(session, target_id) if target_id is not None else None
     values = {"indicator_id": indicator_id, "set_id": set_id, "code": (code or "").strip(),
               "period": (period or "").strip(), "baseline_period": (baseline_period or "").strip(),
               "baseline_value": baseline_value, "target_value": target_value, "direction": direction,
@@ -91,6 +99,9 @@ def save_target(session: Session, *, actor: str, user_id: int | None, indicator_
                   target_period=values["period"], target_value=target_value, direction=direction)
         except TargetError as error:
             problems.setdefault({"target_period": "period"}.get(error.field, error.field), str(error))
+    if not problems:  # one target per indicator, area and period, even when two officers set it at once
+        locks.serialize(session, "target:" + ":".join(str(values[f]) for f in ("indicator_id", "set_id", "code",
+                                                                               "period")))
     if not problems and _duplicate(session, values, target_id):
         problems["period"] = "This area already has a target for this indicator and period."
     if problems:
@@ -114,7 +125,7 @@ def save_target(session: Session, *, actor: str, user_id: int | None, indicator_
 
 def delete_target(session: Session, target_id: int, *, actor: str) -> dict:
     """Delete a target; audited. Returns its fields as they were."""
-    target = get_target(session, target_id)
+    target = _locked(session, target_id)
     before = target_fields(target)
     session.delete(target)
     session.flush()

@@ -178,6 +178,13 @@
     place("areas", areas);
     place("a", a);
     place("b", b);  // dashed on top of solid: where the two sets share a line, both show
+    if (!config.parts) {  // the parts are data for those who may export tables
+      say("The map shows " + plural(counts.a, config.a.one, config.a.name) + " (solid blue) and " +
+        plural(counts.b, config.b.one, config.b.name) + " (dashed purple). The tables below list the areas " +
+        "that lie partly outside their best fit.");
+      root.setAttribute("data-ready", "true");
+      return null;
+    }
     return loadParts("a");
   }).catch(failed);
 
@@ -199,6 +206,7 @@
 
   /* "Show on the map" in each row of the tables: hatch that side's parts and zoom to the area's. */
   function zoomTo(chosenSide, code, name) {
+    if (!config.parts) { return; }
     var radio = document.getElementById("side-" + chosenSide);
     if (radio && !radio.checked) { radio.checked = true; }
     var ready = chosenSide === side && partsCache[side] ? Promise.resolve() : loadParts(chosenSide);
@@ -227,7 +235,7 @@
     }).catch(failed);
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll("table.fits"), function (table) {
+  Array.prototype.forEach.call(config.parts ? document.querySelectorAll("table.fits") : [], function (table) {
     var tableSide = table.getAttribute("data-side");
     var head = el("th", null, "Map");
     head.scope = "col";
