@@ -168,7 +168,12 @@ def test_valid_proposal_is_adopted_from_the_form(cwac_app, sign_in, forums):  # 
     html = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
     button = re.search(r"<button[^>]*>Adopt as the official Local Area Forums</button>", html).group(0)
     assert "disabled" not in button and "rule-fail" not in html
-    adopted = form_post(officer, f"/proposals/{proposal}/adopt")
+    # the button asks first: a page naming the version and what it replaces (nothing yet)
+    asked = form_post(officer, f"/proposals/{proposal}/adopt")
+    assert asked.status_code == 303 and asked.headers["Location"].endswith(f"/proposals/{proposal}/adopt")
+    confirm = officer.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "Adopt version 1 of" in confirm and "nothing is replaced" in confirm
+    adopted = form_post(officer, f"/proposals/{proposal}/adopt", confirm="yes", version="1")
     assert adopted.status_code == 302
     match = re.search(r"/boundaries/([^/?]+)$", adopted.headers["Location"])
     assert match
@@ -180,6 +185,17 @@ def test_valid_proposal_is_adopted_from_the_form(cwac_app, sign_in, forums):  # 
         assert found is not None and found.kind == "laf" and found.superseded_by is None
     html = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
     assert "is already adopted" in html
+    # a second proposal's confirmation names the set adopted first, which it would replace
+    second = json_post(officer, "/proposals/", {"name": "Second forums", "settings": CWAC_SETTINGS,
+                                                "assignment": forums}).get_json()["id"]
+    confirm = officer.get(f"/proposals/{second}/adopt").get_data(as_text=True)
+    assert "It replaces the current official Local Area Forums" in confirm and set_id in confirm
+    assert "Local Area Forums (Borough forums)" in confirm
+    # a version saved after the confirmation page was shown is not adopted unseen
+    json_post(officer, f"/proposals/{second}/versions", {"assignment": forums, "expected_version": 1})
+    stale = form_post(officer, f"/proposals/{second}/adopt", confirm="yes", version="1")
+    assert stale.headers["Location"].endswith(f"/proposals/{second}/adopt")
+    assert "was saved after you confirmed" in officer.get(stale.headers["Location"]).get_data(as_text=True)
 
 
 def test_form_chooses_blocks_containers_and_tolerance(demo_app, officer):
