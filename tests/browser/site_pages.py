@@ -36,8 +36,12 @@ NETWORK_WATCH = """(() => {
 QUIET = "() => document.readyState === 'complete' && window.__atlasPending === 0"
 #: axe-core, limited to the problems the partnership must not ship: serious and critical, WCAG 2.x A and AA
 #: plus axe's best practices.
-RUN_AXE = """async () => {
-  const found = await axe.run(document, {resultTypes: ['violations']});
+RUN_AXE = """async (scope) => {
+  // the map's drawn areas and tiles are pictures, not content (each map has a text alternative): left out,
+  // which also keeps axe fast on pages with hundreds of polygons
+  const context = scope ? {include: scope, exclude: [['.leaflet-overlay-pane'], ['.leaflet-tile-pane']]}
+    : {exclude: [['.leaflet-overlay-pane'], ['.leaflet-tile-pane']]};
+  const found = await axe.run(context, {resultTypes: ['violations']});
   return found.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' :: ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' '))
@@ -99,10 +103,10 @@ def page_urls(app, role: str, samples: dict, extra: list[tuple[str, str]] = ()) 
 
 
 def settle(page, timeout: float = 20_000) -> None:
-    """Wait until the page has loaded and no fetch of its own is in flight, then two frames more."""
-    page.wait_for_function(QUIET, timeout=timeout, polling=50)
-    page.wait_for_timeout(60)
-    page.wait_for_function(QUIET, timeout=timeout, polling=50)
+    """Wait until the page has loaded and no fetch of its own is in flight, two frames more, and still none."""
+    page.wait_for_function(QUIET, timeout=timeout, polling=40)
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.wait_for_function(QUIET, timeout=timeout, polling=40)
 
 
 def overflow(page) -> dict | None:
@@ -114,11 +118,34 @@ def overflow(page) -> dict | None:
     return {"width": width, "widest": page.evaluate(WIDEST)}
 
 
-def axe_violations(page) -> list[dict]:
-    """Serious and critical axe-core violations on the page as it stands."""
+def axe_violations(page, scope: list | None = None) -> list[dict]:
+    """Serious and critical axe-core violations on the page as it stands (or in the ``scope`` selectors)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))  # through the DevTools protocol: the page's CSP allows it
-    return page.evaluate(RUN_AXE)
+        page.evaluate(_axe_source())  # through the DevTools protocol: the page's CSP allows it
+    return page.evaluate(RUN_AXE, scope)
+
+
+_AXE_SOURCE: list[str] = []
+
+
+def _axe_source() -> str:
+    if not _AXE_SOURCE:
+        _AXE_SOURCE.append(AXE.read_text(encoding="utf-8"))
+    return _AXE_SOURCE[0]
+
+
+#: The page's content as a fingerprint: the same content for two roles gives the same axe result, so axe runs
+#: once per content (and on each role's own header once). Session-bound values (CSRF tokens) are left out.
+CONTENT = """() => {
+  const main = document.querySelector('main');
+  return (main ? main.innerHTML : document.body.innerHTML)
+    .replace(/name="csrf_token" value="[^"]*"/g, '').replace(/ nonce="[^"]*"/g, '');
+}"""
+
+
+def content_key(page) -> str:
+    import hashlib
+    return hashlib.sha1(page.evaluate(CONTENT).encode("utf-8")).hexdigest()
 
 
 def describe(violations: list[dict]) -> str:

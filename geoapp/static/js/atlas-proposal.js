@@ -926,7 +926,7 @@
       if (editable && c.possible && c.split && c.split.length) {
         var use = el("button", "Use this closest split", "button secondary balance-use");
         use.type = "button";
-        use.setAttribute("aria-label", "Use the closest split of " + c.name);
+        use.appendChild(el("span", " for " + c.name, "visually-hidden"));
         use.addEventListener("click", function () { useSplit(c); });
         item.appendChild(use);
       }
