@@ -308,8 +308,8 @@ def test_adoption_asks_first_naming_what_it_replaces(demo_app, tab, live_server)
         # "no" changes nothing
         page.get_by_role("link", name="No, go back").click()
         page.wait_for_url(re.compile(rf"/proposals/{made[1]}$"))
-        sets = page.request.get(f"{server.url}/boundaries/index.json").json()
-        current = [s["id"] for s in sets["sets"] if s["kind"] == "laf" and not s.get("superseded_by")]
+        with demo_app.extensions["atlas_db"].session() as session:
+            current = [s.id for s in boundary_sets.list_sets(session) if s.kind == "laf" and s.superseded_by is None]
         assert current == [adopted]
         # "yes" adopts it, naming what it replaced
         page.goto(f"{server.url}/proposals/{made[1]}/adopt")

@@ -151,7 +151,7 @@
       button.type = "button";
       var name = item.querySelector(".gm-group-name");
       // the name the button is announced by starts with the words it shows (WCAG 2.5.3, label in name)
-      button.appendChild(el("span", "visually-hidden", ": " + (name ? name.textContent : "this group")));
+      button.appendChild(el("span", "visually-hidden", " – " + (name ? name.textContent : "this group")));
       button.addEventListener("click", function () {
         root.scrollIntoView({ block: "start" });
         cluster.zoomToShowLayer(marker, function () {
