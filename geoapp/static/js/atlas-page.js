@@ -1,7 +1,7 @@
 /* Partnership Atlas: small things every page does once its HTML is in.
  *
- * - On a phone the main menu folds behind a "Menu" button, so that the page (and the home map) starts
- *   near the top of the screen; without script the menu is simply shown.
+ * - On a phone the main menu and the account links fold behind a "Menu" button, so that the page (and the
+ *   home map) starts near the top of the screen; without script they are simply shown.
  * - Every data table sits in a box that scrolls sideways when the table is wider than the screen, so the
  *   page itself never does. A box that scrolls can be reached and scrolled with the keyboard (it takes the
  *   focus, named after its table); one that does not stays out of the way.
@@ -20,11 +20,13 @@
     button.type = "button";
     button.className = "menu-toggle";
     button.textContent = "Menu";
-    button.setAttribute("aria-controls", nav.id);
+    var account = header.querySelector(".site-account");
+    if (account) { account.id = account.id || "site-account"; }
+    button.setAttribute("aria-controls", nav.id + (account ? " " + account.id : ""));
     button.setAttribute("aria-expanded", "false");
     button.addEventListener("click", function () {
-      var open = !nav.classList.contains("is-open");
-      nav.classList.toggle("is-open", open);
+      var open = !header.classList.contains("menu-open");
+      header.classList.toggle("menu-open", open);
       button.setAttribute("aria-expanded", open ? "true" : "false");
     });
     header.insertBefore(button, nav);

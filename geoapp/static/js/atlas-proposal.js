@@ -651,7 +651,11 @@
     post(url, { assignment: state.assignment, forums: state.forums,
       note: document.getElementById("save-note").value }).then(function (answer) {
       if (answer.status === 201) {
-        window.location.assign(config.urls.index + answer.data.id);
+        // the changes are saved in the copy: no draft of them stays on this proposal, and no warning on leaving
+        leaving = true;
+        if (draftTimer) { clearTimeout(draftTimer); draftTimer = null; }
+        var go = function () { window.location.assign(config.urls.index + answer.data.id); };
+        post(config.urls.discard, {}).then(go, go);
       } else {
         say("The copy was not saved: " + (answer.data.description || answer.status));
       }
