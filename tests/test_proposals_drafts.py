@@ -88,27 +88,34 @@ def test_coloured_gives_every_forum_a_colour_not_yet_taken():
 
 
 def test_balance_names_the_apbs_that_cannot_meet_the_count_with_the_closest_split(cwac_app, sign_in):
-    """The real wards: two forums per APB within ±5% cannot be made in Rural West (best 6.9%, every connected
-    split tried) nor Winsford & Rural East (5.2%); the other APBs can."""
+    """The real wards: two forums per APB within ±5% cannot be made in Rural West. The closest split offered is
+    the best of every split of its wards into two forums in one piece, as the editor's own check measures them
+    (so this holds whatever population the figures give each ward)."""
+    import itertools
+
     officer = as_json(sign_in(cwac_app, "officer"))
     proposal = create(officer, settings={"forums_per_container": 2, "tolerance": 0.05})
     found = officer.get(f"/proposals/{proposal}/balance.json").get_json()
     by_name = {c["name"]: c for c in found["containers"]}
-    assert found["tolerance"] == 0.05 and len(by_name) == 5
+    assert found["tolerance"] == 0.05 and len(by_name) == 5 and all(c["exact"] for c in by_name.values())
     rural = by_name["Rural West"]
-    assert not rural["within"] and rural["exact"] and rural["possible"]
-    assert rural["best_deviation"] == pytest.approx(0.0685, abs=5e-4)
-    assert sorted(len(part) for part in rural["split"]) == [2, 4]
-    assert not by_name["Winsford & Rural East"]["within"]
-    assert by_name["Winsford & Rural East"]["best_deviation"] == pytest.approx(0.0523, abs=5e-4)
-    assert all(by_name[n]["within"] for n in ("Chester", "Ellesmere Port", "Northwich & Rural North"))
-    # the split it offers is what the editor's own check measures
-    assignment = {code: f"{c['code']}-{i}" for c in found["containers"] for i, part in enumerate(c["split"])
-                  for code in part}
-    check = officer.post(f"/proposals/{proposal}/check.json", json={"assignment": assignment}).get_json()
-    worst = max(abs(f["deviation"]) for f in check["forums"] if f["container_name"] == "Rural West")
-    assert worst == pytest.approx(rural["best_deviation"])
-    assert next(r for r in check["rules"] if r["rule"] == "contiguous")["passed"]
+    assert rural["possible"] and not rural["within"] and rural["best_deviation"] > 0.05
+
+    def worst(assignment):
+        check = officer.post(f"/proposals/{proposal}/check.json", json={"assignment": assignment}).get_json()
+        if any(f["pieces"] != 1 for f in check["forums"]):
+            return None
+        return max(abs(f["deviation"]) for f in check["forums"])
+
+    for name in ("Rural West", "Winsford & Rural East"):
+        c = by_name[name]
+        wards = sorted(code for part in c["split"] for code in part)
+        assert worst({code: f"f{i}" for i, part in enumerate(c["split"]) for code in part}) == \
+            pytest.approx(c["best_deviation"])
+        tried = [worst({code: "a" if code in chosen else "b" for code in wards})
+                 for k in range(1, len(wards)) for chosen in itertools.combinations(wards, k)]
+        assert min(t for t in tried if t is not None) == pytest.approx(c["best_deviation"])
+        assert c["within"] == (c["best_deviation"] <= 0.05 + 1e-9)
     # no count set: nothing to say
     officer.post(f"/proposals/{proposal}/update", json={"settings": {"forums_per_container": None}})
     assert officer.get(f"/proposals/{proposal}/balance.json").get_json()["containers"] == []
