@@ -45,13 +45,19 @@ def stale_save(error: service.StaleSave):
 def index():
     """The proposals the caller may see, with links to their editors; officers also get forms to start one
     (drawn from scratch, or imported from a block-assignment CSV)."""
+    return _index_page()
+
+
+def _index_page(typed: dict | None = None, error: str | None = None, status: int = 200):
+    """The list page; after a refused new proposal, with what was typed and what to change."""
     session = db_session()
     found = [p for p in service.list_proposals(session) if may_see(p)]
     sets = [s for s in boundary_sets.list_sets(session) if s.superseded_by is None]
     return render_template("proposals/index.html", proposals=found,
                            may_edit=can(current_role(), "edit_proposals"),
                            block_sets=[s for s in sets if s.kind in service.BLOCK_KINDS],
-                           container_sets=[s for s in sets if s.kind not in service.BLOCK_KINDS])
+                           container_sets=[s for s in sets if s.kind not in service.BLOCK_KINDS],
+                           typed=typed or {}, error=error), status
 
 
 @bp.post("/new")
@@ -67,9 +73,8 @@ def create_form():
                                            container_set_id=request.form.get("container_set") or None,
                                            settings=_form_settings())
     except InvalidInput as error:
-        session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".index"))
+        session.rollback()  # the form again, as typed, saying what to change
+        return _index_page(request.form.to_dict(), error.message, 422)
     session.commit()
     return redirect(url_for(".editor", proposal_id=proposal.id))
 
