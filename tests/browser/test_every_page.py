@@ -23,8 +23,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 def stored_samples(app, *, demo: bool = True) -> dict:
-    """Things for the pages to show, stored once: a proposal with two versions, consultations (demo only), a
-    target, a group waiting for moderation; returns the URL argument values that name them."""
+    """Things for the pages to show, stored once: a published proposal with two versions, consultations (demo
+    only), a target, a group waiting for moderation; returns the URL argument values that name them."""
     from geoapp.consultations.demo import add_demo_consultations
     from geoapp.groups import submissions
     from geoapp.proposals import service
@@ -48,6 +48,7 @@ def stored_samples(app, *, demo: bool = True) -> dict:
         second = dict(first) | {wards["code"].iloc[0]: "moved"}
         service.save_version(session, proposal.id, assignment=second, forums={}, note="One ward moved",
                              expected_version=1, user=user)
+        service.update_proposal(session, proposal.id, user=user, published=True)  # the read-only editor too
         consultation = None
         if demo:
             add_demo_consultations(session)
