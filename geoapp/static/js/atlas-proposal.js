@@ -264,7 +264,7 @@
   }
 
   // ---- the forum picker ----
-  function renderForums() {
+  function renderForums(figuresOnly) {
     // the list is redrawn on every change: keep the keyboard focus on the same control
     var focused = document.activeElement && forumList.contains(document.activeElement)
       ? document.activeElement.getAttribute("data-focus") : null;
@@ -329,11 +329,11 @@
       var name = document.getElementById("forum-name");
       var colour = document.getElementById("forum-colour");
       var forum = state.forums[current] || {};
-      name.value = forum.name || "";
-      colour.value = forum.colour || "#cccccc";
+      if (document.activeElement !== name) { name.value = forum.name || ""; }  // not under someone typing
+      if (document.activeElement !== colour) { colour.value = forum.colour || "#cccccc"; }
       name.disabled = colour.disabled = !current;
     }
-    renderWardOptions();
+    if (!figuresOnly) { renderWardOptions(); }  // new figures alone leave the list of wards (and any open choice) be
   }
 
   // one line of live figures under a forum's name: blocks, people, and how far from the ideal
@@ -552,7 +552,7 @@
 
   function showCheck(report) {
     lastReport = report;
-    renderForums();
+    renderForums(true);
     var indicators = report.indicators || [];
     showIndicatorHeads(indicators);
     statsBody.textContent = "";
