@@ -170,9 +170,9 @@ def test_every_page_fits_a_phone_and_passes_axe_for_every_role(site, browser, li
 
 
 def test_every_page_fits_a_phone_with_the_real_data(cwac_db, tmp_path, make_app, browser, live_server):
-    """Real names are longer than the demo's (wards, APBs, indicators): every page an administrator or the
-    public sees, on Cheshire West and Chester."""
+    """Real names are longer than the demo's (wards, APBs, indicators): every page, as an administrator (who
+    sees them all), on Cheshire West and Chester."""
     app = make_app(cwac_db, tmp_path, SEND_FILE_MAX_AGE_DEFAULT=3600)
-    problems, visited, took = walk(app, browser, live_server, ["public", "admin"], axe=False)
-    assert visited > 50, f"only {visited} pages were visited"
+    problems, visited, took = walk(app, browser, live_server, ["admin"], axe=False)
+    assert visited > 40, f"only {visited} pages were visited"
     assert not problems, f"{len(problems)} pages scroll sideways ({visited} visited, {took:.0f} s):\n" + "\n".join(problems)
