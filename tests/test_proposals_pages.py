@@ -168,7 +168,12 @@ def test_valid_proposal_is_adopted_from_the_form(cwac_app, sign_in, forums):  # 
     html = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
     button = re.search(r"<button[^>]*>Adopt as the official Local Area Forums</button>", html).group(0)
     assert "disabled" not in button and "rule-fail" not in html
-    adopted = form_post(officer, f"/proposals/{proposal}/adopt")
+    # the button asks first: a page naming the version and what it replaces (nothing yet)
+    asked = form_post(officer, f"/proposals/{proposal}/adopt")
+    assert asked.status_code == 303 and asked.headers["Location"].endswith(f"/proposals/{proposal}/adopt")
+    confirm = officer.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "Adopt version 1 of" in confirm and "nothing is replaced" in confirm
+    adopted = form_post(officer, f"/proposals/{proposal}/adopt", confirm="yes", version="1")
     assert adopted.status_code == 302
     match = re.search(r"/boundaries/([^/?]+)$", adopted.headers["Location"])
     assert match
@@ -180,6 +185,17 @@ def test_valid_proposal_is_adopted_from_the_form(cwac_app, sign_in, forums):  # 
         assert found is not None and found.kind == "laf" and found.superseded_by is None
     html = officer.get(f"/proposals/{proposal}").get_data(as_text=True)
     assert "is already adopted" in html
+    # a second proposal's confirmation names the set adopted first, which it would replace
+    second = json_post(officer, "/proposals/", {"name": "Second forums", "settings": CWAC_SETTINGS,
+                                                "assignment": forums}).get_json()["id"]
+    confirm = officer.get(f"/proposals/{second}/adopt").get_data(as_text=True)
+    assert "It replaces the current official Local Area Forums" in confirm and set_id in confirm
+    assert "Local Area Forums (Borough forums)" in confirm
+    # a version saved after the confirmation page was shown is not adopted unseen
+    json_post(officer, f"/proposals/{second}/versions", {"assignment": forums, "expected_version": 1})
+    stale = form_post(officer, f"/proposals/{second}/adopt", confirm="yes", version="1")
+    assert stale.headers["Location"].endswith(f"/proposals/{second}/adopt")
+    assert "was saved after you confirmed" in officer.get(stale.headers["Location"]).get_data(as_text=True)
 
 
 def test_form_chooses_blocks_containers_and_tolerance(demo_app, officer):
@@ -193,8 +209,14 @@ def test_form_chooses_blocks_containers_and_tolerance(demo_app, officer):
     assert (proposal["block_set"], proposal["container_set"]) == (sets["lsoa"], sets["apb"])
     assert proposal["settings"]["tolerance"] == pytest.approx(0.075)
     assert proposal["settings"]["forums_per_container"] is None
-    refused = form_post(officer, "/proposals/new", name="Parishes of APBs", block_set=sets["apb"])
-    assert "Blocks must be wards, LSOAs or parishes" in officer.get(refused.headers["Location"]).get_data(as_text=True)
+    refused = form_post(officer, "/proposals/new", name="Parishes of APBs", block_set=sets["apb"], tolerance="7.5",
+                        forums_per_container="3", seed_forums="numbered")
+    page = refused.get_data(as_text=True)  # the form again, as typed, saying what to change
+    assert refused.status_code == 422 and "Blocks must be wards, LSOAs or parishes" in page
+    assert 'value="Parishes of APBs"' in page and 'id="new-tolerance" name="tolerance" type="number" min="0" max="99" ' \
+        'step="0.5" value="7.5"' in page and 'id="new-forums" name="forums_per_container" type="number" min="1" ' \
+        'max="20" value="3"' in page
+    assert f'<option value="{sets["apb"]}" selected>' in page and 'value="numbered" checked' in page
 
 
 def test_import_form_opens_the_proposal_with_its_report(cwac_app, sign_in, forums):  # noqa: F811

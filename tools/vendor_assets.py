@@ -26,6 +26,8 @@ FILES = {
                               "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css",
                               "MIT-LICENCE.txt"],
     "@geoman-io/leaflet-geoman-free": ["dist/leaflet-geoman.min.js", "dist/leaflet-geoman.css", "LICENSE"],
+    # used by the browser tests only (injected into each page to check accessibility); no page loads it
+    "axe-core": ["axe.min.js", "LICENSE"],
 }
 
 

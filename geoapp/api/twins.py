@@ -261,6 +261,13 @@ def _register() -> None:
     register("/proposals/{proposalId}/versions.json",
              _get("getProposalVersions", "Every saved version of a proposal, newest first: who, when and note",
                   {"type": "object"}, "proposalId", errors=("401", "403", "404")))
+    register("/proposals/{proposalId}/balance.json",
+             _get("getProposalBalance", "Whether each container's forum count can be met within the population "
+                  "tolerance with whole blocks: the best split's deviation, whether the search was exact, and "
+                  "its blocks", {"type": "object"}, "proposalId", errors=("401", "403", "404")))
+    register("/proposals/{proposalId}/draft.json",
+             _get("getProposalDraft", "Your unsaved changes to a proposal, kept as you draw (officers; null "
+                  "when none)", {"type": "object"}, "proposalId", errors=("401", "403", "404")))
     register("/proposals/{proposalId}/check.json", {"post": {
         "tags": [TAG], "operationId": "postProposalCheck",
         "summary": "Statistics and rules of an assignment of blocks to forums (nothing stored)",

@@ -108,6 +108,8 @@ def import_assignment(session: Session, data: bytes, *, filename: str, user: Use
     assignment = dict(zip(kept[block].str.strip(), kept[forum].str.strip()))
     forums = {} if forum_name is None else {f.strip(): {"name": n.strip()} for f, n in
                                             zip(kept[forum], kept[forum_name]) if n.strip()}
+    # every forum gets a colour here: a forum stored with a name but no colour was drawn as if in none
+    forums = service.coloured(forums, dict.fromkeys(assignment.values()))
     service.save_version(session, proposal.id, assignment=assignment, forums=forums,
                          note=f"Imported from {filename}", expected_version=0, user=user)
     return proposal, report

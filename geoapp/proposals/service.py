@@ -5,16 +5,24 @@ if it is still that one, so a stale save is refused (409) rather than overwritin
 """
 from __future__ import annotations
 
+from datetime import timezone
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..auth.roles import can
 from ..errors import Conflict, InvalidInput, NotFound
 from ..storage import audit, boundary_sets
-from ..storage.models import Proposal, ProposalShare, ProposalVersion, User
+from ..storage.models import Proposal, ProposalDraft, ProposalShare, ProposalVersion, User, utcnow
 
 BLOCK_KINDS = ("ward", "lsoa", "parish")
-SETTINGS = ("tolerance", "forums_per_container", "indicators")
+SETTINGS = ("tolerance", "forums_per_container", "indicators", "seed_forums")
+#: How the editor names the forums a proposal starts with: after their container ("Chester 1", placed in
+#: Chester), or numbered F1, F2... and tied to none.
+SEED_FORUMS = ("container", "numbered")
+#: Forum colours, in the order new forums take them (the editor's palette: static/js/atlas-proposal.js).
+FORUM_COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#b58840", "#28a197", "#f499be",
+                 "#5694ca", "#85994b", "#912b88", "#6f72af")
 
 
 class StaleSave(Conflict):
@@ -253,7 +261,11 @@ def _settings(settings: dict) -> dict:
     indicators = settings.get("indicators") or []
     if not isinstance(indicators, list) or not all(isinstance(i, str) for i in indicators):
         raise InvalidInput("Indicators must be a list of indicator ids.")
-    return {"tolerance": float(tolerance), "forums_per_container": count, "indicators": indicators}
+    seed = settings.get("seed_forums")
+    if seed is not None and seed not in SEED_FORUMS:
+        raise InvalidInput(f"Forums start either named after their container or numbered ({', '.join(SEED_FORUMS)}).")
+    return {"tolerance": float(tolerance), "forums_per_container": count, "indicators": indicators} \
+        | ({"seed_forums": seed} if seed else {})
 
 
 def clean_assignment(assignment) -> dict:
@@ -270,8 +282,66 @@ def clean_forums(forums) -> dict:
 
 
 def _forums(forums) -> dict:
-    """Forum code to its name and colour (text) and whether it is locked against changes."""
+    """Forum code to its name, colour and container (the code of the APB it is drawn for; text) and whether it
+    is locked against changes."""
     if not isinstance(forums, dict) or not all(isinstance(f, dict) for f in forums.values()):
         raise InvalidInput("Forums must map each forum code to its name, colour and whether it is locked.")
-    return {str(code): {k: str(v) for k, v in f.items() if k in ("name", "colour") and v}
+    return {str(code): {k: str(v) for k, v in f.items() if k in ("name", "colour", "container") and v}
             | ({"locked": True} if f.get("locked") is True else {}) for code, f in forums.items()}
+
+
+def coloured(forums: dict, codes) -> dict:
+    """``forums`` with an entry for every code in ``codes``, each with a colour (palette order, skipping the
+    colours already taken), so that every forum is drawn in colour."""
+    found = {code: dict(forum) for code, forum in (forums or {}).items()}
+    for code in codes:
+        found.setdefault(code, {"name": code})
+    taken = {f.get("colour") for f in found.values()}
+    free = [c for c in FORUM_COLOURS if c not in taken] or list(FORUM_COLOURS)
+    for n, forum in enumerate(f for f in found.values() if not f.get("colour")):
+        forum["colour"] = free[n % len(free)]
+    return found
+
+
+# ------------------------------------------------------------------------------------------------ drafts
+
+def get_draft(session: Session, proposal_id: int, user_id: int) -> ProposalDraft | None:
+    """The user's unsaved changes to the proposal, if any are kept."""
+    return session.get(ProposalDraft, (proposal_id, user_id))
+
+
+def keep_draft(session: Session, proposal_id: int, *, user: User, assignment, forums,
+               base_version) -> ProposalDraft:
+    """Keep (replace) the user's unsaved changes: not a version, not audited, seen by no one else."""
+    get_proposal(session, proposal_id)
+    try:
+        base = int(base_version)
+    except (TypeError, ValueError):
+        raise InvalidInput("Say which version the changes are based on (base_version).") from None
+    draft = get_draft(session, proposal_id, user.id)
+    if draft is None:
+        draft = ProposalDraft(proposal_id=proposal_id, user_id=user.id)
+        session.add(draft)
+    draft.assignment = clean_assignment(assignment)
+    draft.forums = _forums(forums or {})
+    draft.base_version = base
+    draft.saved_at = utcnow()
+    session.flush()
+    return draft
+
+
+def discard_draft(session: Session, proposal_id: int, user_id: int) -> bool:
+    """Drop the user's unsaved changes (after a save, or when they choose to); True if there were some."""
+    return session.execute(delete(ProposalDraft).where(ProposalDraft.proposal_id == proposal_id,
+                                                       ProposalDraft.user_id == user_id)).rowcount > 0
+
+
+def draft_summary(draft: ProposalDraft) -> dict:
+    return {"base_version": draft.base_version, "assignment": draft.assignment, "forums": draft.forums,
+            "saved_at": _aware(draft.saved_at).isoformat() if draft.saved_at else None,
+            "blocks": len(draft.assignment or {})}
+
+
+def _aware(moment):
+    """A stored time with its zone (SQLite gives back UTC times without one)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

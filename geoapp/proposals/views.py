@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
 
 from ..auth.guard import changes_nothing, current_role, current_user, requires
 from ..auth.roles import can
@@ -19,6 +20,7 @@ from ..storage.models import MAX_ID, BoundarySet
 from ..storage.web import db_session
 from . import service
 from .adopt import adopt as adopt_proposal
+from .balance import feasibility
 from .engine import UNIT_WORDS, check_proposal
 from .fit import blocks_in_shape
 from .interchange import export_file, import_assignment
@@ -43,13 +45,19 @@ def stale_save(error: service.StaleSave):
 def index():
     """The proposals the caller may see, with links to their editors; officers also get forms to start one
     (drawn from scratch, or imported from a block-assignment CSV)."""
+    return _index_page()
+
+
+def _index_page(typed: dict | None = None, error: str | None = None, status: int = 200):
+    """The list page; after a refused new proposal, with what was typed and what to change."""
     session = db_session()
     found = [p for p in service.list_proposals(session) if may_see(p)]
     sets = [s for s in boundary_sets.list_sets(session) if s.superseded_by is None]
     return render_template("proposals/index.html", proposals=found,
                            may_edit=can(current_role(), "edit_proposals"),
                            block_sets=[s for s in sets if s.kind in service.BLOCK_KINDS],
-                           container_sets=[s for s in sets if s.kind not in service.BLOCK_KINDS])
+                           container_sets=[s for s in sets if s.kind not in service.BLOCK_KINDS],
+                           typed=typed or {}, error=error), status
 
 
 @bp.post("/new")
@@ -65,9 +73,8 @@ def create_form():
                                            container_set_id=request.form.get("container_set") or None,
                                            settings=_form_settings())
     except InvalidInput as error:
-        session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".index"))
+        session.rollback()  # the form again, as typed, saying what to change
+        return _index_page(request.form.to_dict(), error.message, 422)
     session.commit()
     return redirect(url_for(".editor", proposal_id=proposal.id))
 
@@ -86,6 +93,8 @@ def _form_settings() -> dict:
             settings["tolerance"] = float(tolerance) / 100
     except ValueError:
         raise InvalidInput("The population tolerance must be a number of per cent, such as 5.") from None
+    if request.form.get("seed_forums"):
+        settings["seed_forums"] = request.form["seed_forums"]
     return settings
 
 
@@ -101,15 +110,24 @@ def editor(proposal_id: int):
         allow_style_attributes()  # Leaflet-Geoman styles its drawing handles inline
     kind = boundary_sets.get_set(session, proposal.block_set_id).kind
     within = boundary_sets.get_set(session, proposal.container_set_id).kind
+    draft = service.get_draft(session, proposal.id, current_user().id) if may_edit else None
     config = {"proposal": proposal.id, "editable": may_edit, "block_unit": UNIT_WORDS.get(kind, kind),
               "container_unit": UNIT_WORDS.get(within, within),
               "container_count": int(len(containers)),
               "forums_per_container": (proposal.settings or {}).get("forums_per_container"),
+              "tolerance": (proposal.settings or {}).get("tolerance", 0.05),
+              "seed_forums": (proposal.settings or {}).get("seed_forums", "numbered"),
+              "draft": service.draft_summary(draft) if draft else None,
               "urls": {"show": url_for(".show", proposal_id=proposal.id),
                        "check": url_for(".check", proposal_id=proposal.id),
                        "fit": url_for(".fit", proposal_id=proposal.id),
                        "save": url_for(".save", proposal_id=proposal.id),
                        "duplicate": url_for(".duplicate", proposal_id=proposal.id),
+                       "update": url_for(".update", proposal_id=proposal.id),
+                       "draft": url_for(".keep_draft", proposal_id=proposal.id),
+                       "discard": url_for(".discard_draft", proposal_id=proposal.id),
+                       "balance": url_for(".balance", proposal_id=proposal.id),
+                       "editor": url_for(".editor", proposal_id=proposal.id),
                        "index": url_for(".index"),
                        "blocks": url_for("map.set_geojson", set_id=proposal.block_set_id),
                        "containers": url_for("map.set_geojson", set_id=proposal.container_set_id)}}
@@ -222,8 +240,53 @@ def save(proposal_id: int):
     version = service.save_version(session, proposal_id, assignment=body.get("assignment"),
                                    forums=body.get("forums"), note=body.get("note"),
                                    expected_version=_expected(body), user=current_user())
+    if body.get("keep_draft") is not True:  # saved: nothing is unsaved any more (unless a draft is on offer)
+        service.discard_draft(session, proposal_id, current_user().id)
     session.commit()
     return service.version_summary(version, {current_user().id: current_user().name}), 201
+
+
+@bp.get("/<int:proposal_id>/draft.json")
+@requires("edit_proposals")
+def draft(proposal_id: int):
+    """The caller's unsaved changes to the proposal (``draft``: null when none are kept)."""
+    session = db_session()
+    proposal = visible(proposal_id)
+    found = service.get_draft(session, proposal.id, current_user().id)
+    return {"proposal": proposal.id, "version": proposal.version,
+            "draft": service.draft_summary(found) if found else None}
+
+
+@bp.post("/<int:proposal_id>/draft")
+@requires("edit_proposals")
+def keep_draft(proposal_id: int):
+    """Keep the caller's unsaved changes (assignment, forums, base_version), replacing those kept before.
+
+    The editor sends them a moment after each change, so that a reload or a crash loses nothing."""
+    body = _body()
+    session = db_session()
+    found = service.keep_draft(session, proposal_id, user=current_user(), assignment=body.get("assignment"),
+                               forums=body.get("forums"), base_version=body.get("base_version"))
+    session.commit()
+    return {"proposal": proposal_id, "saved_at": service.draft_summary(found)["saved_at"]}
+
+
+@bp.post("/<int:proposal_id>/draft/discard")
+@requires("edit_proposals")
+def discard_draft(proposal_id: int):
+    """Drop the caller's unsaved changes."""
+    session = db_session()
+    service.get_proposal(session, proposal_id)
+    dropped = service.discard_draft(session, proposal_id, current_user().id)
+    session.commit()
+    return {"proposal": proposal_id, "discarded": dropped}
+
+
+@bp.get("/<int:proposal_id>/balance.json")
+@requires("read")
+def balance(proposal_id: int):
+    """Whether each APB's forum count can be met within the tolerance with whole wards, and the best split."""
+    return feasibility(db_session(), visible(proposal_id))
 
 
 @bp.get("/<int:proposal_id>/versions.json")
@@ -328,7 +391,22 @@ def adopt(proposal_id: int):
         new = adopt_proposal(session, proposal_id, user=current_user())
         session.commit()
         return {"adopted": proposal_id, "set": new.id, "map": url_for("map.set_geojson", set_id=new.id)}
-    service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    proposal = service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    if request.form.get("confirm") != "yes":  # a form asks first, naming what the adoption replaces
+        latest = service.latest_version(session, proposal.id)
+        found = _adoption(session, proposal, latest)
+        if not found["allowed"]:
+            flash(found["reason"], "error")
+            for rule in found["rules"]:
+                if not rule["passed"]:
+                    flash(f"{rule['title']}: {rule['message']}", "error")
+            return redirect(url_for(".editor", proposal_id=proposal_id))
+        return redirect(url_for(".confirm_adopt", proposal_id=proposal_id), code=303)
+    confirmed = request.form.get("version", type=int)
+    if confirmed is not None and confirmed != proposal.version:
+        flash(f"Nothing was adopted: version {proposal.version} was saved after you confirmed version "
+              f"{confirmed}. Check it, and confirm again.", "error")
+        return redirect(url_for(".confirm_adopt", proposal_id=proposal_id), code=303)
     try:
         new = adopt_proposal(session, proposal_id, user=current_user())
     except (InvalidInput, Conflict) as error:
@@ -340,6 +418,25 @@ def adopt(proposal_id: int):
     session.commit()
     flash(f"Adopted: '{new.name}' is now the official Local Area Forums set.")
     return redirect(url_for("boundary_sets.show", set_id=new.id))
+
+
+@bp.get("/<int:proposal_id>/adopt")
+@requires("adopt_proposal")
+def confirm_adopt(proposal_id: int):
+    """Ask before adopting: which version becomes the official Local Area Forums, and which set it replaces."""
+    session = db_session()
+    proposal = service.get_proposal(session, proposal_id)
+    found = service.list_versions(session, proposal.id)
+    latest = found[0] if found else None
+    adoption = _adoption(session, proposal, latest)
+    names = service.user_names(session, [latest.saved_by] if latest else [])
+    current = session.scalars(select(BoundarySet).where(BoundarySet.kind == "laf",
+                                                       BoundarySet.superseded_by.is_(None))
+                              .order_by(BoundarySet.id)).all()
+    return render_template("proposals/adopt.html", proposal=proposal, adoption=adoption, replaces=current,
+                           version=service.version_summary(latest, names) | {"saved": latest.saved_at}
+                           if latest else None,
+                           forums=len(set((latest.assignment or {}).values())) if latest else 0)
 
 
 @bp.get("/<int:proposal_id>/export.<fmt>")

@@ -330,6 +330,21 @@ class ProposalShare(Base):
     shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ProposalDraft(Base):
+    """One user's unsaved changes to a proposal, kept as they draw so that a reload or a crash loses nothing.
+
+    ``base_version`` is the version the changes started from; a save of a version removes the draft.
+    """
+
+    __tablename__ = "proposal_drafts"
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    base_version: Mapped[int] = mapped_column(Integer, default=0)
+    assignment: Mapped[dict] = mapped_column(JSON)
+    forums: Mapped[dict] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class CouncillorCount(Base):
     """How many councillors represent one area of a set (a ward), as imported or entered by an officer."""
 

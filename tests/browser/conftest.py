@@ -50,12 +50,14 @@ def browser():
 
 @dataclass
 class Tab:
-    """A page that records console errors, uncaught errors, dialogs and every URL it requests."""
+    """A page that records console errors, uncaught errors, dialogs (a "leave the page?" is accepted and
+    counted) and every URL it requests."""
 
     page: object
     errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    leave_warnings: int = 0  # "leave the page?" (beforeunload) dialogs, accepted
 
     def foreign_requests(self, origin: str) -> list[str]:
         return [url for url in self.requests if not (url.startswith(origin + "/") or url.startswith("data:"))]
@@ -71,6 +73,10 @@ def tab(browser):
     page.on("request", lambda request: tab.requests.append(request.url))
 
     def on_dialog(dialog):
+        if dialog.type == "beforeunload":  # "leave the page?": leave, as the test navigates on purpose
+            tab.leave_warnings += 1
+            dialog.accept()
+            return
         tab.dialogs.append(dialog.message)
         dialog.dismiss()
 

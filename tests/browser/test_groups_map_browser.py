@@ -80,7 +80,7 @@ def test_a_hostile_name_in_a_popup_is_text_and_runs_nothing(app, tab, live_serve
     with live_server(app) as server:
         open_groups(tab, server)
         page = tab.page
-        page.get_by_role("button", name="Show " + HOSTILE + " on the map").click()
+        page.get_by_role("button", name="Show on the map – " + HOSTILE).click()
         popup = page.wait_for_selector(".leaflet-popup-content .gm-popup")
         assert popup.query_selector(".gm-popup-title").inner_text() == HOSTILE
         assert popup.inner_text().count(HOSTILE) >= 3  # name, type, description, themes: all as text

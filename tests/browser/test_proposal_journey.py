@@ -126,6 +126,11 @@ def test_officer_builds_checks_compares_and_adopts_forums(demo_app, tab, screens
         # 6. adopt option A: it becomes the official forums, and the map and API list the new set
         page.goto(f"{server.url}/proposals/{option_a}")
         page.get_by_role("button", name="Adopt as the official Local Area Forums").click()
+        # it asks first, naming the version and that no official forums are replaced yet
+        page.wait_for_url(re.compile(rf"/proposals/{option_a}/adopt$"))
+        expect(page.locator("h1")).to_contain_text("Adopt version 2 of")
+        expect(page.locator("#adopt-replaces")).to_contain_text("nothing is replaced")
+        page.get_by_role("button", name=re.compile("^Yes, adopt version 2")).click()
         page.wait_for_url(re.compile(r"/boundaries/laf-p\d+-v2$"))
         expect(page.locator("main")).to_contain_text("is now the official Local Area Forums set")
         collections = page.request.get(f"{server.url}/api/collections", headers={"Accept": "application/json"})

@@ -60,8 +60,86 @@
     }
   }
 
+  /* The keyboard way to a map's popups: a list of the areas drawn (grouped by set) and a button that shows
+   * the chosen one on the map and opens its popup, with the focus inside it (Escape closes it and goes
+   * back). items() is asked each time the list is used: [{group, name, code, layer}], layer a Leaflet
+   * path with a popup bound. Goes at the end of container (or after options.after); returns {refresh}. */
+  function keyboardPopups(map, container, items, options) {
+    options = options || {};
+    var id = (options.id || "map-keyboard") + "-choice";
+    var box = el("div", "map-keyboard");
+    var label = el("label", null, options.label || "Open an area's details on the map");
+    label.htmlFor = id;
+    var select = el("select");
+    select.id = id;
+    var button = el("button", "button secondary", options.button || "Show on the map");
+    button.type = "button";
+    box.appendChild(label);
+    var row = el("span", "map-keyboard-row");
+    row.appendChild(select);
+    row.appendChild(button);
+    box.appendChild(row);
+    if (options.after && options.after.parentNode) { options.after.parentNode.insertBefore(box, options.after.nextSibling); }
+    else { container.appendChild(box); }
+    var found = [];
+
+    function refresh() {
+      var chosen = select.value;
+      found = items().slice().sort(function (a, b) {
+        return (a.group || "").localeCompare(b.group || "") || String(a.name).localeCompare(String(b.name));
+      });
+      select.textContent = "";
+      var group = null, parent = select;
+      found.forEach(function (item, i) {
+        if (item.group && item.group !== group) {
+          group = item.group;
+          parent = el("optgroup");
+          parent.label = group;
+          select.appendChild(parent);
+        }
+        var option = el("option", null, item.name + (item.code && item.code !== item.name ? " (" + item.code + ")" : ""));
+        option.value = String(i);
+        parent.appendChild(option);
+      });
+      if (!found.length) {
+        var none = el("option", null, options.empty || "No areas are shown on the map yet");
+        none.value = "";
+        select.appendChild(none);
+      }
+      button.disabled = !found.length;
+      if (chosen && select.querySelector('option[value="' + chosen + '"]')) { select.value = chosen; }
+    }
+
+    function show() {
+      var item = found[Number(select.value)];
+      if (!item || !item.layer) { return; }
+      var layer = item.layer;
+      var where = layer.getBounds ? layer.getBounds() : null;
+      if (where && where.isValid()) { map.fitBounds(where, { animate: false, maxZoom: options.maxZoom || 14 }); }
+      else if (layer.getLatLng) { map.setView(layer.getLatLng(), Math.max(map.getZoom(), options.maxZoom || 14), { animate: false }); }
+      layer.openPopup(where && where.isValid() ? where.getCenter() : undefined);
+      var popup = layer.getPopup && layer.getPopup();
+      var node = popup && popup.getElement ? popup.getElement() : null;
+      if (!node) { return; }
+      var content = node.querySelector(".leaflet-popup-content");
+      content.setAttribute("tabindex", "-1");
+      content.focus({ preventScroll: true });
+      if (!node.getAttribute("data-keyboard")) {
+        node.setAttribute("data-keyboard", "true");
+        node.addEventListener("keydown", function (event) {
+          if (event.key === "Escape") { event.preventDefault(); map.closePopup(); select.focus(); }
+        });
+      }
+    }
+
+    select.addEventListener("focus", refresh);
+    button.addEventListener("click", show);
+    refresh();
+    return { refresh: refresh, select: select };
+  }
+
   window.Atlas = {
     el: el, escapeHtml: escapeHtml, getJSON: getJSON, safeUrl: safeUrl, listText: listText, clip: clip,
-    addBasemap: addBasemap
+    addBasemap: addBasemap, keyboardPopups: keyboardPopups
   };
 }());

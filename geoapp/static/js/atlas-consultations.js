@@ -89,6 +89,14 @@
         }
       }).addTo(map);
       map.fitBounds(layer.getBounds());
+      Atlas.keyboardPopups(map, mapNode.parentNode, function () {
+        var found = [];
+        layer.eachLayer(function (path) {
+          var props = path.feature.properties;
+          found.push({ name: props.name || props.code, code: props.code, layer: path });
+        });
+        return found;
+      }, { id: "consultation-map", label: "Open an area's activities (for the keyboard)" });
       layer.eachLayer(function (path) {
         var node = path.getElement ? path.getElement() : null;
         var area = areas[path.feature.properties.code];

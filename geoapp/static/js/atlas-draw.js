@@ -46,6 +46,11 @@
   map.pm.setGlobalOptions({ layerGroup: drawn, allowSelfIntersection: false });
   map.pm.addControls({ position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false,
     drawCircle: false, drawText: false, cutPolygon: false, rotateMode: false, dragMode: false });
+  // Geoman's buttons are links with an icon and a title on their parent: name them for screen readers
+  Array.prototype.forEach.call(root.querySelectorAll(".leaflet-pm-toolbar .button-container"), function (box) {
+    var button = box.querySelector(".leaflet-buttons-control-button");
+    if (button && box.title && !button.getAttribute("aria-label")) { button.setAttribute("aria-label", box.title); }
+  });
   map.on("pm:create", function (event) {
     event.layer.on("pm:edit", update);
     update();

@@ -150,7 +150,8 @@
       var button = el("button", "link-button gm-show", "Show on the map");
       button.type = "button";
       var name = item.querySelector(".gm-group-name");
-      button.setAttribute("aria-label", "Show " + (name ? name.textContent : "this group") + " on the map");
+      // the name the button is announced by starts with the words it shows (WCAG 2.5.3, label in name)
+      button.appendChild(el("span", "visually-hidden", " – " + (name ? name.textContent : "this group")));
       button.addEventListener("click", function () {
         root.scrollIntoView({ block: "start" });
         cluster.zoomToShowLayer(marker, function () {

@@ -200,6 +200,19 @@
 
   moveLayerControl();
   quietPointerFocus();
+  // the keyboard way to the areas' popups: a list of the areas shown, beside the map
+  Atlas.keyboardPopups(map, root, function () {
+    var found = [];
+    config.layers.forEach(function (conf) {
+      if (!conf.geojson || !conf.group || !map.hasLayer(conf.group)) { return; }
+      conf.geojson.eachLayer(function (layer) {
+        var props = layer.feature.properties;
+        found.push({ group: conf.name, name: props.name || props.code, code: props.code, layer: layer });
+      });
+    });
+    return found;
+  }, { id: "home-map", label: "Open an area's details on the map (choose from the layers shown)",
+    after: document.getElementById("map-layers") });
   config.layers.forEach(function (conf) { conf.group = window[conf.var]; });
 
   map.on("overlayadd", function (event) {

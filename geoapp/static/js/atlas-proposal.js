@@ -11,6 +11,13 @@
  * takes the blocks whose inside point lies in a dragged rectangle; Shape (Leaflet-Geoman) sends a drawn
  * polygon to fit.json and takes the blocks the server answers. Blocks of a locked forum never change.
  * Text from data is set with textContent only.
+ *
+ * Nothing is lost: a moment after each change the unsaved assignment is kept on the server as the user's
+ * draft (and at once when the page is hidden), offered back on return ("restore / discard"); leaving with
+ * unsaved changes asks first; the settings are saved without leaving the page, and the other forms of the
+ * page carry the drawing through their reload. After a save the versions, downloads and adoption panels
+ * are redrawn from the page. balance.json says where a forum count cannot be met within the tolerance
+ * with whole blocks, and how close the best split comes.
  */
 (function () {
   "use strict";
@@ -47,6 +54,15 @@
   var drag = null;               // the paint, erase or box stroke under way
   var lastShape = null;          // outline of the last shape sent to fit.json
   var loaded = false;
+  var savedKey = null;           // the saved version's assignment and forums, as a canonical string
+  var lastReport = null;         // the latest statistics and rules from check.json
+  var containers = {};           // container code -> name
+  var draftTimer = null;         // the pending autosave of the draft
+  var draftKept = !!config.draft; // whether the server holds a draft of this user's
+  var draftOffered = false;      // a draft from an earlier visit awaits "restore" or "discard"
+  var leaving = false;           // the page is going away by one of its own forms (no warning)
+  var DRAFT_DELAY = 1200;        // ms after the last change before the draft is kept
+  var RESUME = "atlas-proposal-resume-" + config.proposal;
 
   var statusLine = document.getElementById("proposal-status");
   var versionLine = document.getElementById("proposal-version");
@@ -131,14 +147,60 @@
     return "F" + n;
   }
 
-  function addForum(code) {
+  // a colour no forum has yet (the palette again once every colour is taken)
+  function freeColour() {
+    var taken = {};
+    Object.keys(state.forums).forEach(function (code) { taken[(state.forums[code].colour || "").toLowerCase()] = true; });
+    var free = PALETTE.filter(function (c) { return !taken[c]; });
+    return free.length ? free[0] : PALETTE[state.order.length % PALETTE.length];
+  }
+
+  function addForum(code, container) {
     code = code || nextForumCode();
     if (!state.forums[code]) {
-      state.forums[code] = { name: code, colour: PALETTE[state.order.length % PALETTE.length] };
+      state.forums[code] = { name: code, colour: freeColour() };
+      if (container) {
+        var siblings = state.order.filter(function (f) { return (state.forums[f] || {}).container === container; });
+        state.forums[code].container = container;
+        state.forums[code].name = (containers[container] || container) + " " + (siblings.length + 1);
+      }
+    } else if (!state.forums[code].colour) {
+      state.forums[code].colour = freeColour();  // e.g. imported with a name but no colour
     }
     if (state.order.indexOf(code) < 0) { state.order.push(code); }
     return code;
   }
+
+  // the forums a new proposal starts with: N in each container, named after it, or F1, F2... tied to none
+  function seedForums() {
+    var wanted = config.forums_per_container;
+    var codes = Object.keys(containers).sort(function (a, b) { return containers[a].localeCompare(containers[b]); });
+    if (config.seed_forums === "container" && codes.length) {
+      codes.forEach(function (container) {
+        var n = typeof wanted === "number" ? wanted : (wanted && wanted[container]) || 1;
+        for (var i = 0; i < n; i += 1) {
+          var code = addForum(null, container);
+          if (n === 1) { state.forums[code].name = containers[container]; }
+        }
+      });
+      return;
+    }
+    var total = typeof wanted === "number" ? wanted * config.container_count : 2;
+    for (var k = 0; k < Math.max(total, 1); k += 1) { addForum(); }
+  }
+
+  // ---- what is saved, and what is not ----
+  function canonical(value) {
+    if (Array.isArray(value)) { return "[" + value.map(canonical).join(",") + "]"; }
+    if (value && typeof value === "object") {
+      return "{" + Object.keys(value).sort().map(function (k) { return JSON.stringify(k) + ":" + canonical(value[k]); }).join(",") + "}";
+    }
+    return JSON.stringify(value === undefined ? null : value);
+  }
+
+  function keyOf(assignment, forums) { return canonical({ assignment: assignment || {}, forums: forums || {} }); }
+
+  function dirty() { return loaded && savedKey !== null && keyOf(state.assignment, state.forums) !== savedKey; }
 
   // ---- the map ----
   var map = L.map("proposal-map", { zoomSnap: 0.25 });
@@ -202,12 +264,26 @@
   }
 
   // ---- the forum picker ----
-  function renderForums() {
+  function renderForums(figuresOnly) {
     // the list is redrawn on every change: keep the keyboard focus on the same control
     var focused = document.activeElement && forumList.contains(document.activeElement)
       ? document.activeElement.getAttribute("data-focus") : null;
     forumList.textContent = "";
-    state.order.forEach(function (code) {
+    var figures = {};
+    ((lastReport && lastReport.forums) || []).forEach(function (f) { figures[f.code] = f; });
+    var grouped = state.order.some(function (code) { return (state.forums[code] || {}).container; });
+    var shownGroup = null;
+    state.order.slice().sort(function (a, b) {
+      if (!grouped) { return 0; }
+      var x = containers[(state.forums[a] || {}).container] || "\uffff", y = containers[(state.forums[b] || {}).container] || "\uffff";
+      return x.localeCompare(y) || state.order.indexOf(a) - state.order.indexOf(b);
+    }).forEach(function (code) {
+      var container = (state.forums[code] || {}).container;
+      if (grouped && container !== shownGroup) {
+        shownGroup = container;
+        forumList.appendChild(el("p", container ? (containers[container] || container) : "Not placed in any " +
+          (config.container_unit || "area"), "forum-group"));
+      }
       var locked = isLocked(code);
       var row = el("div", null, "forum-row" + (locked ? " is-locked" : ""));
       var label = el("label", null, "forum-choice");
@@ -225,6 +301,7 @@
       label.appendChild(swatch);
       label.appendChild(el("span", forumLabel(code), "forum-name"));
       label.appendChild(el("span", count(n), "forum-count"));
+      label.appendChild(forumFigures(figures[code], n));
       row.appendChild(label);
       if (editable) {
         var lock = el("button", null, "forum-lock");
@@ -252,12 +329,32 @@
       var name = document.getElementById("forum-name");
       var colour = document.getElementById("forum-colour");
       var forum = state.forums[current] || {};
-      name.value = forum.name || "";
-      colour.value = forum.colour || "#cccccc";
+      if (document.activeElement !== name) { name.value = forum.name || ""; }  // not under someone typing
+      if (document.activeElement !== colour) { colour.value = forum.colour || "#cccccc"; }
       name.disabled = colour.disabled = !current;
     }
-    renderWardOptions();
+    if (!figuresOnly) { renderWardOptions(); }  // new figures alone leave the list of wards (and any open choice) be
   }
+
+  // one line of live figures under a forum's name: blocks, people, and how far from the ideal
+  function forumFigures(figure, n) {
+    var line = el("span", null, "forum-figures");
+    if (figure && n) {
+      if (figure.population !== null && figure.population !== undefined) {
+        line.appendChild(el("span", number(figure.population) + " people", "forum-population"));
+      }
+      if (figure.deviation !== null && figure.deviation !== undefined) {
+        var outside = figure.within_tolerance === false;
+        var dev = el("span", (figure.deviation > 0 ? "+" : "") + number(figure.deviation * 100, 1) + "%" +
+          (outside ? " (outside ±" + number(tolerance() * 100, 1) + "%)" : ""), "forum-deviation" + (outside ? " out-of-tolerance" : ""));
+        dev.setAttribute("data-deviation", String(figure.deviation));
+        line.appendChild(dev);
+      }
+    }
+    return line;
+  }
+
+  function tolerance() { return typeof config.tolerance === "number" ? config.tolerance : 0.05; }
 
   function choose(code) {
     current = code;
@@ -350,6 +447,7 @@
     renderForums();
     restyle();
     updateUnassigned();
+    scheduleDraft();
     check();
   }
 
@@ -365,7 +463,16 @@
       if (forum) { state.assignment[code] = forum; } else { delete state.assignment[code]; }
     });
     var block = blocks[code];
-    say(block.name + (forum ? " is now in " + forumLabel(forum) + "." : " is now in no forum."));
+    say(block.name + (forum ? " is now in " + forumLabel(forum) + "." : " is now in no forum.") + elsewhere(code, forum));
+  }
+
+  // a word when a block goes to a forum placed in another container than the block's own
+  function elsewhere(code, forum) {
+    var home = forum && state.forums[forum] ? state.forums[forum].container : null;
+    var block = blocks[code];
+    if (!home || !block || !block.container || block.container === home) { return ""; }
+    return " Note: " + block.name + " is in " + (block.containerName || block.container) + ", but " + forumLabel(forum) +
+      " is a forum of " + (containers[home] || home) + ".";
   }
 
   function clicked(code) {
@@ -444,6 +551,8 @@
   }
 
   function showCheck(report) {
+    lastReport = report;
+    renderForums(true);
     var indicators = report.indicators || [];
     showIndicatorHeads(indicators);
     statsBody.textContent = "";
@@ -503,11 +612,16 @@
     var conflict = document.getElementById("save-conflict");
     conflict.hidden = true;
     say("Saving…");
-    post(config.urls.save, { assignment: state.assignment, forums: state.forums, note: note.value,
-      expected_version: version }).then(function (answer) {
+    var sent = { assignment: copy(state.assignment), forums: copy(state.forums) };
+    post(config.urls.save, { assignment: sent.assignment, forums: sent.forums, note: note.value,
+      expected_version: version, keep_draft: draftOffered }).then(function (answer) {
       if (answer.status === 201) {
         version = answer.data.number;
         root.setAttribute("data-version", String(version));
+        savedKey = keyOf(sent.assignment, sent.forums);
+        draftKept = draftOffered;  // the server dropped the draft with the save, unless one is on offer
+        if (draftTimer) { clearTimeout(draftTimer); draftTimer = null; }
+        if (dirty()) { scheduleDraft(); }  // changed again while the save was on its way
         // the server-rendered restore forms must now start from the version just saved
         document.querySelectorAll('.restore-form input[name="expected_version"]').forEach(function (input) {
           input.value = String(version);
@@ -515,6 +629,8 @@
         note.value = "";
         showVersion("Version " + version + ", saved by " + (answer.data.saved_by || "you") + ".");
         say("Saved as version " + version + ".");
+        showDraftStatus();
+        refreshPanels();
       } else if (answer.status === 409) {
         document.getElementById("conflict-message").textContent = answer.data.description || "Someone has saved since.";
         var details = document.getElementById("conflict-details");
@@ -535,10 +651,341 @@
     post(url, { assignment: state.assignment, forums: state.forums,
       note: document.getElementById("save-note").value }).then(function (answer) {
       if (answer.status === 201) {
-        window.location.assign(config.urls.index + answer.data.id);
+        // the changes are saved in the copy: no draft of them stays on this proposal, and no warning on leaving
+        leaving = true;
+        if (draftTimer) { clearTimeout(draftTimer); draftTimer = null; }
+        var go = function () { window.location.assign(config.urls.index + answer.data.id); };
+        post(config.urls.discard, {}).then(go, go);
       } else {
         say("The copy was not saved: " + (answer.data.description || answer.status));
       }
+    });
+  }
+
+  // after a save: the versions, downloads and adoption panels as the server now renders them
+  function refreshPanels() {
+    root.setAttribute("data-refreshing", "true");
+    return fetch(config.urls.editor, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { if (!r.ok) { throw new Error("the page answered " + r.status); } return r.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-refresh][id]").forEach(function (old) {
+          var found = fresh.getElementById(old.id);
+          if (found) { old.replaceWith(document.importNode(found, true)); }
+        });
+        wireLeaving();
+        root.setAttribute("data-panels-version", String(version));
+      }).catch(function (error) {
+        say("Saved as version " + version + "; reload the page to see it in the list of versions (" + error.message + ").");
+      }).then(function () { root.removeAttribute("data-refreshing"); });
+  }
+
+  // ---- drafts: unsaved changes kept on the server, offered back on return ----
+  function timeText(iso) {
+    var when = new Date(iso);
+    if (isNaN(when.getTime())) { return iso; }
+    var today = new Date();
+    var clock = when.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+    return when.toDateString() === today.toDateString() ? clock + " today"
+      : clock + " on " + when.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
+  }
+
+  var draftStatus = document.getElementById("draft-status");
+
+  function showDraftStatus(text) {
+    if (!draftStatus) { return; }
+    if (text) { draftStatus.textContent = text; return; }
+    draftStatus.textContent = !dirty() ? "No unsaved changes." : draftOffered
+      ? "Unsaved changes. Restore or discard the earlier unsaved changes above before these are kept."
+      : "Unsaved changes.";
+    root.setAttribute("data-dirty", dirty() ? "true" : "false");
+  }
+
+  function scheduleDraft() {
+    if (!editable || !loaded) { return; }
+    root.setAttribute("data-dirty", dirty() ? "true" : "false");
+    if (draftTimer) { clearTimeout(draftTimer); }
+    draftTimer = setTimeout(function () { draftTimer = null; sendDraft(false); }, DRAFT_DELAY);
+    showDraftStatus();
+  }
+
+  // keep the unsaved changes (or drop the draft when there are none); keepalive lets it outlive the page
+  function sendDraft(keepalive) {
+    if (!editable || !loaded || draftOffered) { return Promise.resolve(); }
+    var unsaved = dirty();
+    if (!unsaved && !draftKept) { showDraftStatus(); return Promise.resolve(); }
+    var url = unsaved ? config.urls.draft : config.urls.discard;
+    var body = unsaved ? { assignment: state.assignment, forums: state.forums, base_version: version } : {};
+    root.setAttribute("data-draft-saving", "true");
+    return fetch(url, { method: "POST", credentials: "same-origin", keepalive: !!keepalive,
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(body) }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) { throw new Error(data.description || "the server answered " + response.status); }
+        draftKept = unsaved;
+        if (unsaved) {
+          showDraftStatus("Unsaved changes, kept as a draft at " + timeText(data.saved_at) + ": they are offered back if you leave and return.");
+          root.setAttribute("data-draft-saved", data.saved_at || "");
+        } else {
+          showDraftStatus();
+        }
+      });
+    }).catch(function (error) {
+      showDraftStatus("Unsaved changes. They could not be kept as a draft (" + error.message + "): save a version soon.");
+    }).then(function () { root.removeAttribute("data-draft-saving"); });
+  }
+
+  function flushDraft(keepalive) {
+    if (draftTimer) { clearTimeout(draftTimer); draftTimer = null; }
+    return sendDraft(keepalive);
+  }
+
+  // a draft from an earlier visit: offer it back, unless it holds nothing new
+  function offerDraft(draft) {
+    var offer = document.getElementById("draft-offer");
+    if (!draft || !offer) { return; }
+    if (keyOf(draft.assignment, draft.forums) === savedKey) {  // nothing in it beyond the saved version
+      draftOffered = false;
+      flushDraft(false);
+      return;
+    }
+    var resume = false;
+    try { resume = sessionStorage.getItem(RESUME) === "1"; sessionStorage.removeItem(RESUME); } catch (e) { resume = false; }
+    if (resume && draft.base_version === version) {  // this page's own form reloaded it: carry on drawing
+      applyDraft(draft, "Your unsaved changes are still here: they were kept while the page reloaded.");
+      return;
+    }
+    draftOffered = true;
+    var text = "You have unsaved changes from " + timeText(draft.saved_at) + ": " + count(draft.blocks || 0) + " in forums";
+    text += draft.base_version === version ? "." : ", made to version " + draft.base_version + ". Version " + version +
+      " has been saved since: if you restore them, saving will ask whether to overwrite it or save a copy.";
+    document.getElementById("draft-offer-text").textContent = text;
+    offer.hidden = false;
+    root.setAttribute("data-draft-offered", "true");
+    showDraftStatus();
+  }
+
+  function applyDraft(draft, message) {
+    undoStack.push(snapshot());
+    redoStack = [];
+    state.assignment = copy(draft.assignment || {});
+    state.forums = copy(draft.forums || {});
+    state.order = [];
+    Object.keys(state.forums).sort(function (a, b) { return a.localeCompare(b, "en", { numeric: true }); })
+      .forEach(function (code) { state.order.push(code); });
+    Object.keys(state.assignment).forEach(function (code) { addForum(state.assignment[code]); });
+    if (state.order.indexOf(current) < 0) { current = state.order[0] || null; }
+    if (draft.base_version !== version) { version = draft.base_version; root.setAttribute("data-version", String(version)); }
+    say(message);
+    changed();
+  }
+
+  function answerDraft(restoring) {
+    var offer = document.getElementById("draft-offer");
+    var draft = config.draft;
+    draftOffered = false;
+    offer.hidden = true;
+    root.removeAttribute("data-draft-offered");
+    if (restoring) {
+      applyDraft(draft, "Your unsaved changes from " + timeText(draft.saved_at) + " are restored.");
+    } else {
+      draftKept = true;  // drop it on the server now (or keep the changes made meanwhile instead)
+      flushDraft(false);
+      say("The unsaved changes from " + timeText(draft.saved_at) + " are discarded.");
+    }
+    showDraftStatus();
+    var focusTo = document.getElementById("proposal-status");
+    if (focusTo) { focusTo.setAttribute("tabindex", "-1"); focusTo.focus({ preventScroll: true }); }
+  }
+
+  // ---- leaving the page ----
+  window.addEventListener("beforeunload", function (event) {
+    if (!editable || leaving || !dirty()) { return undefined; }
+    flushDraft(true);
+    event.preventDefault();
+    event.returnValue = "";  // the browser asks whether to leave: the changes are not saved as a version
+    return "";
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && draftTimer) { flushDraft(true); }
+  });
+  window.addEventListener("pagehide", function () { if (draftTimer) { flushDraft(true); } });
+
+  // the page's other forms (publish, share, rename) reload it: keep the drawing and pick it up again
+  function wireLeaving() {
+    document.querySelectorAll("form[data-keeps-drawing]").forEach(function (form) {
+      if (form.getAttribute("data-wired")) { return; }
+      form.setAttribute("data-wired", "true");
+      form.addEventListener("submit", function (event) {
+        if (!dirty() || draftOffered) { leaving = true; return; }
+        event.preventDefault();
+        flushDraft(false).then(function () {
+          try { sessionStorage.setItem(RESUME, "1"); } catch (e) { /* the draft is offered instead */ }
+          leaving = true;
+          form.submit();
+        });
+      });
+    });
+  }
+
+  // ---- settings, saved without leaving the page ----
+  function wireSettings() {
+    var form = document.getElementById("settings-form");
+    if (!form) { return; }
+    var line = document.getElementById("settings-status");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var wanted = form.elements.forums_per_container.value.trim();
+      var tol = form.elements.tolerance.value.trim();
+      var settings = { indicators: Array.prototype.map.call(form.querySelectorAll('input[name="indicators"]:checked'),
+        function (box) { return box.value; }) };
+      if (wanted && !/^[0-9]+$/.test(wanted)) {
+        line.textContent = "The number of forums must be a whole number, or blank for no fixed number.";
+        line.className = "settings-status settings-error";
+        return;
+      }
+      settings.forums_per_container = wanted ? parseInt(wanted, 10) : null;
+      if (tol) {
+        if (isNaN(Number(tol))) {
+          line.textContent = "The population tolerance must be a number of per cent, such as 5.";
+          line.className = "settings-status settings-error";
+          return;
+        }
+        settings.tolerance = Number(tol) / 100;
+      }
+      line.className = "settings-status";
+      line.textContent = "Saving the settings…";
+      root.setAttribute("data-settings-saving", "true");
+      post(config.urls.update, { settings: settings }).then(function (answer) {
+        root.removeAttribute("data-settings-saving");
+        if (answer.status !== 200) {
+          line.className = "settings-status settings-error";
+          line.textContent = "The settings were not saved: " + (answer.data.description || "the server answered " + answer.status) +
+            " Your drawing is unchanged.";
+          return;
+        }
+        var saved = answer.data.settings || {};
+        config.forums_per_container = saved.forums_per_container;
+        config.tolerance = saved.tolerance;
+        line.textContent = "Settings saved. Your drawing is unchanged" + (dirty() ? " (and still not saved as a version)." : ".");
+        changes += 1;  // the rules depend on the settings: check again
+        root.setAttribute("data-changes", String(changes));
+        check();
+        loadBalance();
+      }).catch(function (error) {
+        root.removeAttribute("data-settings-saving");
+        line.className = "settings-status settings-error";
+        line.textContent = "The settings were not saved (" + error.message + "). Your drawing is unchanged.";
+      });
+    });
+  }
+
+  // ---- can each APB's forum count be met within the tolerance with whole blocks? ----
+  var balanceBox = document.getElementById("balance");
+  var balance = null;
+
+  function percent(value) { return number(value * 100, 1) + "%"; }
+
+  function loadBalance() {
+    if (!balanceBox || !config.urls.balance) { return Promise.resolve(); }
+    root.setAttribute("data-balance", "loading");
+    return getJSON(config.urls.balance).then(function (found) {
+      balance = found;
+      showBalance();
+      root.setAttribute("data-balance", "ready");
+    }).catch(function (error) {
+      balanceBox.textContent = "";
+      balanceBox.appendChild(el("p", "Whether the forum count can be met was not worked out (" + error.message + ").", "rule-note"));
+      root.setAttribute("data-balance", "failed");
+    });
+  }
+
+  function showBalance() {
+    balanceBox.textContent = "";
+    var rows = (balance && balance.containers) || [];
+    if (!rows.length) { return; }
+    var tol = "±" + number(balance.tolerance * 100, 1) + "%";
+    var unit = balance.block_unit || UNIT;
+    var units = plural(unit);
+    var cannot = rows.filter(function (c) { return !c.within; });
+    balanceBox.appendChild(el("h3", "Can the forum count be met?"));
+    var list = el("ul", null, "rules balance-list");
+    if (!cannot.length) {
+      var ok = el("li", null, "rule-pass");
+      ok.appendChild(el("strong", "Yes: "));
+      ok.appendChild(document.createTextNode("every " + (balance.container_unit || "area") + " can be split into its forums within " + tol +
+        " of the ideal population using whole " + units + "."));
+      list.appendChild(ok);
+    }
+    cannot.forEach(function (c) {
+      var item = el("li", null, "rule-fail balance-fail");
+      item.setAttribute("data-container", c.code);
+      var how = c.exact ? "every split of its " + count(c.blocks, unit, units) + " into " + c.forums + " forums in one piece was tried"
+        : "found by a heuristic search, not every split was tried: a closer one may exist";
+      item.appendChild(el("strong", c.name + ": " + c.forums + (c.forums === 1 ? " forum" : " forums") + " within " + tol + " cannot be made from whole " + units + "."));
+      item.appendChild(el("span", c.possible
+        ? "The closest possible is " + percent(c.best_deviation) + " from the ideal (" + how + ")."
+        : "Its " + units + " cannot make " + c.forums + " forums in one piece each.", "rule-message"));
+      if (c.possible) { item.setAttribute("data-best", String(c.best_deviation)); }
+      if (editable && c.possible && c.split && c.split.length) {
+        var use = el("button", "Use this closest split", "button secondary balance-use");
+        use.type = "button";
+        use.appendChild(el("span", " for " + c.name, "visually-hidden"));
+        use.addEventListener("click", function () { useSplit(c); });
+        item.appendChild(use);
+      }
+      list.appendChild(item);
+    });
+    balanceBox.appendChild(list);
+    if (cannot.length) {
+      balanceBox.appendChild(el("p", "Widen the tolerance or change the number of forums in Settings, or accept the closest split.", "rule-note"));
+    }
+  }
+
+  // put the blocks of a container into its forums as the closest split has them (one step to undo)
+  function useSplit(c) {
+    var held = c.split.some(function (part) { return part.some(function (code) { return isLocked(state.assignment[code]); }); });
+    var mine = state.order.filter(function (f) { return (state.forums[f] || {}).container === c.code; });
+    if (held || mine.some(isLocked)) {
+      say("A forum of " + c.name + " is locked: unlock it to use the closest split.");
+      return;
+    }
+    change(function () {
+      // the forums the APB's blocks are in now (or those placed in it), then new ones as needed
+      var used = [];
+      c.split.forEach(function (part) {
+        part.forEach(function (code) {
+          var f = state.assignment[code];
+          if (f && used.indexOf(f) < 0 && mine.indexOf(f) < 0) { used.push(f); }
+        });
+      });
+      var targets = mine.concat(used);
+      c.split.forEach(function (part, i) {
+        var forum = targets[i] || addForum(null, c.code);
+        part.forEach(function (code) { state.assignment[code] = forum; });
+      });
+    });
+    say(c.name + " is split as closely as whole " + UNITS + " allow (" + percent(c.best_deviation) + "): one step to undo.");
+  }
+
+  // ---- a panel beside the map that can be opened on a tablet ----
+  function wireSidePanel() {
+    var toggle = document.getElementById("side-toggle");
+    var close = document.getElementById("side-close");
+    var side = document.getElementById("proposal-side");
+    if (!toggle || !side) { return; }
+    root.classList.add("has-side-toggle");
+    toggle.hidden = false;
+    close.hidden = false;
+    function open(opened) {
+      root.classList.toggle("side-open", opened);
+      toggle.setAttribute("aria-expanded", opened ? "true" : "false");
+      if (opened) { side.setAttribute("tabindex", "-1"); side.focus({ preventScroll: true }); } else { toggle.focus({ preventScroll: true }); }
+    }
+    toggle.addEventListener("click", function () { open(!root.classList.contains("side-open")); });
+    close.addEventListener("click", function () { open(false); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && root.classList.contains("side-open") && !drag) { open(false); }
     });
   }
 
@@ -856,9 +1303,11 @@
   if (editable) {
     document.getElementById("forum-add").addEventListener("click", function () {
       var code = null;
-      change(function () { code = addForum(); });
+      var container = current && state.forums[current] ? state.forums[current].container : null;
+      change(function () { code = addForum(null, container); });
       choose(code);
-      say("Added forum " + code + "; clicks now put wards in it.");
+      say("Added forum " + forumLabel(code) + (container ? " in " + (containers[container] || container) : "") +
+        "; clicks now put " + UNITS + " in it.");
     });
     var nameInput = document.getElementById("forum-name");
     nameInput.addEventListener("change", function () {
@@ -897,7 +1346,11 @@
     document.getElementById("undo").addEventListener("click", undo);
     document.getElementById("redo").addEventListener("click", redo);
     document.getElementById("save-form").addEventListener("submit", save);
-    document.getElementById("conflict-reload").addEventListener("click", function () { window.location.reload(); });
+    document.getElementById("conflict-reload").addEventListener("click", function () { leaving = true; window.location.reload(); });
+    document.getElementById("draft-restore").addEventListener("click", function () { answerDraft(true); });
+    document.getElementById("draft-discard").addEventListener("click", function () { answerDraft(false); });
+    wireSettings();
+    wireLeaving();
     document.getElementById("conflict-copy").addEventListener("click", saveAsCopy);
     document.addEventListener("keydown", function (event) {
       if (!(event.ctrlKey || event.metaKey)) { return; }
@@ -909,6 +1362,8 @@
       else if (key === "y" || (key === "z" && event.shiftKey)) { event.preventDefault(); redo(); }
     });
   }
+
+  wireSidePanel();
 
   function containerOf(feature) {
     var found = (feature.properties.containers || []).filter(function (c) { return c.set === config.container_set; })
@@ -924,17 +1379,18 @@
       root.setAttribute("data-version", String(version));
       showVersion(shown.version ? "Version " + shown.version.number + ", saved by " + (shown.version.saved_by || "someone") +
         (shown.version.note ? ": " + shown.version.note : ".") : "Not saved yet.");
+      (containerData.features || []).forEach(function (feature) {
+        containers[feature.properties.code] = feature.properties.name || feature.properties.code;
+      });
       state.assignment = shown.assignment || {};
       state.forums = shown.forums || {};
       Object.keys(state.forums).sort(function (a, b) { return a.localeCompare(b, "en", { numeric: true }); })
         .forEach(function (code) { state.order.push(code); });
+      Object.keys(state.forums).forEach(function (code) { addForum(code); });  // every forum in colour
       Object.keys(state.assignment).forEach(function (code) { addForum(state.assignment[code]); });
-      if (!state.order.length && editable) {
-        var wanted = config.forums_per_container;
-        var total = typeof wanted === "number" ? wanted * config.container_count : 2;
-        for (var i = 0; i < Math.max(total, 1); i += 1) { addForum(); }
-      }
+      if (!state.order.length && editable) { seedForums(); }
       current = state.order[0] || null;
+      savedKey = keyOf(state.assignment, state.forums);
 
       blockLayer = L.geoJSON(blockData, { pmIgnore: true,
         style: function (feature) { return styleFor(feature.properties.code); },
@@ -958,6 +1414,11 @@
       renderForums();
       restyle();
       updateButtons();
+      if (editable) {
+        offerDraft(config.draft);
+        showDraftStatus();
+      }
+      loadBalance();
       return check();
     }).then(function () {
       root.setAttribute("data-ready", "true");
@@ -970,6 +1431,8 @@
     state: function () { return snapshot(); },
     tool: function () { return tool; },
     undoDepth: function () { return undoStack.length; },
+    dirty: function () { return dirty(); },
+    flushDraft: function () { return flushDraft(false); },
     blocks: blocks
   };
 }());

@@ -1,7 +1,7 @@
 """State every app server shares: sign-in sessions, rate-limit counts, named locks, group-import uploads.
 
 Revision ID: 0009_shared_state
-Revises: 0007 (re-chain onto 0008 when both are merged)
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
