@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from boundaries import coterminosity
-from layers.weights import Weights, area_weights, lookup_weights, population_weights
+from layers.weights import area_weights, population_weights
 
 
 @dataclass(frozen=True)
@@ -287,26 +287,3 @@ def covered_share(areas: gpd.GeoDataFrame, small: gpd.GeoDataFrame) -> pd.Series
     """
     weights = area_weights(areas, small)
     return pd.Series(np.asarray(weights.matrix.sum(axis=1)).ravel(), index=list(weights.source_codes))
-
-
-def best_fit_weights(fit: coterminosity.Alignment, *, source_unit: str = "LSOA", key: str = "",
-                     by_postcodes: bool = False) -> Weights:
-    """Best-fit weights for the engine from a coterminosity result: each A area wholly to its best fit.
-
-    An A area overlapping no B area belongs nowhere (an empty row).
-
-    Examples
-    --------
-    >>> pieces = pd.DataFrame({"a_code": ["s1", "s1", "s2"], "b_code": ["t1", "t2", "t2"],
-    ...                        "area_m2": [30.0, 70.0, 10.0], "sliver": [False] * 3})
-    >>> fit = coterminosity.align(pieces, ["s1", "s2"], ["t1", "t2"], population=[90.0, 10.0, 5.0])
-    >>> w = best_fit_weights(fit)
-    >>> w.matrix.toarray().tolist(), w.phrase
-    ([[1.0, 0.0], [0.0, 1.0]], 'best fit by largest share of population')
-    """
-    table = fit.a_fit[fit.a_fit["best_fit"].notna()]
-    nested = lookup_weights(dict(zip(table["code"], table["best_fit"])), source_codes=list(fit.a_fit["code"]),
-                            target_codes=list(fit.b_fit["code"]), source_unit=source_unit)
-    phrase = "best fit by largest share of population" + (" (split by postcodes)" if by_postcodes else "")
-    return Weights(nested.matrix, nested.source_codes, nested.target_codes, "centroid", key=key,
-                   source_unit=source_unit, phrase=phrase)

@@ -364,15 +364,3 @@ def read_values(catalogue: Catalogue) -> pd.DataFrame:
     if problems:
         raise CatalogueError(f"{name}: the values have problems", problems)
     return pd.concat(frames, ignore_index=True)
-
-
-def match_codes(values: pd.DataFrame, known_codes: set[str]) -> dict:
-    """Compare a table's codes with a boundary set's: counts and the first unknown codes.
-
-    >>> match_codes(pd.DataFrame({"code": ["A", "B", "C"]}), {"A", "B"})
-    {'matched': 2, 'unknown': 1, 'unknown_examples': ['C'], 'missing': 0}
-    """
-    codes = set(values["code"])
-    unknown = sorted(codes - known_codes)
-    return {"matched": len(codes & known_codes), "unknown": len(unknown), "unknown_examples": unknown[:5],
-            "missing": len(known_codes - codes)}
