@@ -75,6 +75,8 @@ def test_profiles_compare_with_england_and_rank_the_borough(cwac_app):
     assert [e["release"] for e in d["earlier"]] == ["English Indices of Deprivation 2019"] and d["caveat"]
     page = client.get("/profiles/lad/E06000050").get_data(as_text=True)
     assert "Compared with England" in page and "98th of 296" in page and "Comparing releases." in page
+    for section in ("facts", "indicators", "deprivation", "sources"):  # each section once
+        assert page.count(f'<section id="{section}"') == 1, section
 
 
 def england_value(app, indicator_id):

@@ -94,6 +94,8 @@ def test_each_area_has_its_profile_figures_and_marks(demo_app):
     assert marks[2] == "similar" and set(marks) <= {"better", "similar", "worse"}
     counts = next(i for i in indicators(view) if i["id"] == "population")
     assert {c["comparison"] for c in counts["areas"]} == {"not compared"}
+    # No Indices of Deprivation domain in the demo: the ranked chart opens on the first judged rate by theme, title
+    assert view["indicator"] == "employment_deprivation_rate"
 
 
 def test_the_page_shows_every_figure_with_its_mark_in_words(demo_app):

@@ -120,10 +120,15 @@ def overflow(page) -> dict | None:
 
 def axe_violations(page, scope: list | None = None) -> list[dict]:
     """Serious and critical axe-core violations on the page as it stands (or in the ``scope`` selectors)."""
+    # Colours are judged as they settle: a popup fading in has its text blended with the page behind.
+    page.wait_for_function(SETTLED)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(_axe_source())  # through the DevTools protocol: the page's CSP allows it
     return page.evaluate(RUN_AXE, scope)
 
+
+#: True once no CSS transition or animation is running (Leaflet fades popups and zooms in with transitions).
+SETTLED = "() => document.getAnimations().every(a => a.playState !== 'running')"
 
 _AXE_SOURCE: list[str] = []
 
