@@ -91,7 +91,7 @@ def for_page(session: Session, profile: dict, shape=None) -> dict:
     return {"inline": inline, "url": None, "spines": spines, "targets": trends}
 
 
-def _lower_first(name: str) -> str:
+def lower_first(name: str) -> str:
     """"Wards" → "wards", but "LSOAs" stays."""
     return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
@@ -113,5 +113,5 @@ def _map(session: Session, profile: dict, shape):
     neighbours = None
     if profile["neighbours"]:
         neighbours = boundary_sets.load_areas(session, set_id, [n["code"] for n in profile["neighbours"]])
-    title = area["name"] + (f" and its {_lower_first(sub['set_name'])}" if sub is not None else "")
+    title = area["name"] + (f" and its {lower_first(sub['set_name'])}" if sub is not None else "")
     return C.area_map(shape, sub_areas=sub_areas, neighbours=neighbours, title=title)

@@ -1,7 +1,8 @@
 """The board pack: an area's profile as a printable A4 PDF, drawn by WeasyPrint.
 
-The print template (templates/profiles/pack.html) carries its own CSS and the profile's charts (SVG
-from :mod:`layers.charts`) as data: URIs, so nothing is fetched: the URL fetcher refuses any other URL.
+Its first page is a briefing (:mod:`geoapp.profiles.briefing`); the profile's detail follows. The print
+template (templates/profiles/pack.html) carries its own CSS and the profile's charts (SVG from
+:mod:`layers.charts`) as data: URIs, so nothing is fetched: the URL fetcher refuses any other URL.
 """
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from sqlalchemy.orm import Session
 from layers.charts import render
 
 from ..errors import ServiceUnavailable
-from . import charts
+from ..page_context import store_context
+from ..storage import boundary_sets
+from . import charts, deprivation
+from .briefing import briefing
 
 NEEDS = ("PDF board packs need WeasyPrint and Pango "
          "(apt-get install libpango-1.0-0 libpangoft2-1.0-0)")
@@ -43,7 +47,38 @@ def pack_html(session: Session, profile: dict) -> str:
     produced = datetime.fromisoformat(profile["produced"])
     targets = [f"target-{n}" in svgs for n in range(len(profile.get("targets") or []))]
     return render_template("profiles/pack.html", p=profile, svgs=svgs, charts={"targets": targets},
+                           brief=briefing(profile, borough_deprivation(session, profile)),
+                           sources=source_lines(profile, store_context()["attribution"]),
                            produced_on=f"{produced.day} {produced:%B %Y}",
                            produced_at=f"{produced:%H:%M} {produced.tzname() or ''}".strip(),
                            live_url=url_for("profiles.show", set_id=area["set"]["id"], code=area["code"],
                                             _external=True))
+
+
+def borough_deprivation(session: Session, profile: dict) -> dict | None:
+    """The borough's deprivation section, as its own profile has it (``None`` for the borough itself)."""
+    borough, area = profile["borough"], profile["area"]
+    if not profile["deprivation"] or not borough or (borough["set"], borough["code"]) == (area["set"]["id"],
+                                                                                       area["code"]):
+        return None
+    return deprivation.for_area(session, boundary_sets.get_set(session, borough["set"]), borough["code"])
+
+
+def source_lines(profile: dict, attribution: list[str]) -> list[str]:
+    """Every line of the pack's sources and licences, in the order printed: the figures' sources with their
+    periods and licences, placement notes, the area's boundaries, then the other boundary sets' licences.
+    Any further credit line a dataset needs belongs in this list."""
+    lines = []
+    for source in profile["sources"]:
+        periods = f" ({', '.join(source['periods'])})" if source["periods"] else ""
+        if source.get("not_available"):
+            lines.append(f"{source['source']}{periods}.")
+        else:
+            lines.append(f"Source: {source['source']}{periods}. {source['licence'] or 'Licence not stated.'}")
+    lines += profile["notes"] or []
+    own = profile["area"]["set"]
+    vintage = f" ({own['vintage']})" if own["vintage"] else ""
+    lines.append(f"Boundaries: {own['name']}{vintage}. Source: {own['source'] or 'not stated'}. "
+                 f"{own['licence'] or 'Licence not stated.'}")
+    lines += [line for line in attribution if line != own["licence"]]
+    return lines
