@@ -143,7 +143,8 @@ def check_briefing(client, reader: PdfReader, profile: dict) -> str:
             if found["worse"] or found["better"]:
                 assert f"{label} ({len(found[word])})" in part
             for i in found[word]:
-                assert f"{i['title']}: {written(i, i['value'])} against {written(i, i[key]['value'])} ({i['period']})" in part
+                figures = f"{written(i, i['value'])} against {written(i, i[key]['value'])}"
+                assert f"{i['title']}: {figures} ({i['period']})" in part
         if not (found["worse"] or found["better"]):
             assert "No figure is significantly better or worse" in part
         for word in ("higher", "lower"):
