@@ -103,15 +103,15 @@ def _named(session, about: dict, query: str | None) -> list[dict]:
     """Areas whose name holds every word of ``query`` or whose code is ``query`` (all without one)."""
     directory = boundary_sets.area_directory(session)
     wanted = fold(query) if query else ""
-    code = query.replace(" ", "").casefold() if query else None
+    wanted_code = query.replace(" ", "").casefold() if query else None
     rows = []
-    for set_id, code_, name in zip(directory["set_id"], directory["code"], directory["name"]):
+    for set_id, code, name in zip(directory["set_id"], directory["code"], directory["name"]):
         folded = fold(name) if query else ""
-        if not query or code_.casefold() == code or all(w in folded for w in wanted.split()):
-            rows.append((set_id, code_, name, folded != wanted))
+        if not query or code.casefold() == wanted_code or all(w in folded for w in wanted.split()):
+            rows.append((set_id, code, name, folded != wanted))
     position = {set_id: n for n, set_id in enumerate(about)}
     rows.sort(key=lambda r: (position[r[0]], r[3], r[2].casefold(), r[1]))  # exact names first in each set
-    return [about[set_id] | {"code": code_, "name": name} for set_id, code_, name, _ in rows]
+    return [about[set_id] | {"code": code, "name": name} for set_id, code, name, _ in rows]
 
 
 def _by_name(session, about: dict, query: str) -> Found:
@@ -141,7 +141,7 @@ def _by_postcode(session, about: dict, query: str, postcode: str) -> Found:
                    f"{instead}.")
     elif found["status"] == "no coordinates":
         message = (f"The postcode {postcode} has no map position in the postcode list (it may be a PO box or a "
-                   f"large business's own postcode), so it is not known here. {instead[0].upper()}{instead[1:]}.")
+                   f"large business's own postcode), so it is not known here. Check it, or {instead}.")
     if message:
         return Found(query, "postcode", [], postcode=postcode, message=message)
     areas = _holding(session, about, [shapely.Point(found["easting"], found["northing"])], count=False)
