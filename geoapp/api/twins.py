@@ -192,6 +192,21 @@ def _query(name: str, description: str, schema: dict | None = None) -> dict:
             "schema": schema or {"type": "string"}}
 
 
+#: What the profiles index found (``matches`` is null without ``q``; ``message`` says what to type instead).
+_PROFILES_FOUND = {"type": "object", "required": ["query", "found_by", "matches", "boundary_sets"], "properties": {
+    "query": {"type": "string", "nullable": True},
+    "found_by": {"type": "string", "enum": ["everything", "postcode", "outcode", "name"]},
+    "postcode": {"type": "string", "nullable": True, "description": "The postcode or outward code searched."},
+    "message": {"type": "string", "nullable": True, "description": "Why nothing was found and what to type."},
+    "matches": {"type": "array", "nullable": True, "items": {"type": "object", "properties": {
+        "set": {"type": "string"}, "set_name": {"type": "string"}, "kind": {"type": "string"},
+        "kind_name": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"},
+        "profile": {"type": "string"},
+        "postcodes": {"type": "integer", "description": "For an outward code: how many of its postcodes the area "
+                                                        "holds."}}}},
+    "boundary_sets": {"type": "array", "items": {"type": "object"}}}}
+
+
 #: A day from 1990 to 2100 as YYYY-MM-DD, or blank for the default.
 _DAY = {"type": "string", "pattern": r"^$|^(199[0-9]|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
 
@@ -228,8 +243,10 @@ def _register() -> None:
                   {"type": "object"}, "indicatorId", "setId", "period"))
     register("/targets/index.json", _get("getTargets", "Every target with its baseline, latest figure and red / "
                                          "amber / green status (and the rule used)", {"type": "object"}))
-    register("/profiles/index.json", _get("getProfiles", "Every area with a profile, by boundary set",
-                                          {"type": "object"}))
+    register("/profiles/index.json", _get(
+        "getProfiles", "Every area with a profile by boundary set, or the areas a postcode, place, name or code finds",
+        _PROFILES_FOUND, extra=[_query("q", "A full postcode (every area holding it, finest first), an outward "
+                                            "code such as CH1, or words of an area's name or its code")]))
     register("/profiles/{setId}/{code}.json",
              _get("getProfile", "The profile of one area", _ref("schemas", "profile"), "setId", "code", "rank"))
     register("/profiles/freehand.json", {"post": {

@@ -1,18 +1,15 @@
 """Area profiles: any area of any boundary set, or a freehand area, with a JSON twin."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, url_for
-
-from layers.maps import LIST_ORDER
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from ..auth.guard import changes_nothing, requires
 from ..consultations.service import recent_for_area
 from ..errors import NotFound, wants_json
 from ..exports import chart_response, safe_filename, table_download
 from ..security import allow_style_attributes
-from ..storage import boundary_sets
 from ..storage.web import db_session
-from . import charts, data, freehand, tables
+from . import charts, data, freehand, search, tables
 from .pack import board_pack
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
@@ -22,23 +19,21 @@ bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 @bp.get("/index.json", endpoint="index_json")
 @requires("read")
 def index():
-    """Every area with a profile, by boundary set (partnership areas first), filtered by ?q= on the name."""
+    """Every area with a profile by boundary set, or those ?q= finds (a postcode, place, name or code)."""
     session = db_session()
-    query = (request.args.get("q") or "").strip()
-    sets = []
-    listed = sorted(boundary_sets.list_sets(session),
-                    key=lambda b: LIST_ORDER.index(b.kind) if b.kind in LIST_ORDER else len(LIST_ORDER))
-    for bset in listed:
-        areas, _ = boundary_sets.query_areas(session, bset.id)
-        rows = [{"code": c, "name": n} for c, n in zip(areas["code"], areas["name"])
-                if not query or query.casefold() in n.casefold() or query.casefold() == c.casefold()]
-        sets.append(boundary_sets.set_summary(bset) | {"areas": sorted(rows, key=lambda r: r["name"])})
+    found = search.find(session, request.args.get("q"))
+    if found.only and not wants_json():
+        return redirect(url_for(".show", set_id=found.only["set"], code=found.only["code"]))
     if wants_json():
-        return {"query": query or None, "boundary_sets": sets}
-    draw_layers = _draw_layers(sets)
+        matches = None if found.by == "everything" else \
+            [a | {"profile": url_for(".show", set_id=a["set"], code=a["code"])} for a in found.areas]
+        return {"query": found.query or None, "found_by": found.by, "postcode": found.postcode,
+                "message": found.message, "matches": matches, "boundary_sets": found.sets}
+    draw_layers = _draw_layers(found.sets)
     if draw_layers:
         allow_style_attributes()
-    return render_template("profiles/index.html", sets=sets, query=query, draw_layers=draw_layers)
+    return render_template("profiles/index.html", found=found, sets=found.sets, query=found.query,
+                           draw_layers=draw_layers)
 
 
 #: Reference boundaries drawn under a freehand drawing: the coarsest first, with their colours.
@@ -112,10 +107,11 @@ def _chart(set_id: str, code: str, name: str, fmt: str):
 @bp.get("/<set_id>/<code>/tables/<name>.<fmt>")
 @requires("export_tables")
 def table(set_id: str, code: str, name: str, fmt: str):
-    """One table of a profile as CSV or XLSX, with its sources and method (XLSX: the About sheet)."""
+    """One table of a profile as CSV or XLSX, with its sources and method (XLSX: the About sheet; ?rank= as on
+    the page)."""
     if fmt not in ("csv", "xlsx"):
         raise NotFound("Tables come as .csv or .xlsx.")
-    profile = data.stored_profile(db_session(), set_id, code)
+    profile = data.stored_profile(db_session(), set_id, code, rank=request.args.get("rank"))
     rows, columns, about = tables.table(profile, name)
     return table_download(rows, columns, filename=safe_filename(f"{code}-{name}", fmt), fmt=fmt, about=about)
 
@@ -145,10 +141,10 @@ def _exports(profile: dict) -> dict:
     area = profile["area"]
     if area["set"]["id"] is None:
         return {"pdf": None, "compare": None, "tables": {}}
-    args = {"set_id": area["set"]["id"], "code": area["code"]}
+    args = {"set_id": area["set"]["id"], "code": area["code"], "rank": request.args.get("rank")}
     names = [n for n in tables.TABLES if n not in ("deprivation", "sub-areas")
              or profile.get(n.replace("-", "_"))]
-    return {"pdf": url_for("profiles.pack", rank=request.args.get("rank"), **args),
+    return {"pdf": url_for("profiles.pack", **args),
             "compare": url_for("compare.index", areas=f"{area['set']['id']}:{area['code']}"),
             "tables": {n: {f: url_for("profiles.table", name=n, fmt=f, **args) for f in ("csv", "xlsx")}
                        for n in names}}

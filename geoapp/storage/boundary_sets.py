@@ -129,6 +129,23 @@ def query_areas(session: Session, set_id: str, *, bbox: tuple[float, float, floa
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS), matched
 
 
+def area_directory(session: Session) -> pd.DataFrame:
+    """Set id, code, name and size (m²) of every area of every current set, without geometry, by set and name."""
+    query = (select(Area.set_id, Area.code, Area.name, Area.area_m2).join(BoundarySet)
+             .where(BoundarySet.superseded_by.is_(None)).order_by(Area.set_id, Area.name, Area.code))
+    return pd.DataFrame(session.execute(query).all(), columns=["set_id", "code", "name", "area_m2"])
+
+
+def areas_meeting(session: Session, box) -> gpd.GeoDataFrame:
+    """Every area of every current set whose bounds meet ``box`` (EPSG:27700): set_id, code, name, geometry."""
+    minx, miny, maxx, maxy = box
+    query = (select(Area.set_id, Area.code, Area.name, Area.geometry).join(BoundarySet)
+             .where(BoundarySet.superseded_by.is_(None), Area.maxx >= minx, Area.minx <= maxx,
+                    Area.maxy >= miny, Area.miny <= maxy).order_by(Area.set_id, Area.code))
+    frame = pd.DataFrame(session.execute(query).all(), columns=["set_id", "code", "name", "geometry"])
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
+
+
 def set_bounds(session: Session, set_id: str) -> tuple[float, float, float, float] | None:
     """The bounds of all of a set's areas in the storage CRS, or None when it has none."""
     bounds = session.execute(select(func.min(Area.minx), func.min(Area.miny), func.max(Area.maxx),

@@ -387,3 +387,13 @@ def live_points(session: Session, bounds: tuple[float, float, float, float]) -> 
     rows = session.execute(query).all()
     return pd.DataFrame({"easting": np.array([r[0] for r in rows], dtype=float),
                          "northing": np.array([r[1] for r in rows], dtype=float)})
+
+
+def outcode_points(session: Session, outcode: str) -> pd.DataFrame:
+    """Postcode, easting and northing of every live postcode with coordinates in ``outcode`` (e.g. "CH1")."""
+    if not re.fullmatch(r"[A-Z0-9]{2,4}", outcode):
+        raise ValueError(f"{outcode!r} is not an outward code")
+    query = (select(Postcode.postcode, Postcode.easting, Postcode.northing)
+             .where(Postcode.postcode.like(f"{outcode} %"), Postcode.easting.is_not(None),
+                    Postcode.terminated.is_(None)).order_by(Postcode.postcode))
+    return pd.DataFrame(session.execute(query).all(), columns=["postcode", "easting", "northing"])

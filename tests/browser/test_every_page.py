@@ -86,6 +86,9 @@ def samples_for(stored: dict, token: str | None) -> tuple[dict, list[tuple[str, 
              ("alignment.index", f"/alignment/?a=apb&b={stored['service']}"),
              ("compare.index", f"/compare/?areas=apb:{stored['apb']},wards:{stored['ward']}"),
              ("groups.index", "/groups/?q=club"),
+             # find your area: a postcode (unknown in the demo), an outward code, words of many names
+             ("profiles.index", "/profiles/?q=CH1 5AD"), ("profiles.index", "/profiles/?q=CH1"),
+             ("profiles.index", "/profiles/?q=a"),
              ("consultations.index", "/consultations/?set=lsoa")]
     return samples, extra
 
