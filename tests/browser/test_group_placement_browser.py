@@ -75,7 +75,9 @@ def test_an_outside_group_is_told_to_the_sender_and_mapped_for_the_editor(cwac_a
         editor.screenshot(path=str(screenshots / "group-moderate-outside-desk.png"), full_page=True)
 
         editor.set_viewport_size({"width": 390, "height": 844})
+        editor.reload()
         site_pages.settle(editor)
+        expect(where.locator(".leaflet-overlay-pane path")).to_have_count(2)
         assert site_pages.overflow(editor) is None
         assert site_pages.axe_violations(editor) == []
         editor.screenshot(path=str(screenshots / "group-moderate-outside-phone.png"), full_page=True)

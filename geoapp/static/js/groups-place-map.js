@@ -19,7 +19,9 @@
     Atlas.getJSON(config.outline, { accept: "application/geo+json" }).then(function (data) {
       var outline = L.geoJSON(data, { interactive: false, style: { color: "#0b0c0c", weight: 2, fill: false } });
       outline.addTo(map);
-      map.fitBounds(outline.getBounds().extend(point), { padding: [12, 12] });
+      // clear of the zoom buttons at the top left
+      map.fitBounds(outline.getBounds().extend(point),
+        { paddingTopLeft: [48, 12], paddingBottomRight: [12, 12], animate: false });
     }).catch(function () {});
   }
 
