@@ -67,6 +67,10 @@ def test_a_list_of_groups_is_credited_while_any_of_its_groups_is_published(app, 
         mapping = importer.proposed(importer.read_table(path), source="CVS directory", licence="CC BY 4.0, Chester CVS")
         importer.import_file(session, path, mapping, actor="test")
     assert footer(app.test_client(), "/groups/")[-1] == "CC BY 4.0, Chester CVS"
+    listed = app.test_client().get("/groups/directory.json").get_json()
+    assert listed["attribution"] == ["groups.csv — CVS directory (CC BY 4.0, Chester CVS)"]
+    assert listed["features"][0]["properties"]["licence"] == "CC BY 4.0, Chester CVS"
+    assert "<dt>Details checked</dt><dd>not stated</dd>" in app.test_client().get("/groups/").get_data(as_text=True)
     assert credits_of(app) == [Credit("CC BY 4.0, Chester CVS", ("Community groups: groups.csv — CVS directory",))]
     with db.transaction() as session:
         session.execute(sa.update(CommunityGroup).values(status="archived"))

@@ -131,7 +131,7 @@ class Directory:
     @property
     def sources(self) -> list[str]:
         """The distinct sources of the records, each with its licence line when it has one, for attribution."""
-        return list(dict.fromkeys(f"{r['source']} ({r['licence']})" if r.get("licence") else r["source"]
+        return list(dict.fromkeys(f"{r['source']} ({r['licence'].rstrip('.')})" if r.get("licence") else r["source"]
                                   for r in self.records if r["source"]))
 
     def geojson(self) -> dict:
