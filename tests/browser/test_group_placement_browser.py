@@ -7,8 +7,9 @@ import re
 import pytest
 
 from tests.browser import site_pages
+from tests.browser.test_every_page import sign_in
 from tests.browser.test_group_moderation_browser import phone_tab
-from tests.conftest import PASSWORD, add_user
+from tests.conftest import add_user
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,7 @@ def test_an_outside_group_is_told_to_the_sender_and_mapped_for_the_editor(cwac_a
                                                                          live_server):
     from playwright.sync_api import expect
 
-    add_user(cwac_app, "third_sector_editor", email="editor@example.org", name="Erin Editor")
+    add_user(cwac_app, "third_sector_editor")
     with live_server(cwac_app) as server:
         context, page, errors = phone_tab(browser)
         page.goto(server.url + "/groups/add")
@@ -50,11 +51,8 @@ def test_an_outside_group_is_told_to_the_sender_and_mapped_for_the_editor(cwac_a
         editor_errors: list[str] = []
         editor.on("console", lambda m: editor_errors.append(m.text) if m.type == "error" else None)
         editor.on("pageerror", lambda error: editor_errors.append(f"uncaught: {error}"))
+        sign_in(editor, server, "third_sector_editor")
         editor.goto(server.url + "/groups/moderation")
-        editor.get_by_label("E-mail address").fill("editor@example.org")
-        editor.get_by_label("Password").fill(PASSWORD)
-        editor.get_by_role("button", name="Sign in").click()
-        editor.wait_for_url(re.compile(r"/groups/moderation$"))
         item = editor.locator(".queue-item").filter(has_text="Congleton Carers Café")
         expect(item.get_by_role("list", name="Problems")).to_contain_text(f"outside {BOROUGH}")
         item.get_by_role("link", name=re.compile("Check and decide")).click()
