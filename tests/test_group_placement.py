@@ -147,3 +147,15 @@ def test_the_borough_is_the_lad_set_with_a_margin_for_generalised_lines(cwac_app
     edge = here.outline.boundary.interpolate(0.5, normalized=True)
     assert all(here.holds(Point(edge.x + dx, edge.y)) for dx in (-30, 30))  # one side is just outside
     assert not all(here.holds(Point(edge.x + dx, edge.y)) for dx in (-500, 500))
+
+
+def test_an_update_that_keeps_the_place_is_not_asked_about_it(cwac_app):
+    from tests.test_group_submissions import publish
+    from shapely.geometry import Point
+    group_id = publish(cwac_app, name="Congleton Carers", postcode=CONGLETON, location=Point(385305, 363260))
+    client = cwac_app.test_client()
+    kept = post_form(client, f"/groups/{group_id}/suggest", form(name="Congleton Carers", postcode=CONGLETON,
+                                                                  description="Now on Fridays too."))
+    assert kept.status_code == 302
+    moved = post_form(client, f"/groups/{group_id}/suggest", form(name="Congleton Carers", postcode="CW12 4UY"))
+    assert moved.status_code == 200 and "Check where the group is" in page(moved)

@@ -141,9 +141,10 @@ def _receive(store, **page):
         current_app.logger.info("group form with the hidden field filled in: not stored")
         session["group_sent"] = {"mode": page["mode"], "email": False, "notes": []}
         return redirect(url_for(".thanks"))
-    sent = _fields() | {"submitter_email": request.form.get("submitter_email", "")}
+    fields = _fields()
+    sent = fields | {"submitter_email": request.form.get("submitter_email", "")}
     try:
-        group = store(db, _fields(), request.form.get("submitter_email"),
+        group = store(db, fields, request.form.get("submitter_email"),
                       None if wants_json() else request.form.get(SEND_ANYWAY, ""))
     except RecordInvalid as invalid:
         db.rollback()

@@ -297,7 +297,9 @@ def suggest_update(session: Session, group_id: int, fields: dict, submitter_emai
     if target.status != "published":
         raise NotFound(f"There is no published group number {group_id} to update.")
     prepared, email = _prepare_submission(session, fields, submitter_email, current=target)
-    warned = _warned(session, prepared, fields, confirmed)
+    # an update that keeps the group's place is not asked about it
+    moved = prepared["location"] is not target.location or prepared.get("postcode") != target.postcode
+    warned = _warned(session, prepared, fields, confirmed) if moved else None
     group = CommunityGroup(**prepared, status="pending", submitted_at=utcnow(), submitter_email=email,
                            updates_group_id=target.id, source="Update sent in through the Atlas form",
                            sender_warnings=warned)
@@ -486,7 +488,7 @@ def snapshot(group: CommunityGroup) -> dict:
             "served_area_drawn": group.served_area is not None,
             "last_verified": group.last_verified.isoformat() if group.last_verified else None,
             "updates_group_id": group.updates_group_id, "merged_into": group.merged_into,
-            "review_note": group.review_note}
+            "review_note": group.review_note, "sender_warnings": group.sender_warnings}
     return out
 
 
