@@ -397,15 +397,17 @@ def import_councillors_command(file: Path, set_id: str):
 @click.command("import-postcodes", help="Store postcodes with their grid references from OS Code-Point Open "
                                         "(CSV or its zip), the ONS Postcode Directory or the Atlas's CSV.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--licence", help="The credit lines the file's licence asks for (Code-Point Open's and the "
+                                "ONSPD's usual attribution when not given); shown in every page's footer.")
 @with_appcontext
-def import_postcodes_command(file: Path):
+def import_postcodes_command(file: Path, licence: str | None):
     from .storage import postcodes
 
     db = _ready_db()
     start = time.perf_counter()
     try:
         with db.transaction() as session:
-            report = postcodes.load(session, file, actor="cli")
+            report = postcodes.load(session, file, actor="cli", licence=licence)
             total = postcodes.count(session)
     except AtlasError as error:
         raise BadInput("\n".join([str(error), *error.details]))
@@ -484,7 +486,8 @@ def _print_group_import(report, mapping) -> None:
               help="Rows whose type column says WORD get the group type TYPE. Repeatable.")
 @click.option("--default-type", help="The group type of rows whose type is blank or a word not mapped.")
 @click.option("--source", help="Where the list comes from; stored with each group after the file name.")
-@click.option("--licence", help="The list's licence or attribution; stored with the source.")
+@click.option("--licence", help="The list's licence or credit line; stored with each group and shown in "
+                                "every page's footer while any of them is published.")
 @click.option("--duplicates", type=click.Choice(["skip", "keep", "merge"]), default="skip", show_default=True,
               help="What to do with a row that matches a stored group or an earlier row (same name and "
                    "postcode, or same name within 50 m): skip it, keep both, or fill the other's blanks.")

@@ -123,7 +123,8 @@ def load_groups(session: Session, entry: GroupsEntry, *, actor: str, fictional: 
             frame[column] = [[t.strip() for t in value.split(";") if t.strip()] for value in frame[column]]
     points = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(xy.iloc[:, 0], xy.iloc[:, 1]),
                               crs=entry.crs).to_crs(STORAGE_CRS)
-    report.groups += add_groups(session, points, actor=actor, source=entry.source, fictional=fictional)
+    report.groups += add_groups(session, points, actor=actor, source=entry.source, licence=entry.licence,
+                                fictional=fictional)
 
 
 def _import_groups(session: Session, entry: GroupsEntry, *, actor: str, fictional: bool,
@@ -163,7 +164,7 @@ def load_postcodes(session: Session, entry: PostcodesEntry, *, actor: str, repor
     """Store a table of postcodes as `geoapp import-postcodes` does; a bad row stops the whole load."""
     reporter.step(f"Storing postcodes from {entry.file.name}")
     try:
-        stored = postcodes.load(session, entry.file, actor=actor)
+        stored = postcodes.load(session, entry.file, actor=actor, licence=entry.licence)
     except InvalidInput as error:
         raise ManifestError("\n".join([error.message, *error.details[:20]])) from None
     reporter.step(f"{stored['stored']:,} postcodes stored ({stored['without_coordinates']:,} without coordinates)")

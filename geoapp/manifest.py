@@ -133,9 +133,11 @@ class LookupEntry:
 
 @dataclass(frozen=True)
 class PostcodesEntry:
-    """A table of postcodes and grid references (Code-Point Open, ONSPD or the Atlas's CSV): ``[[postcodes]]``."""
+    """A table of postcodes and grid references (Code-Point Open, ONSPD or the Atlas's CSV): ``[[postcodes]]``,
+    with the credit lines its licence asks for."""
 
     file: Path
+    licence: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,16 @@
-"""Values every page needs: whether the data shown is fictional, and the licence lines to show."""
+"""Values every page needs: whether the data shown is fictional, and the credit lines of the data loaded."""
 from __future__ import annotations
 
+from .credits import dataset_credits
 from .storage.boundary_sets import list_sets
 from .storage.web import db_session
 
 
 def store_context() -> dict:
-    """The fictional-data flag and the distinct licence lines of the current boundary sets."""
-    sets = list_sets(db_session())
-    lines = []
-    for bset in sets:
-        if bset.licence and bset.licence not in lines:
-            lines.append(bset.licence)
-    return {"fictional": any(s.fictional for s in sets), "attribution": lines}
+    """The fictional-data flag and each loaded dataset's credit line, once each (:func:`dataset_credits`)."""
+    session = db_session()
+    return {"fictional": any(s.fictional for s in list_sets(session)),
+            "attribution": [credit.text for credit in dataset_credits(session)]}
 
 
 def register_page_context(app) -> None:

@@ -147,8 +147,8 @@ def test_load_good_stores_the_good_rows_only_with_hostile_names_as_text(prepared
     stored = groups(db)
     assert [g.name for g in stored] == ["Hoole Food Bank", "Blacon Walkers", SCRIPT, FORMULA]
     walkers = stored[1]
-    assert walkers.status == "published" and walkers.last_verified == date(2025, 6, 1)
-    assert walkers.source == "groups.csv — CVS directory. Licence: OGL v3"
+    assert walkers.status == "published" and walkers.last_verified is None  # the file gives no date
+    assert (walkers.source, walkers.licence) == ("groups.csv — CVS directory", "OGL v3")
     assert walkers.contact == {"email": {"value": "walk@example.org", "visibility": "partners"}}
     assert walkers.themes == ["Healthier Communities & Older People"] and walkers.serves == ["everyone"]
     assert (walkers.location.x, walkers.location.y) == (337500, 367800)
@@ -157,7 +157,7 @@ def test_load_good_stores_the_good_rows_only_with_hostile_names_as_text(prepared
         entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "community_groups")).one()
     assert (entry.action, entry.actor, entry.entity_id) == ("import", "officer@example.org", "groups.csv")
     assert entry.after | {"source": None} == {
-        "source": None, "rows_read": 11, "ready": 5, "loaded": 3, "refused": 6,
+        "source": None, "licence": "OGL v3", "rows_read": 11, "ready": 5, "loaded": 3, "refused": 6,
         "refused_lines": [3, 4, 5, 10, 11, 12], "duplicates": 2, "skipped_duplicates": 2, "merged": 0,
         "merged_into": [], "load_good": True}
 
@@ -181,8 +181,8 @@ def test_duplicates_can_be_kept_or_merged(prepared):
     with db.session() as session:
         merge = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "merge")).one()
     assert merge.entity_id == str(stored_id)
-    assert merge.before == {"contact": None, "themes": [], "last_verified": None}
-    assert merge.after["last_verified"] == date.today().isoformat() and merge.after["from_import"] == "again.csv"
+    assert merge.before == {"contact": None, "themes": []}  # no date in the file: the group's date is kept
+    assert "last_verified" not in merge.after and merge.after["from_import"] == "again.csv"
 
 
 def test_same_name_within_50_metres_is_a_duplicate_and_further_is_not(db, tmp_path):
@@ -280,6 +280,29 @@ def test_xlsx_named_sheet_numbers_dates_and_lat_long(db, tmp_path):
     assert knitters.size == {"volunteers": 3, "income_band": "micro: under £10,000"}
     assert abs(oak.location.x - 341060) < 5 and abs(oak.location.y - 366330) < 5
     assert oak.source == "list.xlsx (sheet Groups)"
+
+
+def test_details_checked_is_the_files_own_date_or_none_and_a_bad_date_is_named(db, tmp_path):
+    load_postcodes(db, tmp_path)
+    rows = [("Oak Lunch Club", "community group", "CH1 1AB", "2024-03-01"),
+            ("Hoole Knitters", "community group", "CH2 3AP", "3/6/2024"),
+            ("Blacon Walkers", "voluntary group", "CH1 5AA", "5th Sept 2023"),
+            ("Upton Choir", "community group", "CH1 1AB", ""),
+            ("Typo Club", "community group", "CH1 1AB", "31/13/2024"),
+            ("Future Club", "community group", "CH1 1AB", "2030-01-01")]
+    path = write_csv(tmp_path, rows, name="checked.csv", header=("name", "type", "postcode", "Date checked"))
+    table = read_table(path)
+    mapping = importer.proposed(table)
+    assert mapping.fields["last_verified"] == "Date checked"
+    with db.transaction() as session:
+        report = check(session, table, mapping, today=date(2025, 6, 1))
+        assert reasons(report) == {
+            6: ["last verified: '31/13/2024' is not a date: write it as 2025-06-03, 3/6/2025 or 3 June 2025"],
+            7: ["last verified: 1 January 2030 is after today: check the date"]}
+        load(session, report, actor="test", load_good=True)
+    assert {g.name: g.last_verified for g in groups(db)} == {
+        "Oak Lunch Club": date(2024, 3, 1), "Hoole Knitters": date(2024, 6, 3),
+        "Blacon Walkers": date(2023, 9, 5), "Upton Choir": None}
 
 
 def test_csv_encodings_and_delimiters(tmp_path):
@@ -538,6 +561,11 @@ def test_the_manifest_loads_the_real_venues(cwac_db, shared_data):
              "cafe": "community group", "other": "community group"}
     assert sorted(g.group_type for g in stored) == sorted(expected["category_heuristic"].map(types))
     assert all(g.status == "published" and g.location is not None for g in stored)
+    # the file has no date column: nobody has said when the details were checked (not the day of loading)
+    assert {g.last_verified for g in stored} == {None}
+    assert {g.licence for g in stored} == {"No licence stated; data contributed by the organisations to public "
+                                           "directories. Attribute: Open Innovations Warm Spaces "
+                                           "(warmspaces.open-innovations.org), data from Warm Welcome."}
     by_name = {g.name: g for g in stored}
     allostock = venues.iloc[0]  # no postcode: placed by its coordinates
     place = by_name[allostock["name"]].location

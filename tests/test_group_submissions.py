@@ -196,7 +196,9 @@ def test_a_postcode_that_is_not_one_is_refused_and_an_unknown_one_waits_for_a_pi
     client = groups_app.test_client()
     response = post_form(client, "/groups/add", form(postcode="ZZ"))
     assert response.status_code == 422 and "&#39;ZZ&#39; is not a UK postcode" in response.get_data(as_text=True)
-    response = post_form(client, "/groups/add", form(postcode=UNKNOWN))
+    asked = post_form(client, "/groups/add", form(postcode=UNKNOWN))
+    assert asked.status_code == 200 and count(groups_app) == 0  # the sender is asked first (tests/test_group_placement.py)
+    response = post_form(client, "/groups/add", form(postcode=UNKNOWN, send_anyway=f"unknown postcode:{UNKNOWN}"))
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"could not find the postcode {UNKNOWN}" in thanks
     (group,) = stored(groups_app)

@@ -16,6 +16,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 
 import geopandas as gpd
@@ -129,8 +130,9 @@ class Directory:
 
     @property
     def sources(self) -> list[str]:
-        """The distinct sources of the records, for attribution."""
-        return list(dict.fromkeys(r["source"] for r in self.records if r["source"]))
+        """The distinct sources of the records, each with its licence line when it has one, for attribution."""
+        return list(dict.fromkeys(f"{r['source']} ({r['licence'].rstrip('.')})" if r.get("licence") else r["source"]
+                                  for r in self.records if r["source"]))
 
     def geojson(self) -> dict:
         """A GeoJSON FeatureCollection in CRS84; a group with no point has a null geometry."""
@@ -348,6 +350,19 @@ def size_label(word: str | None) -> str:
     """The size class in words, e.g. 'micro (income under £10,000)'; 'not known' when None."""
     band = next((b for b in INCOME_BANDS if b.split(":")[0] == word), None)
     return f"{word} (income {band.split(': ', 1)[1]})" if band else "not known"
+
+
+def checked_label(value: str | None) -> str:
+    """When a group's details were last checked, as people write it ('3 June 2025'); 'not stated' when the
+    source gave no date and no editor has approved the group.
+
+    >>> checked_label("2025-06-03"), checked_label(None)
+    ('3 June 2025', 'not stated')
+    """
+    if not value:
+        return "not stated"
+    day = date.fromisoformat(value)
+    return f"{day.day} {day:%B %Y}"
 
 
 def page_of(directory: Directory, page: int, size: int) -> tuple[list[dict], int, int]:

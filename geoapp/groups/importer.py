@@ -100,7 +100,6 @@ LATLON_EXTENT = (49.8, -8.7, 60.9, 1.9)
 INCOME_LIMITS = ((10_000, 0), (100_000, 1), (1_000_000, 2), (10_000_000, 3))
 STORED_STATUSES = ("published", "pending")
 _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-_UK_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
 
 
 def _words(text) -> str:
@@ -315,7 +314,8 @@ class _Row:
 
 
 def check(session: Session, table: Table, mapping: Mapping, *, today: date | None = None) -> ImportReport:
-    """Clean, place and compare every row of ``table``; stores nothing."""
+    """Clean, place and compare every row of ``table`` (a date checked may not be after ``today``); stores
+    nothing."""
     mapping = mapping.checked(table)
     today = today or date.today()
     report = ImportReport(file=table.name, kind=table.kind, sheet=table.sheet, where=table.where,
@@ -357,17 +357,15 @@ def _record(values: dict, mapping: Mapping, today: date, reasons: list[str]) -> 
                             or word)
     if fields.get("income_band"):
         fields["income_band"] = _income_band(fields["income_band"])
-    if fields.get("last_verified"):
-        fields["last_verified"] = _date(fields["last_verified"])
     try:
-        record = clean_record(fields)
+        record = clean_record(fields, today=today)
     except RecordInvalid as error:
         for key, message in error.fields.items():
             if key == "group_type" and word:
                 message = f"'{word[:60]}' is not a group type: map it to one, or choose a default type"
             reasons.append(f"{FIELDS.get(key, key.replace('_', ' ')).lower()}: {message}")
         return None
-    record["last_verified"] = record.get("last_verified") or today
+    record.setdefault("last_verified", None)  # the file's own date or none, never the day of the import
     return record
 
 
@@ -382,23 +380,6 @@ def _income_band(value: str) -> str:
         return value
     index = next((i for limit, i in INCOME_LIMITS if number < limit), len(INCOME_BANDS) - 1)
     return INCOME_BANDS[index]
-
-
-def _date(value: str):
-    """YYYY-MM-DD, or a UK date (DD/MM/YYYY) as a date; other text unchanged for clean_record to refuse."""
-    text = str(value).strip()
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        pass
-    found = _UK_DATE.fullmatch(text)
-    if found:
-        day, month, year = (int(g) for g in found.groups())
-        try:
-            return date(year + 2000 if year < 100 else year, month, day)
-        except ValueError:
-            return text
-    return text
 
 
 def _coordinates(row: _Row, columns: dict) -> None:
@@ -535,8 +516,7 @@ def load(session: Session, report: ImportReport, *, actor: str, load_good: bool 
     mapping = report.mapping
     source = " — ".join(p for p in (report.file + (f" (sheet {report.sheet})" if report.sheet else ""),
                                     mapping.get("source")) if p)
-    if mapping.get("licence"):
-        source += f". Licence: {mapping['licence']}"
+    licence = mapping.get("licence")
     new_rows, fate = [], {}  # fate: line -> ("new", index) | ("group", id) | None
     merges: dict[int, list[dict]] = {}
     for row in report.ready:
@@ -552,7 +532,7 @@ def load(session: Session, report: ImportReport, *, actor: str, load_good: bool 
                 continue
         if target is None:
             new_rows.append(row["record"] | {"location": Point(row["point"]), "status": "published",
-                                             "source": source, "fictional": fictional})
+                                             "source": source, "licence": licence, "fictional": fictional})
             fate[row["line"]] = ("new", len(new_rows) - 1)
         elif target[0] == "new":
             new_rows[target[1]] = _merged(new_rows[target[1]], row["record"])
@@ -571,8 +551,8 @@ def load(session: Session, report: ImportReport, *, actor: str, load_good: bool 
         _merge_into(session, group_id, records, actor=actor, source=report.file)
     audit.record(session, actor=actor, action="import", entity_type="community_groups",
                  entity_id=report.file[:100],
-                 after={"source": source, "rows_read": report.rows_read, "ready": len(report.ready),
-                        "loaded": report.loaded, "refused": len(report.refused),
+                 after={"source": source, "licence": licence, "rows_read": report.rows_read,
+                        "ready": len(report.ready), "loaded": report.loaded, "refused": len(report.refused),
                         "refused_lines": [r.line for r in report.refused], "duplicates": len(report.duplicates),
                         "skipped_duplicates": report.skipped, "merged": report.merged,
                         "merged_into": sorted(merges), "load_good": load_good})

@@ -10,9 +10,9 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from ..auth.guard import requires
 from ..csv_safe import write_csv
 from ..errors import InvalidInput
-from ..storage import boundary_sets
 from ..storage.web import db_session
 from . import directory as D
+from .placement import borough_outline_set
 from .vocabulary import GROUP_TYPES
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
@@ -20,8 +20,6 @@ bp = Blueprint("groups", __name__, url_prefix="/groups")
 GEOJSON = "application/geo+json"
 #: Groups listed per page under the map (the map shows every match).
 PAGE_SIZE = 50
-#: The set drawn as the map's outline: the borough if loaded, else the next coarsest local set.
-OUTLINE_KINDS = ("lad", "apb", "laf", "ward")
 
 
 @bp.get("/")
@@ -38,7 +36,8 @@ def index():
     except InvalidInput as error:
         problem = error
     body = render_template("groups/map.html", **_page_context(session, offered, filters, found, problem),
-                           partner=partner, size_label=D.size_label, small=D.SMALL, web_link=_web_link)
+                           partner=partner, size_label=D.size_label, checked_label=D.checked_label, small=D.SMALL,
+                           web_link=_web_link)
     return _private(Response(body, status=422 if problem else 200, mimetype="text/html"))
 
 
@@ -156,6 +155,5 @@ def _mark(name: str) -> str:
 
 def outline_url(session) -> str | None:
     """The display GeoJSON of the borough (or the coarsest local set) to outline a map with, or None."""
-    sets = boundary_sets.list_sets(session)
-    ranked = sorted((s for s in sets if s.kind in OUTLINE_KINDS), key=lambda s: OUTLINE_KINDS.index(s.kind))
-    return url_for("map.set_geojson", set_id=ranked[0].id) if ranked else None
+    bset = borough_outline_set(session)
+    return url_for("map.set_geojson", set_id=bset.id) if bset is not None else None

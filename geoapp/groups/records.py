@@ -2,6 +2,7 @@
 an editor's change. One function, :func:`clean_record`, says every problem at once."""
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from datetime import date
@@ -19,6 +20,11 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"[0-9 +()\-]{6,40}")
 _CHARITY = re.compile(r"[0-9]{6,8}(-[0-9]{1,2})?|SC[0-9]{6}")
 _LIST_SPLIT = re.compile(r"\s*[;|]\s*")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")
+_DAY_MONTH_DATE = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4}|\d{2})")
+_MONTH_DAY_DATE = re.compile(r"([A-Za-z]{3,9})\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})")
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
+    name.lower(): number for number, name in enumerate(calendar.month_abbr) if name} | {"sept": 9}
 
 
 class RecordInvalid(InvalidInput):
@@ -42,11 +48,12 @@ def clean_text(value, limit: int) -> str | None:
     return text or None
 
 
-def clean_record(fields: dict, *, where: str = "The group") -> dict:
+def clean_record(fields: dict, *, where: str = "The group", today: date | None = None) -> dict:
     """Check a group's fields and return them ready to store (CommunityGroup column names).
 
     Accepts lists or ';'-separated text for ``themes`` and ``serves``, names in any case; contact fields as
-    ``email`` (with ``email_visibility``) or ``contact: {"email": {"value", "visibility"}}``. Raises
+    ``email`` (with ``email_visibility``) or ``contact: {"email": {"value", "visibility"}}``; the date the
+    details were last checked as :func:`checked_date` reads it (not after ``today``). Raises
     :class:`RecordInvalid` naming every problem.
 
     >>> clean_record({"name": " Oak Lunch Club ", "group_type": "Community group",
@@ -101,12 +108,56 @@ def clean_record(fields: dict, *, where: str = "The group") -> dict:
     verified = fields.get("last_verified")
     if verified:
         try:
-            out["last_verified"] = verified if isinstance(verified, date) else date.fromisoformat(str(verified))
-        except ValueError:
-            problems["last_verified"] = f"'{verified}' is not a date (YYYY-MM-DD)"
+            out["last_verified"] = checked_date(verified, today=today)
+        except ValueError as error:
+            problems["last_verified"] = str(error)
     if problems:
         raise RecordInvalid(problems, where)
     return out
+
+
+def checked_date(value, *, today: date | None = None) -> date:
+    """A date as lists write it: 2025-06-03 (a time after it is ignored), 3/6/2025, 03.06.25, 3 June 2025,
+    3rd Jun 2025 or June 3, 2025 (numbers day first, as in the UK). Raises ValueError saying how to write it,
+    or that it is after ``today``.
+
+    >>> checked_date("3/6/2025"), checked_date("3rd Sept 2024"), checked_date("2024-03-01 10:30:00")
+    (datetime.date(2025, 6, 3), datetime.date(2024, 9, 3), datetime.date(2024, 3, 1))
+    """
+    today = today or date.today()
+    if isinstance(value, date):
+        found = value
+    else:
+        text = " ".join(str(value).split())
+        found = _read_date(text, today)
+        if found is None:
+            raise ValueError(f"'{text[:40]}' is not a date: write it as 2025-06-03, 3/6/2025 or 3 June 2025")
+    if found > today:
+        raise ValueError(f"{found.day} {found:%B %Y} is after today: check the date")
+    return found
+
+
+def _read_date(text: str, today: date) -> date | None:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}([ T].*)?", text):
+        parts = (text[:4], text[5:7], text[8:10])
+    elif found := _NUMERIC_DATE.fullmatch(text):
+        parts = found.group(3), found.group(2), found.group(1)
+    elif found := _DAY_MONTH_DATE.fullmatch(text):
+        parts = found.group(3), _MONTHS.get(found.group(2).lower()), found.group(1)
+    elif found := _MONTH_DAY_DATE.fullmatch(text):
+        parts = found.group(3), _MONTHS.get(found.group(1).lower()), found.group(2)
+    else:
+        return None
+    year, month, day = parts
+    if month is None:
+        return None
+    year = int(year)
+    if year < 100:  # two digits: this century unless that is in the future
+        year += 2000 if 2000 + year <= today.year else 1900
+    try:
+        return date(year, int(month), int(day))
+    except ValueError:
+        return None
 
 
 def _choice(value, options, field, problems, required=False):

@@ -1,7 +1,7 @@
 """Adding or updating a group without signing in, and the moderation queue of third-sector editors."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -12,7 +12,7 @@ from ..errors import AtlasError, InvalidInput, NotFound, wants_json
 from ..security import limiter
 from ..storage.models import User
 from ..storage.web import db_session
-from . import submissions
+from . import placement, submissions
 from .records import RecordInvalid
 from .vocabulary import GROUP_TYPES, INCOME_BANDS, SERVES, THEMES
 
@@ -26,6 +26,9 @@ _submit_limit = limiter.shared_limit(
                   "then send it again.")
 #: A field people never see: anything typed in it was typed by a robot.
 HONEYPOT = "organisation_reference"
+#: The button that sends a group despite what the sender was told about where it is (its value: the
+#: warnings' fingerprint).
+SEND_ANYWAY = "send_anyway"
 LIST_FIELDS = ("themes", "serves", "areas")
 TEXT_FIELDS = ("name", "description", "group_type", "website", "address", "postcode", "charity_number",
                "volunteers", "paid_staff", "income_band", "contact_name", "email", "phone", "serves_scope",
@@ -62,10 +65,12 @@ def _errors(invalid: RecordInvalid) -> list[dict]:
             for key, message in invalid.fields.items()]
 
 
-def when(moment: datetime | None, with_time: bool = True) -> str:
-    """A stored moment in UK time, as people write it: 3 June 2025, 14:05."""
+def when(moment: datetime | date | None, with_time: bool = True) -> str:
+    """A stored moment in UK time, as people write it: 3 June 2025, 14:05 (a date without the time)."""
     if moment is None:
         return ""
+    if not isinstance(moment, datetime):
+        return f"{moment.day} {moment:%B %Y}"
     moment = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(LONDON)
     return f"{moment.day} {moment:%B %Y}" + (f", {moment:%H:%M}" if with_time else "")
 
@@ -109,8 +114,8 @@ def add():
     """Show the form to put a group on the map; store what is sent as pending, for an editor to check."""
     if request.method == "GET":
         return _submit_page(values={"serves_scope": "local"}, mode="add")
-    return _receive(lambda db, fields, email: submissions.submit_new(db, fields, email, actor=actor()),
-                    mode="add")
+    return _receive(lambda db, fields, email, confirmed: submissions.submit_new(
+        db, fields, email, actor=actor(), confirmed=confirmed), mode="add")
 
 
 @bp.route("/<int:group_id>/suggest", methods=["GET", "POST"])
@@ -123,43 +128,59 @@ def suggest(group_id: int):
         raise NotFound(f"There is no published group number {group_id} to update.")
     if request.method == "GET":
         return _submit_page(values=submissions.form_values(group, public=True), mode="suggest", group=group)
-    return _receive(lambda db, fields, email: submissions.suggest_update(db, group_id, fields, email,
-                                                                         actor=actor()),
-                    mode="suggest", group=group)
+    return _receive(lambda db, fields, email, confirmed: submissions.suggest_update(
+        db, group_id, fields, email, actor=actor(), confirmed=confirmed), mode="suggest", group=group)
 
 
 def _receive(store, **page):
-    """Store a submission and go to the thank-you page, or show the form again with every problem."""
+    """Store a submission and go to the thank-you page; or show the form again, as it was sent, with every
+    problem, or with what the sender should check about where the group is (they may send it as it is).
+    JSON callers are not asked: the warnings are stored for the editors and returned in ``notes``."""
     db = db_session()
     if request.form.get(HONEYPOT):
         current_app.logger.info("group form with the hidden field filled in: not stored")
         session["group_sent"] = {"mode": page["mode"], "email": False, "notes": []}
         return redirect(url_for(".thanks"))
+    fields = _fields()
+    sent = fields | {"submitter_email": request.form.get("submitter_email", "")}
     try:
-        group = store(db, _fields(), request.form.get("submitter_email"))
+        group = store(db, fields, request.form.get("submitter_email"),
+                      None if wants_json() else request.form.get(SEND_ANYWAY, ""))
     except RecordInvalid as invalid:
         db.rollback()
         if wants_json():
             raise
-        values = _fields() | {"submitter_email": request.form.get("submitter_email", "")}
-        return _submit_page(values=values, errors=_errors(invalid), status=422, **page)
-    notes = _notes_for_sender(group)
+        return _submit_page(values=sent, errors=_errors(invalid), status=422, **page)
+    except placement.PlaceToCheck as unsure:
+        db.rollback()
+        return _submit_page(values=sent, place_warnings=unsure.warnings,
+                            send_anyway=placement.fingerprint(unsure.warnings), **page)
+    notes = _notes_for_sender(db, group)
     db.commit()
     if wants_json():
-        return {"id": group.id, "status": group.status, "notes": notes}, 201
+        return {"id": group.id, "status": group.status, "notes": notes,
+                "warnings": group.sender_warnings or []}, 201
     session["group_sent"] = {"mode": page["mode"], "email": bool(group.submitter_email), "notes": notes}
     return redirect(url_for(".thanks"))
 
 
-def _notes_for_sender(group) -> list[str]:
+def _notes_for_sender(db, group) -> list[str]:
     """What the sender should know about what they sent (the editor sorts it out)."""
-    if group.location is not None:
-        return []
-    if group.postcode:
+    warned = group.sender_warnings or []
+    if group.location is None and "no coordinates" in warned:
+        return [f"The postcode {group.postcode} has no position in our postcode list, so an editor will place "
+                "the group on the map by hand."]
+    if group.location is None and group.postcode:
         return [f"We could not find the postcode {group.postcode} in our postcode list, so an editor will "
                 "place the group on the map by hand."]
-    return ["You gave no postcode or pin, so an editor will place the group on the map from its address or "
-            "description."]
+    if group.location is None:
+        return ["You gave no postcode or pin, so an editor will place the group on the map from its address or "
+                "description."]
+    here = placement.borough(db)
+    if "outside the borough" in warned and here is not None:
+        return [f"The group is outside {here.name}: an editor will put it on the map only if it serves people "
+                f"in {here.name}."]
+    return []
 
 
 @bp.get("/add/thanks")
@@ -215,8 +236,14 @@ def _moderate_page(group_id: int, *, values: dict | None = None, errors: list[di
     group = submissions.get_group(db, group_id)
     target = submissions.get_group(db, group.updates_group_id) if group.updates_group_id else None
     values = values if values is not None else submissions.form_values(group, public=False)
+    pin_map = _pin_map(group)
+    outside = placement.outside_warning(db, group.location)
+    borough = placement.borough(db)
     return _form_page("groups/moderate.html", values=values, errors=errors, status=status, group=group,
-                      revision=request.form.get("revision") or submissions.revision(group), target=target, point=submissions.lonlat(group.location),
+                      revision=request.form.get("revision") or submissions.revision(group), target=target,
+                      point=submissions.lonlat(group.location), pin_map=pin_map,
+                      place_map=pin_map | {"outside": outside is not None}, outside=outside,
+                      borough=borough.name if borough else None,
                       problems=submissions.problems_of(db, [group])[group.id],
                       duplicates=submissions.duplicates(db, group) if group.status == "pending" else [],
                       changes=_changes(group, target) if target else [],

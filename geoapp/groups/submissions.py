@@ -28,6 +28,7 @@ from ..auth.mail import Mail
 from ..errors import Conflict, InvalidInput, NotFound
 from ..storage import audit, locks, postcodes
 from ..storage.models import MAX_ID, Area, BoundarySet, CommunityGroup, User, utcnow
+from . import placement
 from .records import RecordInvalid, clean_record, clean_text
 
 ENTITY = "community_group"
@@ -52,6 +53,10 @@ RECORD_FIELDS = ("name", "description", "group_type", "themes", "serves", "size"
 KEEP_WHEN_BLANK = ("contact",)
 #: The fields that together say where a group works.
 SERVED = ("serves_scope", "served_area_codes", "served_area")
+#: What the sender was told, for each place warning they sent a group in with.
+SENDER_TOLD = {"unknown postcode": "the postcode was not in our list of postcodes",
+               "no coordinates": "the postcode had no position on the map",
+               "outside the borough": "the group was outside the borough"}
 
 _LONDON = ZoneInfo("Europe/London")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -259,12 +264,24 @@ def _prepare_submission(session, fields, email, current=None) -> tuple[dict, str
 # ----------------------------------------------------------------------------------------------------------
 # Submitting
 
+def _warned(session: Session, prepared: dict, fields: dict, confirmed: str | None) -> list[str] | None:
+    """The place warnings the sender goes ahead with, as stored; raises PlaceToCheck when ``confirmed`` (the
+    fingerprint the sender sent back, "" for none) is not that of the warnings now. None: store, not ask."""
+    pinned = any(str(fields.get(k) or "").strip() for k in ("lon", "lat"))
+    warnings = placement.warnings_for(session, prepared.get("postcode"), prepared["location"], pinned=pinned)
+    if warnings and confirmed is not None and confirmed != placement.fingerprint(warnings):
+        raise placement.PlaceToCheck(warnings)
+    return [w.key for w in warnings] or None
+
+
 def submit_new(session: Session, fields: dict, submitter_email: str | None = None, *,
-               actor: str = "public form") -> CommunityGroup:
-    """Store a new group sent in by anyone, pending moderation; raises RecordInvalid (nothing stored)."""
+               actor: str = "public form", confirmed: str | None = None) -> CommunityGroup:
+    """Store a new group sent in by anyone, pending moderation; raises RecordInvalid, or PlaceToCheck while
+    the sender has not confirmed the place warnings (see :func:`_warned`); nothing is stored then."""
     prepared, email = _prepare_submission(session, fields, submitter_email)
+    warned = _warned(session, prepared, fields, confirmed)
     group = CommunityGroup(**prepared, status="pending", submitted_at=utcnow(), submitter_email=email,
-                           source="Sent in through the Atlas form")
+                           source="Sent in through the Atlas form", sender_warnings=warned)
     session.add(group)
     session.flush()
     audit.record(session, actor=actor, action="submit", entity_type=ENTITY, entity_id=group.id,
@@ -273,14 +290,19 @@ def submit_new(session: Session, fields: dict, submitter_email: str | None = Non
 
 
 def suggest_update(session: Session, group_id: int, fields: dict, submitter_email: str | None = None, *,
-                   actor: str = "public form") -> CommunityGroup:
-    """Store a request to change a published group, pending moderation; raises RecordInvalid."""
+                   actor: str = "public form", confirmed: str | None = None) -> CommunityGroup:
+    """Store a request to change a published group, pending moderation; raises RecordInvalid or
+    PlaceToCheck as :func:`submit_new` does."""
     target = get_group(session, group_id)
     if target.status != "published":
         raise NotFound(f"There is no published group number {group_id} to update.")
     prepared, email = _prepare_submission(session, fields, submitter_email, current=target)
+    # an update that keeps the group's place is not asked about it
+    moved = prepared["location"] is not target.location or prepared.get("postcode") != target.postcode
+    warned = _warned(session, prepared, fields, confirmed) if moved else None
     group = CommunityGroup(**prepared, status="pending", submitted_at=utcnow(), submitter_email=email,
-                           updates_group_id=target.id, source="Update sent in through the Atlas form")
+                           updates_group_id=target.id, source="Update sent in through the Atlas form",
+                           sender_warnings=warned)
     session.add(group)
     session.flush()
     audit.record(session, actor=actor, action="suggest_update", entity_type=ENTITY, entity_id=group.id,
@@ -387,7 +409,8 @@ def duplicates(session: Session, group: CommunityGroup, index: NameIndex | None 
 
 
 def problems_of(session: Session, groups: list[CommunityGroup]) -> dict[int, list[str]]:
-    """What an editor should check before deciding on each group (by id): chiefly, where it is."""
+    """What an editor should check before deciding on each group (by id): where it is (no point, or a point
+    outside the borough), and what the sender was warned of and sent anyway."""
     codes = sorted({g.postcode for g in groups if g.location is None and g.postcode})
     status = dict(zip(codes, postcodes.lookup(session, codes)["status"])) if codes else {}
     out = {}
@@ -401,6 +424,11 @@ def problems_of(session: Session, groups: list[CommunityGroup]) -> dict[int, lis
                 status.get(group.postcode), "is not in the postcode table")
             problems.append(f"Postcode {group.postcode} {why}, so the group has no point on the map yet: "
                             "place a pin.")
+        elif outside := placement.outside_warning(session, group.location):
+            problems.append(outside.for_editor())
+        if group.sender_warnings:
+            told = " and ".join(SENDER_TOLD.get(key, key) for key in group.sender_warnings)
+            problems.append(f"The sender was told {told}, and chose to send it as it was.")
         out[group.id] = problems
     return out
 
@@ -460,7 +488,7 @@ def snapshot(group: CommunityGroup) -> dict:
             "served_area_drawn": group.served_area is not None,
             "last_verified": group.last_verified.isoformat() if group.last_verified else None,
             "updates_group_id": group.updates_group_id, "merged_into": group.merged_into,
-            "review_note": group.review_note}
+            "review_note": group.review_note, "sender_warnings": group.sender_warnings}
     return out
 
 

@@ -21,7 +21,7 @@ from .models import CommunityGroup
 
 #: Stored columns anyone may read, as stored.
 PUBLIC_COLUMNS = ("id", "name", "description", "group_type", "themes", "serves", "website", "address",
-                  "postcode", "charity_number", "last_verified", "source", "fictional")
+                  "postcode", "charity_number", "last_verified", "source", "licence", "fictional")
 #: The fields a reader is given, in order (the directory, its exports, the API): the public columns,
 #: ``size`` as its class word ("micro" ... "major"), and the contact fields, which are empty unless the
 #: reader may see them.
@@ -29,13 +29,14 @@ PUBLIC_FIELDS = (*PUBLIC_COLUMNS[:7], "size", *PUBLIC_COLUMNS[7:9], *CONTACT_FIE
 
 
 def add_groups(session: Session, groups: gpd.GeoDataFrame, *, actor: str, source: str,
-               fictional: bool = False) -> int:
-    """Store published groups (name, group_type, themes, serves, ... and point geometry) in one batch."""
+               licence: str | None = None, fictional: bool = False) -> int:
+    """Store published groups (name, group_type, themes, serves, ... and point geometry) in one batch, with
+    the list's source and licence line."""
     columns = [c.key for c in CommunityGroup.__table__.columns]
     rows = []
     for record, geom in zip(groups.drop(columns="geometry").to_dict("records"), groups.geometry):
         row = {k: v for k, v in record.items() if k in columns and not (isinstance(v, float) and pd.isna(v))}
-        rows.append(row | {"location": geom, "source": source, "fictional": fictional,
+        rows.append(row | {"location": geom, "source": source, "licence": licence, "fictional": fictional,
                            "status": row.get("status", "published")})
     if rows:
         session.execute(insert(CommunityGroup), rows)

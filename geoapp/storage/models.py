@@ -249,7 +249,11 @@ class CommunityGroup(Base):
     served_area_codes: Mapped[list | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="published")
     source: Mapped[str | None] = mapped_column(Text)
+    #: The licence or credit line of the list the group was loaded from (None when sent in through the form).
+    licence: Mapped[str | None] = mapped_column(Text)
     fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When the group's details were last checked: the source's own date, or an editor's approval; None when
+    #: nobody has said.
     last_verified: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -262,6 +266,9 @@ class CommunityGroup(Base):
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     review_note: Mapped[str | None] = mapped_column(Text)
+    #: What the sender was told about where the group is and chose to send anyway: a list of
+    #: :data:`geoapp.groups.placement.WARNINGS` keys ("unknown postcode", "outside the borough", ...).
+    sender_warnings: Mapped[list | None] = mapped_column(JSON)
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("community_groups.id", ondelete="SET NULL"))
 
 
@@ -460,4 +467,15 @@ class Postcode(Base):
     positional_quality: Mapped[int | None] = mapped_column(Integer)
     terminated: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PostcodeSource(Base):
+    """A file postcodes were loaded from, with its layout and the licence lines its use needs (Code-Point
+    Open and the ONSPD need Royal Mail's); kept while any stored postcode comes from it."""
+
+    __tablename__ = "postcode_sources"
+    source: Mapped[str] = mapped_column(String(255), primary_key=True)
+    layout: Mapped[str] = mapped_column(String(60))
+    licence: Mapped[str | None] = mapped_column(Text)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -23,14 +23,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, any_, bindparam, func, select
+from sqlalchemy import String, any_, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
 from . import audit
 from .memo import remembered
-from .models import Postcode, utcnow
+from .models import Postcode, PostcodeSource, utcnow
 
 #: Rows per INSERT batch.
 BATCH = 10_000
@@ -43,6 +43,17 @@ MAX_EASTING, MAX_NORTHING = 700_000, 1_300_000
 #: Problems listed in an error's details (all are counted).
 LISTED = 20
 STATUSES = ("found", "not a postcode", "unknown postcode", "no coordinates")
+#: The attribution each product's licence asks for, used when a load names none (the year is the data's:
+#: give the exact lines with ``licence`` when you know it). The Atlas's own CSV may come from anywhere.
+LICENCES = {
+    "code-point": "Contains OS data © Crown copyright and database right; Contains Royal Mail data © Royal Mail "
+                  "copyright and database right; Contains National Statistics data © Crown copyright and "
+                  "database right (OS Code-Point Open, Open Government Licence v3.0).",
+    "onspd": "Source: Office for National Statistics licensed under the Open Government Licence v3.0; Contains "
+             "OS data © Crown copyright and database right; Contains Royal Mail data © Royal Mail copyright and "
+             "database right; Contains GeoPlace data © Local Government Information House Limited copyright "
+             "and database right (ONS Postcode Directory).",
+}
 
 _SHAPE = re.compile(r"(?:[A-Z]{1,2}[0-9][A-Z0-9]?|GIR)[0-9][A-Z]{2}")
 _SPACE = re.compile(r"\s+")
@@ -261,10 +272,11 @@ def _read_members(path: Path, members: list[_Member]) -> tuple[Layout, pd.DataFr
     return layouts[0], frame, read, listed, problems
 
 
-def load(session: Session, path: str | Path, *, actor: str) -> dict:
+def load(session: Session, path: str | Path, *, actor: str, licence: str | None = None) -> dict:
     """Store every postcode in the file, replacing rows with the same postcode; all or nothing, audited.
 
-    Raises InvalidInput (naming the lines) for a file that is not one of the layouts or has bad rows.
+    ``licence`` is the file's credit lines (the product's usual attribution, :data:`LICENCES`, when not
+    given), kept in ``postcode_sources`` while any stored postcode comes from the file. Raises InvalidInput (naming the lines) for a file that is not one of the layouts or has bad rows.
     Returns {"source", "layout", "rows_read", "stored", "replaced", "without_coordinates",
     "terminated", "notes"}.
     """
@@ -280,6 +292,7 @@ def load(session: Session, path: str | Path, *, actor: str) -> dict:
     before = count(session)
     loaded_at = utcnow()
     _upsert(session, frame, source=path.name, loaded_at=loaded_at)
+    _keep_source(session, path.name, layout, licence or LICENCES.get(layout.name), loaded_at)
     after = count(session)
     irish = int((frame["postcode"].str.startswith("BT") & frame["easting"].isna()).sum()) \
         if layout.name == "onspd" else 0
@@ -292,6 +305,24 @@ def load(session: Session, path: str | Path, *, actor: str) -> dict:
     audit.record(session, actor=actor, action="import", entity_type="postcodes", entity_id=path.name,
                  before={"postcodes": before}, after={"postcodes": after} | report)
     return report
+
+
+def _keep_source(session: Session, source: str, layout: Layout, licence: str | None, loaded_at) -> None:
+    """Record the file's layout and licence, and forget files none of whose postcodes are left."""
+    session.merge(PostcodeSource(source=source, layout=layout.title, licence=licence, loaded_at=loaded_at))
+    session.flush()
+    session.execute(delete(PostcodeSource).where(
+        PostcodeSource.source.not_in(select(Postcode.source).distinct())))
+
+
+def sources(session: Session) -> list[PostcodeSource]:
+    """The files the stored postcodes come from, by name."""
+    return list(session.scalars(select(PostcodeSource).order_by(PostcodeSource.source)))
+
+
+def has_any(session: Session) -> bool:
+    """True when at least one postcode is stored."""
+    return session.scalar(select(Postcode.postcode).limit(1)) is not None
 
 
 def _upsert(session: Session, frame: pd.DataFrame, *, source: str, loaded_at) -> None:

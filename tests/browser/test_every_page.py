@@ -3,7 +3,7 @@ critical accessibility problem.
 
 One browser walks the pages of the app's URL map (tests/browser/site_pages.py) signed in as each role in turn,
 with real values for the URL arguments (a proposal with two versions, a consultation, a target, a group
-waiting for moderation, an import upload), and reports every page that fails at once.
+waiting for moderation outside the borough, an import upload), and reports every page that fails at once.
 """
 from __future__ import annotations
 
@@ -61,9 +61,12 @@ def stored_samples(app, *, demo: bool = True) -> dict:
                                      code=ward if demo else str(boundary_sets.load_areas(session, "lsoa")["code"].iloc[0]),
                                      period="2028", baseline_period="2024", baseline_value=0.3, target_value=0.15,
                                      direction="decrease", label="Halve it").id
-        group = int(published_records(session)["id"].iloc[0])
+        published = published_records(session)
+        group = int(published["id"].iloc[0])
+        # pinned 0.6 degrees east of a published group, out of the borough: its page shows the map and warning
+        lon, lat = submissions.lonlat(published.geometry.iloc[0])
         pending = submissions.submit_new(session, {"name": "Elm Tree Lunch Club", "group_type": "community group",
-                                                   "serves_scope": "local"}, None).id
+                                                   "serves_scope": "local", "lon": lon + 0.6, "lat": lat}, None).id
         apb = str(apbs["code"].iloc[0])
         score = next((i.id for i in list_indicators(session) if i.type == "score"), indicator)
         service_set = next((s.id for s in boundary_sets.list_sets(session) if s.kind == "service"), "wards")
