@@ -122,7 +122,7 @@ def clear_caches() -> None:
     F.WEIGHTS._items.clear()
     with deprivation._LOCK:
         deprivation._FRAMES.clear()
-        deprivation._AREAS.clear()
+        deprivation._SETS.clear()
     gc.collect()
 
 

@@ -216,6 +216,8 @@ def test_cwac_apb_and_ward_packs(cwac_app, sign_in):
         assert f"{profile['key_facts']['population']['value']:,.0f}" in text and "mid-2020" in text
         assert "Contains National Statistics and OS data" in text
         assert "Share of residents living in each national decile" in text
+        flat = " ".join(text.split())  # every loaded dataset's credit line, as in the page footers
+        assert "Contains Royal Mail data © Royal Mail copyright" in flat and "data from Warm Welcome" in flat
 
 
 def test_only_roles_that_export_tables_get_a_pack(demo_app, sign_in):

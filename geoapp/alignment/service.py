@@ -56,6 +56,14 @@ class SetAlignment:
         """An area's name, for ``side`` "a" or "b"."""
         return None if code is None or _missing(code) else self.names[side].get(code, code)
 
+    def pairs_of(self, side: str, code) -> pd.DataFrame:
+        """The pairs sharing ground (area above zero) with area ``code`` of ``side`` "a" or "b"."""
+        key = ("pairs of", side)
+        if key not in self.memo:
+            pairs = self.fit.pairs[self.fit.pairs["area_m2"] > 0]
+            self.memo[key] = dict(tuple(pairs.groupby(f"{side}_code", sort=False)))
+        return self.memo[key].get(code, self.fit.pairs.iloc[:0])
+
     def definitions(self) -> list[str]:
         """The sentences that define every figure, in the sets' own words."""
         words = {"a": self.a["name"], "b": self.b["name"], "a_one": one_area(self.a), "b_one": one_area(self.b)}

@@ -39,9 +39,9 @@ CAVEAT = ("The releases are not directly comparable. Each ranks every small area
           "32,844 in 2019), so the same area is made of different small areas in each.")
 
 _FRAMES: OrderedDict = OrderedDict()
-#: Summaries of this many stored areas are kept (least recently used dropped).
-AREAS_CACHE_SIZE = 20_000
-_AREAS: OrderedDict = OrderedDict()
+#: The sections of every area of this many stored sets are kept (least recently used dropped).
+SETS_CACHE_SIZE = 16
+_SETS: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
 
 
@@ -78,80 +78,76 @@ def release_frame(session: Session, release: IndicatorCatalogue) -> pd.DataFrame
 
 
 def for_area(session: Session, target, code: str) -> dict | None:
-    """The deprivation section of one area of a stored set, kept until the sets or the values change."""
+    """The deprivation section of one area of a stored set. Every area of the set is summarised at once and
+    kept until the sets or the values change."""
     key = (F.store_id(session), target.id, F.set_version(target), values_version(session),
-           tuple((s.id, F.set_version(s)) for s in F.small_sets(session)), code)
+           tuple((s.id, F.set_version(s)) for s in F.small_sets(session)))
     with _LOCK:
-        if key in _AREAS:
-            _AREAS.move_to_end(key)
-            return _AREAS[key]
+        if key in _SETS:
+            _SETS.move_to_end(key)
+            return _SETS[key].get(code)
 
     def weights_of(release):
-        source = boundary_sets.get_set(session, release.set_id)
-        weights = F.weights_for(session, source, target)
-        return None if weights is None or code not in weights.target_codes else column_weights(weights, code)
+        return F.weights_for(session, boundary_sets.get_set(session, release.set_id), target)
 
-    found = _section(session, weights_of, borough=code if target.kind == "lad" else None)
+    found = _sections(session, weights_of, ranked=target.kind == "lad")
     with _LOCK:
-        _AREAS[key] = found
-        while len(_AREAS) > AREAS_CACHE_SIZE:
-            _AREAS.popitem(last=False)
-    return found
+        _SETS[key] = found
+        while len(_SETS) > SETS_CACHE_SIZE:
+            _SETS.popitem(last=False)
+    return found.get(code)
 
 
 def for_drawn_area(session: Session, weights_by_set: dict[str, Weights]) -> dict | None:
     """The deprivation section of an area that is not stored, from its weights from each LSOA set."""
-    return _section(session, lambda release: weights_by_set.get(release.set_id), borough=None)
+    found = _sections(session, lambda release: weights_by_set.get(release.set_id), ranked=False)
+    return next(iter(found.values()), None)
 
 
-def _section(session: Session, weights_of, *, borough: str | None) -> dict | None:
-    found = []
+def _sections(session: Session, weights_of, *, ranked: bool) -> dict[str, dict]:
+    """Each target area's section: the latest release's measures, earlier releases as its trend."""
+    by_area: dict[str, list[dict]] = {}
     for release in releases(session):
         weights = weights_of(release)
         if weights is not None:
-            found.append(deprivation(session, release, weights, borough=borough))
-    found = [f for f in found if f is not None]
-    if not found:
-        return None
-    latest = dict(found[0])
-    latest["earlier"] = found[1:]
-    latest["caveat"] = CAVEAT if len(found) > 1 else None
-    return latest
-
-
-def column_weights(weights: Weights, code: str) -> Weights:
-    """The part of ``weights`` that goes to one target area."""
-    j = weights.target_codes.index(code)
-    return Weights(matrix=weights.matrix[:, [j]], source_codes=weights.source_codes, target_codes=(code,),
-                   method=weights.method, source_unit=weights.source_unit, phrase=weights.phrase)
+            for code, section in deprivation(session, release, weights, ranked=ranked).items():
+                by_area.setdefault(code, []).append(section)
+    return {code: dict(found[0], earlier=found[1:], caveat=CAVEAT if len(found) > 1 else None)
+            for code, found in by_area.items()}
 
 
 def deprivation(session: Session, release: IndicatorCatalogue, weights: Weights, *,
-                borough: str | None = None) -> dict | None:
-    """Summary measures and decile shares of one release for the single target of ``weights``."""
+                ranked: bool = False) -> dict[str, dict]:
+    """Summary measures and decile shares of one release for each target of ``weights``, by area code;
+    ``ranked`` adds each area's district ranks (for districts)."""
     frame = release_frame(session, release)
     domains = [name for name, d in DOMAINS.items() if d.rank in frame.columns or d.score in frame.columns]
     if not domains:
-        return None
-    if not np.any(weights.matrix.toarray() > 0):
-        return {"release": release.title, "period": _period(release), "summary": [], "deciles": [],
-                "measures": _measures(), "source": release.source, "method": _method(session, release),
-                "notes": ["The area lies outside every small area of this release, so its measures cannot "
-                          "be worked out."], "districts": None}
+        return {}
     table = summarise(frame, weights, domains=domains, n_lsoas=int(release.national_areas))
-    ranked = _ranks(session, release, borough)
-    summary = []
-    for row in table.to_dict("records"):
-        item = {"domain": row["domain"], "label": DOMAIN_LABELS[row["domain"]],
-                "lsoas": round(float(row["lsoas"]), 2), "population": _plain(row["population"]),
-                "notes": row["notes"] or None} | {m: _plain(row[m]) for m in MEASURES}
-        if ranked:
-            item["ranks"] = ranked.get(row["domain"])
-        summary.append(item)
-    return {"release": release.title, "period": _period(release), "measures": _measures(), "summary": summary,
-            "deciles": _deciles(frame, weights, domains), "source": release.source,
-            "method": _method(session, release), "notes": [],
-            "districts": (next(iter(ranked.values()))["districts"] if ranked else None)}
+    rows = {code: group.to_dict("records") for code, group in table.groupby("area", sort=False)}
+    deciles = _deciles(frame, weights, domains)
+    ranks = _ranks(session, release) if ranked else {}
+    common = {"release": release.title, "period": _period(release), "measures": _measures(),
+              "source": release.source, "method": _method(session, release)}
+    out = {}
+    for code in weights.target_codes:
+        if code not in rows:
+            out[code] = common | {"summary": [], "deciles": [], "districts": None, "notes": [
+                "The area lies outside every small area of this release, so its measures cannot be worked out."]}
+            continue
+        own_ranks = ranks.get(code, {})
+        summary = []
+        for row in rows[code]:
+            item = {"domain": row["domain"], "label": DOMAIN_LABELS[row["domain"]],
+                    "lsoas": round(float(row["lsoas"]), 2), "population": _plain(row["population"]),
+                    "notes": row["notes"] or None} | {m: _plain(row[m]) for m in MEASURES}
+            if own_ranks:
+                item["ranks"] = own_ranks.get(row["domain"])
+            summary.append(item)
+        out[code] = common | {"summary": summary, "deciles": deciles.get(code, []), "notes": [],
+                              "districts": next(iter(own_ranks.values()))["districts"] if own_ranks else None}
+    return out
 
 
 def district_summaries(session: Session, release_id: str, domain: str = "IMD") -> pd.DataFrame:
@@ -163,12 +159,12 @@ def district_summaries(session: Session, release_id: str, domain: str = "IMD") -
                          for r in rows])
 
 
-def _ranks(session: Session, release: IndicatorCatalogue, code: str | None) -> dict:
-    if code is None:
-        return {}
-    rows = session.scalars(select(DistrictSummary).where(DistrictSummary.catalogue_id == release.id,
-                                                         DistrictSummary.code == code)).all()
-    return {r.domain: {"ranks": r.ranks, "districts": r.districts, "method": r.method} for r in rows}
+def _ranks(session: Session, release: IndicatorCatalogue) -> dict[str, dict]:
+    """Each district's ranks among all districts, by code and domain (from the stored district summaries)."""
+    out: dict[str, dict] = {}
+    for r in session.scalars(select(DistrictSummary).where(DistrictSummary.catalogue_id == release.id)):
+        out.setdefault(r.code, {})[r.domain] = {"ranks": r.ranks, "districts": r.districts, "method": r.method}
+    return out
 
 
 def _measures() -> list[dict]:
@@ -188,11 +184,11 @@ def _method(session: Session, release: IndicatorCatalogue) -> str:
             "deprived, as in MHCLG's district summaries (File 10).")
 
 
-def _deciles(frame: pd.DataFrame, weights: Weights, domains: list[str]) -> list[dict]:
-    """For each domain with deciles: the share of the area's population in each national decile."""
+def _deciles(frame: pd.DataFrame, weights: Weights, domains: list[str]) -> dict[str, list[dict]]:
+    """For each target area and each domain with deciles: the share of its population in each national decile."""
     coo = weights.matrix.tocoo()
     codes = np.asarray(weights.source_codes, dtype=object)[coo.row]
-    out = []
+    out: dict[str, list[dict]] = {}
     for name in domains:
         domain = DOMAINS[name]
         if domain.decile not in frame.columns or domain.population not in frame.columns:
@@ -200,11 +196,14 @@ def _deciles(frame: pd.DataFrame, weights: Weights, domains: list[str]) -> list[
         decile = frame[domain.decile].reindex(codes).to_numpy(dtype=float)
         people = frame[domain.population].reindex(codes).to_numpy(dtype=float) * coo.data
         known = np.isfinite(decile) & np.isfinite(people)
-        total = people[known].sum()
-        if not known.any() or total <= 0:
-            continue
-        shares = [float(people[known & (decile == d)].sum() / total) for d in range(1, 11)]
-        out.append({"domain": name, "label": DOMAIN_LABELS[name], "population": float(total), "shares": shares})
+        totals = np.bincount(coo.col[known], weights=people[known], minlength=len(weights.target_codes))
+        by_decile = np.zeros((len(weights.target_codes), 10))
+        counted = known & np.isin(decile, np.arange(1, 11))
+        np.add.at(by_decile, (coo.col[counted], decile[counted].astype(int) - 1), people[counted])
+        for j in np.flatnonzero(totals > 0):
+            out.setdefault(weights.target_codes[j], []).append(
+                {"domain": name, "label": DOMAIN_LABELS[name], "population": float(totals[j]),
+                 "shares": [float(v) for v in by_decile[j] / totals[j]]})
     return out
 
 

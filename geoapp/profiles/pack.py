@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from layers.charts import render
 
 from ..errors import ServiceUnavailable
-from ..page_context import store_context
+from ..credits import Credit, dataset_credits
 from ..storage import boundary_sets
 from . import charts, deprivation
 from .briefing import briefing
@@ -48,7 +48,7 @@ def pack_html(session: Session, profile: dict) -> str:
     targets = [f"target-{n}" in svgs for n in range(len(profile.get("targets") or []))]
     return render_template("profiles/pack.html", p=profile, svgs=svgs, charts={"targets": targets},
                            brief=briefing(profile, borough_deprivation(session, profile)),
-                           sources=source_lines(profile, store_context()["attribution"]),
+                           sources=source_lines(profile, dataset_credits(session)),
                            produced_on=f"{produced.day} {produced:%B %Y}",
                            produced_at=f"{produced:%H:%M} {produced.tzname() or ''}".strip(),
                            live_url=url_for("profiles.show", set_id=area["set"]["id"], code=area["code"],
@@ -64,10 +64,10 @@ def borough_deprivation(session: Session, profile: dict) -> dict | None:
     return deprivation.for_area(session, boundary_sets.get_set(session, borough["set"]), borough["code"])
 
 
-def source_lines(profile: dict, attribution: list[str]) -> list[str]:
+def source_lines(profile: dict, credits: list[Credit]) -> list[str]:
     """Every line of the pack's sources and licences, in the order printed: the figures' sources with their
-    periods and licences, placement notes, the area's boundaries, then the other boundary sets' licences.
-    Any further credit line a dataset needs belongs in this list."""
+    periods and licences, placement notes, the area's boundaries, then every loaded dataset's credit line
+    (:func:`geoapp.credits.dataset_credits`) with the datasets it is for."""
     lines = []
     for source in profile["sources"]:
         periods = f" ({', '.join(source['periods'])})" if source["periods"] else ""
@@ -80,5 +80,5 @@ def source_lines(profile: dict, attribution: list[str]) -> list[str]:
     vintage = f" ({own['vintage']})" if own["vintage"] else ""
     lines.append(f"Boundaries: {own['name']}{vintage}. Source: {own['source'] or 'not stated'}. "
                  f"{own['licence'] or 'Licence not stated.'}")
-    lines += [line for line in attribution if line != own["licence"]]
+    lines += [f"{credit.text} (for: {'; '.join(credit.datasets)})" for credit in credits]
     return lines

@@ -42,7 +42,7 @@ def for_area(session: Session, bset: BoundarySet, code: str) -> dict:
 
 def _served_by(result: SetAlignment, code: str) -> dict:
     """The areas of the service set (B) sharing ground with area ``code`` of the partnership set (A)."""
-    pairs = result.fit.pairs[(result.fit.pairs["a_code"] == code) & (result.fit.pairs["area_m2"] > 0)]
+    pairs = result.pairs_of("a", code)
     areas = [_share(result, "b", row.b_code, row.population, row.a_population_share, row.a_area_share)
              for row in pairs[pairs["b_code"].notna()].itertuples(index=False)]
     one, many = one_area(result.b), _plural(result.b)
@@ -55,8 +55,8 @@ def _served_by(result: SetAlignment, code: str) -> dict:
 
 def _serves(result: SetAlignment, code: str) -> dict:
     """The areas of the partnership set (A) sharing ground with service area ``code`` (B)."""
-    pairs = result.fit.pairs
-    pairs = pairs[(pairs["b_code"] == code) & pairs["a_code"].notna() & (pairs["area_m2"] > 0)]
+    pairs = result.pairs_of("b", code)
+    pairs = pairs[pairs["a_code"].notna()]
     areas = [_share(result, "a", row.a_code, row.population, row.b_population_share, row.b_area_share)
              for row in pairs.itertuples(index=False)]
     one = one_area(result.a)
