@@ -77,6 +77,8 @@ def test_profiles_compare_with_england_and_rank_the_borough(cwac_app):
     assert "Compared with England" in page and "98th of 296" in page and "Comparing releases." in page
     for section in ("facts", "indicators", "deprivation", "sources"):  # each section once
         assert page.count(f'<section id="{section}"') == 1, section
+    comparators = [s for s in borough["sources"] if "England comparator" in s["source"]]
+    assert comparators and all("Open Government Licence" in s["licence"] for s in comparators)
 
 
 def england_value(app, indicator_id):

@@ -399,10 +399,11 @@ def _sources(session, figs) -> list[dict]:
         out.append({"source": "Not available for this area (no value in any area of the data loaded): "
                               + "; ".join(f"{i.title} ({i.catalogue})" for i in empty),
                     "licence": None, "periods": [], "not_available": [i.id for i in empty]})
-    comparators: dict[str, set] = {}
+    comparators: dict[tuple, set] = {}  # worked out from the indicator's own catalogue: its licence holds
     for fig in figs.values():
         if fig.england and fig.england.get("source"):
-            comparators.setdefault(f"{fig.england['name']} comparator: {fig.england['source']}", set()).add(fig.period)
-    out += [{"source": text, "licence": None, "periods": sorted(p for p in found if p)}
-            for text, found in comparators.items()]
+            key = (f"{fig.england['name']} comparator: {fig.england['source']}", fig.indicator["licence"])
+            comparators.setdefault(key, set()).add(fig.period)
+    out += [{"source": text, "licence": lic, "periods": sorted(p for p in found if p)}
+            for (text, lic), found in comparators.items()]
     return out
