@@ -47,11 +47,9 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geoapp import create_app  # noqa: E402
-from geoapp import figures as F  # noqa: E402
+from geoapp import caches, create_app  # noqa: E402
 from geoapp.loading import LoadReport, Reporter, import_boundary_file, import_indicators, load_manifest  # noqa: E402
 from geoapp.manifest import read_manifest  # noqa: E402
-from geoapp.profiles import deprivation  # noqa: E402
 from geoapp.security import limiter  # noqa: E402
 from geoapp.storage import boundary_sets  # noqa: E402
 from geoapp.storage.db import Database  # noqa: E402
@@ -115,14 +113,8 @@ def drop_store(backend: str, name: str, db: Database) -> None:
 
 
 def clear_caches() -> None:
-    """Empty the process-wide caches the profile reads (weights, figures, IoD table): the next request is cold."""
-    with F._FIGURES_LOCK:
-        F._FIGURES.clear()
-        F._POINTS.clear()
-    F.WEIGHTS._items.clear()
-    with deprivation._LOCK:
-        deprivation._FRAMES.clear()
-        deprivation._SETS.clear()
+    """Empty every process-wide cache (:func:`geoapp.caches.clear_all`): the next request is cold."""
+    caches.clear_all()
     gc.collect()
 
 

@@ -21,8 +21,6 @@ population is the catalogue of population estimates' (:func:`population`).
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +35,7 @@ from layers.population import PointPopulation
 from layers.weights import NestingError, Weights, WeightsCache, area_weights, lookup_weights, nested_weights, \
     weights_key
 
+from .caches import MISSING, LRUCache, register
 from .errors import NotFound
 from .storage import boundary_sets, postcodes
 from .storage.indicators import all_periods, indicator_summary, list_indicators, load_values, periods, \
@@ -46,15 +45,12 @@ from .storage.memo import remembered
 from .storage.models import ComparatorValue, Indicator, IndicatorCatalogue
 
 #: Weights between pairs of boundary-set versions, shared by every request of the process.
-WEIGHTS = WeightsCache(maxsize=64)
+WEIGHTS = register("weights between sets", WeightsCache(maxsize=64))
 #: Each indicator's figures for a set, by store, set versions, indicator import and period (least recently
 #: used dropped): a hundred indicators for every set of a borough, in two periods each.
-FIGURES_CACHE_SIZE = 4096
-_FIGURES: OrderedDict = OrderedDict()
-_FIGURES_LOCK = threading.Lock()
+_FIGURES = LRUCache("figures of an indicator for a set", 4096)
 #: Postcode populations and each set's members, by store and versions.
-_POINTS: OrderedDict = OrderedDict()
-_POINTS_SIZE = 64
+_POINTS = LRUCache("postcode populations and members", 64)
 CONFIDENCE = 0.95
 #: Codes listed in a note before "and N more".
 LISTED = 10
@@ -193,8 +189,8 @@ def newest_of_series(session: Session, indicators) -> list[Indicator]:
 def point_population(session: Session, lsoa_set) -> PointPopulation | None:
     """The LSOAs' population spread over their live postcodes (None when no postcodes are loaded there)."""
     key = ("points", store_id(session), lsoa_set.id, set_version(lsoa_set), postcodes.state(session))
-    found = _remembered(key)
-    if found is not _MISSING:
+    found = _POINTS.get(key)
+    if found is not MISSING:
         return found
     small = boundary_sets.load_areas(session, lsoa_set.id)
     points = postcodes.live_points(session, tuple(small.total_bounds)) if len(small) else pd.DataFrame()
@@ -205,7 +201,7 @@ def point_population(session: Session, lsoa_set) -> PointPopulation | None:
         frame = gpd.GeoDataFrame(geometry=gpd.points_from_xy(points["easting"], points["northing"]),
                                  crs=boundary_sets.STORAGE_CRS)
         built = PointPopulation.build(small, frame)
-    return _remember(key, built)
+    return _POINTS.put(key, built)
 
 
 def members(session: Session, lsoa_set, target) -> np.ndarray | None:
@@ -219,8 +215,8 @@ def members(session: Session, lsoa_set, target) -> np.ndarray | None:
         return None
     key = ("members", store_id(session), lsoa_set.id, set_version(lsoa_set), target.id, set_version(target),
            postcodes.state(session))
-    found = _remembered(key)
-    if found is not _MISSING:
+    found = _POINTS.get(key)
+    if found is not MISSING:
         return found
     weights = weights_for(session, lsoa_set, target)
     if weights.method == "nested":
@@ -238,7 +234,7 @@ def members(session: Session, lsoa_set, target) -> np.ndarray | None:
         found = np.where(below >= 0, per_block[np.maximum(below, 0)], -1)
     else:
         found = points.members(boundary_sets.load_areas(session, target.id))
-    return _remember(key, found)
+    return _POINTS.put(key, found)
 
 
 def weights_for(session: Session, source, target) -> Weights | None:
@@ -349,13 +345,12 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
     held = all_periods(session)
     keys = {i: base + (i, period or latest_period(held.get(i, []))) for i in indicator_ids}
     found, missing = {}, []
-    with _FIGURES_LOCK:
-        for indicator_id, key in keys.items():
-            if key in _FIGURES:
-                _FIGURES.move_to_end(key)
-                found[indicator_id] = _FIGURES[key]
-            else:
-                missing.append(indicator_id)
+    for indicator_id, key in keys.items():
+        fig = _FIGURES.get(key)
+        if fig is MISSING:
+            missing.append(indicator_id)
+        else:
+            found[indicator_id] = fig
     if missing:
         areas = boundary_sets.load_areas(session, set_id)
         names = dict(zip(areas["code"], areas["name"]))
@@ -366,11 +361,8 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
             made |= _figures(session, source, weights, names, boundary_sets.set_summary(target), indicators,
                              period=period, borough=borough, own_id=set_id, target_codes=list(areas["code"]),
                              target=target)
-        with _FIGURES_LOCK:
-            for indicator_id, fig in made.items():
-                _FIGURES[keys[indicator_id]] = fig
-            while len(_FIGURES) > FIGURES_CACHE_SIZE:
-                _FIGURES.popitem(last=False)
+        for indicator_id, fig in made.items():
+            _FIGURES.put(keys[indicator_id], fig)
         found |= made
     return {i: found[i] for i in indicator_ids}
 
@@ -764,25 +756,6 @@ def themes(session: Session) -> dict[str, list[dict]]:
 
 
 # --------------------------------------------------------------------------------------- helpers
-
-_MISSING = object()
-
-
-def _remembered(key):
-    with _FIGURES_LOCK:
-        if key in _POINTS:
-            _POINTS.move_to_end(key)
-            return _POINTS[key]
-    return _MISSING
-
-
-def _remember(key, value):
-    with _FIGURES_LOCK:
-        _POINTS[key] = value
-        while len(_POINTS) > _POINTS_SIZE:
-            _POINTS.popitem(last=False)
-    return value
-
 
 def _plain(value):
     if isinstance(value, (np.floating, float)):

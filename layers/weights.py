@@ -346,6 +346,11 @@ class WeightsCache:
             self.put(weights)
         return weights
 
+    def clear(self) -> None:
+        """Drop every cached entry."""
+        with self._lock:
+            self._items.clear()
+
     def __len__(self) -> int:
         return len(self._items)
 

@@ -8,8 +8,6 @@ import, the postcodes loaded and the sliver settings.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -22,14 +20,14 @@ from boundaries import coterminosity
 from layers import alignment as people
 
 from .. import figures as F
+from ..caches import MISSING, LRUCache
 from ..errors import InvalidInput, NotFound
 from ..storage import boundary_sets, postcodes
 from ..storage.indicators import values_version
 from ..storage.models import SERVICE_TYPES
 
-CACHE_SIZE = 128
-_CACHE: OrderedDict = OrderedDict()
-_LOCK = threading.Lock()
+#: Alignments of this many pairs of sets are kept.
+_ALIGNMENTS = LRUCache("alignment of two sets", 128)
 ONE_AREA = {"lad": "borough", "apb": "area partnership board", "laf": "local area forum", "ward": "ward",
             "parish": "parish", "lsoa": "LSOA", "msoa": "MSOA", "service": "service area"}
 #: Widest sliver tolerance accepted from a request, in metres.
@@ -120,10 +118,9 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
            F.set_version(set_b), set_b.name, set_b.service_type,
            source and F.set_version(source), values_version(session), postcodes.state(session),
            float(sliver_width), bool(ignore_slivers), _key(a_codes), _key(b_codes))
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
+    found = _ALIGNMENTS.get(key)
+    if found is not MISSING:
+        return found
     a_areas, b_areas = _areas(session, a_id, a_codes), _areas(session, b_id, b_codes)
     small = population = layer = small_side = members = None
     if source is not None:
@@ -155,11 +152,7 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
         names={"a": dict(zip(a_areas["code"], a_areas["name"])), "b": dict(zip(b_areas["code"], b_areas["name"]))},
         population=described, sliver_width=float(sliver_width), ignore_slivers=bool(ignore_slivers),
         headline={side: _headline(session, bset_id) for side, bset_id in (("a", a_id), ("b", b_id))})
-    with _LOCK:
-        _CACHE[key] = result
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return result
+    return _ALIGNMENTS.put(key, result)
 
 
 def _headline(session: Session, set_id: str) -> dict:

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from sqlalchemy import select
 
 from ..auth.guard import requires
-from ..map.display_cache import DisplayCache, store_signature
+from ..map.display_cache import app_cache, store_signature
 from ..storage import boundary_sets
 from ..storage.models import MAX_ID, Indicator
 from ..storage.web import db_session
@@ -82,9 +82,8 @@ def items(collection_id: str):
         page = read()
     else:  # a boundary set's pages are kept per state of the store's sets (read on every request)
         signature = store_signature(session)
-        pages = current_app.extensions.setdefault("atlas_item_pages", DisplayCache(max_entries=256))
-        page = pages.get((collection_id, signature, bbox, limit, offset_read), read,
-                         stale=lambda old: old[1] != signature)
+        page = app_cache("atlas_item_pages", 256).get_or_build(
+            (collection_id, signature, bbox, limit, offset_read), read, stale=lambda old: old[1] != signature)
     body = {"type": "FeatureCollection", "numberMatched": page.matched, "numberReturned": len(page.features),
             "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "links": _page_links(collection_id, page, limit, offset), "features": page.features}

@@ -18,8 +18,6 @@ average of rates. Results are cached per store, set versions, groups and indicat
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -32,6 +30,7 @@ from sqlalchemy.orm import Session
 from boundaries.crs import STORAGE_CRS
 
 from .. import figures as F
+from ..caches import LRUCache
 from ..errors import AtlasError
 from ..storage import boundary_sets, postcodes
 from ..storage.groups import groups_version
@@ -45,12 +44,11 @@ MAJORITY = 0.5
 PER = 1000
 HOW = ("based", "serving")
 HOW_WORDS = {"based": "based in the area", "serving": "serving the area"}
-CACHE_SIZE = 64
 #: The borough's row in :func:`breakdown` (no area has an empty code).
 BOROUGH = ""
-_CACHE: OrderedDict = OrderedDict()
-_GROUPS: dict = {}
-_LOCK = threading.Lock()
+_COVERAGE = LRUCache("group coverage of a set", 64)
+#: The published groups last read (one store's at a time is all a process needs).
+_GROUPS = LRUCache("published groups for counting", 1)
 
 METHOD = ("Based in: the group's point lies in the area (a point on a boundary two areas share counts once). "
           "Serving: the group serves the whole borough, named areas or a drawn area; an area counts as served "
@@ -190,10 +188,10 @@ def served_codes(areas: gpd.GeoDataFrame, served: list) -> list[str]:
 
 def published(session: Session) -> gpd.GeoDataFrame:
     """Every published group with what counting needs (no contact details), read once per groups version."""
-    key = (F.store_id(session), *groups_version(session))
-    with _LOCK:
-        if _GROUPS.get("key") == key:
-            return _GROUPS["frame"]
+    return _GROUPS.get_or_build((F.store_id(session), *groups_version(session)), lambda: _read_published(session))
+
+
+def _read_published(session: Session) -> gpd.GeoDataFrame:
     rows = session.execute(
         select(CommunityGroup.id, CommunityGroup.name, CommunityGroup.group_type, CommunityGroup.themes,
                CommunityGroup.size, CommunityGroup.serves_scope, CommunityGroup.served_area_codes,
@@ -204,10 +202,7 @@ def published(session: Session) -> gpd.GeoDataFrame:
     frame["themes"] = [list(t or []) for t in frame["themes"]]
     frame["size_class"] = [size_class(s) for s in frame["size"]]
     frame["small"] = frame["size_class"].isin(SMALL)
-    found = gpd.GeoDataFrame(frame.drop(columns="size").set_index("id"), geometry="geometry", crs=STORAGE_CRS)
-    with _LOCK:
-        _GROUPS.update(key=key, frame=found)
-    return found
+    return gpd.GeoDataFrame(frame.drop(columns="size").set_index("id"), geometry="geometry", crs=STORAGE_CRS)
 
 
 def coverage(session: Session, set_id: str) -> Coverage:
@@ -216,16 +211,7 @@ def coverage(session: Session, set_id: str) -> Coverage:
     sets = tuple((s.id, F.set_version(s)) for s in boundary_sets.list_sets(session))
     key = (F.store_id(session), set_id, F.set_version(bset), sets, groups_version(session),
            values_version(session), postcodes.state(session))
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    found = _coverage(session, bset)
-    with _LOCK:
-        _CACHE[key] = found
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return found
+    return _COVERAGE.get_or_build(key, lambda: _coverage(session, bset))
 
 
 def _coverage(session: Session, bset) -> Coverage:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pyproj import Transformer
 
 from boundaries.crs import STORAGE_CRS
 
+from ..caches import LRUCache
 from ..errors import InvalidInput
 from ..storage import boundary_sets
 from ..storage import groups as stored
@@ -46,8 +46,7 @@ MAX_TEXT = 200
 #: Coordinates are given to 6 decimal places (about 10 cm), distances to 10 metres.
 DECIMALS = 6
 #: The published groups last read, by store and groups version (one entry: the store a process serves).
-_PUBLISHED: dict = {}
-_LOCK = threading.Lock()
+_PUBLISHED = LRUCache("published groups for the directory", 1)
 
 
 @dataclass(frozen=True)
@@ -162,17 +161,16 @@ def published(session, *, located: bool = False) -> gpd.GeoDataFrame:
     """Every published group as :func:`geoapp.storage.groups.published_records` gives it, read once until any
     group changes (one small query per call to tell). Do not change the frame returned: it is shared."""
     key = (session.get_bind().engine.url.render_as_string(hide_password=True), *stored.groups_version(session))
-    with _LOCK:
-        frame = _PUBLISHED.get(key)
-    if frame is None:
-        frame = stored.published_records(session)
-        frame["search_text"] = [_fold(" ".join(v for v in values if isinstance(v, str))) for values in
-                                zip(frame["name"], frame["description"], frame["address"], frame["postcode"])]
-        with _LOCK:
-            _PUBLISHED.clear()
-            _PUBLISHED[key] = frame
+    frame = _PUBLISHED.get_or_build(key, lambda: _read_published(session))
     if located:
         return frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    return frame
+
+
+def _read_published(session) -> gpd.GeoDataFrame:
+    frame = stored.published_records(session)
+    frame["search_text"] = [_fold(" ".join(v for v in values if isinstance(v, str))) for values in
+                            zip(frame["name"], frame["description"], frame["address"], frame["postcode"])]
     return frame
 
 

@@ -6,7 +6,6 @@ The borough is the union of the areas of the first current set of kind ``lad`` (
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import shapely
@@ -14,6 +13,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from .. import figures as F
+from ..caches import LRUCache
 from ..errors import InvalidInput
 from ..storage import boundary_sets, postcodes
 
@@ -25,8 +25,8 @@ MARGIN_M = 50.0
 #: What a sender may be warned of about where the group is (the keys stored in ``sender_warnings``).
 WARNINGS = ("unknown postcode", "no coordinates", "outside the borough")
 
-_BOROUGHS: dict[tuple, Borough] = {}
-_LOCK = threading.Lock()
+#: The borough's outline (one store's at a time is all a process needs).
+_BOROUGHS = LRUCache("borough outline", 1)
 
 
 @dataclass(frozen=True)
@@ -57,19 +57,16 @@ def borough(session: Session) -> Borough | None:
     bset = borough_outline_set(session)
     if bset is None:
         return None
-    key = (F.store_id(session), bset.id, F.set_version(bset))
-    with _LOCK:
-        if key in _BOROUGHS:
-            return _BOROUGHS[key]
+    return _BOROUGHS.get_or_build((F.store_id(session), bset.id, F.set_version(bset)),
+                                  lambda: _outline(session, bset))
+
+
+def _outline(session: Session, bset) -> Borough:
     areas = boundary_sets.load_areas(session, bset.id)
     named = len(areas) == 1 and bset.kind == "lad"
     outline = shapely.union_all(areas.geometry.values)
     shapely.prepare(outline)
-    found = Borough(name=areas["name"].iloc[0] if named else "the borough", set_id=bset.id, outline=outline)
-    with _LOCK:
-        _BOROUGHS.clear()  # one store's borough at a time is all a process needs
-        _BOROUGHS[key] = found
-    return found
+    return Borough(name=areas["name"].iloc[0] if named else "the borough", set_id=bset.id, outline=outline)
 
 
 @dataclass(frozen=True)

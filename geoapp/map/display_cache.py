@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 from layers.display import display_geojson, tolerance_for
 from layers.maps import LABELLED
 
+from ..caches import LRUCache
 from ..storage import boundary_sets
 
 #: Entries kept per app (least recently used dropped first).
@@ -40,38 +39,17 @@ class DisplaySet:
     sole_name: str | None = None  #: the area's name when the set has exactly one (a borough)
 
 
-class DisplayCache:
-    """A small thread-safe LRU of DisplaySet by key."""
-
-    def __init__(self, max_entries: int = MAX_ENTRIES):
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple, DisplaySet] = OrderedDict()
-        self._lock = threading.Lock()
-        self.builds = 0  #: how many entries were built (for tests and diagnostics)
-
-    def get(self, key: tuple, build, *, stale=None) -> DisplaySet:
-        """The entry for ``key``, built if missing; on a build, entries for which ``stale(key)`` is
-        true are dropped first (they can never be asked for again)."""
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        value = build()
-        with self._lock:
-            self.builds += 1
-            if stale is not None:
-                for old in [k for k in self._entries if stale(k)]:
-                    del self._entries[old]
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return value
+def app_cache(name: str, size: int) -> LRUCache:
+    """The current app's cache called ``name`` (one per app, so two apps in a process never share entries)."""
+    found = current_app.extensions.get(name)
+    if found is None:
+        found = current_app.extensions[name] = LRUCache(f"{name} of app {id(current_app)}", size)
+    return found
 
 
-def cache() -> DisplayCache:
-    """The current app's cache (one per app, so two apps in a process never share entries)."""
-    return current_app.extensions.setdefault("atlas_map_display", DisplayCache())
+def cache() -> LRUCache:
+    """The current app's cache of display sets."""
+    return app_cache("atlas_map_display", MAX_ENTRIES)
 
 
 def store_signature(session: Session) -> tuple:
@@ -89,7 +67,7 @@ def display_set(session: Session, set_id: str, signature: tuple | None = None) -
     bset = boundary_sets.get_set(session, set_id)
     signature = store_signature(session) if signature is None else signature
     key = (bset.id, bset.version, signature)
-    return cache().get(key, lambda: _build(session, bset), stale=lambda old: old[2] != signature)
+    return cache().get_or_build(key, lambda: _build(session, bset), stale=lambda old: old[2] != signature)
 
 
 def _build(session: Session, bset) -> DisplaySet:

@@ -17,7 +17,7 @@ from ..errors import wants_json
 from ..groups import directory
 from ..storage import boundary_sets, groups
 from ..storage.web import db_session
-from .display_cache import DisplayCache, display_set, store_signature
+from .display_cache import app_cache, display_set, store_signature
 
 bp = Blueprint("map", __name__)
 
@@ -55,8 +55,7 @@ def home():
 
     # the folium map is built once per state of the store (its sets, read on every request) and address
     key = ("home-map", signature, tuple(overlays), json.dumps(bounds), groups_url, basemap, request.script_root)
-    home_maps = current_app.extensions.setdefault("atlas_home_maps", DisplayCache(max_entries=8))
-    config, parts = home_maps.get(key, build, stale=lambda old: old[1] != signature)
+    config, parts = app_cache("atlas_home_maps", 8).get_or_build(key, build, stale=lambda old: old[1] != signature)
     shown, off = describe_overlays(overlays)
     return render_template("map/home.html", empty=False, parts=parts, config=config, place=place,
                            shown=shown, off=off, groups=groups_url is not None,

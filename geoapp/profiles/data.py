@@ -6,8 +6,6 @@ the indicator pages); the comparator distribution of the spine chart is the area
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import datetime, timezone
 
 import geopandas as gpd
@@ -18,6 +16,7 @@ from sqlalchemy.orm import Session
 from layers.intervals import compare
 
 from .. import figures as F
+from ..caches import LRUCache
 from ..errors import InvalidInput
 from ..groups import coverage
 from ..groups.vocabulary import THEMES
@@ -38,9 +37,7 @@ INSIDE, OVERLAP = 0.98, 0.01
 #: Sets listed as sub-areas, preferred in this order, for the ranked table.
 RANK_KINDS = ("laf", "ward", "parish", "msoa", "lsoa")
 #: Related areas and neighbours of this many areas are kept (least recently used dropped).
-GEOGRAPHY_CACHE_SIZE = 20_000
-_GEOGRAPHY: OrderedDict = OrderedDict()
-_LOCK = threading.Lock()
+_GEOGRAPHY = LRUCache("related areas and neighbours of an area", 20_000)
 
 
 def stored_profile(session: Session, set_id: str, code: str, *, rank: str | None = None) -> dict:
@@ -132,17 +129,8 @@ def _geography(session: Session, set_id: str, code: str, shape) -> dict:
     """A stored area's related areas and neighbours, cached until any boundary set changes."""
     key = (F.store_id(session), set_id, code,
            tuple((b.id, F.set_version(b)) for b in boundary_sets.list_sets(session)))
-    with _LOCK:
-        if key in _GEOGRAPHY:
-            _GEOGRAPHY.move_to_end(key)
-            return _GEOGRAPHY[key]
-    found = {"related": _related(session, shape, own_set=set_id),
-             "neighbours": _neighbours(session, set_id, code, shape)}
-    with _LOCK:
-        _GEOGRAPHY[key] = found
-        while len(_GEOGRAPHY) > GEOGRAPHY_CACHE_SIZE:
-            _GEOGRAPHY.popitem(last=False)
-    return found
+    return _GEOGRAPHY.get_or_build(key, lambda: {"related": _related(session, shape, own_set=set_id),
+                                                 "neighbours": _neighbours(session, set_id, code, shape)})
 
 
 def _related(session: Session, shape, *, own_set: str | None) -> list[dict]:

@@ -9,9 +9,6 @@ borough's own measures are ranked among all England's districts when a comparato
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
@@ -21,6 +18,7 @@ from layers.imd import DOMAINS, MEASURE_LABELS, MEASURES, frame_from_roles, summ
 from layers.weights import Weights
 
 from .. import figures as F
+from ..caches import MISSING, LRUCache
 from ..storage import boundary_sets
 from ..storage.indicators import load_values, values_version
 from ..storage.models import DistrictSummary, Indicator, IndicatorCatalogue
@@ -38,11 +36,9 @@ CAVEAT = ("The releases are not directly comparable. Each ranks every small area
           "advises against comparing them. The 2025 release uses the 2021 small areas (33,755 LSOAs, against "
           "32,844 in 2019), so the same area is made of different small areas in each.")
 
-_FRAMES: OrderedDict = OrderedDict()
+_FRAMES = LRUCache("deprivation release tables", 8)
 #: The sections of every area of this many stored sets are kept (least recently used dropped).
-SETS_CACHE_SIZE = 16
-_SETS: OrderedDict = OrderedDict()
-_LOCK = threading.Lock()
+_SETS = LRUCache("deprivation sections of a set's areas", 16)
 
 
 def releases(session: Session) -> list[IndicatorCatalogue]:
@@ -57,9 +53,10 @@ def releases(session: Session) -> list[IndicatorCatalogue]:
 def release_frame(session: Session, release: IndicatorCatalogue) -> pd.DataFrame:
     """A File 7-shaped table (index: LSOA code) of one release's values, read by role (cached)."""
     key = (F.store_id(session), release.id, values_version(session))
-    with _LOCK:
-        if key in _FRAMES:
-            return _FRAMES[key]
+    return _FRAMES.get_or_build(key, lambda: _read_release(session, release))
+
+
+def _read_release(session: Session, release: IndicatorCatalogue) -> pd.DataFrame:
     declared = session.execute(select(Indicator.id, Indicator.domain, Indicator.type, Indicator.role)
                                .where(Indicator.catalogue == release.id)).all()
     declared = [(i, d, None if d is None else (t if t in ("rank", "decile") else "score"), r)
@@ -69,12 +66,7 @@ def release_frame(session: Session, release: IndicatorCatalogue) -> pd.DataFrame
     for indicator_id, frame in values.groupby("indicator"):
         latest[indicator_id] = frame[frame["period"] == F.latest_period(frame["period"])]
     long = pd.concat(latest.values()) if latest else values
-    frame = frame_from_roles(long, declared)
-    with _LOCK:
-        _FRAMES[key] = frame
-        while len(_FRAMES) > 8:
-            _FRAMES.popitem(last=False)
-    return frame
+    return frame_from_roles(long, declared)
 
 
 def for_area(session: Session, target, code: str) -> dict | None:
@@ -82,20 +74,14 @@ def for_area(session: Session, target, code: str) -> dict | None:
     kept until the sets or the values change."""
     key = (F.store_id(session), target.id, F.set_version(target), values_version(session),
            tuple((s.id, F.set_version(s)) for s in F.small_sets(session)))
-    with _LOCK:
-        if key in _SETS:
-            _SETS.move_to_end(key)
-            return _SETS[key].get(code)
+    found = _SETS.get(key)
+    if found is not MISSING:
+        return found.get(code)
 
     def weights_of(release):
         return F.weights_for(session, boundary_sets.get_set(session, release.set_id), target)
 
-    found = _sections(session, weights_of, ranked=target.kind == "lad")
-    with _LOCK:
-        _SETS[key] = found
-        while len(_SETS) > SETS_CACHE_SIZE:
-            _SETS.popitem(last=False)
-    return found.get(code)
+    return _SETS.put(key, _sections(session, weights_of, ranked=target.kind == "lad")).get(code)
 
 
 def for_drawn_area(session: Session, weights_by_set: dict[str, Weights]) -> dict | None:

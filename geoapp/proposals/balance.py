@@ -6,21 +6,17 @@ met and how close whole wards can come. Answers are kept per prepared layer and 
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import numpy as np
 from sqlalchemy.orm import Session
 
 from boundaries.balance import best_split
 
+from ..caches import MISSING, LRUCache
 from ..storage.models import Proposal
 from .engine import cached_layer
 
 #: Answers kept (layer, counts, tolerance), least recently used dropped.
-CACHE_SIZE = 32
-_ANSWERS: OrderedDict = OrderedDict()
-_LOCK = threading.Lock()
+_ANSWERS = LRUCache("forum balance answers", 32)
 
 
 def feasibility(session: Session, proposal: Proposal) -> dict:
@@ -39,16 +35,12 @@ def feasibility(session: Session, proposal: Proposal) -> dict:
     layer, _ = cached_layer(session, proposal.block_set_id, proposal.container_set_id)
     wanted = _wanted(counts, layer.container_codes)
     key = (id(layer), tuple(wanted), tolerance)
-    with _LOCK:
-        if key in _ANSWERS:
-            _ANSWERS.move_to_end(key)
-            return _ANSWERS[key][1]
+    held = _ANSWERS.get(key)
+    if held is not MISSING:
+        return held[1]
     found = {"tolerance": tolerance, "block_unit": layer.block_unit, "container_unit": layer.container_unit,
              "containers": [_container(layer, j, count, tolerance) for j, count in enumerate(wanted) if count]}
-    with _LOCK:
-        _ANSWERS[key] = (layer, found)  # the layer is held so that its id is not reused while the key lives
-        while len(_ANSWERS) > CACHE_SIZE:
-            _ANSWERS.popitem(last=False)
+    _ANSWERS.put(key, (layer, found))  # the layer is held so that its id is not reused while the key lives
     return found
 
 

@@ -1,8 +1,6 @@
 """Block layers for proposals, prepared from the store once and cached, and proposals checked against them."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -12,6 +10,7 @@ from layers.proposals import BlockLayer, Measure, check, imd_measures, indicator
 from layers.weights import lookup_weights
 
 from .. import figures
+from ..caches import LRUCache
 from ..profiles import deprivation
 from ..storage import boundary_sets, councillors, postcodes
 from ..storage.indicators import load_values, values_version
@@ -20,9 +19,7 @@ from ..storage.models import Proposal
 #: Words for a kind of block or container in messages.
 UNIT_WORDS = {"lsoa": "LSOA", "msoa": "MSOA", "apb": "APB", "laf": "LAF", "lad": "borough", "service": "area"}
 #: Layers by store, set versions, indicator import and indicators (least recently used dropped).
-CACHE_SIZE = 16
-_LAYERS: OrderedDict = OrderedDict()
-_LOCK = threading.Lock()
+_LAYERS = LRUCache("prepared block layers", 16)
 
 
 def prepare_layer(session: Session, blocks_id: str, within_id: str, *, councillors=None,
@@ -90,7 +87,7 @@ def _to_blocks(measure: Measure, weights, codes: list[str], *, label: str | None
 def cached_layer(session: Session, blocks_id: str, within_id: str,
                  indicator_ids=()) -> tuple[BlockLayer, list[str]]:
     """:func:`prepare_layer` (no councillors), kept per store, set versions, indicator import and indicators."""
-    return _cached(_layer_key(session, blocks_id, within_id, indicator_ids),
+    return _LAYERS.get_or_build(_layer_key(session, blocks_id, within_id, indicator_ids),
                    lambda: prepare_layer(session, blocks_id, within_id, indicator_ids=tuple(indicator_ids)))
 
 
@@ -104,7 +101,7 @@ def counted_layer(session: Session, blocks_id: str, within_id: str,
             f"No councillor counts are entered for {blocks_id}: forums have no councillor totals."])
 
     key = (_layer_key(session, blocks_id, within_id, indicator_ids), councillors.version(session, blocks_id))
-    return _cached(key, build)
+    return _LAYERS.get_or_build(key, build)
 
 
 def _layer_key(session: Session, blocks_id: str, within_id: str, indicator_ids) -> tuple:
@@ -114,19 +111,6 @@ def _layer_key(session: Session, blocks_id: str, within_id: str, indicator_ids) 
     small = tuple(figures.set_version(s) for s in loaded if s.kind == "lsoa")
     return (figures.store_id(session), *((s.id, figures.set_version(s)) for s in sets), small,
             values_version(session), postcodes.state(session), tuple(indicator_ids))
-
-
-def _cached(key, build):
-    with _LOCK:
-        if key in _LAYERS:
-            _LAYERS.move_to_end(key)
-            return _LAYERS[key]
-    found = build()
-    with _LOCK:
-        _LAYERS[key] = found
-        while len(_LAYERS) > CACHE_SIZE:
-            _LAYERS.popitem(last=False)
-    return found
 
 
 def check_proposal(session: Session, proposal: Proposal, assignment: dict, forums: dict | None = None) -> dict:
