@@ -73,6 +73,16 @@ class IndicatorFigures:
     available: bool = True
     #: Small areas left out, placed by nearness or partly outside, with their people (also in ``notes``).
     placement: list[str] = field(default_factory=list)
+    _rows: dict | None = field(default=None, repr=False, compare=False)
+
+    def row(self, code: str) -> dict | None:
+        """One area's row as a plain dict (NaN becomes None; a copy), or None when the set has no such area.
+        The rows are made plain once per figures object (which the figures cache keeps)."""
+        if self._rows is None:
+            self._rows = {area: {k: _plain(v) for k, v in record.items()}
+                          for area, record in zip(self.table.index, self.table.to_dict("records"))}
+        found = self._rows.get(code)
+        return None if found is None else dict(found)
 
     def records(self) -> list[dict]:
         """Per-area rows as plain JSON-ready dicts (NaN becomes None)."""

@@ -176,12 +176,6 @@ def _parent(kind: str, related: list[dict]) -> dict | None:
     return best[1] if best else None
 
 
-def _row(table, code) -> dict | None:
-    if code not in table.index:
-        return None
-    return {k: F._plain(v) for k, v in table.loc[code].items()}
-
-
 def _themes(code, figs, parent, parent_figs) -> list[dict]:
     """Each offered indicator by theme: one row per series (its latest release), with the area's figure, its
     interval and its comparison with the borough, England and the area above."""
@@ -189,7 +183,7 @@ def _themes(code, figs, parent, parent_figs) -> list[dict]:
     for indicator_id, fig in F.latest_of_series(figs).items():
         if not fig.available:
             continue
-        own = _row(fig.table, code) or {}
+        own = fig.row(code) or {}
         ind = fig.indicator
         item = {"id": indicator_id, "title": ind["title"], "description": ind["description"], "type": ind["type"],
                 "unit": ind["unit"], "polarity": ind["polarity"], "period": fig.period, "periods": fig.periods,
@@ -204,7 +198,7 @@ def _themes(code, figs, parent, parent_figs) -> list[dict]:
                 "compared_with_england": own.get("compared_with_england", "not compared"),
                 "parent": None, "compared_with_parent": "not compared", "spine": _spine(fig)}
         if parent and indicator_id in parent_figs:
-            prow = _row(parent_figs[indicator_id].table, parent["code"])
+            prow = parent_figs[indicator_id].row(parent["code"])
             if prow:
                 item["parent"] = {k: prow[k] for k in ("value", "lower", "upper")}
                 if ind["type"] != "count" and own.get("lower") is not None and prow["value"] is not None:
@@ -262,7 +256,7 @@ def add_trends(session: Session, profile: dict) -> dict:
             fig = found[period][indicator_id]
             if not fig.available:
                 continue
-            row = _row(fig.table, code) or {}
+            row = fig.row(code) or {}
             points.append({"period": period, "indicator": indicator_id, "release": fig.indicator["source"],
                            "value": row.get("value"), "lower": row.get("lower"), "upper": row.get("upper"),
                            "borough": fig.borough["value"] if fig.borough else None,
@@ -291,7 +285,7 @@ def _key_facts(session, figs, code, related, shape, population) -> dict:
             ind = fig.indicator
             if ind.get("role") != "age band" or ind["catalogue"] != catalogue or not fig.available:
                 continue
-            value = (_row(fig.table, code) or {}).get("value")
+            value = (fig.row(code) or {}).get("value")
             share = value / population["value"] if population["value"] and value is not None else None
             bands.append({"id": indicator_id, "title": ind["title"], "value": value, "share": share,
                           "period": fig.period})
@@ -312,7 +306,7 @@ def _ranked(session, related, figs, rank) -> dict | None:
     chosen = rank if rank in figs else _default_rank(figs)
     codes = [a["code"] for a in group["areas"] if a["relation"] == "contains"]
     fig = F.figures(session, group["set"], [chosen])[chosen]
-    rows = [dict(_row(fig.table, c) or {}, code=c) for c in codes]
+    rows = [dict(fig.row(c) or {}, code=c) for c in codes]
     rows.sort(key=lambda r: (r.get("value") is None, -(r.get("value") or 0)))
     return {"set": group["set"], "set_name": group["set_name"], "indicator": fig.indicator, "period": fig.period,
             "display_factor": fig.display_factor,

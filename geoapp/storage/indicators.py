@@ -125,11 +125,12 @@ def values_version(session: Session) -> str:
 
 
 def list_indicators(session: Session, *, offered: bool = True) -> list[Indicator]:
-    """Indicators by theme and title; ``offered`` leaves out empty ones (no value in any area)."""
+    """Indicators by theme and title; ``offered`` leaves out empty ones (no value in any area). Read once per
+    session's reading (a new list each call)."""
     query = select(Indicator).order_by(Indicator.theme, Indicator.title)
     if offered:
         query = query.where((Indicator.areas_with_values.is_(None)) | (Indicator.areas_with_values > 0))
-    return list(session.scalars(query))
+    return list(remembered(session, ("list_indicators", offered), lambda: tuple(session.scalars(query))))
 
 
 def empty_indicators(session: Session) -> list[Indicator]:
