@@ -189,8 +189,15 @@ def test_header_only_holds_no_postcodes(db, tmp_path):
         load(db, write(tmp_path, "empty.csv", "postcode,easting,northing\n"))
 
 
+def state(db):
+    with db.session() as session:
+        return postcodes.state(session)
+
+
 def test_reloading_replaces_rows_with_the_same_postcode(db, tmp_path):
+    empty = state(db)
     load(db, write(tmp_path, "ch.csv", CODE_POINT_CH))
+    first = state(db)
     moved = ('"CH1 1AB",20,341000,366000,"E92000001","","","","",""\n'
              '"CH2 2AA",10,342000,367000,"E92000001","","","","",""\n')
     report = load(db, write(tmp_path, "update.csv", moved))
@@ -206,6 +213,9 @@ def test_reloading_replaces_rows_with_the_same_postcode(db, tmp_path):
         ("import", "postcodes", "ch.csv"), ("import", "postcodes", "update.csv")]
     assert entries[1].before == {"postcodes": 3} and entries[1].after["postcodes"] == 4
     assert entries[1].after["replaced"] == 1 and entries[0].actor == "test"
+    second = state(db)  # every load changes the state the caches are keyed on, even a file loaded again
+    load(db, write(tmp_path, "update.csv", moved))
+    assert len({empty, first, second, state(db)}) == 4
 
 
 def test_lookup_statuses_in_input_order(db, tmp_path):

@@ -28,16 +28,24 @@ def for_area(session: Session, bset: BoundarySet, code: str) -> dict:
     if bset.kind == "service":
         results = [measure_sets(session, other.id, bset.id, ignore_slivers=True)
                    for kind in SERVED_KINDS for other in current if other.kind == kind]
-        lines = [_serves(result, code) for result in results]
+        lines = [_kept(result, _serves, code) for result in results]
     else:
         order = [*SERVICE_TYPES, None]  # in the order of SERVICE_TYPES, sets of no type last
         served = sorted((other for other in current if other.kind == "service"),
                         key=lambda other: (order.index(other.service_type if other.service_type in order else None),
                                            other.name))
         results = [measure_sets(session, bset.id, other.id, ignore_slivers=True) for other in served]
-        lines = [_served_by(result, code) for result in results]
+        lines = [_kept(result, _served_by, code) for result in results]
     return {"direction": "serves" if bset.kind == "service" else "served by", "ignore_slivers": True,
             "lines": lines, "method": results[0].definitions()[2:] if results else []}
+
+
+def _kept(result: SetAlignment, make, code: str) -> dict:
+    """One area's line, made once per measured pair of sets (the alignment cache keeps it; do not change it)."""
+    key = ("line", make.__name__, code)
+    if key not in result.memo:
+        result.memo[key] = make(result, code)
+    return result.memo[key]
 
 
 def _served_by(result: SetAlignment, code: str) -> dict:

@@ -401,9 +401,10 @@ def count(session: Session) -> int:
 
 
 def state(session: Session) -> str:
-    """Changes whenever postcodes are loaded: the count and the latest load time (for cache keys)."""
+    """Changes whenever postcodes are loaded (for cache keys): the files held and the latest load time, read
+    from ``postcode_sources`` (a row per file, written by every :func:`load`) rather than by counting postcodes."""
     def read() -> str:
-        number, latest = session.execute(select(func.count(), func.max(Postcode.loaded_at))).one()
+        number, latest = session.execute(select(func.count(), func.max(PostcodeSource.loaded_at))).one()
         return f"{number}@{latest}"
 
     return remembered(session, "postcodes.state", read)
