@@ -28,9 +28,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-#: Fingertips' two confidence levels.
-CONFIDENCE_LEVELS = (0.95, 0.998)
-
 #: Polarity of an indicator: is a higher value better, worse, or neither?
 POLARITIES = ("high_is_good", "low_is_good", "no_judgement")
 

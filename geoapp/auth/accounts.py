@@ -245,7 +245,3 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     row.last_used_at = _now()
     return user
-
-
-def user_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User))

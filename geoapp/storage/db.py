@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,6 +52,3 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema up to ``revision`` with the Alembic migrations."""
         command.upgrade(self.alembic_config(), revision)
-
-    def is_ready(self) -> bool:
-        return inspect(self.engine).has_table("alembic_version")
