@@ -1,4 +1,4 @@
 """WSGI entry point: `gunicorn wsgi:app`. Configuration comes from the environment (see README)."""
-from geoapp import create_app
+from geoapp.app import create_app
 
 app = create_app()

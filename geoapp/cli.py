@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -26,7 +26,7 @@ from .proposals.interchange import BLOCK_COLUMNS, FORUM_COLUMNS
 from .storage import boundary_sets
 from .storage.indicators import describe_report
 from .storage.models import BOUNDARY_KINDS, SERVICE_TYPES
-from .storage.web import database
+from .web.db import database
 
 console = Console(stderr=True)
 FAILURES = (BoundaryError, ManifestError, AtlasError, CatalogueError)
@@ -526,11 +526,3 @@ COMMANDS = (db_group, load_command, import_boundaries_command, import_indicators
             create_user_command, set_role_command, proposal_check_command, import_councillors_command,
             import_postcodes_command, import_groups_command, *ALIGNMENT_COMMANDS)
 
-
-def _create_app():
-    from . import create_app
-    return create_app()
-
-
-main = FlaskGroup(create_app=_create_app, add_default_commands=True,
-                  help="Partnership Atlas: boundaries, indicators and community groups by area.")

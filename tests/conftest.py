@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from geoapp import create_app
+from geoapp.app import create_app
 from geoapp.auth import accounts
-from geoapp.security import limiter
+from geoapp.web.security import limiter
 from geoapp.storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent

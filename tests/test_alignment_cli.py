@@ -8,7 +8,7 @@ import pytest
 
 from geoapp.alignment import service, tables
 from geoapp.alignment.service import percent
-from geoapp.storage.web import database
+from geoapp.web.db import database
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from geoapp.alignment import service, tables
 from geoapp.storage import postcodes
-from geoapp.storage.web import database
+from geoapp.web.db import database
 from layers.alignment import measure
 
 POPULATION = "Total population: mid 2015 (excluding prisoners)"

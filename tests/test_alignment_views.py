@@ -202,7 +202,7 @@ def test_ignoring_slivers_drops_them_from_the_parts_and_says_so(cwac_app, sign_i
 
 def test_the_parts_are_drawn_once_per_measure(cwac_app):
     from geoapp.alignment import service, tables
-    from geoapp.storage.web import database
+    from geoapp.web.db import database
 
     with cwac_app.app_context(), database().session() as session:
         result = service.measure_sets(session, "apb", "sub-icb")

@@ -56,7 +56,7 @@ def test_import_of_points_is_refused_and_stores_nothing(app, runner, tmp_path):
     assert "points.geojson" in result.output and "Point" in result.output
     assert "Nothing was stored" in result.output
     with app.app_context():
-        from geoapp.storage.web import db_session
+        from geoapp.web.db import db_session
         assert boundary_sets.area_counts(db_session()) == {}
 
 

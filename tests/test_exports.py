@@ -10,7 +10,7 @@ import numpy as np
 import openpyxl
 import pytest
 
-from geoapp.exports import chart_response, safe_filename, table_download
+from geoapp.web.exports import chart_response, safe_filename, table_download
 from layers import charts
 
 COLUMNS = [("code", "Area code"), ("name", "Area name"), ("value", "Value (%)"), ("count", "Count")]

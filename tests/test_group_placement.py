@@ -140,7 +140,7 @@ def test_a_group_inside_the_borough_is_shown_inside_with_no_warning(cwac_app, si
 def test_the_borough_is_the_lad_set_with_a_margin_for_generalised_lines(cwac_app):
     from shapely.geometry import Point
     with cwac_app.app_context():
-        from geoapp.storage.web import db_session
+        from geoapp.web.db import db_session
         here = placement.borough(db_session())
     assert (here.name, here.set_id) == (BOROUGH, "lad")
     assert here.holds(Point(CH1_1AB[1], CH1_1AB[2])) and not here.holds(Point(385305, 363260))

@@ -248,7 +248,7 @@ def test_unknown_set_is_a_json_404(demo_app):
 
 
 def test_geojson_is_cached_and_never_stale_after_a_replace(demo_app):
-    from geoapp.map.display_cache import cache
+    from geoapp.web.display_cache import cache
 
     client = demo_app.test_client()
     first = client.get("/map/sets/lad.geojson")

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from geoapp.profiles import data, pack
 from geoapp.storage import boundary_sets
 from geoapp.storage import targets as T
-from geoapp.storage.web import db_session
+from geoapp.web.db import db_session
 from tests.helpers import HOSTILE, add_set
 
 A4 = (595.28, 841.89)

@@ -272,7 +272,7 @@ def test_cli_import_postcodes(app, runner, tmp_path):
     again = runner.invoke(args=["import-postcodes", str(path)])
     assert "stored: 3 (3 of them replacing stored rows)" in again.output
     with app.app_context():
-        from geoapp.storage.web import db_session
+        from geoapp.web.db import db_session
         found = postcodes.lookup(db_session(), ["ch11af"])
     assert found.loc["ch11af", ["easting", "northing"]].tolist() == [340718, 366063]
 
@@ -284,5 +284,5 @@ def test_cli_import_postcodes_refuses_bad_rows(app, runner, tmp_path):
     assert "Nothing was stored: bad.csv has 1 bad row(s), at line 4." in result.output
     assert "line 4: easting '34x000' is not a number" in result.output
     with app.app_context():
-        from geoapp.storage.web import db_session
+        from geoapp.web.db import db_session
         assert postcodes.count(db_session()) == 0

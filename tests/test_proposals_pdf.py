@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from geoapp.proposals.engine import cached_layer
 from geoapp.proposals.pdf import pdf_html
 from geoapp.storage.models import Proposal, ProposalVersion
-from geoapp.storage.web import db_session
+from geoapp.web.db import db_session
 from tests.conftest import csrf_token
 from tests.test_proposal_check import cwac_wards, forums  # noqa: F401 - fixtures: a valid assignment
 

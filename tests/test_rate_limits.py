@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from geoapp.rate_limits import DatabaseStorage
-from geoapp.security import limiter
+from geoapp.web.rate_limits import DatabaseStorage
+from geoapp.web.security import limiter
 from tests.conftest import csrf_token
 
 REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -8,9 +8,10 @@ from ..auth.guard import actor, current_user, requires
 from ..auth.mail import Mail, send
 from ..auth.roles import PERMISSIONS, ROLES, role_label
 from ..csv_safe import write_csv
-from ..errors import AtlasError, InvalidInput, NotFound, wants_json
+from ..errors import AtlasError, InvalidInput, NotFound
+from ..web.errors import wants_json
 from ..storage.models import User
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import changes, present, queries
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

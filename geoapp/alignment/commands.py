@@ -17,7 +17,7 @@ from boundaries.coterminosity import SLIVER_WIDTH_M
 
 from ..csv_safe import write_csv
 from ..errors import AtlasError, NotFound
-from ..storage.web import database
+from ..web.db import database
 from . import tables
 from .service import MAX_SLIVER_WIDTH, SetAlignment, measure_sets, percent
 

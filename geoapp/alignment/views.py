@@ -14,10 +14,11 @@ from boundaries.coterminosity import SLIVER_WIDTH_M
 
 from ..auth.guard import current_role, requires
 from ..auth.roles import can
-from ..errors import InvalidInput, NotFound, wants_json
-from ..exports import TABLE_TYPES, safe_filename, table_download
+from ..errors import InvalidInput, NotFound
+from ..web.errors import wants_json
+from ..web.exports import TABLE_TYPES, safe_filename, table_download
 from ..storage import boundary_sets
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import tables
 from .service import MAX_SLIVER_WIDTH, measure_sets, one_area, percent
 

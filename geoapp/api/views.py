@@ -7,10 +7,10 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from sqlalchemy import select
 
 from ..auth.guard import requires
-from ..map.display_cache import app_cache, store_signature
+from ..web.display_cache import app_cache, store_signature
 from ..storage import boundary_sets
 from ..storage.models import MAX_ID, Indicator
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import features, openapi, params, twins  # noqa: F401 - twins registers the JSON twins
 from .params import GEOJSON, HTML, JSON
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from ..errors import Forbidden, SignInNeeded, render_error, wants_json
+from ..errors import Forbidden, SignInNeeded
+
+from ..web.errors import render_error, wants_json
 from ..storage.models import User
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import accounts, sessions
 from .roles import ANONYMOUS, PERMISSIONS, can, role_label
 

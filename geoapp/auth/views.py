@@ -5,9 +5,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from ..errors import AtlasError, wants_json
-from ..security import SIGN_IN_LIMIT, limiter
-from ..storage.web import db_session
+from ..errors import AtlasError
+
+from ..web.errors import wants_json
+from ..web.security import SIGN_IN_LIMIT, limiter
+from ..web.db import db_session
 from . import accounts
 from .guard import actor, current_user, requires, sign_in as start_session, sign_out as end_session
 from .mail import Mail, send

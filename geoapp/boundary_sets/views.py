@@ -21,10 +21,11 @@ from boundaries.io import EXPORT_FORMATS, write_boundaries
 
 from ..auth.guard import actor, current_role, current_user, requires
 from ..auth.roles import can
-from ..errors import Conflict, NotFound, render_error, wants_json
+from ..errors import Conflict, NotFound
+from ..web.errors import render_error, wants_json
 from ..storage import boundary_sets
 from ..storage.models import MAX_ID
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import detail, manage, upload
 
 bp = Blueprint("boundary_sets", __name__, url_prefix="/boundaries")

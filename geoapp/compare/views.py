@@ -10,11 +10,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from .. import figures as F
 from ..auth.guard import actor, current_user, requires
-from ..errors import AtlasError, InvalidInput, NotFound, wants_json
-from ..exports import chart_response, safe_filename, table_download
+from ..errors import AtlasError, InvalidInput, NotFound
+from ..web.errors import wants_json
+from ..web.exports import chart_response, safe_filename, table_download
 from ..storage import boundary_sets, saved_lists
 from ..storage.models import Indicator
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import charts, data, selection, tables
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")

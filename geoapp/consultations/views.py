@@ -12,11 +12,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..auth.guard import current_user, requires
 from ..auth.roles import can
-from ..errors import AtlasError, Forbidden, InvalidInput, NotFound, render_error, wants_json
-from ..exports import table_download
+from ..errors import AtlasError, Forbidden, InvalidInput, NotFound
+from ..web.errors import render_error, wants_json
+from ..web.exports import table_download
 from ..groups.vocabulary import THEMES
 from ..storage import boundary_sets
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import service
 from .activity import activity_map, describe, timeline_table
 from .filters import read_filters

@@ -6,10 +6,11 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from layers.classify import SCHEMES, ClassesError, classify
 
 from ..auth.guard import requires
-from ..errors import InvalidInput, wants_json
-from ..exports import table_download
+from ..errors import InvalidInput
+from ..web.errors import wants_json
+from ..web.exports import table_download
 from ..storage import boundary_sets
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import coverage as C
 from . import coverage_gaps as G
 from .vocabulary import GROUP_TYPES, THEMES

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from ..auth.guard import actor, current_user, requires
 from ..errors import InvalidInput
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import import_uploads as uploads
 from . import importer
 from .vocabulary import GROUP_TYPES

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from ..auth.guard import requires
 from ..csv_safe import write_csv
 from ..errors import InvalidInput
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import directory as D
 from .placement import borough_outline_set
 from .vocabulary import GROUP_TYPES

@@ -8,10 +8,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from ..auth.guard import actor, current_user, requires
 from ..auth.mail import send
-from ..errors import AtlasError, InvalidInput, NotFound, wants_json
-from ..security import limiter
+from ..errors import AtlasError, InvalidInput, NotFound
+from ..web.errors import wants_json
+from ..web.security import limiter
 from ..storage.models import User
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import placement, submissions
 from .records import RecordInvalid
 from .vocabulary import GROUP_TYPES, INCOME_BANDS, SERVES, THEMES
@@ -78,7 +79,7 @@ def when(moment: datetime | date | None, with_time: bool = True) -> str:
 def _pin_map(group=None) -> dict:
     """The pin map's settings: the borough's extent and outline (or the group's point now) to open on, and the
     basemap if any."""
-    from ..map.display_cache import store_signature
+    from ..web.display_cache import store_signature
     from ..map.views import extent
     from ..storage import boundary_sets
     from .map_views import outline_url

@@ -5,9 +5,10 @@ from flask import Blueprint, render_template, request
 
 from .. import figures as F
 from ..auth.guard import requires
-from ..errors import InvalidInput, wants_json
+from ..errors import InvalidInput
+from ..web.errors import wants_json
 from ..storage import boundary_sets
-from ..storage.web import db_session
+from ..web.db import db_session
 from layers.classify import ClassesError, classify
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")

@@ -13,11 +13,11 @@ from layers.maps import build_map, describe_overlays, legend_items, plan_overlay
 
 from .. import figures as F
 from ..auth.guard import requires
-from ..errors import wants_json
+from ..web.errors import wants_json
 from ..groups import directory
 from ..storage import boundary_sets, groups
-from ..storage.web import db_session
-from .display_cache import app_cache, display_set, store_signature
+from ..web.db import db_session
+from ..web.display_cache import app_cache, display_set, store_signature
 
 bp = Blueprint("map", __name__)
 

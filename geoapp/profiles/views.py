@@ -5,10 +5,11 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 
 from ..auth.guard import changes_nothing, requires
 from ..consultations.service import recent_for_area
-from ..errors import NotFound, wants_json
-from ..exports import chart_response, safe_filename, table_download
-from ..security import allow_style_attributes
-from ..storage.web import db_session
+from ..errors import NotFound
+from ..web.errors import wants_json
+from ..web.exports import chart_response, safe_filename, table_download
+from ..web.security import allow_style_attributes
+from ..web.db import db_session
 from . import charts, data, freehand, search, tables
 from .pack import board_pack
 

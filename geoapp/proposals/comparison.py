@@ -24,7 +24,7 @@ from ..auth.guard import requires
 from ..errors import AtlasError, InvalidInput, NotFound
 from ..storage import boundary_sets
 from ..storage.models import MAX_ID, Proposal, ProposalVersion
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import service
 from .engine import cached_layer, check_proposal
 from .views import may_see, visible

@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from ..auth.guard import changes_nothing, current_role, current_user, requires
 from ..auth.roles import can
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound, SignInNeeded, wants_json
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound, SignInNeeded
+from ..web.errors import wants_json
 from ..profiles.freehand import read_request
-from ..security import allow_style_attributes
+from ..web.security import allow_style_attributes
 from ..storage import boundary_sets, councillors
 from ..storage.indicators import list_indicators
 from ..storage.models import MAX_ID, BoundarySet
-from ..storage.web import db_session
+from ..web.db import db_session
 from . import service
 from .adopt import adopt as adopt_proposal
 from .balance import feasibility

@@ -9,11 +9,12 @@ from layers.targets import RULE
 
 from .. import figures as F
 from ..auth.guard import actor, current_user, requires
-from ..errors import AtlasError, wants_json
+from ..errors import AtlasError
+from ..web.errors import wants_json
 from ..storage import boundary_sets
 from ..storage import targets as T
 from ..storage.indicators import list_indicators, periods
-from ..storage.web import db_session
+from ..web.db import db_session
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 

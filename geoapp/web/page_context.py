@@ -1,9 +1,9 @@
 """Values every page needs: whether the data shown is fictional, and the credit lines of the data loaded."""
 from __future__ import annotations
 
-from .credits import dataset_credits
-from .storage.boundary_sets import list_sets
-from .storage.web import db_session
+from ..credits import dataset_credits
+from ..storage.boundary_sets import list_sets
+from .db import db_session
 
 
 def store_context() -> dict:

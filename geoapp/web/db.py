@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from .db import Database
+from ..storage.db import Database
 
 
 def database() -> Database:

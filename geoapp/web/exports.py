@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Font
 
 from layers.charts import render
 
-from .csv_safe import safe_cell, write_csv
+from ..csv_safe import safe_cell, write_csv
 
 TABLE_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 CHART_TYPES = {"svg": "image/svg+xml", "png": "image/png"}

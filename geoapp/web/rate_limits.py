@@ -14,7 +14,7 @@ from sqlalchemy import case, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from .storage.models import RateLimit
+from ..storage.models import RateLimit
 
 SCHEME = "atlas-database"
 
