@@ -115,8 +115,8 @@ def free_port() -> int:
 
 
 def load_store(url: str) -> None:
-    from geoapp.loading import load_manifest
-    from geoapp.manifest import read_manifest
+    from geoapp.loading.load import load_manifest
+    from geoapp.loading.manifest import read_manifest
     from geoapp.storage.db import Database
 
     db = Database(url)

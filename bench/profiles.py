@@ -49,8 +49,8 @@ sys.path.insert(0, str(ROOT))
 
 from geoapp import caches  # noqa: E402
 from geoapp.app import create_app  # noqa: E402
-from geoapp.loading import LoadReport, Reporter, import_boundary_file, import_indicators, load_manifest  # noqa: E402
-from geoapp.manifest import read_manifest  # noqa: E402
+from geoapp.loading.load import LoadReport, Reporter, import_boundary_file, import_indicators, load_manifest  # noqa: E402
+from geoapp.loading.manifest import read_manifest  # noqa: E402
 from geoapp.web.security import limiter  # noqa: E402
 from geoapp.storage import boundary_sets  # noqa: E402
 from geoapp.storage.db import Database  # noqa: E402

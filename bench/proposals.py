@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.profiles import CWAC_MANIFEST, drop_store, fresh_store, make_app, postgis_available  # noqa: E402
 from geoapp.auth import accounts  # noqa: E402
-from geoapp.loading import load_manifest  # noqa: E402
-from geoapp.manifest import read_manifest  # noqa: E402
+from geoapp.loading.load import load_manifest  # noqa: E402
+from geoapp.loading.manifest import read_manifest  # noqa: E402
 from geoapp.storage import boundary_sets  # noqa: E402
 from layers.imd import TOTAL_POPULATION  # noqa: E402
 from layers.proposals import check, imd_measures, indicator_measure, prepare_blocks  # noqa: E402

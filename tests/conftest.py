@@ -157,15 +157,15 @@ def backend(request) -> str:
 
 
 def _fill_cwac(db: Database, _tmp: Path) -> None:
-    from geoapp.loading import load_manifest
-    from geoapp.manifest import read_manifest
+    from geoapp.loading.load import load_manifest
+    from geoapp.loading.manifest import read_manifest
     load_manifest(db, read_manifest(CWAC_MANIFEST))
 
 
 def _fill_demo(db: Database, tmp: Path) -> None:
-    from geoapp.demo import write_demo
-    from geoapp.loading import load_manifest
-    from geoapp.manifest import read_manifest
+    from geoapp.loading.demo import write_demo
+    from geoapp.loading.load import load_manifest
+    from geoapp.loading.manifest import read_manifest
     load_manifest(db, read_manifest(write_demo(tmp / "demo", seed=2009)))
 
 

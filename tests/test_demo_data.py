@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 import shapely
 
-from geoapp.demo import GROUP_TYPES, THEMES, _toml, generate_borough, write_demo
+from geoapp.loading.demo import GROUP_TYPES, THEMES, _toml, generate_borough, write_demo
 from layers.catalogue import read_catalogue, read_values
 
 SEED = 2009

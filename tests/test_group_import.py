@@ -625,8 +625,8 @@ type_map = {{ "sports club" = "community group" }}
 
 
 def test_a_manifest_refuses_a_list_with_refused_rows_and_stores_nothing(db, tmp_path):
-    from geoapp.loading import load_manifest
-    from geoapp.manifest import ManifestError, read_manifest
+    from geoapp.loading.load import load_manifest
+    from geoapp.loading.manifest import ManifestError, read_manifest
     load_postcodes(db, tmp_path)
     csv = write_csv(tmp_path)
     with pytest.raises(ManifestError) as error:
@@ -646,7 +646,7 @@ def test_a_manifest_refuses_a_list_with_refused_rows_and_stores_nothing(db, tmp_
     ("load_good = 1\n", "load_good must be true or false"),
 ])
 def test_manifest_group_keys_are_checked(tmp_path, extra, message):
-    from geoapp.manifest import ManifestError, read_manifest
+    from geoapp.loading.manifest import ManifestError, read_manifest
     with pytest.raises(ManifestError, match=message):
         read_manifest(_manifest(tmp_path, write_csv(tmp_path), extra))
     path = tmp_path / "bad.toml"

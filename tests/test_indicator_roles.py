@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from geoapp import figures as F
-from geoapp.loading import LoadReport, Reporter, import_indicators
+from geoapp.loading.load import LoadReport, Reporter, import_indicators
 from layers.catalogue import CatalogueError, read_catalogue, read_values
 
 from .conftest import CWAC_MANIFEST

@@ -108,8 +108,8 @@ def test_classify_pure():
 
 
 def test_several_periods_latest_by_default_and_each_one_on_request(demo_app, tmp_path):
-    from geoapp.demo import write_demo
-    from geoapp.loading import LoadReport, Reporter, import_indicators
+    from geoapp.loading.demo import write_demo
+    from geoapp.loading.load import LoadReport, Reporter, import_indicators
 
     folder = write_demo(tmp_path / "demo").parent
     table = pd.read_csv(folder / "indicators.csv")

@@ -4,8 +4,8 @@ import sqlalchemy as sa
 from shapely import union_all
 
 from boundaries.errors import BoundaryError
-from geoapp.loading import load_manifest
-from geoapp.manifest import ManifestError, read_manifest
+from geoapp.loading.load import load_manifest
+from geoapp.loading.manifest import ManifestError, read_manifest
 from geoapp.storage import boundary_sets
 from geoapp.storage.models import Area, AreaLink, AuditEntry, BoundarySet
 

@@ -139,7 +139,7 @@ def test_the_board_pack_prints_the_population_of_the_profile(cwac_app, walk, sig
 def test_official_ward_estimates_win_for_wards_and_the_sets_built_from_them(cwac_db, tmp_path, make_app):
     """A council loads its own ward population estimates (CSV by ward code): wards and APBs show them;
     LSOAs and service areas keep the LSOA estimates."""
-    from geoapp.loading import LoadReport, Reporter, import_indicators
+    from geoapp.loading.load import LoadReport, Reporter, import_indicators
     with cwac_db.session() as session:
         wards = boundary_sets.load_areas(session, "wards")[["code", "name"]]
     wards["people"] = 7000 + np.arange(len(wards)) * 10

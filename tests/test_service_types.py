@@ -13,8 +13,8 @@ from shapely.geometry import box
 from werkzeug.test import EnvironBuilder
 
 from boundaries.errors import BoundaryError
-from geoapp.loading import load_manifest
-from geoapp.manifest import ManifestError, read_manifest
+from geoapp.loading.load import load_manifest
+from geoapp.loading.manifest import ManifestError, read_manifest
 from geoapp.storage import postcodes
 from geoapp.storage.models import SERVICE_TYPES, Area, BoundarySet
 from tests.conftest import csrf_token

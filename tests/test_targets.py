@@ -19,8 +19,8 @@ RATE = "income_deprivation_rate"
 @pytest.fixture
 def two_periods(demo_app, tmp_path):
     """The demo store with a second, earlier period (2021) of the income figures, 25% higher than 2024's."""
-    from geoapp.demo import write_demo
-    from geoapp.loading import LoadReport, Reporter, import_indicators
+    from geoapp.loading.demo import write_demo
+    from geoapp.loading.load import LoadReport, Reporter, import_indicators
 
     folder = write_demo(tmp_path / "demo").parent
     table = pd.read_csv(folder / "indicators.csv")

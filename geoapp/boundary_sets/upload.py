@@ -14,8 +14,8 @@ from boundaries.errors import BoundaryError, Problem
 from boundaries.io import list_layers
 
 from ..errors import AtlasError, InvalidInput
-from ..loading import LoadReport, Reporter, import_boundary_file
-from ..manifest import SET_ID, BoundaryEntry, ManifestError
+from ..loading.load import LoadReport, Reporter, import_boundary_file
+from ..loading.manifest import SET_ID, BoundaryEntry, ManifestError
 from ..storage import boundary_sets
 from ..storage.models import BOUNDARY_KINDS, SERVICE_TYPES, BoundarySet
 

@@ -15,14 +15,14 @@ from boundaries.grouping import dissolve_groups
 from boundaries.io import read_boundaries
 from layers.catalogue import read_catalogue, read_values
 
-from .comparators import load_comparator
-from .errors import InvalidInput
+from ..comparators import load_comparator
+from ..errors import InvalidInput
 from .manifest import BoundaryEntry, GroupingEntry, GroupsEntry, Manifest, ManifestError, PostcodesEntry
-from .storage import boundary_sets, postcodes
-from .storage.db import Database
-from .storage.groups import add_groups
-from .storage.indicators import save_catalogue
-from .storage.lookups import save_lookup
+from ..storage import boundary_sets, postcodes
+from ..storage.db import Database
+from ..storage.groups import add_groups
+from ..storage.indicators import save_catalogue
+from ..storage.lookups import save_lookup
 
 Progress = Callable[[int, int], None]
 
@@ -129,7 +129,7 @@ def load_groups(session: Session, entry: GroupsEntry, *, actor: str, fictional: 
 
 def _import_groups(session: Session, entry: GroupsEntry, *, actor: str, fictional: bool,
                    reporter: Reporter, report: LoadReport) -> None:
-    from .groups import importer
+    from ..groups import importer
 
     table = importer.read_table(entry.file, sheet=entry.sheet)
     mapping = importer.Mapping(fields=dict(entry.mapping), type_map=dict(entry.type_map or {}),

@@ -6,8 +6,8 @@ import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
-from .comparators import ComparatorSpec, StandIn
-from .storage.models import BOUNDARY_KINDS, SERVICE_TYPES
+from ..comparators import ComparatorSpec, StandIn
+from ..storage.models import BOUNDARY_KINDS, SERVICE_TYPES
 
 SET_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
