@@ -2,11 +2,10 @@
 
     python bench/structure.py [--root PATH]
 
-Reads every module of boundaries/, layers/ and geoapp/ under ROOT (default: this checkout) with ``ast``:
-module-level imports give the import graph (its cycles are strongly connected components of two or more
-modules), imports inside functions are counted apart (and those of project modules listed). Each module has a
-floor (boundaries 0, layers 1, storage and the ground 2, services 3, web glue 4, blueprints and commands 5, the
-app factory and CLI 6; the package itself 0); an import from a lower floor to a higher one "points up".
+Reads every module of boundaries/, layers/ and geoapp/ under ROOT (default: this checkout) with
+tools/floors.py: module-level imports give the import graph (its cycles are strongly connected components of
+two or more modules), imports inside functions are counted apart (and those of project modules listed). Each
+module has a floor (see tools/floors.py); an import from a lower floor to a higher one "points up".
 
 It then builds the demo store in a temporary directory and follows GET /profiles/<set>/<code>.json for the
 first APB and the first ward, cold and warm, counting the project files and function calls the request passes
@@ -15,7 +14,6 @@ through and the calls that climb from a lower floor to a higher one.
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import sys
 import tempfile
@@ -24,80 +22,17 @@ from pathlib import Path
 
 import networkx as nx
 
-PACKAGES = ("boundaries", "layers", "geoapp")
-GROUND = ("geoapp.storage", "geoapp.errors", "geoapp.caches", "geoapp.settings", "geoapp.csv_safe")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tools.floors import PACKAGES, floor, imports, modules  # noqa: E402
 
-
-def floor(module: str) -> int:
-    """The floor a module sits on (lower floors must not import higher ones)."""
-    last = module.rsplit(".", 1)[-1]
-    if module.startswith("boundaries"):
-        return 0
-    if module.startswith("layers"):
-        return 1
-    if module.startswith(GROUND):
-        return 2
-    if module in ("geoapp.app", "geoapp.cli"):
-        return 6
-    if last in ("views", "commands") or last.endswith("_views"):
-        return 5
-    if module.startswith(("geoapp.web", "geoapp.api")):
-        return 4
-    return 3
-
-
-def modules(root: Path) -> dict[str, Path]:
-    found = {}
-    for package in PACKAGES:
-        for path in sorted((root / package).rglob("*.py")):
-            if "migrations" in path.parts:
-                continue
-            parts = list(path.relative_to(root).with_suffix("").parts)
-            if parts[-1] == "__init__":
-                parts.pop()
-            found[".".join(parts)] = path
-    return found
-
-
-def _target(module: str, is_package: bool, node: ast.ImportFrom | ast.Import, known) -> list[str]:
-    if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names if alias.name.split(".")[0] in PACKAGES]
-    if node.level:
-        base = module.split(".") if is_package else module.split(".")[:-1]
-        base = base[: len(base) - (node.level - 1)]
-        name = ".".join(base + ([node.module] if node.module else []))
-    else:
-        name = node.module or ""
-    if name.split(".")[0] not in PACKAGES:
-        return []
-    out = []
-    for alias in node.names:  # `from pkg import module` names a module
-        sub = f"{name}.{alias.name}"
-        out.append(sub if sub in known else name)
-    return out
-
-
-def imports(root: Path):
-    """(module-level graph, list of (module, target, line) local imports of project modules, all local imports)."""
-    known = modules(root)
+def graphs(root: Path):
+    """The import graph of module-level project imports, and the local imports (all, and of project modules)."""
+    found = imports(root)
     graph = nx.DiGraph()
-    graph.add_nodes_from(known)
-    local, local_all = [], 0
-    for module, path in known.items():
-        tree = ast.parse(path.read_text())
-        is_package = path.name == "__init__.py"
-        top = set(id(node) for node in tree.body)
-        top |= {id(n) for node in tree.body if isinstance(node, (ast.If, ast.Try)) for n in ast.walk(node)}
-        for node in ast.walk(tree):
-            if not isinstance(node, (ast.Import, ast.ImportFrom)):
-                continue
-            targets = [t for t in _target(module, is_package, node, known) if t in known and t != module]
-            if id(node) in top:
-                graph.add_edges_from((module, t) for t in targets)
-            else:
-                local_all += 1
-                local += [(module, t, node.lineno) for t in targets]
-    return graph, local, local_all
+    graph.add_nodes_from(modules(root))
+    graph.add_edges_from((i.module, i.target) for i in found if i.project and not i.local)
+    local = [i for i in found if i.local]
+    return graph, [(i.module, i.target, i.line) for i in local if i.project], len(local)
 
 
 def trace_profile(root: Path) -> list[dict]:
@@ -154,7 +89,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
     args = parser.parse_args()
     root = args.root.resolve()
-    graph, local, local_all = imports(root)
+    graph, local, local_all = graphs(root)
     cycles = [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
     full = graph.copy()
     full.add_edges_from((m, t) for m, t, _ in local)

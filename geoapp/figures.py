@@ -20,26 +20,49 @@ population is the catalogue of population estimates' (:func:`population`).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers.aggregate import aggregate
+from layers.figures import (
+    CONFIDENCE,
+    display_factor,
+    figure_table,
+    in_whole_people,
+    is_later,
+    judge,
+    largest_remainder,
+    latest_period,
+    period_key,
+    plain,
+)
 from layers.imd import DOMAINS
-from layers.intervals import compare, count_interval, polarity_of, rate_interval, wilson
 from layers.population import PointPopulation
-from layers.weights import NestingError, Weights, WeightsCache, area_weights, lookup_weights, nested_weights, \
-    weights_key
+from layers.weights import (
+    NestingError,
+    Weights,
+    WeightsCache,
+    area_weights,
+    lookup_weights,
+    nested_weights,
+    weights_key,
+)
 
 from .caches import MISSING, LRUCache, register
 from .errors import NotFound
 from .storage import boundary_sets, postcodes
-from .storage.indicators import all_periods, indicator_summary, list_indicators, load_values, periods, \
-    values_version
+from .storage.indicators import (
+    all_periods,
+    indicator_summary,
+    list_indicators,
+    load_values,
+    periods,
+    values_version,
+)
 from .storage.lookups import lookup_pairs
 from .storage.memo import remembered
 from .storage.models import ComparatorValue, Indicator, IndicatorCatalogue
@@ -51,7 +74,6 @@ WEIGHTS = register("weights between sets", WeightsCache(maxsize=64))
 _FIGURES = LRUCache("figures of an indicator for a set", 4096)
 #: Postcode populations and each set's members, by store and versions.
 _POINTS = LRUCache("postcode populations and members", 64)
-CONFIDENCE = 0.95
 #: Codes listed in a note before "and N more".
 LISTED = 10
 
@@ -79,7 +101,7 @@ class IndicatorFigures:
         """One area's row as a plain dict (NaN becomes None; a copy), or None when the set has no such area.
         The rows are made plain once per figures object (which the figures cache keeps)."""
         if self._rows is None:
-            self._rows = {area: {k: _plain(v) for k, v in record.items()}
+            self._rows = {area: {k: plain(v) for k, v in record.items()}
                           for area, record in zip(self.table.index, self.table.to_dict("records"))}
         found = self._rows.get(code)
         return None if found is None else dict(found)
@@ -87,7 +109,7 @@ class IndicatorFigures:
     def records(self) -> list[dict]:
         """Per-area rows as plain JSON-ready dicts (NaN becomes None)."""
         rows = self.table.reset_index().to_dict("records")
-        return [{k: _plain(v) for k, v in row.items()} for row in rows]
+        return [{k: plain(v) for k, v in row.items()} for row in rows]
 
     def as_dict(self) -> dict:
         return {"indicator": self.indicator, "geography": self.geography, "period": self.period,
@@ -110,7 +132,7 @@ class Population:
 
     def of(self, code: str) -> dict | None:
         """One area's population as shown beside it: value, period, source and method."""
-        value = _plain(self.values.get(code, np.nan))
+        value = plain(self.values.get(code, np.nan))
         if value is None:
             return None
         return {"value": value, "period": self.period, "indicator": self.indicator["id"],
@@ -168,19 +190,6 @@ def store_id(session: Session) -> str:
     return session.get_bind().engine.url.render_as_string(hide_password=True)
 
 
-def period_key(period: str | None) -> tuple[str, str]:
-    """Orders period labels ("2019", "mid-2015", "2023/24") by their last four-digit year."""
-    return ((re.findall(r"\d{4}", period or "") or ["0000"])[-1], period or "")
-
-
-def latest_period(periods) -> str | None:
-    """The latest of some period labels ("2019", "mid-2015", "2023/24"), by their last four-digit year."""
-    periods = sorted({p for p in periods if p is not None})
-    if not periods:
-        return None
-    return max(periods, key=period_key)
-
-
 def newest_of_series(session: Session, indicators) -> list[Indicator]:
     """Of some indicators, the latest release of each series, in the order given."""
     best: dict[str, tuple] = {}
@@ -206,8 +215,6 @@ def point_population(session: Session, lsoa_set) -> PointPopulation | None:
     points = postcodes.live_points(session, tuple(small.total_bounds)) if len(small) else pd.DataFrame()
     built = None
     if len(points):
-        import geopandas as gpd
-
         frame = gpd.GeoDataFrame(geometry=gpd.points_from_xy(points["easting"], points["northing"]),
                                  crs=boundary_sets.STORAGE_CRS)
         built = PointPopulation.build(small, frame)
@@ -431,7 +438,9 @@ def _figures(session, source, weights, names, geography, indicators, *, period, 
             out[indicator.id] = _unavailable(session, indicator, source, names, target_codes, geography, chosen)
             continue
         weighting = weighting_population(session, indicator)
-        table, notes = _aggregate(indicator, own, weights, weighting)
+        table, notes = figure_table(indicator.type, indicator.multiplier, own, weights, None if weighting is None
+                                    else (weighting[0], f"Weighted by {_lower_first(weighting[1].title)} "
+                                                        f"({weighting[2]})."))
         placed = placement_notes(weights, weighting[0] if weighting else None, source) if list_outside else []
         notes += placed
         table = table.reindex(target_codes)
@@ -447,11 +456,11 @@ def _figures(session, source, weights, names, geography, indicators, *, period, 
                 other = borough_figs[indicator.id]
                 bench_row = other.table.iloc[0]
                 bench = {"code": other.table.index[0], "name": bench_row["name"]}
-            bench |= {k: _plain(bench_row[k]) for k in ("value", "lower", "upper", "numerator", "denominator")}
+            bench |= {k: plain(bench_row[k]) for k in ("value", "lower", "upper", "numerator", "denominator")}
         england = comparators.get((indicator.id, chosen))
         judged = indicator.type != "count"
-        table["comparison"] = (_judge(table, bench, indicator) if bench and judged else "not compared")
-        table["compared_with_england"] = (_judge(table, england, indicator) if england and judged
+        table["comparison"] = (judge(table, bench, indicator.polarity) if bench and judged else "not compared")
+        table["compared_with_england"] = (judge(table, england, indicator.polarity) if england and judged
                                           else "not compared")
         if not judged and (bench or england):
             notes.append("A count grows with an area's size, so areas are not compared with the borough's "
@@ -477,39 +486,7 @@ def _whole_people(session: Session, table: pd.DataFrame, indicator, period, targ
         whole = np.where(np.isfinite(value), summed, np.nan)
     else:
         whole = largest_remainder(value)
-    if np.allclose(whole[np.isfinite(whole)], value[np.isfinite(value)], rtol=0, atol=1e-9):
-        return
-    table["value"] = whole
-    table["numerator"] = whole
-    ci = count_interval(whole, CONFIDENCE)
-    table["lower"], table["upper"], table["interval_method"] = ci.lower, ci.upper, np.asarray(ci.method, dtype=object)
-    table["method"] = [m + "; in whole people, rounded so that the areas add up" if isinstance(m, str) else m
-                       for m in table["method"]]
-
-
-def largest_remainder(values) -> np.ndarray:
-    """Whole numbers summing to the rounded total: floors, then one more to the largest remainders.
-
-    >>> largest_remainder([1.4, 1.4, 1.2, np.nan]).tolist()
-    [2.0, 1.0, 1.0, nan]
-    """
-    values = np.asarray(values, dtype=float)
-    known = np.isfinite(values)
-    out = np.full(len(values), np.nan)
-    if not known.any():
-        return out
-    floor = np.floor(values[known])
-    short = int(round(values[known].sum() - floor.sum()))
-    order = np.argsort(-(values[known] - floor), kind="stable")
-    floor[order[:short]] += 1
-    out[known] = floor
-    return out
-
-
-def _judge(table: pd.DataFrame, bench: dict, indicator) -> np.ndarray:
-    value = np.nan if bench.get("value") is None else bench["value"]
-    return compare((table["lower"].to_numpy(dtype=float), table["upper"].to_numpy(dtype=float)), value,
-                   polarity(indicator.polarity))
+    in_whole_people(table, whole)
 
 
 def _unavailable(session, indicator, source, names, codes, geography, period) -> IndicatorFigures:
@@ -681,80 +658,16 @@ def _comparators(session: Session, ids) -> dict[tuple[str, str], dict]:
 # --------------------------------------------------------------------------------------- aggregation
 
 
-def polarity(words: str | None) -> str:
-    """The catalogue's polarity as ``high_is_good``, ``low_is_good`` or ``no_judgement``."""
-    return polarity_of((words or "neither").strip().lower())
-
-
-def display_factor(indicator) -> float:
-    """100 for proportions stored as fractions and shown as percentages, else 1."""
-    return 100.0 if indicator.type == "proportion" and indicator.unit == "%" and not indicator.multiplier else 1.0
-
-
-def _aggregate(indicator, own: pd.DataFrame, weights: Weights, weighting) -> tuple[pd.DataFrame, list[str]]:
-    kind = indicator.type
-    notes = []
-    per = indicator.multiplier
-    empty = pd.Series(dtype=float)
-    population = None if weighting is None else weighting[0]
-    if kind in ("proportion", "rate"):
-        result = aggregate(weights, kind, numerator=own.get("numerator", empty),
-                           denominator=own.get("denominator", empty), population=population,
-                           per=per if kind == "rate" else (per or None))
-    elif kind == "count":
-        counts = own["numerator"] if own["numerator"].notna().any() else own.get("value", empty)
-        result = aggregate(weights, "count", value=counts, population=population)
-    else:
-        pop = population
-        if pop is None:
-            pop = pd.Series(1.0, index=list(weights.source_codes))
-        result = aggregate(weights, kind, value=own.get("value", empty), population=pop)
-        if population is None:
-            result["method"] = [m.replace("Population-weighted", "Unweighted").replace(
-                "population-weighted", "unweighted") for m in result["method"]]
-            notes.append("No population is declared for this indicator's catalogue: its small areas are "
-                         "weighted equally.")
-        else:
-            title = weighting[1].title
-            notes.append(f"Weighted by {title[:1].lower() + title[1:]} ({weighting[2]}).")
-    num, den, value = (result[c].to_numpy(dtype=float) for c in ("numerator", "denominator", "value"))
-    if kind == "proportion":
-        ok = np.isfinite(num) & np.isfinite(den)
-        ci = wilson(np.where(ok, np.minimum(num, den), 0.0), np.where(ok, den, 0.0), CONFIDENCE).scaled(per or 1.0)
-        lower, upper = np.where(ok, ci.lower, np.nan), np.where(ok, ci.upper, np.nan)
-        how = np.where(ok, "Wilson", "")
-    elif kind == "rate":
-        ci = rate_interval(num, den, per=per, confidence=CONFIDENCE)
-        lower, upper, how = ci.lower, ci.upper, ci.method
-    elif kind == "count":
-        ci = count_interval(value, CONFIDENCE)
-        lower, upper, how = ci.lower, ci.upper, ci.method
-    else:
-        lower = upper = np.full(len(value), np.nan)
-        how = np.full(len(value), "")
-        notes.append(f"A {kind} has no confidence interval, so areas are not compared with the borough.")
-    table = pd.DataFrame({"value": value, "lower": lower, "upper": upper,
-                          "interval_method": np.asarray(how, dtype=object),
-                          "numerator": num, "denominator": den,
-                          "coverage": result["coverage"].to_numpy(dtype=float),
-                          "method": result["method"].to_numpy(dtype=object)}, index=result.index)
-    return table, notes
-
-
 def latest_of_series(figs: dict[str, IndicatorFigures]) -> dict[str, IndicatorFigures]:
     """The figures of the latest release of each series (IoD2025 over IoD2019), in the order given."""
     chosen: dict[str, str] = {}
     for indicator_id, fig in figs.items():
         series = fig.indicator.get("series") or indicator_id
         held = chosen.get(series)
-        if held is None or _later(fig.period, figs[held].period):
+        if held is None or is_later(fig.period, figs[held].period):
             chosen[series] = indicator_id
     keep = set(chosen.values())
     return {i: f for i, f in figs.items() if i in keep}
-
-
-def _later(period, than) -> bool:
-    return period != than and latest_period([p for p in (period, than) if p]) == period
 
 
 def themes(session: Session) -> dict[str, list[dict]]:
@@ -765,13 +678,5 @@ def themes(session: Session) -> dict[str, list[dict]]:
     return dict(sorted(grouped.items()))
 
 
-# --------------------------------------------------------------------------------------- helpers
-
-def _plain(value):
-    if isinstance(value, (np.floating, float)):
-        return None if not np.isfinite(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.str_):
-        return str(value)
-    return value
+def _lower_first(title: str) -> str:
+    return title[:1].lower() + title[1:]

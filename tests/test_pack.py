@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from geoapp.profiles import data, pack
 from geoapp.storage import boundary_sets
-from geoapp.storage import targets as T
+from geoapp.targets import service as targets
 from geoapp.web.db import db_session
 from tests.helpers import HOSTILE, add_set
 
@@ -186,7 +186,7 @@ def test_demo_apb_pack(demo_app, sign_in):
 def test_demo_ward_pack_compares_with_its_apb_and_shows_targets(demo_app, sign_in):
     code = areas(demo_app, "wards")["code"].iloc[0]
     with demo_app.extensions["atlas_db"].transaction() as session:
-        T.save_target(session, actor="test", user_id=None, indicator_id="income_deprivation_rate", set_id="wards",
+        targets.save_target(session, actor="test", user_id=None, indicator_id="income_deprivation_rate", set_id="wards",
                       code=code, period="2028", baseline_period="2024", baseline_value=0.3, target_value=0.15,
                       direction="decrease", label="Halve income deprivation")
     client = sign_in(demo_app, "board_member")

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geoapp.storage import targets as T
 from geoapp.storage.models import AuditEntry, Target
+from geoapp.targets import service as targets
 from layers.targets import RULE
 from tests.conftest import add_user, csrf_token
 
@@ -101,12 +101,12 @@ def test_progress_for_area_is_json_ready(two_periods):
     code = sorted(ward_figures(app, "2024"))[0]
     user_id = add_user(app, "officer")
     with app.extensions["atlas_db"].transaction() as session:
-        T.save_target(session, actor="officer@example.org", user_id=user_id, indicator_id=RATE, set_id="wards",
+        targets.save_target(session, actor="officer@example.org", user_id=user_id, indicator_id=RATE, set_id="wards",
                       code=code, period="2027/28", baseline_period="2021", baseline_value=None,
                       target_value=0.05, direction="decrease", label="LAA NI 152")
     with app.extensions["atlas_db"].transaction() as session:
-        items = T.progress_for_area(session, "wards", code)
-        assert T.progress_for_area(session, "wards", "nowhere") == []
+        items = targets.progress_for_area(session, "wards", code)
+        assert targets.progress_for_area(session, "wards", "nowhere") == []
     assert len(items) == 1
     item = json.loads(json.dumps(items[0]))  # plain types only
     assert set(item) == {"target", "indicator", "area", "actuals", "progress", "display_factor", "unit"}
@@ -124,18 +124,18 @@ def test_save_edit_delete_are_audited(demo_app):
     code = sorted(ward_figures(demo_app, "2024"))[0]
     user_id = add_user(demo_app, "officer")
     with demo_app.extensions["atlas_db"].transaction() as session:
-        target = T.save_target(session, actor="officer@example.org", user_id=user_id, indicator_id=RATE,
+        target = targets.save_target(session, actor="officer@example.org", user_id=user_id, indicator_id=RATE,
                                set_id="wards", code=code, period="2028", baseline_period="2024",
                                baseline_value=0.2, target_value=0.15, direction="decrease")
         target_id = target.id
     with demo_app.extensions["atlas_db"].transaction() as session:
-        T.save_target(session, actor="officer@example.org", user_id=user_id, indicator_id=RATE, set_id="wards",
+        targets.save_target(session, actor="officer@example.org", user_id=user_id, indicator_id=RATE, set_id="wards",
                       code=code, period="2028", baseline_period="2024", baseline_value=0.2, target_value=0.12,
                       direction="decrease", target_id=target_id)
-        assert [t.id for t in T.list_targets(session, "wards", code)] == [target_id]
-        assert T.list_targets(session, "apb") == []
+        assert [t.id for t in targets.list_targets(session, "wards", code)] == [target_id]
+        assert targets.list_targets(session, "apb") == []
     with demo_app.extensions["atlas_db"].transaction() as session:
-        T.delete_target(session, target_id, actor="officer@example.org")
+        targets.delete_target(session, target_id, actor="officer@example.org")
     create, edit, delete = audit_rows(demo_app)
     assert (create.action, create.entity_id, create.user_id) == ("create", str(target_id), user_id)
     assert create.after["target_value"] == 0.15 and create.after["code"] == code
@@ -146,16 +146,16 @@ def test_save_edit_delete_are_audited(demo_app):
 
 def test_storage_refuses_bad_targets_per_field(demo_app):
     with demo_app.extensions["atlas_db"].transaction() as session:
-        with pytest.raises(T.TargetInvalid) as caught:
-            T.save_target(session, actor="test", user_id=None, indicator_id="nothing", set_id="wards",
+        with pytest.raises(targets.TargetInvalid) as caught:
+            targets.save_target(session, actor="test", user_id=None, indicator_id="nothing", set_id="wards",
                           code="nowhere", period="", baseline_period="2024", baseline_value=0.2,
                           target_value=0.3, direction="decrease")
     assert set(caught.value.fields) == {"indicator_id", "code", "period"}
     assert caught.value.status == 422
     with demo_app.extensions["atlas_db"].transaction() as session:
         code = sorted(ward_figures(demo_app, "2024"))[0]
-        with pytest.raises(T.TargetInvalid) as caught:
-            T.save_target(session, actor="test", user_id=None, indicator_id=RATE, set_id="wards", code=code,
+        with pytest.raises(targets.TargetInvalid) as caught:
+            targets.save_target(session, actor="test", user_id=None, indicator_id=RATE, set_id="wards", code=code,
                           period="2030", baseline_period="2019", baseline_value=None, target_value=0.1,
                           direction="decrease")
     assert "type the baseline value" in caught.value.fields["baseline_value"]

@@ -5,9 +5,9 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.orm import Session
-from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from boundaries.errors import BoundaryError, Problem
@@ -18,6 +18,15 @@ from ..loading.load import LoadReport, Reporter, import_boundary_file
 from ..loading.manifest import SET_ID, BoundaryEntry, ManifestError
 from ..storage import boundary_sets
 from ..storage.models import BOUNDARY_KINDS, SERVICE_TYPES, BoundarySet
+
+
+class Upload(Protocol):
+    """An uploaded file as the web hands it over (Werkzeug's FileStorage is one)."""
+
+    filename: str | None
+
+    def save(self, dst: Path) -> None: ...
+
 
 ACCEPTED = (".gpkg", ".zip", ".geojson", ".json", ".kml")
 RESERVED_IDS = {"import"}  # /boundaries/import is the upload form, not a set
@@ -85,7 +94,7 @@ class Imported:
         return f"Imported {self.areas} areas into '{self.name}' from {self.file}. {repaired}{replaced}"
 
 
-def import_upload(session: Session, upload: FileStorage | None, form: Mapping, *, actor: str) -> Imported:
+def import_upload(session: Session, upload: Upload | None, form: Mapping, *, actor: str) -> Imported:
     """Check the form, read and store the file as a set and link its areas, in the caller's transaction.
 
     Raises ImportFailed with every problem found; the caller rolls back.
@@ -114,7 +123,7 @@ def import_upload(session: Session, upload: FileStorage | None, form: Mapping, *
                     bset.version)
 
 
-def _checked_form(session: Session, upload: FileStorage | None, form: Mapping) -> tuple[dict, str, bool]:
+def _checked_form(session: Session, upload: Upload | None, form: Mapping) -> tuple[dict, str, bool]:
     """The entry's fields, a safe file name and the replace flag; or ImportFailed naming each bad field."""
     value = {k: (form.get(k) or "").strip() for k in ("set_id", "kind", "name", "service_type", *OPTIONAL)}
     replace = str(form.get("replace", "")).lower() in ("on", "1", "true", "yes")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers.classify import classify
+from layers.figures import plain, polarity
 
 from .. import figures as F
 from ..profiles.data import KIND_NAMES
@@ -37,7 +38,7 @@ def default_indicator(session: Session) -> str | None:
     id), else the first proportion or rate with a polarity (it has intervals and a judgement), else the first."""
     latest = F.newest_of_series(session, list_indicators(session))
     income = [i.id for i in latest if i.domain == "Income" and i.type == "proportion"]
-    judged = [i.id for i in latest if i.type in ("proportion", "rate") and F.polarity(i.polarity) != "no_judgement"]
+    judged = [i.id for i in latest if i.type in ("proportion", "rate") and polarity(i.polarity) != "no_judgement"]
     return next(iter(income + judged + [i.id for i in latest]), None)
 
 
@@ -74,7 +75,7 @@ def side_by_side(session: Session, areas: list[dict]) -> dict:
 def _cell(fig, area: dict) -> dict:
     row = fig.table.loc[area["code"]] if area["code"] in fig.table.index else {}
     cell = {"set": area["set"], "code": area["code"], "name": area["name"]}
-    cell |= {k: F._plain(row.get(k)) if k in row else None for k in CELL_FIELDS}
+    cell |= {k: plain(row.get(k)) if k in row else None for k in CELL_FIELDS}
     cell["comparison"] = cell["comparison"] or "not compared"
     cell["compared_with_england"] = cell["compared_with_england"] or "not compared"
     cell["interval_method"] = cell["interval_method"] or None
@@ -101,17 +102,17 @@ def map_classes(session: Session, set_id: str, indicator_id: str, areas: list[di
     range, count, colour and the compared areas in it.
     """
     fig = F.figures(session, set_id, [indicator_id])[indicator_id]
-    polarity = F.polarity(fig.indicator["polarity"])
-    found = classify(fig.table["value"].to_numpy(dtype=float), scheme="quantiles", k=MAP_CLASSES, polarity=polarity)
+    direction = polarity(fig.indicator["polarity"])
+    found = classify(fig.table["value"].to_numpy(dtype=float), scheme="quantiles", k=MAP_CLASSES, polarity=direction)
     classes = dict(zip(fig.table.index, found["classes"], strict=True))
     values = dict(zip(fig.table.index, fig.table["value"], strict=True))
     outlined = [a for a in areas if a["set"] == set_id]
     legend = [c | {"areas": [a["name"] for a in outlined if classes.get(a["code"]) == c["class"]]}
               for c in found["legend"]]
     return {"set": set_id, "set_name": boundary_sets.get_set(session, set_id).name, "count": len(classes),
-            "darker": "higher" if polarity == "no_judgement" else "worse", "legend": legend,
+            "darker": "higher" if direction == "no_judgement" else "worse", "legend": legend,
             "no_data": found["no_data"] | {"areas": [a["name"] for a in outlined if classes.get(a["code"]) is None]},
             "colours": {c: None if k is None else found["colours"][k] for c, k in classes.items()},
-            "outlined": [{"code": a["code"], "name": a["name"], "value": F._plain(values.get(a["code"])),
+            "outlined": [{"code": a["code"], "name": a["name"], "value": plain(values.get(a["code"])),
                           "class": classes.get(a["code"])} for a in outlined],
             "period": fig.period, "display_factor": fig.display_factor, "notes": found["notes"]}

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from sqlalchemy.orm import Session
 
+from layers.figures import polarity
+
 from .. import figures as F
 from ..errors import InvalidInput
 from ..storage.indicators import list_indicators
@@ -76,8 +78,8 @@ def gaps(session: Session, set_id: str, indicator_id: str | None = None, *, them
         raise InvalidInput("No indicators are loaded, so there is no need to compare groups with.")
     cov = C.coverage(session, set_id)
     fig = F.figures(session, set_id, [indicator_id])[indicator_id]
-    polarity = F.polarity(fig.indicator["polarity"])
-    turn = -1.0 if polarity == "high_is_good" else 1.0
+    direction = polarity(fig.indicator["polarity"])
+    turn = -1.0 if direction == "high_is_good" else 1.0
     need = fig.table["value"].reindex(cov.areas.index).to_numpy(dtype=float)
     need_t, need_breaks = terciles(need * turn)
     counts = cov.counts(how, theme=theme)

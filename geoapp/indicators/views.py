@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from layers.classify import ClassesError, classify
+from layers.figures import plain, polarity
+
 from .. import figures as F
 from ..auth.guard import requires
 from ..errors import InvalidInput
-from ..web.errors import wants_json
 from ..storage import boundary_sets
 from ..web.db import db_session
-from layers.classify import ClassesError, classify
+from ..web.errors import wants_json
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 
@@ -66,10 +68,10 @@ def classes(indicator_id: str, set_id: str):
     table = result.table
     try:
         found = classify(table["value"].to_numpy(dtype=float), scheme=scheme, k=k, breaks=breaks,
-                         polarity=F.polarity(result.indicator["polarity"]))
+                         polarity=polarity(result.indicator["polarity"]))
     except ClassesError as error:
         raise InvalidInput(str(error)) from None
-    areas = {code: {"name": name, "value": F._plain(value), "class": cls}
+    areas = {code: {"name": name, "value": plain(value), "class": cls}
              for code, name, value, cls in zip(table.index, table["name"], table["value"], found.pop("classes"),
                                                strict=True)}
     return found | {"indicator": {k: result.indicator[k] for k in ("id", "title", "unit", "polarity", "type")},

@@ -9,15 +9,22 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from layers.display import points_geojson
-from layers.maps import build_map, describe_overlays, legend_items, plan_overlays, render_parts
+from layers.figures import display_factor
+from layers.maps import (
+    build_map,
+    describe_overlays,
+    legend_items,
+    plan_overlays,
+    render_parts,
+)
 
 from .. import figures as F
 from ..auth.guard import requires
-from ..web.errors import wants_json
 from ..groups import directory
 from ..storage import boundary_sets, groups
 from ..web.db import db_session
 from ..web.display_cache import app_cache, display_set, store_signature
+from ..web.errors import wants_json
 
 bp = Blueprint("map", __name__)
 
@@ -98,7 +105,7 @@ CHOROPLETH_KINDS = ("apb", "laf", "ward", "msoa", "lsoa", "parish", "lad")
 def _choropleth(session, overlays) -> dict:
     """What the "Colour the map by" form offers: indicators by theme, the map's sets, and the URL templates."""
     themes = {theme: [{"id": i["id"], "title": i["title"], "unit": i["unit"] or "",
-                       "factor": F.display_factor(SimpleNamespace(**i))} for i in items]
+                       "factor": display_factor(SimpleNamespace(**i))} for i in items]
               for theme, items in F.themes(session).items()}
     ranked = sorted(overlays, key=lambda o: CHOROPLETH_KINDS.index(o.kind) if o.kind in CHOROPLETH_KINDS else 99)
     return {"themes": themes,

@@ -6,7 +6,8 @@ Everything is read from the profile (:mod:`geoapp.profiles.data`) and its depriv
 """
 from __future__ import annotations
 
-from ..figures import period_key
+from layers.figures import period_key
+
 from .charts import lower_first
 
 #: The comparisons a briefing lists: the profile's key for the comparator, and each indicator's mark against it.

@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 from sqlalchemy.orm import Session
 
+from layers.figures import period_key, polarity
 from layers.intervals import compare
 
 from .. import figures as F
@@ -20,11 +21,11 @@ from ..caches import LRUCache
 from ..errors import InvalidInput
 from ..groups import coverage
 from ..groups.vocabulary import THEMES
-from ..storage import boundary_sets, targets
-from ..storage.indicators import empty_indicators, list_indicators, periods
-from ..storage.models import Indicator
+from ..storage import boundary_sets
 from ..storage.boundary_sets import KIND_ORDER
-from ..storage.models import SERVICE_TYPES
+from ..storage.indicators import empty_indicators, list_indicators, periods
+from ..storage.models import SERVICE_TYPES, Indicator
+from ..targets import service as targets
 from . import deprivation, services
 
 #: Words for each kind of area, for headings ("Ward", "Area Partnership Board").
@@ -203,7 +204,7 @@ def _themes(code, figs, parent, parent_figs) -> list[dict]:
                 item["parent"] = {k: prow[k] for k in ("value", "lower", "upper")}
                 if ind["type"] != "count" and own.get("lower") is not None and prow["value"] is not None:
                     item["compared_with_parent"] = str(compare((np.array([own["lower"]]), np.array([own["upper"]])),
-                                                               prow["value"], F.polarity(ind["polarity"]))[0])
+                                                               prow["value"], polarity(ind["polarity"]))[0])
         themes.setdefault(ind["theme"], []).append(item)
     return [{"theme": theme, "indicators": items} for theme, items in sorted(themes.items())]
 
@@ -262,7 +263,7 @@ def add_trends(session: Session, profile: dict) -> dict:
                            "borough": fig.borough["value"] if fig.borough else None,
                            "england": fig.england["value"] if fig.england else None})
         if len(points) > 1:
-            points.sort(key=lambda pt: F.period_key(pt["period"]))
+            points.sort(key=lambda pt: period_key(pt["period"]))
             item["trend"] = points
             spans = {catalogue.get(pt["indicator"]) for pt in points}
             item["trend_caveat"] = deprivation.CAVEAT if len(spans) > 1 and spans & releases else None
@@ -318,7 +319,7 @@ def _default_rank(figs: dict) -> str:
     latest = F.latest_of_series(figs)
     imd = [i for i, f in latest.items() if f.indicator.get("domain") == "IMD" and f.indicator["type"] == "score"]
     judged = [i for i, f in latest.items() if f.indicator["type"] in ("proportion", "rate", "score")
-              and F.polarity(f.indicator["polarity"]) != "no_judgement"]
+              and polarity(f.indicator["polarity"]) != "no_judgement"]
     return next(iter(imd + judged + list(latest)))
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from layers.figures import latest_period
 from layers.imd import DOMAINS, MEASURE_LABELS, MEASURES, frame_from_roles, summarise
 from layers.weights import Weights
 
@@ -46,7 +47,7 @@ def releases(session: Session) -> list[IndicatorCatalogue]:
     rows = session.scalars(select(IndicatorCatalogue).where(IndicatorCatalogue.national_areas.is_not(None))).all()
     declared = set(session.scalars(select(Indicator.catalogue).where(Indicator.domain.is_not(None))))
     found = [row for row in rows if row.id in declared]
-    return sorted(found, key=lambda r: (F.latest_period((r.report or {}).get("periods", [])) or "", r.id),
+    return sorted(found, key=lambda r: (latest_period((r.report or {}).get("periods", [])) or "", r.id),
                   reverse=True)
 
 
@@ -64,7 +65,7 @@ def _read_release(session: Session, release: IndicatorCatalogue) -> pd.DataFrame
     values = load_values(session, release.set_id, [i for i, *_ in declared])
     latest = {}
     for indicator_id, frame in values.groupby("indicator"):
-        latest[indicator_id] = frame[frame["period"] == F.latest_period(frame["period"])]
+        latest[indicator_id] = frame[frame["period"] == latest_period(frame["period"])]
     long = pd.concat(latest.values()) if latest else values
     return frame_from_roles(long, declared)
 
@@ -158,7 +159,7 @@ def _measures() -> list[dict]:
 
 
 def _period(release: IndicatorCatalogue) -> str | None:
-    return F.latest_period((release.report or {}).get("periods", []))
+    return latest_period((release.report or {}).get("periods", []))
 
 
 def _method(session: Session, release: IndicatorCatalogue) -> str:

@@ -5,16 +5,17 @@ import math
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from layers.figures import display_factor
 from layers.targets import RULE
 
 from .. import figures as F
 from ..auth.guard import actor, current_user, requires
 from ..errors import AtlasError
-from ..web.errors import wants_json
 from ..storage import boundary_sets
-from ..storage import targets as T
 from ..storage.indicators import list_indicators, periods
 from ..web.db import db_session
+from ..web.errors import wants_json
+from . import service as targets
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
 
@@ -30,7 +31,7 @@ def index():
     session = db_session()
     set_id = request.args.get("set", "").strip() or None
     code = request.args.get("code", "").strip() or None
-    rows = T.describe(session, T.list_targets(session, set_id, code))
+    rows = targets.describe(session, targets.list_targets(session, set_id, code))
     if wants_json():
         return {"rule": RULE, "set": set_id, "code": code, "targets": rows}
     return render_template("targets/index.html", rows=rows, rule=RULE, set_id=set_id, code=code,
@@ -48,7 +49,7 @@ def new():
 @requires("set_targets")
 def edit(target_id: int):
     """Show a target's form filled in; store the changes posted."""
-    return _form(T.get_target(db_session(), target_id))
+    return _form(targets.get_target(db_session(), target_id))
 
 
 @bp.post("/<int:target_id>/delete")
@@ -56,7 +57,7 @@ def edit(target_id: int):
 def delete(target_id: int):
     """Remove a target (audited)."""
     session = db_session()
-    before = T.delete_target(session, target_id, actor=actor())
+    before = targets.delete_target(session, target_id, actor=actor())
     session.commit()
     if wants_json():
         return {"deleted": target_id}
@@ -79,21 +80,21 @@ def _form(target):
         if problem:
             problems[field] = problem
     try:
-        saved = T.save_target(
+        saved = targets.save_target(
             session, actor=actor(), user_id=current_user().id, target_id=target.id if target else None,
             **{f: form[f] for f in TEXT_FIELDS},
             **{f: None if v is None else v / factor for f, v in numbers.items()})
         if problems:  # a number that could not be read: store nothing
-            raise T.TargetInvalid(problems)
-    except T.TargetInvalid as invalid:
+            raise targets.TargetInvalid(problems)
+    except targets.TargetInvalid as invalid:
         session.rollback()
-        invalid = T.TargetInvalid(invalid.fields | problems)
+        invalid = targets.TargetInvalid(invalid.fields | problems)
         if wants_json():
             raise invalid from None
         return _page(session, target, form, invalid.fields, invalid.status)
     session.commit()
     if wants_json():
-        return T.describe(session, [saved])[0], 200 if target else 201
+        return targets.describe(session, [saved])[0], 200 if target else 201
     flash(f"Saved the target for {saved.code} ({saved.indicator_id}, {saved.period}).")
     return redirect(url_for(".index", set=saved.set_id, code=saved.code))
 
@@ -113,7 +114,7 @@ def _number(text: str, *, required: bool) -> tuple[float | None, str | None]:
 
 def _factor(session, indicator_id: str) -> float:
     try:
-        return F.display_factor(F.get_indicator(session, indicator_id))
+        return display_factor(F.get_indicator(session, indicator_id))
     except AtlasError:
         return 1.0
 
@@ -137,7 +138,7 @@ def _page(session, target, form: dict, errors: dict, status: int = 200):
         held = [*held, form["baseline_period"]]
     return render_template("targets/form.html", target=target, form=form, errors=errors, themes=F.themes(session),
                            sets=boundary_sets.list_sets(session), periods=held, chosen=chosen,
-                           factor=F.display_factor(chosen) if chosen else 1.0,
+                           factor=display_factor(chosen) if chosen else 1.0,
                            baseline_hint=_baseline_hint(session, chosen, form), rule=RULE), status
 
 
@@ -146,9 +147,9 @@ def _baseline_hint(session, indicator, form: dict) -> str | None:
     if indicator is None or not (form["set_id"] and form["code"] and form["baseline_period"]):
         return None
     try:
-        value = T.actual_value(session, indicator.id, form["set_id"], form["code"], form["baseline_period"])
+        value = targets.actual_value(session, indicator.id, form["set_id"], form["code"], form["baseline_period"])
     except AtlasError:
         return None
     if value is None:
         return None
-    return f"{value:,.0f}" if indicator.type == "count" else f"{value * F.display_factor(indicator):,.1f}"
+    return f"{value:,.0f}" if indicator.type == "count" else f"{value * display_factor(indicator):,.1f}"

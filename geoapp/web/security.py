@@ -8,6 +8,8 @@ from flask import g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from .rate_limits import configure
+
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 SIGN_IN_LIMIT = "10 per minute"
 
@@ -45,8 +47,6 @@ def content_security_policy(nonce: str, basemap_url: str | None, *, style_attrib
 
 
 def register_security(app) -> None:
-    from .rate_limits import configure
-
     app.config.setdefault("RATELIMIT_ENABLED", True)
     configure(app)
     limiter._storage_options.clear()  # Flask-Limiter merges the options of every app it was given

@@ -28,10 +28,10 @@ def stored_samples(app, *, demo: bool = True) -> dict:
     from geoapp.consultations.demo import add_demo_consultations
     from geoapp.groups import submissions
     from geoapp.proposals import service
-    from geoapp.storage import targets
     from geoapp.storage.groups import published_records
     from geoapp.storage.indicators import list_indicators
     from geoapp.storage.models import Consultation, User
+    from geoapp.targets import service as targets
 
     officer = add_user(app, "officer", email="officer@example.org")
     for role in ROLES:

@@ -4,13 +4,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from layers.figures import display_factor, plain
 from layers.targets import TargetError, check, period_year, progress
 
-from .. import figures as F
 from ..errors import InvalidInput, NotFound
-from . import audit, boundary_sets, locks
-from .indicators import indicator_summary, periods
-from .models import Target
+from ..figures import figures, get_indicator
+from ..storage import audit, boundary_sets, locks
+from ..storage.indicators import indicator_summary, periods
+from ..storage.models import Target
 
 FIELDS = ("indicator_id", "set_id", "code", "period", "baseline_period", "baseline_value", "target_value",
           "direction", "label")
@@ -66,7 +67,7 @@ def actual_value(session: Session, indicator_id: str, set_id: str, code: str, pe
     """The area's figure of an indicator in one period, or None when none is held."""
     if period not in periods(session, indicator_id):
         return None
-    return _row(F.figures(session, set_id, [indicator_id], period=period, with_borough=False)[indicator_id],
+    return _row(figures(session, set_id, [indicator_id], period=period, with_borough=False)[indicator_id],
                 code)["value"]
 
 
@@ -162,7 +163,7 @@ def describe(session: Session, targets: list[Target]) -> list[dict]:
         key = (target.indicator_id, target.set_id)
         if key not in series:
             series[key] = _series(session, *key, [t.code for t in targets if (t.indicator_id, t.set_id) == key])
-        indicator = F.get_indicator(session, target.indicator_id)
+        indicator = get_indicator(session, target.indicator_id)
         actuals = series[key][target.code]
         area = boundary_sets.get_area(session, target.set_id, target.code)
         out.append({
@@ -175,7 +176,7 @@ def describe(session: Session, targets: list[Target]) -> list[dict]:
                                  target_period=target.period, target_value=target.target_value,
                                  direction=target.direction,
                                  points=[(a["period"], a["value"], a["lower"], a["upper"]) for a in actuals]),
-            "display_factor": F.display_factor(indicator),
+            "display_factor": display_factor(indicator),
             "unit": "" if indicator.unit in WORD_UNITS else (indicator.unit or ""),
         })
     return out
@@ -186,7 +187,7 @@ def _series(session: Session, indicator_id: str, set_id: str, codes: list[str]) 
     held = sorted(periods(session, indicator_id), key=lambda p: (period_year(p) or 0, p))
     out: dict[str, list[dict]] = {code: [] for code in codes}
     for period in held:
-        result = F.figures(session, set_id, [indicator_id], period=period, with_borough=False)[indicator_id]
+        result = figures(session, set_id, [indicator_id], period=period, with_borough=False)[indicator_id]
         for code in out:
             out[code].append({"period": period} | _row(result, code))
     return out
@@ -196,14 +197,14 @@ def _row(result, code: str) -> dict:
     if code not in result.table.index:
         return {"value": None, "lower": None, "upper": None}
     row = result.table.loc[code]
-    return {k: F._plain(row[k]) for k in ("value", "lower", "upper")}
+    return {k: plain(row[k]) for k in ("value", "lower", "upper")}
 
 
 def _check_refs(session: Session, values: dict) -> dict[str, str]:
     """Problems :func:`layers.targets.check` does not judge: the indicator, set and area, blank fields."""
     problems = {}
     try:
-        F.get_indicator(session, values["indicator_id"] or "")
+        get_indicator(session, values["indicator_id"] or "")
     except NotFound:
         problems["indicator_id"] = "Choose an indicator."
     try:
