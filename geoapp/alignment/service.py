@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from boundaries import coterminosity
 from layers import alignment as people
 
-from .. import figures as F
+from .. import figures
 from ..caches import MISSING, LRUCache
 from ..errors import InvalidInput, NotFound
 from ..storage import boundary_sets, postcodes
@@ -114,9 +114,9 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
         raise InvalidInput(f"The sliver width must be between 0 and {MAX_SLIVER_WIDTH:g} metres.")
     set_a, set_b = boundary_sets.get_set(session, a_id), boundary_sets.get_set(session, b_id)
     source = _source(session)
-    key = (F.store_id(session), a_id, F.set_version(set_a), set_a.name, set_a.service_type, b_id,
-           F.set_version(set_b), set_b.name, set_b.service_type,
-           source and F.set_version(source), values_version(session), postcodes.state(session),
+    key = (figures.store_id(session), a_id, figures.set_version(set_a), set_a.name, set_a.service_type, b_id,
+           figures.set_version(set_b), set_b.name, set_b.service_type,
+           source and figures.set_version(source), values_version(session), postcodes.state(session),
            float(sliver_width), bool(ignore_slivers), _key(a_codes), _key(b_codes))
     found = _ALIGNMENTS.get(key)
     if found is not MISSING:
@@ -124,7 +124,7 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
     a_areas, b_areas = _areas(session, a_id, a_codes), _areas(session, b_id, b_codes)
     small = population = layer = small_side = members = None
     if source is not None:
-        layer = F.small_population(session)
+        layer = figures.small_population(session)
     if layer is not None:
         population = layer[0]
         members = _members(session, source, set_a, set_b, population, a_codes, b_codes)
@@ -157,19 +157,19 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
 
 def _headline(session: Session, set_id: str) -> dict:
     """Each area's population as the profiles show it (empty without a population)."""
-    people = F.population(session, set_id)
+    people = figures.population(session, set_id)
     return {} if people is None else {c: float(v) for c, v in people.values.items() if pd.notna(v)}
 
 
 def _members(session: Session, source, set_a, set_b, population: pd.Series, a_codes, b_codes) -> dict | None:
     """The postcodes with their people and the area of each set they count in, as the figures count them
     (None without postcodes). A one-area measure keeps the postcodes of its chosen areas."""
-    points = F.point_population(session, source)
+    points = figures.point_population(session, source)
     if points is None:
         return None
     codes = {}
     for side, bset in (("a", set_a), ("b", set_b)):
-        index = F.members(session, source, bset)
+        index = figures.members(session, source, bset)
         names = np.asarray(boundary_sets.load_areas(session, bset.id)["code"], dtype=object)
         codes[side] = np.where(index >= 0, names[np.maximum(index, 0)], None)
     keep = np.ones(len(points.points), dtype=bool)
@@ -209,7 +209,7 @@ def _key(codes) -> tuple | None:
 
 def _source(session: Session):
     try:
-        return F.source_set(session)
+        return figures.source_set(session)
     except NotFound:  # no LSOA set: shares by area only
         return None
 
