@@ -7,6 +7,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -64,8 +65,11 @@ def free_port() -> int:
 
 
 def fetch(url: str) -> tuple[int, str, str]:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return response.status, response.headers["Content-Type"], response.read().decode()
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.headers["Content-Type"], response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read().decode()
 
 
 def test_the_installed_wheel_serves_the_demo_outside_the_checkout(wheel, tmp_path):
@@ -102,17 +106,19 @@ def test_the_installed_wheel_serves_the_demo_outside_the_checkout(wheel, tmp_pat
         server = subprocess.Popen([geoapp, "run", "--port", str(port)], cwd=tmp_path, env=env,
                                   stdout=log, stderr=subprocess.STDOUT)
     try:
-        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
         while True:
             assert server.poll() is None, (tmp_path / "server.log").read_text()
             try:
-                status, kind, page = fetch(base + "/")
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
                 assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
                 time.sleep(0.5)
-        assert status == 200 and kind.startswith("text/html")
+        base = f"http://127.0.0.1:{port}"
+        status, kind, page = fetch(base + "/")
+        assert status == 200, (tmp_path / "server.log").read_text()
+        assert kind.startswith("text/html")
         assert "<title>Map – Partnership Atlas</title>" in page and '<footer class="site-footer">' in page
         assert "Ashvale (fictional)" in page
         assert fetch(base + "/static/favicon.svg")[:2] == (200, "image/svg+xml; charset=utf-8")
