@@ -1,4 +1,4 @@
-# Partnership Atlas: `make run` serves the demo; `make test` runs every test.
+# Partnership Atlas: `make run` serves the demo; `make test` runs every test; `make lint` checks the code.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,7 +7,7 @@ VENDOR := geoapp/static/vendor/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test demo clean
+.PHONY: setup run test lint demo clean
 
 setup: $(STAMP) $(VENDOR)
 
@@ -31,6 +31,9 @@ run: demo
 
 test: setup
 	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 clean:
 	rm -rf $(VENV) node_modules geoapp/static/vendor instance

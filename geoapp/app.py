@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 
 from flask import Flask
@@ -46,8 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment's settings, overridden by ``config``."""
     settings = load_settings() | (config or {})
     instance = settings.get("ATLAS_INSTANCE_PATH") or str(ROOT / "instance")
-    app = Flask(__name__, instance_path=instance, instance_relative_config=True,
-                template_folder=str(ROOT / "templates"))
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True, template_folder=_templates())
     app.config.update(settings)
     app.config["SECRET_KEY"] = secret_key(settings, instance)
     app.config["MAX_CONTENT_LENGTH"] = int(settings["ATLAS_MAX_UPLOAD_MB"]) * 1024 * 1024
@@ -66,6 +66,15 @@ def create_app(config: dict | None = None) -> Flask:
     _bounded_integers(app)
     _register(app)
     return app
+
+
+def _templates() -> str:
+    """The templates: ``geoapp/templates`` in an installed wheel, the top-level ``templates/`` in a checkout."""
+    folders = (resources.files(__package__) / "templates", ROOT / "templates")
+    for folder in folders:
+        if folder.is_dir():
+            return str(folder)
+    raise FileNotFoundError(f"no templates: neither {folders[0]} nor {folders[1]} is a folder")
 
 
 def _init_storage(app: Flask, settings: dict, instance: str) -> None:

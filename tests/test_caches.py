@@ -1,7 +1,6 @@
 """One cache helper: every process-wide cache is an LRUCache in one registry, and clear_all empties them all."""
 from __future__ import annotations
 
-import doctest
 import re
 import threading
 from pathlib import Path
@@ -18,10 +17,6 @@ MODULE_CACHES = {"alignment of two sets", "related areas and neighbours of an ar
                  "figures of an indicator for a set", "postcode populations and members", "prepared block layers",
                  "forum balance answers", "group coverage of a set", "published groups for counting",
                  "borough outline", "published groups for the directory"}
-
-
-def test_doctests():
-    assert doctest.testmod(caches).failed == 0
 
 
 def test_no_module_keeps_a_cache_of_its_own():

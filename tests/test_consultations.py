@@ -7,7 +7,6 @@ in the 1990s or 2090s, so activity the demo loader may add (around today) never 
 from __future__ import annotations
 
 import csv
-import doctest
 import io
 import re
 from datetime import date
@@ -16,7 +15,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from geoapp.consultations import demo as demo_module
-from geoapp.consultations import checks, service, timeline
+from geoapp.consultations import service, timeline
 from geoapp.consultations.demo import add_demo_consultations
 from geoapp.storage import boundary_sets
 from geoapp.storage.models import AuditEntry, Consultation, User
@@ -62,12 +61,6 @@ def geography(demo_app):
     return {"ward": ward_code, "ward_shape": shape, "lsoas": inside, "all_lsoas": set(lsoas["code"]),
             "apb": apb["code"], "apbs": set(apbs["code"]), "other_ward": other_ward["code"],
             "wards": set(wards["code"])}
-
-
-def test_doctests():
-    for module in (timeline, checks):
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, module.__name__
 
 
 # --- checks --------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ download them."""
 from __future__ import annotations
 
 import csv
-import doctest
 import html
 import io
 import re
@@ -180,10 +179,6 @@ def test_the_home_map_has_the_search_box(demo_app):
                      r'aria-label="Find your area">(.*?)</form>', page, re.S).group(1)
     assert '<label for="find-area">Find your area</label>' in form
     assert '<input id="find-area" name="q" type="search" value=""' in form
-
-
-def test_search_doctests():
-    assert doctest.testmod(search).failed == 0
 
 
 # --- Cheshire West and Chester ------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 areas serve a partnership area and, on a service area's profile, which APBs it serves."""
 from __future__ import annotations
 
-import doctest
 import io
 import json
 import re
@@ -28,11 +27,6 @@ def stored_areas(app, set_id):
 
 def line_for(profile: dict, other_set: str) -> dict:
     return next(line for line in profile["services"]["lines"] if line["other"]["id"] == other_set)
-
-
-def test_the_share_wording_never_rounds_to_all_or_nothing():
-    result = doctest.testmod(service)
-    assert result.attempted >= 1 and result.failed == 0
 
 
 def test_chester_apb_is_served_by_27d_page_json_and_alignment_agree(cwac_app):

@@ -1,13 +1,11 @@
 """Which areas hold which points: inside, on a shared edge, in a gap between generalised boundaries."""
 
-import doctest
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point, box
 
-import boundaries.points
 from boundaries.points import areas_holding
 
 
@@ -54,7 +52,3 @@ def test_nothing_in_nothing_out_and_the_input_is_kept():
     found = areas_holding(given, many, gap=100)
     assert len(found) == 100 and set(found["area"]) == {0, 1}  # the sliver's points go to the nearer side
     assert given.equals(before)
-
-
-def test_doctests():
-    assert doctest.testmod(boundaries.points).failed == 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -38,11 +36,6 @@ def people(pieces: pd.DataFrame, by_pair: dict) -> np.ndarray:
 
 def fit_of(fit: pd.DataFrame, code: str) -> dict:
     return fit.set_index("code").loc[code].to_dict()
-
-
-def test_module_examples_run():
-    result = doctest.testmod(coterminosity, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 4 and result.failed == 0
 
 
 # ------------------------------------------------------------------------------------ nesting, identity

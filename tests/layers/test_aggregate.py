@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from layers import aggregate as aggregate_module
 from layers.aggregate import aggregate, aggregate_many
 from layers.weights import area_weights, centroid_weights, lookup_weights
 
@@ -23,11 +20,6 @@ def nested():
         target_codes=["W1", "W2", "W3"],
         source_unit="LSOA",
     )
-
-
-def test_module_examples_run():
-    result = doctest.testmod(aggregate_module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 4 and result.failed == 0
 
 
 def test_counts_are_summed_and_say_so(nested):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -11,7 +9,6 @@ import pytest
 from shapely.geometry import Point, box
 
 from boundaries.coterminosity import cut
-from layers import alignment
 from layers.alignment import covered_share, measure, piece_population
 
 BNG = "EPSG:27700"
@@ -41,11 +38,6 @@ def strip():
     boards = frame({"p1": sq(0, 0, 100, 100), "p2": sq(100, 0, 300, 100)})
     lsoas = frame({"s1": sq(0, 0, 150, 100), "s2": sq(150, 0, 250, 100)})
     return wards, boards, lsoas, pd.Series({"s1": 300.0, "s2": 500.0})
-
-
-def test_module_examples_run():
-    result = doctest.testmod(alignment, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 5 and result.failed == 0
 
 
 def test_split_by_area_as_worked_out_by_hand(strip):

@@ -28,8 +28,6 @@ technical report's definitions (and for internal consistency on the real data).
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,11 +73,6 @@ SCORE_TOLERANCE = 0.0005 + 0.0005
 def districts(iod2019) -> pd.DataFrame:
     groups = iod2019.set_index("LSOA code (2011)")[LAD]
     return summarise(iod2019, groups, ranks=True).set_index(["area", "domain"])
-
-
-def test_module_examples_run():
-    result = doctest.testmod(imd_module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 8 and result.failed == 0
 
 
 @pytest.mark.parametrize("code", sorted(PUBLISHED))

@@ -18,13 +18,10 @@ Sources of expected values:
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 from scipy import stats
 
-from layers import intervals as intervals_module
 from layers.intervals import (
     Interval,
     benchmark,
@@ -40,11 +37,6 @@ from layers.intervals import (
     wilson,
     z_value,
 )
-
-
-def test_module_examples_run():
-    result = doctest.testmod(intervals_module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 15 and result.failed == 0
 
 
 def test_z_values_for_fingertips_levels():

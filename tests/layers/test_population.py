@@ -1,15 +1,12 @@
 """Each LSOA's population spread over its postcodes: one split for every set, sums that add up."""
 from __future__ import annotations
 
-import doctest
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from layers import population as population_module
 from layers.population import PointPopulation, carry_through_lookup
 from layers.weights import lookup_weights
 
@@ -31,11 +28,6 @@ def strip():
     wards = frame({"W1": box(0, 0, 60, 100), "W2": box(60, 0, 150, 100), "W3": box(150, 0, 200, 100)})
     points = homes((10, 50), (20, 50), (30, 50), (70, 50), (110, 50), (120, 50), (160, 50), (190, 50))
     return lsoas, wards, PointPopulation.build(lsoas, points)
-
-
-def test_module_examples_run():
-    result = doctest.testmod(population_module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 4 and result.failed == 0
 
 
 def test_each_lsoa_is_split_by_its_postcodes_and_nothing_is_lost(strip):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import math
 import time
 
@@ -14,7 +13,6 @@ import shapely
 from scipy import sparse
 from shapely.geometry import MultiPolygon, box
 
-import layers.proposals
 from layers.aggregate import aggregate
 from layers.imd import TOTAL_POPULATION, summarise
 from layers.proposals import (
@@ -67,10 +65,6 @@ def forum(result, code):
 
 
 SOUND = {"a": "w1", "e": "w1", "b": "w2", "f": "w2", "c": "e1", "d": "e1", "g": "e2", "h": "e2", "i": "e3"}
-
-
-def test_examples_in_the_docstrings():
-    assert doctest.testmod(layers.proposals, optionflags=doctest.ELLIPSIS).failed == 0
 
 
 def test_polsby_popper_of_a_square_and_a_one_by_four_rectangle():

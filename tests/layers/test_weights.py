@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -43,11 +41,6 @@ def sq(x, y, w, h=None):
 
 def dense(w: Weights) -> pd.DataFrame:
     return pd.DataFrame(w.matrix.toarray(), index=w.source_codes, columns=w.target_codes)
-
-
-def test_module_examples_run():
-    result = doctest.testmod(weights_module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 10 and result.failed == 0
 
 
 # ------------------------------------------------------------------------------------ lookup (exact)
