@@ -26,7 +26,6 @@ from .groups.submission_views import bp as group_submissions_bp
 from .indicators.views import bp as indicators_bp
 from .map.views import bp as map_bp
 from .profiles.views import bp as profiles_bp
-from .proposals.comparison import bp as proposal_comparison_bp
 from .proposals.views import bp as proposals_bp
 from .settings import load_settings, secret_key, whole_number
 from .storage.db import Database
@@ -39,7 +38,7 @@ from .web.security import register_security
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets_bp, profiles_bp, compare_bp,
-              proposals_bp, proposal_comparison_bp, groups_bp, group_submissions_bp, group_coverage_bp,
+              proposals_bp, groups_bp, group_submissions_bp, group_coverage_bp,
               group_import_bp, consultations_bp, alignment_bp)
 
 

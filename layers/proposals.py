@@ -12,10 +12,15 @@ arrays alone, so a change can be re-checked on every click: a forum's figures
 are sums of its blocks' sums, its perimeter is its blocks' perimeters less twice
 the boundary they share, and its pieces come from the neighbours' graph with the
 edges between forums cut.
+
+The forums' palette, :data:`FORUM_COLOURS`, is kept here once: :func:`forum_colours` and
+:func:`coloured` give forums their colours as the editor does, so a forum looks the same in the
+editor, a comparison and a printed map.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -43,12 +48,97 @@ RULES = {
     "forum_count": "Each {container} has the number of forums set",
 }
 
+#: Forum colours, in the order new forums take them (the editor receives them in its configuration).
+FORUM_COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#b58840", "#28a197", "#f499be",
+                 "#5694ca", "#85994b", "#912b88", "#6f72af")
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
 #: How many blocks or codes a message names before saying "and N more".
 NAMED = 5
 #: Slack on the tolerance, so that a deviation of exactly 5% passes a 5% tolerance despite rounding.
 _SLACK = 1e-9
 
 _POP, _COUNCILLORS, _AREA, _PERIMETER = range(4)
+
+
+
+def own_colours(forums: Mapping | None) -> set[str]:
+    """The forums that have a colour of their own (a ``#rrggbb`` colour).
+
+    Parameters
+    ----------
+    forums : mapping or None
+        Forum code to its properties (``name``, ``colour``...).
+
+    Returns
+    -------
+    set of str
+        The codes of the forums whose ``colour`` is a six-digit hex colour.
+
+    Examples
+    --------
+    >>> sorted(own_colours({"F1": {"colour": "#1D70B8"}, "F2": {"colour": "red"}, "F3": {"name": "North"}}))
+    ['F1']
+    """
+    return {code for code, f in (forums or {}).items()
+            if isinstance(f, dict) and isinstance(f.get("colour"), str) and _HEX.match(f["colour"])}
+
+
+def forum_colours(forums: Mapping | None, order) -> dict[str, str]:
+    """Each forum's colour: its own, or the palette's in turn.
+
+    Parameters
+    ----------
+    forums : mapping or None
+        Forum code to its properties; a ``colour`` of ``#rrggbb`` is the forum's own.
+    order : iterable of str
+        The forum codes to colour, in order: the k-th without a colour of its own takes
+        ``FORUM_COLOURS[k % 12]``.
+
+    Returns
+    -------
+    dict
+        Forum code to a lower-case ``#rrggbb`` colour.
+
+    Examples
+    --------
+    >>> forum_colours({"F2": {"colour": "#ABCDEF"}}, ["F1", "F2", "F3"])
+    {'F1': '#1d70b8', 'F2': '#abcdef', 'F3': '#00703c'}
+    """
+    own = own_colours(forums)
+    return {code: forums[code]["colour"].lower() if code in own else FORUM_COLOURS[k % len(FORUM_COLOURS)]
+            for k, code in enumerate(order)}
+
+
+def coloured(forums: Mapping | None, codes) -> dict[str, dict]:
+    """Forums with an entry for every code in ``codes``, each with a colour, so every forum is drawn in colour.
+
+    Parameters
+    ----------
+    forums : mapping or None
+        Forum code to its properties; not changed.
+    codes : iterable of str
+        Forum codes that must have an entry (one named after its code is added when missing).
+
+    Returns
+    -------
+    dict
+        A copy of ``forums`` with the missing codes added; a forum without a colour takes the next palette
+        colour no forum has yet (the whole palette again once every colour is taken).
+
+    Examples
+    --------
+    >>> coloured({"F1": {"name": "North", "colour": "#1d70b8"}}, ["F1", "F2"])
+    {'F1': {'name': 'North', 'colour': '#1d70b8'}, 'F2': {'name': 'F2', 'colour': '#d4351c'}}
+    """
+    found = {code: dict(forum) for code, forum in (forums or {}).items()}
+    for code in codes:
+        found.setdefault(code, {"name": code})
+    taken = {f.get("colour") for f in found.values()}
+    free = [c for c in FORUM_COLOURS if c not in taken] or list(FORUM_COLOURS)
+    for n, forum in enumerate(f for f in found.values() if not f.get("colour")):
+        forum["colour"] = free[n % len(free)]
+    return found
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from geoapp.proposals.comparison import differences, summary_sentence
+from layers.proposal_comparison import differences, summary_sentence
 from geoapp.proposals.engine import cached_layer
 from tests.conftest import csrf_token
 

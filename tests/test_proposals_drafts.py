@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from geoapp.proposals import service
 from geoapp.storage.models import ProposalDraft
 from tests.conftest import csrf_token
 
@@ -79,12 +78,6 @@ def test_forums_keep_the_apb_they_are_placed_in_and_new_proposals_may_start_in_t
         "F1": {"name": "Dundon 1", "colour": "#1d70b8", "container": "dundon"}}
     refused = officer.post("/proposals/", json={"name": "x", "settings": {"seed_forums": "sideways"}})
     assert refused.status_code == 422 and "named after their container or numbered" in refused.get_json()["description"]
-
-
-def test_coloured_gives_every_forum_a_colour_not_yet_taken():
-    found = service.coloured({"a": {"name": "A", "colour": "#1d70b8"}, "b": {"name": "B"}}, ["a", "b", "c"])
-    assert found["a"]["colour"] == "#1d70b8"
-    assert found["b"]["colour"] == "#d4351c" and found["c"] == {"name": "c", "colour": "#00703c"}
 
 
 def test_balance_names_the_apbs_that_cannot_meet_the_count_with_the_closest_split(cwac_app, sign_in):

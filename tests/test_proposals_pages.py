@@ -1,12 +1,15 @@
 """The proposals pages: the list with its form, and the drawing page (editable for officers, read-only else)."""
 from __future__ import annotations
 
+import html as html_module
 import io
+import json
 import re
 
 import pytest
 
 from geoapp.storage import boundary_sets
+from layers.proposals import FORUM_COLOURS
 from tests.conftest import csrf_token
 
 NASTY = '<script>alert("x")</script> & Co'
@@ -35,7 +38,10 @@ def test_officer_creates_a_proposal_from_the_form_and_opens_its_editor(officer):
     html = editor.get_data(as_text=True)
     assert editor.status_code == 200 and "<h1>North forums</h1>" in html
     assert 'id="save-form"' in html and 'id="undo"' in html and "Add forum" in html
-    assert "js/atlas-proposal.js" in html and "<script>" not in html  # no inline scripts
+    assert '<script type="module" src="/static/js/proposal/main.js">' in html
+    assert "<script>" not in html  # no inline scripts
+    config = json.loads(html_module.unescape(re.search(r"data-atlas-proposal='([^']+)'", html).group(1)))
+    assert config["colours"] == list(FORUM_COLOURS)  # the editor's palette is the server's
     assert "style=" not in html
     listing = officer.get("/proposals/").get_data(as_text=True)
     assert f'href="/proposals/{match.group(1)}"' in listing and "North forums" in listing

@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from geoapp.proposals.engine import cached_layer
-from geoapp.proposals.pdf import pdf_html
+from geoapp.proposals.views import pdf_html
 from geoapp.storage.models import Proposal, ProposalVersion
 from geoapp.web.db import db_session
 from tests.conftest import csrf_token

@@ -11,10 +11,9 @@ from boundaries.grouping import dissolve_groups
 
 from ..errors import Conflict, InvalidInput
 from ..storage import audit, boundary_sets, locks
-from ..storage.models import BoundarySet, User
+from ..storage.models import BoundarySet, Proposal, ProposalVersion, User
 from . import service
-from .engine import check_proposal
-from .interchange import STATISTICS
+from .engine import STATISTICS, check_proposal
 
 
 def adopt(session: Session, proposal_id: int, *, user: User) -> BoundarySet:
@@ -35,7 +34,7 @@ def adopt(session: Session, proposal_id: int, *, user: User) -> BoundarySet:
     if failing:
         raise InvalidInput(f"The proposal '{proposal.name}' cannot be adopted: {len(failing)} rule(s) fail.",
                            details=failing)
-    set_id = f"laf-p{proposal.id}-v{version.number}"
+    set_id = adopted_set_id(proposal, version)
     if session.get(BoundarySet, set_id) is not None:
         raise Conflict(f"Version {version.number} of '{proposal.name}' is already adopted as '{set_id}'.")
     blocks_set = boundary_sets.get_set(session, proposal.block_set_id)
@@ -46,8 +45,7 @@ def adopt(session: Session, proposal_id: int, *, user: User) -> BoundarySet:
     stats = {f["code"]: f for f in report["forums"]}
     forums["properties"] = [{k: stats[code][k] for k in STATISTICS} | {"blocks": blocks_codes, "proposal": proposal.id}
                             for code, blocks_codes in zip(forums["code"], forums["block_codes"])]
-    previous = session.scalars(select(BoundarySet).where(BoundarySet.kind == "laf",
-                                                         BoundarySet.superseded_by.is_(None))).all()
+    previous = current_forum_sets(session)
     actor = user.email
     new = boundary_sets.save_set(
         session, forums[["code", "name", "properties", "geometry"]], actor=actor, id=set_id, kind="laf",
@@ -63,3 +61,32 @@ def adopt(session: Session, proposal_id: int, *, user: User) -> BoundarySet:
                  entity_id=proposal.id, after={"version": version.number, "set": new.id, "forums": len(forums),
                                                "superseded": [s.id for s in previous]})
     return new
+
+
+def adoption(session: Session, proposal: Proposal, latest: ProposalVersion | None) -> dict:
+    """Whether the latest saved version may be adopted: ``allowed``, ``reason`` (when it may not), the
+    ``rules`` and the ``version`` number."""
+    if latest is None:
+        return {"allowed": False, "reason": "Save a version first: only a saved version can be adopted.",
+                "rules": [], "version": None}
+    report = check_proposal(session, proposal, latest.assignment, latest.forums)
+    failing = [rule for rule in report["rules"] if not rule["passed"]]
+    reason = None
+    if failing:
+        reason = (f"Version {latest.number} cannot be adopted: {len(failing)} rule(s) fail. "
+                  "Fix them, save, and try again.")
+    elif session.get(BoundarySet, adopted_set_id(proposal, latest)) is not None:
+        reason = f"Version {latest.number} is already adopted."
+    return {"allowed": reason is None, "reason": reason, "rules": report["rules"], "version": latest.number}
+
+
+def current_forum_sets(session: Session) -> list[BoundarySet]:
+    """The LAF sets in use now (none superseded), by id: those an adoption replaces."""
+    return list(session.scalars(select(BoundarySet).where(BoundarySet.kind == "laf",
+                                                          BoundarySet.superseded_by.is_(None))
+                                .order_by(BoundarySet.id)))
+
+
+def adopted_set_id(proposal: Proposal, version: ProposalVersion) -> str:
+    """The id of the LAF set a version becomes when adopted."""
+    return f"laf-p{proposal.id}-v{version.number}"

@@ -1,7 +1,6 @@
 """Block layers for proposals, prepared from the store once and cached, and proposals checked against them."""
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -18,6 +17,9 @@ from ..storage.models import Proposal
 
 #: Words for a kind of block or container in messages.
 UNIT_WORDS = {"lsoa": "LSOA", "msoa": "MSOA", "apb": "APB", "laf": "LAF", "lad": "borough", "service": "area"}
+#: A forum's statistics as an adopted or exported forum carries them in its properties.
+STATISTICS = ("container", "container_name", "block_count", "population", "ideal", "deviation",
+              "within_tolerance", "councillors", "area_km2", "perimeter_km", "polsby_popper", "pieces")
 #: Layers by store, set versions, indicator import and indicators (least recently used dropped).
 _LAYERS = LRUCache("prepared block layers", 16)
 
@@ -127,5 +129,3 @@ def check_proposal(session: Session, proposal: Proposal, assignment: dict, forum
                    forums_per_container=settings.get("forums_per_container"), names=names)
     return report | {"notes": notes,
                      "indicators": [{"id": m.id, "label": m.label, "unit": m.unit} for m in layer.measures]}
-
-

@@ -1,5 +1,5 @@
-"""Proposals in and out: block-assignment CSV both ways, the forums as GeoPackage, GeoJSON or Shapefile, and a
-PDF map with statistics."""
+"""Proposals in and out: block-assignment CSV both ways, and the forums as GeoPackage, GeoJSON or Shapefile
+(the PDF map is :mod:`geoapp.proposals.pdf`)."""
 from __future__ import annotations
 
 import io
@@ -12,18 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boundaries.io import EXPORT_FORMATS, write_boundaries
+from layers.proposals import coloured
 
 from ..csv_safe import write_csv
 from ..errors import InvalidInput, NotFound
 from ..storage import boundary_sets
 from ..storage.models import Area, Proposal, ProposalVersion, User
 from . import service
-from .engine import check_proposal
+from .engine import STATISTICS, check_proposal
 
 BLOCK_COLUMNS = ("block_code", "block", "code", "ward_code", "ward", "lsoa_code", "geoid")
 FORUM_COLUMNS = ("forum", "forum_code", "laf", "laf_code", "group", "group_code", "district")
-STATISTICS = ("container", "container_name", "block_count", "population", "ideal", "deviation",
-              "within_tolerance", "councillors", "area_km2", "perimeter_km", "polsby_popper", "pieces")
 
 
 def assignment_csv(version: ProposalVersion | None) -> str:
@@ -53,21 +52,21 @@ def forum_areas(session: Session, proposal: Proposal, version: ProposalVersion |
                             crs=blocks.crs)
 
 
-def export_file(session: Session, proposal: Proposal, fmt: str, number: int | None = None) -> tuple[bytes, str, str]:
-    """A file of the proposal's latest version (or version ``number``): (data, media type, file name).
+def file_stem(proposal: Proposal, version: ProposalVersion | None) -> str:
+    """The name of a version's files, without suffix: proposal-<id>-v<number>."""
+    return f"proposal-{proposal.id}-v{version.number if version else proposal.version}"
 
-    ``fmt``: csv (the block assignment), pdf (a map with the statistics and rules; needs a request
-    context) or one of :data:`boundaries.io.EXPORT_FORMATS` (the forums with their statistics).
+
+def export_file(session: Session, proposal: Proposal, fmt: str) -> tuple[bytes, str, str]:
+    """A file of the proposal's latest version: (data, media type, file name).
+
+    ``fmt``: csv (the block assignment) or one of :data:`boundaries.io.EXPORT_FORMATS` (the forums with
+    their statistics); the PDF is drawn by the blueprint from :func:`geoapp.proposals.pdf.facts`.
     """
-    version = service.latest_version(session, proposal.id) if number is None \
-        else service.get_version(session, proposal.id, number)
-    stem = f"proposal-{proposal.id}-v{version.number if version else proposal.version}"
+    version = service.latest_version(session, proposal.id)
+    stem = file_stem(proposal, version)
     if fmt == "csv":
         return assignment_csv(version).encode("utf-8"), "text/csv", f"{stem}.csv"
-    if fmt == "pdf":
-        from .pdf import proposal_pdf  # here: pdf imports the views (via comparison), which import this module
-        return proposal_pdf(session, proposal, version.number if version else None), "application/pdf", \
-            f"{stem}.pdf"
     if fmt not in EXPORT_FORMATS:
         raise NotFound(f"Unknown export format '{fmt}'; use csv, pdf or one of "
                        f"{', '.join(sorted(EXPORT_FORMATS))}.")
@@ -109,7 +108,7 @@ def import_assignment(session: Session, data: bytes, *, filename: str, user: Use
     forums = {} if forum_name is None else {f.strip(): {"name": n.strip()} for f, n in
                                             zip(kept[forum], kept[forum_name]) if n.strip()}
     # every forum gets a colour here: a forum stored with a name but no colour was drawn as if in none
-    forums = service.coloured(forums, dict.fromkeys(assignment.values()))
+    forums = coloured(forums, dict.fromkeys(assignment.values()))
     service.save_version(session, proposal.id, assignment=assignment, forums=forums,
                          note=f"Imported from {filename}", expected_version=0, user=user)
     return proposal, report

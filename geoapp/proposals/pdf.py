@@ -1,6 +1,7 @@
 """A forum proposal as an A4 PDF: a map of its forums in their colours, the statistics and the rules.
 
-Drawn by WeasyPrint from templates/proposals/pdf.html, as the profiles' board packs are
+:func:`facts` gathers what templates/proposals/pdf.html shows (the blueprint renders it) and
+:func:`write_pdf` has WeasyPrint draw the page, as the profiles' board packs are drawn
 (:mod:`geoapp.profiles.pack`): the map is an SVG from :func:`layers.charts.area_map` carried as a data: URI,
 so nothing is fetched and the URL fetcher refuses any other URL.
 """
@@ -11,21 +12,19 @@ import textwrap
 from datetime import datetime, timezone
 
 import geopandas as gpd
-from flask import render_template, url_for
 from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
 from layers import charts
-
+from layers.proposals import forum_colours
 
 from .. import figures
-from ..profiles import deprivation
 from ..errors import NotFound, ServiceUnavailable
+from ..profiles import deprivation
 from ..storage import boundary_sets
 from ..storage.indicators import list_indicators
 from ..storage.models import Proposal, ProposalVersion
 from . import service
-from .comparison import colours
 from .engine import UNIT_WORDS, check_proposal
 
 NEEDS = ("PDF proposals need WeasyPrint and Pango "
@@ -36,24 +35,35 @@ TINT = 0.6
 NAMED_FORUMS = 24
 
 
-def proposal_pdf(session: Session, proposal: Proposal, number: int | None = None) -> bytes:
-    """Version ``number`` (default: the latest) of a proposal as an A4 PDF (needs a request context)."""
+def write_pdf(html: str) -> bytes:
+    """The printable page (one self-contained HTML document) as a PDF; ServiceUnavailable without WeasyPrint."""
+    # imported here, as the board packs do: WeasyPrint loads Pango's system libraries on import (an OSError
+    # where they are missing), and the app must still start and serve every other page without them
     try:
         from weasyprint import HTML
-    except (ImportError, OSError) as error:  # OSError: Pango's libraries are missing
+    except (ImportError, OSError) as error:
         raise ServiceUnavailable(NEEDS) from error
     from weasyprint.urls import URLFetcher  # WeasyPrint 68 and later
-
     fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
-    html = pdf_html(session, proposal, _version(session, proposal, number))
     return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
 
 
-def pdf_html(session: Session, proposal: Proposal, version: ProposalVersion) -> str:
-    """The printable page of one version: one self-contained HTML document (the map as an SVG data: URI)."""
+def printed_version(session: Session, proposal: Proposal, number: int | None = None) -> ProposalVersion:
+    """Version ``number`` of the proposal (default: the latest); NotFound when there is none to print."""
+    if number is not None:
+        return service.get_version(session, proposal.id, number)
+    version = service.latest_version(session, proposal.id)
+    if version is None:
+        raise NotFound(f"Proposal {proposal.id}, '{proposal.name}', has no saved version to print yet.")
+    return version
+
+
+def facts(session: Session, proposal: Proposal, version: ProposalVersion) -> dict:
+    """What the printable page of one version shows (all but the live page's URL): the check, the colours,
+    the map as an SVG data: URI, who saved it and when, the sets and the sources."""
     report = check_proposal(session, proposal, version.assignment, version.forums)
     order = [f["code"] for f in report["forums"]]
-    palette = colours(version.forums, order)
+    palette = forum_colours(version.forums, order)
     fig = forum_map(session, proposal, version, palette)
     svg = "data:image/svg+xml;base64," + base64.b64encode(charts.render(fig, "svg")).decode("ascii")
     block_set, container_set = (boundary_sets.get_set(session, i)
@@ -62,14 +72,12 @@ def pdf_html(session: Session, proposal: Proposal, version: ProposalVersion) -> 
     produced = datetime.now(timezone.utc)
     score = next((m for m in report["indicators"] if m["id"].endswith("_average_score")), None)
     settings = proposal.settings or {}
-    return render_template(
-        "proposals/pdf.html", proposal=proposal, version=version, report=report, colours=palette, map_svg=svg,
-        saved_by=names.get(version.saved_by), saved_on=_when(version.saved_at), produced_on=_when(produced),
-        score=score, settings=settings, block_set=block_set, container_set=container_set,
-        unit=report_unit(block_set), sources=_sources(session, settings),
-        fictional=block_set.fictional or container_set.fictional,
-        failing=[r for r in report["rules"] if not r["passed"]],
-        live_url=url_for("proposals.editor", proposal_id=proposal.id, _external=True))
+    return {"proposal": proposal, "version": version, "report": report, "colours": palette, "map_svg": svg,
+            "saved_by": names.get(version.saved_by), "saved_on": _when(version.saved_at),
+            "produced_on": _when(produced), "score": score, "settings": settings, "block_set": block_set,
+            "container_set": container_set, "unit": report_unit(block_set), "sources": _sources(session, settings),
+            "fictional": block_set.fictional or container_set.fictional,
+            "failing": [r for r in report["rules"] if not r["passed"]]}
 
 
 def forum_map(session: Session, proposal: Proposal, version: ProposalVersion, palette: dict) -> Figure:
@@ -109,15 +117,6 @@ def forum_map(session: Session, proposal: Proposal, version: ProposalVersion, pa
 def report_unit(block_set) -> str:
     """'ward', 'LSOA' or 'parish': what the blocks are called."""
     return UNIT_WORDS.get(block_set.kind, block_set.kind)
-
-
-def _version(session: Session, proposal: Proposal, number: int | None) -> ProposalVersion:
-    if number is not None:
-        return service.get_version(session, proposal.id, number)
-    version = service.latest_version(session, proposal.id)
-    if version is None:
-        raise NotFound(f"Proposal {proposal.id}, '{proposal.name}', has no saved version to print yet.")
-    return version
 
 
 def _tint(colour: str | None) -> str | None:

@@ -20,9 +20,6 @@ SETTINGS = ("tolerance", "forums_per_container", "indicators", "seed_forums")
 #: How the editor names the forums a proposal starts with: after their container ("Chester 1", placed in
 #: Chester), or numbered F1, F2... and tied to none.
 SEED_FORUMS = ("container", "numbered")
-#: Forum colours, in the order new forums take them (the editor's palette: static/js/atlas-proposal.js).
-FORUM_COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#b58840", "#28a197", "#f499be",
-                 "#5694ca", "#85994b", "#912b88", "#6f72af")
 
 
 class StaleSave(Conflict):
@@ -288,19 +285,6 @@ def _forums(forums) -> dict:
         raise InvalidInput("Forums must map each forum code to its name, colour and whether it is locked.")
     return {str(code): {k: str(v) for k, v in f.items() if k in ("name", "colour", "container") and v}
             | ({"locked": True} if f.get("locked") is True else {}) for code, f in forums.items()}
-
-
-def coloured(forums: dict, codes) -> dict:
-    """``forums`` with an entry for every code in ``codes``, each with a colour (palette order, skipping the
-    colours already taken), so that every forum is drawn in colour."""
-    found = {code: dict(forum) for code, forum in (forums or {}).items()}
-    for code in codes:
-        found.setdefault(code, {"name": code})
-    taken = {f.get("colour") for f in found.values()}
-    free = [c for c in FORUM_COLOURS if c not in taken] or list(FORUM_COLOURS)
-    for n, forum in enumerate(f for f in found.values() if not f.get("colour")):
-        forum["colour"] = free[n % len(free)]
-    return found
 
 
 # ------------------------------------------------------------------------------------------------ drafts

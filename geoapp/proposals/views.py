@@ -1,30 +1,36 @@
-"""The proposals JSON API: list, create, check, save versions, restore, duplicate, delete, adopt, export, import.
+"""The proposals blueprint: the list and the editor, the JSON API (create, check, save versions, restore,
+duplicate, delete, adopt, export, import), the comparison of two proposals, and councillors per ward.
 
-Officers (edit_proposals) see and change every proposal; anyone else sees published ones and their own.
+Officers (edit_proposals) see and change every proposal; anyone else sees published ones, their own and those
+shared with them (:mod:`geoapp.proposals.access`).
 """
 from __future__ import annotations
 
 import io
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
-from sqlalchemy import select
+
+from layers.proposal_comparison import STATUS_WORDS
+from layers.proposals import FORUM_COLOURS
 
 from ..auth.guard import changes_nothing, current_role, current_user, requires
 from ..auth.roles import can
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound, SignInNeeded
-from ..web.errors import wants_json
+from ..errors import Conflict, InvalidInput, NotFound
 from ..profiles.freehand import read_request
-from ..web.security import allow_style_attributes
 from ..storage import boundary_sets, councillors
 from ..storage.indicators import list_indicators
-from ..storage.models import MAX_ID, BoundarySet
+from ..storage.models import MAX_ID, Proposal
 from ..web.db import db_session
-from . import service
+from ..web.errors import wants_json
+from ..web.security import allow_style_attributes
+from . import comparison, pdf, service
+from .access import visible, visible_proposals
 from .adopt import adopt as adopt_proposal
+from .adopt import adoption, current_forum_sets
 from .balance import feasibility
 from .engine import UNIT_WORDS, check_proposal
 from .fit import blocks_in_shape
-from .interchange import export_file, import_assignment
+from .interchange import export_file, file_stem, import_assignment
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 #: Indicator types a forum's figure can be built from by sums over small areas (not deciles).
@@ -52,7 +58,7 @@ def index():
 def _index_page(typed: dict | None = None, error: str | None = None, status: int = 200):
     """The list page; after a refused new proposal, with what was typed and what to change."""
     session = db_session()
-    found = [p for p in service.list_proposals(session) if may_see(p)]
+    found = visible_proposals(session, current_user())
     sets = [s for s in boundary_sets.list_sets(session) if s.superseded_by is None]
     return render_template("proposals/index.html", proposals=found,
                            may_edit=can(current_role(), "edit_proposals"),
@@ -104,7 +110,7 @@ def _form_settings() -> dict:
 def editor(proposal_id: int):
     """The drawing page: click wards (or choose from the list) into forums, with live statistics and rules."""
     session = db_session()
-    proposal = visible(proposal_id)
+    proposal = _visible(proposal_id)
     containers = boundary_sets.load_areas(session, proposal.container_set_id)
     may_edit = can(current_role(), "edit_proposals")
     if may_edit:
@@ -112,7 +118,8 @@ def editor(proposal_id: int):
     kind = boundary_sets.get_set(session, proposal.block_set_id).kind
     within = boundary_sets.get_set(session, proposal.container_set_id).kind
     draft = service.get_draft(session, proposal.id, current_user().id) if may_edit else None
-    config = {"proposal": proposal.id, "editable": may_edit, "block_unit": UNIT_WORDS.get(kind, kind),
+    config = {"proposal": proposal.id, "editable": may_edit, "colours": FORUM_COLOURS,
+              "block_unit": UNIT_WORDS.get(kind, kind),
               "container_unit": UNIT_WORDS.get(within, within),
               "container_count": int(len(containers)),
               "forums_per_container": (proposal.settings or {}).get("forums_per_container"),
@@ -141,7 +148,7 @@ def editor(proposal_id: int):
                            indicator_choices=[i for i in list_indicators(session) if i.type in SUMMABLE]
                            if may_edit else [],
                            shared=set(service.shared_with(session, proposal.id)),
-                           adoption=_adoption(session, proposal, found[0] if found else None) if may_adopt else None)
+                           adoption=adoption(session, proposal, found[0] if found else None) if may_adopt else None)
 
 
 @bp.get("/index.json")
@@ -149,7 +156,7 @@ def editor(proposal_id: int):
 def index_json():
     """The proposals the caller may see."""
     session = db_session()
-    return {"proposals": [service.summary(p) for p in service.list_proposals(session) if may_see(p)]}
+    return {"proposals": [service.summary(p) for p in visible_proposals(session, current_user())]}
 
 
 @bp.post("/")
@@ -171,7 +178,7 @@ def create():
 def show(proposal_id: int):
     """The proposal, its latest version, and that version's forum statistics and rules."""
     session = db_session()
-    proposal = visible(proposal_id)
+    proposal = _visible(proposal_id)
     version = service.latest_version(session, proposal.id)
     assignment, forums = (version.assignment, version.forums) if version else ({}, {})
     names = service.user_names(session, [version.saved_by] if version else [])
@@ -219,7 +226,7 @@ def check(proposal_id: int):
     """Statistics and rules of the assignment (and forums) sent; nothing is stored."""
     body = _body()
     forums = service.clean_forums({} if body.get("forums") is None else body["forums"])
-    return check_proposal(db_session(), visible(proposal_id), service.clean_assignment(body.get("assignment")),
+    return check_proposal(db_session(), _visible(proposal_id), service.clean_assignment(body.get("assignment")),
                           forums)
 
 
@@ -229,7 +236,7 @@ def check(proposal_id: int):
 def fit(proposal_id: int):
     """The blocks a drawn shape (GeoJSON ``geometry``, longitude/latitude) best fits; nothing is stored."""
     shape, _ = read_request(request)
-    return blocks_in_shape(db_session(), visible(proposal_id), shape)
+    return blocks_in_shape(db_session(), _visible(proposal_id), shape)
 
 
 @bp.post("/<int:proposal_id>/versions")
@@ -252,7 +259,7 @@ def save(proposal_id: int):
 def draft(proposal_id: int):
     """The caller's unsaved changes to the proposal (``draft``: null when none are kept)."""
     session = db_session()
-    proposal = visible(proposal_id)
+    proposal = _visible(proposal_id)
     found = service.get_draft(session, proposal.id, current_user().id)
     return {"proposal": proposal.id, "version": proposal.version,
             "draft": service.draft_summary(found) if found else None}
@@ -287,7 +294,7 @@ def discard_draft(proposal_id: int):
 @requires("read")
 def balance(proposal_id: int):
     """Whether each APB's forum count can be met within the tolerance with whole wards, and the best split."""
-    return feasibility(db_session(), visible(proposal_id))
+    return feasibility(db_session(), _visible(proposal_id))
 
 
 @bp.get("/<int:proposal_id>/versions.json")
@@ -295,7 +302,7 @@ def balance(proposal_id: int):
 def versions(proposal_id: int):
     """Every saved version, newest first: number, who, when and note."""
     session = db_session()
-    proposal = visible(proposal_id)
+    proposal = _visible(proposal_id)
     found = service.list_versions(session, proposal.id)
     names = service.user_names(session, [v.saved_by for v in found])
     return {"proposal": service.summary(proposal), "versions": [service.version_summary(v, names) for v in found]}
@@ -395,7 +402,7 @@ def adopt(proposal_id: int):
     proposal = service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
     if request.form.get("confirm") != "yes":  # a form asks first, naming what the adoption replaces
         latest = service.latest_version(session, proposal.id)
-        found = _adoption(session, proposal, latest)
+        found = adoption(session, proposal, latest)
         if not found["allowed"]:
             flash(found["reason"], "error")
             for rule in found["rules"]:
@@ -429,12 +436,9 @@ def confirm_adopt(proposal_id: int):
     proposal = service.get_proposal(session, proposal_id)
     found = service.list_versions(session, proposal.id)
     latest = found[0] if found else None
-    adoption = _adoption(session, proposal, latest)
     names = service.user_names(session, [latest.saved_by] if latest else [])
-    current = session.scalars(select(BoundarySet).where(BoundarySet.kind == "laf",
-                                                       BoundarySet.superseded_by.is_(None))
-                              .order_by(BoundarySet.id)).all()
-    return render_template("proposals/adopt.html", proposal=proposal, adoption=adoption, replaces=current,
+    return render_template("proposals/adopt.html", proposal=proposal, adoption=adoption(session, proposal, latest),
+                           replaces=current_forum_sets(session),
                            version=service.version_summary(latest, names) | {"saved": latest.saved_at}
                            if latest else None,
                            forums=len(set((latest.assignment or {}).values())) if latest else 0)
@@ -443,8 +447,16 @@ def confirm_adopt(proposal_id: int):
 @bp.get("/<int:proposal_id>/export.<fmt>")
 @requires("read")
 def export(proposal_id: int, fmt: str):
-    """The latest version as a block-assignment CSV, or its forums as GeoPackage, GeoJSON or zipped Shapefile."""
-    data, media_type, name = export_file(db_session(), visible(proposal_id), fmt)
+    """The latest version as a block-assignment CSV, its forums as GeoPackage, GeoJSON or zipped Shapefile, or
+    an A4 PDF of its map, statistics and rules."""
+    session = db_session()
+    proposal = _visible(proposal_id)
+    if fmt == "pdf":
+        version = pdf.printed_version(session, proposal)
+        data, media_type = pdf.write_pdf(pdf_html(session, proposal, version)), "application/pdf"
+        name = f"{file_stem(proposal, version)}.pdf"
+    else:
+        data, media_type, name = export_file(session, proposal, fmt)
     return send_file(io.BytesIO(data), mimetype=media_type, as_attachment=True, download_name=name)
 
 
@@ -535,6 +547,81 @@ def councillors_save(set_id: str):
     return redirect(url_for(".councillors_page", set_id=set_id, proposal=back))
 
 
+@bp.get("/compare")
+@requires("read")
+def compare():
+    """Two proposals (or two versions of one) side by side: a map of the blocks that differ, and both
+    ones' forum statistics and rules."""
+    session = db_session()
+    args = _compare_arguments()
+    found, error, status = None, None, 200
+    if args["a"] and args["b"]:  # with one side only, the chooser is shown with it filled in
+        try:
+            found = comparison.compare(session, *comparison.resolve(session, args, current_user()))
+        except (InvalidInput, NotFound) as problem:  # not Forbidden nor SignInNeeded: those are the guard's pages
+            error, status = problem.message, problem.status
+    choices = comparison.choices(session, current_user())
+    versions = {}
+    for key in ("a", "b"):
+        chosen = next((c for c in choices if str(c["id"]) == (args[key] or "")), None)
+        versions[key] = chosen["version"] if chosen else None
+    config, rows, columns = None, None, {}
+    if found is not None:
+        _link_sides(found)
+        rows, columns = comparison.tables(found)
+        if found["comparable"]:
+            config = _map_config(found)
+    return render_template("proposals/compare.html", c=found, error=error, args=args, choices=choices,
+                           versions=versions, config=config, status_words=STATUS_WORDS, rows=rows,
+                           columns=columns,
+                           json_url=url_for(".compare_json", **{k: v for k, v in args.items() if v}),
+                           swap_url=url_for(".compare", a=args["b"], va=args["vb"], b=args["a"], vb=args["va"])
+                           if args["a"] and args["b"] else None), status
+
+
+@bp.get("/compare.json")
+@requires("read")
+def compare_json():
+    """The comparison of two proposals or versions as JSON: the same facts as the page."""
+    session = db_session()
+    found = comparison.compare(session, *comparison.resolve(session, _compare_arguments(), current_user()))
+    _link_sides(found)
+    chosen = comparison.chosen(found)
+    found["links"] = {"html": url_for(".compare", **chosen), "json": url_for(".compare_json", **chosen)}
+    return found
+
+
+def _visible(proposal_id: int) -> Proposal:
+    """The proposal, if the caller may see it."""
+    return visible(db_session(), proposal_id, current_user())
+
+
+def pdf_html(session, proposal: Proposal, version) -> str:
+    """The printable page of one version: one self-contained HTML document (the map as an SVG data: URI)."""
+    return render_template("proposals/pdf.html", **pdf.facts(session, proposal, version),
+                           live_url=url_for("proposals.editor", proposal_id=proposal.id, _external=True))
+
+
+def _compare_arguments() -> dict:
+    """The query arguments a, va, b and vb (blank: not given)."""
+    return {k: (request.args.get(k) or "").strip() or None for k in ("a", "va", "b", "vb")}
+
+
+def _link_sides(found: dict) -> None:
+    """Each side's editor and JSON links."""
+    for key in ("a", "b"):
+        proposal_id = found[key]["proposal"]["id"]
+        found[key]["links"] = {"editor": url_for(".editor", proposal_id=proposal_id),
+                               "json": url_for(".show", proposal_id=proposal_id)}
+
+
+def _map_config(found: dict) -> dict:
+    """What the comparison's map script needs: the GeoJSON URLs, both sides' forums, the blocks that differ."""
+    a = found["a"]["proposal"]
+    return {"blocks": url_for("map.set_geojson", set_id=a["block_set"]),
+            "containers": url_for("map.set_geojson", set_id=a["container_set"])} | comparison.map_sides(found)
+
+
 def _form_post() -> bool:
     """True for a plain HTML form post (not JSON, not asking for JSON): answer with a redirect and a flash."""
     return not request.is_json and not wants_json()
@@ -542,22 +629,6 @@ def _form_post() -> bool:
 
 def _with_details(error) -> str:
     return " ".join([error.message, *error.details])
-
-
-def _adoption(session, proposal, latest) -> dict:
-    """Whether the latest saved version may be adopted: the rule results, and the reason when it may not."""
-    if latest is None:
-        return {"allowed": False, "reason": "Save a version first: only a saved version can be adopted.",
-                "rules": [], "version": None}
-    report = check_proposal(session, proposal, latest.assignment, latest.forums)
-    failing = [rule for rule in report["rules"] if not rule["passed"]]
-    reason = None
-    if failing:
-        reason = (f"Version {latest.number} cannot be adopted: {len(failing)} rule(s) fail. "
-                  "Fix them, save, and try again.")
-    elif session.get(BoundarySet, f"laf-p{proposal.id}-v{latest.number}") is not None:
-        reason = f"Version {latest.number} is already adopted."
-    return {"allowed": reason is None, "reason": reason, "rules": report["rules"], "version": latest.number}
 
 
 def _body() -> dict:
@@ -573,21 +644,3 @@ def _expected(body: dict) -> int:
         return expected
     except (KeyError, TypeError, ValueError):
         raise InvalidInput("Say which version your changes are based on (expected_version).") from None
-
-
-def may_see(proposal) -> bool:
-    """Officers see every proposal; others those published, their own, and those shared with them."""
-    user = current_user()
-    if can(current_role(), "edit_proposals") or proposal.published:
-        return True
-    return user is not None and (proposal.owner_id == user.id
-                                 or user.id in service.shared_with(db_session(), proposal.id))
-
-
-def visible(proposal_id: int):
-    proposal = service.get_proposal(db_session(), proposal_id)
-    if not may_see(proposal):
-        if current_user() is None:
-            raise SignInNeeded("Sign in to see this proposal: it is not published.")
-        raise Forbidden("This proposal is not published, not yours and not shared with you.")
-    return proposal

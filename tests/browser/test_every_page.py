@@ -85,7 +85,7 @@ def samples_for(stored: dict, token: str | None) -> tuple[dict, list[tuple[str, 
                "profiles.show": {"set_id": "apb", "code": stored["apb"]}}
     proposal = stored["proposal"]
     extra = [("profiles.show", f"/profiles/wards/{stored['ward']}"),
-             ("proposal_comparison.page", f"/proposals/compare?a={proposal}&va=1&b={proposal}&vb=2"),
+             ("proposals.compare", f"/proposals/compare?a={proposal}&va=1&b={proposal}&vb=2"),
              ("alignment.index", f"/alignment/?a=apb&b={stored['service']}"),
              ("compare.index", f"/compare/?areas=apb:{stored['apb']},wards:{stored['ward']}"),
              ("groups.index", "/groups/?q=club"),

@@ -16,8 +16,11 @@ from shapely.geometry import MultiPolygon, box
 from layers.aggregate import aggregate
 from layers.imd import TOTAL_POPULATION, summarise
 from layers.proposals import (
+    FORUM_COLOURS,
     RULES,
     check,
+    coloured,
+    forum_colours,
     imd_measures,
     indicator_measure,
     prepare_blocks,
@@ -65,6 +68,20 @@ def forum(result, code):
 
 
 SOUND = {"a": "w1", "e": "w1", "b": "w2", "f": "w2", "c": "e1", "d": "e1", "g": "e2", "h": "e2", "i": "e3"}
+
+
+def test_coloured_gives_every_forum_a_colour_not_yet_taken():
+    forums = {"a": {"name": "A", "colour": "#1d70b8"}, "b": {"name": "B"}}
+    found = coloured(forums, ["a", "b", "c"])
+    assert found["a"]["colour"] == "#1d70b8"
+    assert found["b"]["colour"] == "#d4351c" and found["c"] == {"name": "c", "colour": "#00703c"}
+    assert forums["b"] == {"name": "B"}  # the forums given are not changed
+
+
+def test_every_palette_colour_taken_starts_the_palette_again():
+    taken = {f"f{k}": {"colour": c} for k, c in enumerate(FORUM_COLOURS)}
+    assert coloured(taken, ["new"])["new"]["colour"] == FORUM_COLOURS[0]
+    assert forum_colours({}, [f"F{k}" for k in range(14)])["F13"] == FORUM_COLOURS[1]
 
 
 def test_polsby_popper_of_a_square_and_a_one_by_four_rectangle():
