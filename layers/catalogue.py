@@ -312,6 +312,27 @@ def read_values(catalogue: Catalogue) -> pd.DataFrame:
     A proportion or rate given only as a value and its denominator gets its numerator back as
     value × denominator / multiplier, so that areas can later be combined from summed parts.
     Blank cells stay missing (NaN), never zero.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     table = Path(folder) / "values.csv"
+    ...     _ = table.write_text("code,adults,smokers,deaths\\nE01000001,1000,200,5.0\\nE01000002,800,,2.5\\n")
+    ...     health = "Healthier Communities & Older People"
+    ...     catalogue = Catalogue(path=Path(folder) / "c.toml", id="demo", title="Demo", file=table,
+    ...         code_column="code", source="Made up", licence="None", period="2024", indicators=(
+    ...         IndicatorSpec("smoking", "Adults who smoke", health, "proportion", "higher is worse",
+    ...                       numerator="smokers", denominator="adults"),
+    ...         IndicatorSpec("deaths", "Deaths per 1,000 adults", health, "rate", "higher is worse",
+    ...                       column="deaths", denominator="adults", multiplier=1000)))
+    ...     values = read_values(catalogue)
+    >>> values
+      indicator       code period  value  numerator  denominator
+    0   smoking  E01000001   2024    0.2      200.0       1000.0
+    1   smoking  E01000002   2024    NaN        NaN        800.0
+    2    deaths  E01000001   2024    5.0        5.0       1000.0
+    3    deaths  E01000002   2024    2.5        2.0        800.0
     """
     name = catalogue.file.name
     named = {catalogue.code_column, catalogue.period_column} - {None}

@@ -174,6 +174,17 @@ def spine_chart(rows, *, title=None, area_label="Area", benchmark_label="Borough
     The bar spans the comparators from worst (left) to best (right), the darker band their middle
     half (25th to 75th percentile), the line the benchmark (see :func:`spine_scale`); a row without
     a value reads "no data". Artists: the line has gid ``…-benchmark``, row i's marker ``…-value-i``.
+
+    Examples
+    --------
+    >>> row = {"label": "Adults who smoke", "value": 0.2, "benchmark": 0.15, "minimum": 0.1, "q25": 0.13,
+    ...        "q75": 0.18, "maximum": 0.25, "polarity": "low_is_good", "comparison": "worse", "unit": "%",
+    ...        "factor": 100}
+    >>> svg = render(spine_chart([row], title="Blacon"), "svg").decode()
+    >>> re.findall(r'id="chart-[0-9a-f]{8}-([^"]+)"', svg)  # the marks' ids, unique to this chart
+    ['benchmark', 'value-0']
+    >>> [words in svg for words in ("Adults who smoke", "20.0%", "15.0%", "Worse than Borough")]
+    [True, True, True, True]
     """
     rows = list(rows)
     n = max(len(rows), 1)
@@ -249,6 +260,18 @@ def ranked_bars(rows, *, title, unit="", factor=1.0, benchmark=None, benchmark_l
     Rows (dicts): ``code``, ``name``, ``value``, ``lower`` and ``upper`` (the 95% interval, or None),
     ``comparison``. Figures are shown times ``factor`` (100 for percentages) with ``unit``; areas
     without a value are listed last as "no data"; the codes in ``highlight`` get bold names.
+
+    Examples
+    --------
+    >>> rows = [{"code": "E05000001", "name": "Blacon", "value": 12.0, "comparison": "worse"},
+    ...         {"code": "E05000002", "name": "Hoole", "value": 30.0, "comparison": "better"},
+    ...         {"code": "E05000003", "name": "Upton", "value": None}]
+    >>> fig = ranked_bars(rows, title="Rate per 1,000", benchmark=20, highlight=["E05000001"])
+    >>> [(tick.get_text(), tick.get_fontweight()) for tick in fig.axes[0].get_yticklabels()]
+    [('Hoole', 'normal'), ('Blacon', 'bold'), ('Upton', 'normal')]
+    >>> svg = render(fig, "svg").decode()
+    >>> "Borough: 20" in svg, "no data" in svg, "Worse than Borough" in svg
+    (True, True, True)
     """
     rows, highlight = list(rows), set(highlight)
     ordered = sorted((r for r in rows if _number(r.get("value")) is not None),
@@ -322,6 +345,19 @@ def trend_chart(points, *, title, unit="", factor=1.0, benchmark_points=None, ta
     ``lower``, ``upper`` and optionally ``comparison`` (styles the marker); ``benchmark_points`` the
     same for the benchmark. ``target`` is a dict of ``baseline_period``, ``baseline_value``,
     ``period`` and ``target_value``, drawn as a dashed line from the baseline to the target.
+
+    Examples
+    --------
+    >>> points = [{"period": "2019", "value": 10, "lower": 8, "upper": 12},
+    ...           {"period": "2021/22", "value": 12, "lower": 10, "upper": 14}]
+    >>> fig = trend_chart(points, title="Rate", target={"baseline_period": "2019", "baseline_value": 10,
+    ...                                                 "period": "2030", "target_value": 15})
+    >>> ax = fig.axes[0]  # periods stand at their years, so the 2030 target stands at its distance
+    >>> [(tick.get_text(), float(x)) for tick, x in zip(ax.get_xticklabels(), ax.get_xticks())]
+    [('2019', 2019.0), ('2021/22', 2021.0), ('2030', 2030.0)]
+    >>> svg = render(fig, "svg").decode()
+    >>> "Target: 15 by 2030" in svg, "95% confidence interval" in svg
+    (True, True)
     """
     points, bench_points = list(points), list(benchmark_points or [])
     extra = [target["baseline_period"], target["period"]] if target else []
@@ -387,6 +423,18 @@ def area_map(focus, *, sub_areas=None, neighbours=None, title=None, colours=None
     ``sub_areas``: drawn with thin lines, filled with ``colours`` (one hex colour per row, None for
     no data, hatched) when given, and named when there are at most 20 and a ``name`` column.
     ``neighbours``: light grey, named (``name`` column), clipped to a margin around the focus.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame({"name": ["North", "South"]}, crs="EPSG:27700",
+    ...                          geometry=[box(0, 500, 1000, 1000), box(0, 0, 1000, 500)])
+    >>> svg = render(area_map(wards.union_all(), sub_areas=wards, colours=["#08519c", None], title="Blacon"),
+    ...              "svg").decode()
+    >>> re.findall(r'id="chart-[0-9a-f]{8}-([^"]+)"', svg)
+    ['no-data', 'focus']
+    >>> [words in svg for words in ("Blacon", "North", "South", "0.2 km")]
+    [True, True, True, True]
     """
     shape = _geoseries(focus)
     x0, y0, x1, y1 = shape.total_bounds
@@ -429,7 +477,22 @@ def area_map(focus, *, sub_areas=None, neighbours=None, title=None, colours=None
 
 def choropleth_map(frame, colours, *, highlight=None, title=None) -> Figure:
     """A small map of a set's areas filled with ``colours`` (one per row; None = no data, hatched grey),
-    the areas whose ``code`` is in ``highlight`` outlined thickly: a panel for small multiples."""
+    the areas whose ``code`` is in ``highlight`` outlined thickly: a panel for small multiples.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> lsoas = gpd.GeoDataFrame({"code": ["E01000001", "E01000002", "E01000003"]}, crs="EPSG:27700",
+    ...                          geometry=[box(0, 0, 500, 500), box(500, 0, 1000, 500), box(1000, 0, 1500, 500)])
+    >>> fig = choropleth_map(lsoas, ["#08519c", "#fde28b", None], highlight=["E01000002"], title="Smoking")
+    >>> svg = render(fig, "svg").decode()
+    >>> re.findall(r'id="chart-[0-9a-f]{8}-([^"]+)"', svg), "Smoking" in svg
+    (['no-data', 'highlight'], True)
+    >>> choropleth_map(lsoas, ["#08519c"])
+    Traceback (most recent call last):
+    ...
+    ValueError: 1 colours for 3 areas: give one colour (or None) per area.
+    """
     shape = _geoseries(frame)
     x0, y0, x1, y1 = shape.total_bounds
     pad = 0.03 * max(x1 - x0, y1 - y0, 1.0)

@@ -317,6 +317,21 @@ def localise_assets(fmap: folium.Map, asset_url: Callable[[str], str]) -> None:
     ValueError
         If an element needs an asset with no local copy: the page would otherwise load it
         from a CDN.
+
+    Examples
+    --------
+    >>> fmap = folium.Map(tiles=None)
+    >>> localise_assets(fmap, lambda path: "/static/vendor/" + path)
+    >>> fmap.default_js, fmap.default_css
+    ([('leaflet', '/static/vendor/leaflet/leaflet.js')], [('leaflet_css', '/static/vendor/leaflet/leaflet.css')])
+    >>> dict(folium.Map.default_js)["leaflet"].startswith("https://")  # other maps keep folium's CDN links
+    True
+    >>> from folium.plugins import Fullscreen
+    >>> _ = Fullscreen().add_to(fmap)
+    >>> localise_assets(fmap, lambda path: "/static/vendor/" + path)
+    Traceback (most recent call last):
+    ...
+    ValueError: Fullscreen needs the asset '...', which has no local copy in LOCAL_ASSETS ...
     """
     for element in _walk(fmap):
         if not isinstance(element, JSCSSMixin):
@@ -330,6 +345,18 @@ def render_parts(fmap: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
 
     folium's standalone page header (a viewport tag that blocks zooming, full-page styles) is
     left out: the page template and ``map.css`` size the map instead.
+
+    Examples
+    --------
+    >>> fmap = folium.Map(tiles=None)
+    >>> parts = render_parts(fmap, lambda path: "/static/vendor/" + path)
+    >>> print(parts.head)
+    <script src="/static/vendor/leaflet/leaflet.js"></script>
+    <link rel="stylesheet" href="/static/vendor/leaflet/leaflet.css"/>
+    >>> f'id="{fmap.get_name()}"' in parts.html, f"var {fmap.get_name()} = L.map(" in parts.script
+    (True, True)
+    >>> "<script" in parts.script, "viewport" in parts.head + parts.html
+    (False, False)
     """
     localise_assets(fmap, asset_url)
     root = fmap.get_root()

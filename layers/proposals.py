@@ -342,6 +342,22 @@ def prepare_blocks(
     ValueError
         If population or measures are given without small areas or weights, or
         councillors are given for codes that are not blocks, or are negative.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame({"code": ["a", "b", "c"], "name": ["A", "B", "C"]}, crs="EPSG:27700",
+    ...     geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100)])
+    >>> apb = gpd.GeoDataFrame({"code": ["x"], "name": ["X"]}, crs="EPSG:27700", geometry=[box(0, 0, 300, 100)])
+    >>> pop = pd.Series([1000, 1100, 900], index=["L1", "L2", "L3"])
+    >>> lsoas = gpd.GeoDataFrame({"code": pop.index}, crs="EPSG:27700", geometry=wards.geometry)
+    >>> lsoas.geometry = lsoas.translate(10)  # each LSOA reaches 10 m into the next ward: best fit keeps it whole
+    >>> layer = prepare_blocks(wards, apb, small_areas=lsoas, population=pop, block_unit="ward",
+    ...                        container_unit="APB")
+    >>> layer.edges.tolist(), layer.shared_m.tolist()  # neighbours (positions) and the boundary they share (m)
+    ([[0, 1], [1, 2]], [100.0, 100.0])
+    >>> layer.container.tolist(), layer.population.tolist()
+    ([0, 0, 0], [1000.0, 1100.0, 900.0])
     """
     blocks, containers = to_storage(blocks), to_storage(containers)
     codes = tuple(clean_code(code) for code in blocks["code"])
@@ -440,6 +456,23 @@ def statistics(layer: BlockLayer, assignment, *, tolerance: float = 0.05, forums
     ``councillors`` (None if any block's count is unknown), ``area_km2``,
     ``perimeter_km``, ``polsby_popper`` (4πA/P²: 1 for a circle), ``pieces``
     and ``indicators`` (measure id to value).  Unknown figures are None.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame({"code": ["a", "b", "c"], "name": ["A", "B", "C"]}, crs="EPSG:27700",
+    ...     geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100)])
+    >>> apb = gpd.GeoDataFrame({"code": ["x"], "name": ["X"]}, crs="EPSG:27700", geometry=[box(0, 0, 300, 100)])
+    >>> pop = pd.Series([1000, 1100, 900], index=["L1", "L2", "L3"])
+    >>> lsoas = gpd.GeoDataFrame({"code": pop.index}, crs="EPSG:27700", geometry=wards.geometry)
+    >>> smokers = Measure("smokers", "Adults who smoke", pd.Series([100, 220, 90], index=pop.index), pop, per=100)
+    >>> layer = prepare_blocks(wards, apb, small_areas=lsoas, population=pop, measures=[smokers],
+    ...                        councillors={"a": 2, "b": 2})
+    >>> forums = statistics(layer, {"a": "f1", "b": "f1", "c": "f2"}, names={"f1": "North"})
+    >>> [(f["name"], f["blocks"], f["population"], f["ideal"], f["councillors"]) for f in forums]
+    [('North', ['a', 'b'], 2100, 1500.0, 4), ('f2', ['c'], 900, 1500.0, None)]
+    >>> round(forums[0]["deviation"], 3), round(forums[0]["indicators"]["smokers"], 2), forums[0]["perimeter_km"]
+    (0.4, 15.24, 0.6)
     """
     return _Evaluation(layer, assignment, tolerance, forums_per_container, names or {}).statistics(indicators)
 
@@ -452,6 +485,26 @@ def rules(layer: BlockLayer, assignment, *, tolerance: float = 0.05, forums_per_
     English, naming forums and blocks), ``forums`` and ``blocks`` (codes to
     highlight) and ``problems`` (one dict per failure: ``forum``, ``blocks``,
     ``message``).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame({"code": ["a", "b", "c"], "name": ["A", "B", "C"]}, crs="EPSG:27700",
+    ...     geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100)])
+    >>> apb = gpd.GeoDataFrame({"code": ["x"], "name": ["X"]}, crs="EPSG:27700", geometry=[box(0, 0, 300, 100)])
+    >>> pop = pd.Series([1000, 1100, 900], index=["L1", "L2", "L3"])
+    >>> lsoas = gpd.GeoDataFrame({"code": pop.index}, crs="EPSG:27700", geometry=wards.geometry)
+    >>> layer = prepare_blocks(wards, apb, small_areas=lsoas, population=pop, block_unit="ward",
+    ...                        container_unit="APB")
+    >>> found = rules(layer, {"a": "f1", "b": "f2", "c": "f2"}, tolerance=0.1, forums_per_container=2)
+    >>> [(r["rule"], r["passed"]) for r in found]
+    [('within_one_container', True), ('contiguous', True), ('complete', True), ('population', False),
+     ('forum_count', True)]
+    >>> print(found[3]["message"])
+    forum f1 has 1,000 people, 33.3% below the ideal of 1,500 for APB X (x) (tolerance ±10.0%);
+    forum f2 has 2,000 people, 33.3% above the ideal of 1,500 for APB X (x) (tolerance ±10.0%)
+    >>> found[3]["forums"], found[3]["blocks"]
+    (['f1', 'f2'], ['a', 'b', 'c'])
     """
     return _Evaluation(layer, assignment, tolerance, forums_per_container, names or {}).rules()
 
