@@ -45,8 +45,9 @@ BLUEPRINTS = (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment's settings, overridden by ``config``."""
     settings = load_settings() | (config or {})
-    instance = settings.get("ATLAS_INSTANCE_PATH") or str(ROOT / "instance")
-    app = Flask(__name__, instance_path=instance, instance_relative_config=True, template_folder=_templates())
+    app = Flask(__name__, instance_path=settings.get("ATLAS_INSTANCE_PATH") or _checkout_instance(),
+                instance_relative_config=True, template_folder=_templates())
+    instance = app.instance_path
     app.config.update(settings)
     app.config["SECRET_KEY"] = secret_key(settings, instance)
     app.config["MAX_CONTENT_LENGTH"] = int(settings["ATLAS_MAX_UPLOAD_MB"]) * 1024 * 1024
@@ -65,6 +66,11 @@ def create_app(config: dict | None = None) -> Flask:
     _bounded_integers(app)
     _register(app)
     return app
+
+
+def _checkout_instance() -> str | None:
+    """``instance/`` beside the package in a checkout; None (Flask's ``<prefix>/var/...-instance``) when installed."""
+    return str(ROOT / "instance") if (ROOT / "pyproject.toml").is_file() else None
 
 
 def _templates() -> str:

@@ -86,7 +86,7 @@ def test_the_installed_wheel_serves_the_demo_outside_the_checkout(wheel, tmp_pat
 
     env = {name: value for name, value in os.environ.items()
            if name != "PYTHONPATH" and name != "DATABASE_URL" and not name.startswith("ATLAS_")}
-    env |= {"ATLAS_ENV": "production", "SECRET_KEY": "wheel-test", "ATLAS_INSTANCE_PATH": str(tmp_path / "instance")}
+    env |= {"ATLAS_ENV": "production", "SECRET_KEY": "wheel-test"}
     geoapp = str(venv / "bin" / "geoapp")
 
     def run(*command: str) -> str:
@@ -100,6 +100,8 @@ def test_the_installed_wheel_serves_the_demo_outside_the_checkout(wheel, tmp_pat
     assert Path(where.strip()).is_relative_to(site_packages)
     run(geoapp, "db", "upgrade")
     assert "Ashvale" in run(geoapp, "demo")
+    # installed, the store lives in Flask's instance folder under the environment, not among the packages
+    assert list((venv / "var").glob("*-instance/atlas.sqlite")) and not (site_packages / "instance").exists()
 
     port = free_port()
     with (tmp_path / "server.log").open("w") as log:
