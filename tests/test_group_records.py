@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from geoapp.groups.records import RecordInvalid, clean_record, visible_contact
-from geoapp.groups.vocabulary import INCOME_BANDS, size_class
+from layers.groups import INCOME_BANDS, size_class
 
 
 def test_every_problem_is_named_at_once():

@@ -14,8 +14,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from boundaries.crs import STORAGE_CRS
+from layers.groups import CONTACT_FIELDS, SIZES, size_class
 
-from ..groups.vocabulary import CONTACT_FIELDS, SIZES, size_class
 from . import audit
 from .models import CommunityGroup
 

@@ -12,9 +12,10 @@ Two ways a group counts for an area, kept apart:
   holds more than half of one served area. So a group serving a ward serves the LSOAs mostly in that ward
   and the APB holding it. A group that has not said what it serves counts as serving where it is based.
 
-Residents are each area's population as every page shows it (:func:`geoapp.figures.population`). A rate is count / population ×
-1,000; the borough row is the groups of all areas (each once) over the summed population, never an
-average of rates. Results are cached per store, set versions, groups and indicator imports.
+Residents are each area's population as every page shows it (:func:`geoapp.figures.population`). A rate
+is count / population × 1,000; the borough row is the groups of all areas (each once) over the summed
+population, never an average of rates. Results are cached per store, set versions, groups and indicator
+imports.
 """
 from __future__ import annotations
 
@@ -28,15 +29,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boundaries.crs import STORAGE_CRS
+from layers.groups import GROUP_TYPES, SMALL, THEMES, size_class
 
-from .. import figures as F
-from ..caches import LRUCache
-from ..errors import AtlasError
-from ..storage import boundary_sets, postcodes
-from ..storage.groups import groups_version
-from ..storage.indicators import values_version
-from ..storage.models import CommunityGroup
-from .vocabulary import GROUP_TYPES, SMALL, THEMES, size_class
+from ... import figures as F
+from ...caches import LRUCache
+from ...errors import AtlasError
+from ...storage import boundary_sets, postcodes
+from ...storage.groups import groups_version
+from ...storage.indicators import values_version
+from ...storage.models import CommunityGroup
 
 #: An area is served when more than this share of it lies in the served areas, or it holds more than
 #: this share of one served area.

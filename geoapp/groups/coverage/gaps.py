@@ -13,12 +13,12 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from layers.figures import polarity
+from layers.groups import THEMES
 
-from .. import figures as F
-from ..errors import InvalidInput
-from ..storage.indicators import list_indicators
-from . import coverage as C
-from .vocabulary import THEMES
+from ... import figures as F
+from ...errors import InvalidInput
+from ...storage.indicators import list_indicators
+from . import counts as C
 
 #: Need indicators offered first, in order, when none is chosen.
 DEFAULT_NEED = ("imd2019-score", "imd_score", "imd2019-income-rate", "income_deprivation_rate")
