@@ -25,19 +25,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from boundaries.crs import STORAGE_CRS
 from layers.groups import GROUP_TYPES, SMALL, THEMES, size_class
 
 from ... import figures as F
 from ...caches import LRUCache
 from ...errors import AtlasError
 from ...storage import boundary_sets, postcodes
-from ...storage.groups import groups_version
+from ...storage.groups import counted_records, groups_version
 from ...storage.indicators import values_version
-from ...storage.models import CommunityGroup
 
 #: An area is served when more than this share of it lies in the served areas, or it holds more than
 #: this share of one served area.
@@ -193,17 +190,10 @@ def published(session: Session) -> gpd.GeoDataFrame:
 
 
 def _read_published(session: Session) -> gpd.GeoDataFrame:
-    rows = session.execute(
-        select(CommunityGroup.id, CommunityGroup.name, CommunityGroup.group_type, CommunityGroup.themes,
-               CommunityGroup.size, CommunityGroup.serves_scope, CommunityGroup.served_area_codes,
-               CommunityGroup.served_area, CommunityGroup.location)
-        .where(CommunityGroup.status == "published").order_by(CommunityGroup.id)).all()
-    frame = pd.DataFrame(rows, columns=["id", "name", "group_type", "themes", "size", "scope", "served_codes",
-                                        "served_area", "geometry"])
-    frame["themes"] = [list(t or []) for t in frame["themes"]]
+    frame = counted_records(session)
     frame["size_class"] = [size_class(s) for s in frame["size"]]
     frame["small"] = frame["size_class"].isin(SMALL)
-    return gpd.GeoDataFrame(frame.drop(columns="size").set_index("id"), geometry="geometry", crs=STORAGE_CRS)
+    return frame.drop(columns="size")
 
 
 def coverage(session: Session, set_id: str) -> Coverage:

@@ -1,7 +1,7 @@
 """Needs against provision: where need is high and groups serving a theme are few.
 
 For each area of a set: the need (any stored indicator, aggregated by :mod:`geoapp.figures`) and the groups
-serving the chosen theme per 1,000 residents (:mod:`geoapp.groups.coverage`). Each is cut into terciles
+serving the chosen theme per 1,000 residents (:mod:`geoapp.groups.coverage.counts`). Each is cut into terciles
 (thirds of the areas, at mapclassify's 33⅓ and 66⅔ percentile breaks; tied values share a tercile). The
 need is turned by the indicator's polarity so that tercile 3 is always the worse end; provision tercile 1
 is the fewest groups per 1,000. The two terciles make a 3 × 3 bivariate class, and an area with need
