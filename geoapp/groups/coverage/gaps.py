@@ -104,7 +104,7 @@ def gaps(session: Session, set_id: str, indicator_id: str | None = None, *, them
     return {
         "geography": cov.geography,
         "need": {"indicator": fig.indicator, "period": fig.period, "source": fig.indicator["source"],
-                 "licence": fig.indicator["licence"], "method": fig.weights, "polarity": polarity,
+                 "licence": fig.indicator["licence"], "method": fig.weights, "polarity": direction,
                  "display_factor": fig.display_factor,
                  "high_need_is": "lower values" if turn < 0 else "higher values",
                  "breaks": sorted(b * turn for b in need_breaks), "words": _need_words(need_breaks, turn, fig)},
