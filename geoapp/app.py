@@ -19,10 +19,10 @@ from .boundary_sets.views import bp as sets_bp
 from .cli import COMMANDS
 from .compare.views import bp as compare_bp
 from .consultations.views import bp as consultations_bp
-from .groups.coverage_views import bp as group_coverage_bp
-from .groups.import_views import bp as group_import_bp
-from .groups.map_views import bp as groups_bp
-from .groups.submission_views import bp as group_submissions_bp
+from .groups.coverage.views import bp as group_coverage_bp
+from .groups.directory.views import bp as groups_bp
+from .groups.imports.views import bp as group_import_bp
+from .groups.submissions.views import bp as group_submissions_bp
 from .indicators.views import bp as indicators_bp
 from .map.views import bp as map_bp
 from .profiles.views import bp as profiles_bp

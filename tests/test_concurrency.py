@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from geoapp.auth.mail import outbox
 from geoapp.boundary_sets import manage
 from geoapp.errors import Conflict
-from geoapp.groups import submissions
+from geoapp.groups.submissions import decisions, sending
 from geoapp.storage import locks
 from geoapp.storage.db import Database
 from geoapp.storage.models import AuditEntry, BoundarySet, CommunityGroup
@@ -68,7 +68,7 @@ def _groups(app, count: int, status: str) -> list[int]:
     ids = []
     with app.extensions["atlas_db"].transaction() as session:
         for number in range(count):
-            group = submissions.submit_new(session, {"name": f"Race group {status} {number}",
+            group = sending.submit_new(session, {"name": f"Race group {status} {number}",
                                                      "group_type": "community group", "lon": "-2.89",
                                                      "lat": "53.19"}, f"sender{number}@example.org")
             group.status = status
@@ -101,7 +101,7 @@ def test_conflicting_moderation_decisions_are_decided_once(race_app):
         status = "published" if name.startswith("archive") else "pending"
         ids = _groups(app, attempts, status)
         with app.extensions["atlas_db"].session() as session:
-            revisions = {g.id: submissions.revision(g) for g in
+            revisions = {g.id: decisions.revision(g) for g in
                          session.scalars(sa.select(CommunityGroup).where(CommunityGroup.id.in_(ids)))}
         mails_before = Counter(m.to for m in outbox(app))
         for batch in (ids[i:i + BATCH] for i in range(0, len(ids), BATCH)):

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from geoapp.credits import Credit, dataset_credits
-from geoapp.groups import importer
+from geoapp.groups.imports import importer
 from geoapp.storage import postcodes
 from geoapp.storage.db import Database
 from geoapp.storage.models import CommunityGroup, PostcodeSource

@@ -21,8 +21,8 @@ from shapely.geometry import Point, box
 from sqlalchemy import delete, select
 
 from geoapp import figures as F
-from geoapp.groups import coverage as C
-from geoapp.groups import coverage_gaps as G
+from geoapp.groups.coverage import counts as C
+from geoapp.groups.coverage import gaps as G
 from geoapp.storage import boundary_sets
 from geoapp.storage.groups import add_groups
 from geoapp.storage.models import CommunityGroup

@@ -17,6 +17,7 @@ from shapely.geometry import Point
 from geoapp.groups.records import clean_record
 from geoapp.storage import postcodes
 from geoapp.storage.models import CommunityGroup
+from layers.groups import GROUP_TYPES, SERVES, THEMES
 
 HOSTILE = '<script>alert(1)</script>=cmd|" /C calc"!A0'
 #: CH1 1AB, as ../shared/data/postcodes_cheshire.csv gives it.
@@ -155,12 +156,11 @@ def test_each_filter_narrows_the_list(known, args, expected):
 
 
 def test_filter_choices_offer_the_vocabulary_and_values_in_use(known):
-    from geoapp.groups import vocabulary
     with known.extensions["atlas_db"].transaction() as session:
         session.add(CommunityGroup(name="Odd", group_type="club", themes=["knitting"], serves=["knitters"],
                                    status="published"))
     page = known.test_client().get("/groups/").get_data(as_text=True)
-    for value in (*vocabulary.GROUP_TYPES, *vocabulary.THEMES, *vocabulary.SERVES, "club", "knitting", "knitters"):
+    for value in (*GROUP_TYPES, *THEMES, *SERVES, "club", "knitting", "knitters"):
         assert f'value="{escape(value)}"' in page, value
     body = directory(known.test_client(), type="club", theme="knitting")
     assert names(body) == ["Odd"]

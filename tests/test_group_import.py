@@ -15,11 +15,11 @@ from shapely.geometry import Point
 
 from geoapp.errors import NotFound
 from geoapp.auth import accounts
-from geoapp.groups import import_uploads, importer
+from geoapp.groups.imports import importer, uploads
 from geoapp.storage.models import GroupImportUpload
-from geoapp.groups.import_files import UnreadableFile, read_table
-from geoapp.groups.importer import ImportRefused, Mapping, check, load, propose_mapping
-from geoapp.groups.vocabulary import THEMES
+from geoapp.groups.imports.tables import UnreadableFile, read_table
+from geoapp.groups.imports.importer import ImportRefused, Mapping, check, load, propose_mapping
+from layers.groups import THEMES
 from geoapp.storage import postcodes
 from geoapp.storage.models import AuditEntry, CommunityGroup
 
@@ -529,15 +529,15 @@ def test_uploads_expire_after_an_hour(db):
     with db.transaction() as session:
         user_id = accounts.create_user(session, email="o@example.org", name="O", role="officer", password=None,
                                        actor="test").id
-        kept = import_uploads.keep(session, b"name\nOak\n", "a.csv", user_id=user_id)
+        kept = uploads.keep(session, b"name\nOak\n", "a.csv", user_id=user_id)
     with db.transaction() as session:
-        assert import_uploads.find(session, kept.token, user_id=user_id).data == b"name\nOak\n"
+        assert uploads.find(session, kept.token, user_id=user_id).data == b"name\nOak\n"
         for token, user in ((kept.token, user_id + 1), ("../../etc", user_id), ("x" * 40, user_id)):
             with pytest.raises(NotFound):
-                import_uploads.find(session, token, user_id=user)
-        assert import_uploads.sweep(session) == 0
+                uploads.find(session, token, user_id=user)
+        assert uploads.sweep(session) == 0
         created = session.get(GroupImportUpload, kept.token).created
-        assert import_uploads.sweep(session, now=created + 3601) == 1
+        assert uploads.sweep(session, now=created + 3601) == 1
         assert session.get(GroupImportUpload, kept.token) is None
 
 
@@ -650,6 +650,6 @@ def test_manifest_group_keys_are_checked(tmp_path, extra, message):
     with pytest.raises(ManifestError, match=message):
         read_manifest(_manifest(tmp_path, write_csv(tmp_path), extra))
     path = tmp_path / "bad.toml"
-    path.write_text(f'[area]\nname = "T"\n[[groups]]\nfile = "groups.csv"\nsource = "x"\nmapping = "name"\n')
+    path.write_text('[area]\nname = "T"\n[[groups]]\nfile = "groups.csv"\nsource = "x"\nmapping = "name"\n')
     with pytest.raises(ManifestError, match="mapping must be a table of text"):
         read_manifest(path)

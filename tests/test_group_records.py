@@ -1,10 +1,26 @@
 """A group's record is checked the same way however it arrives: every problem named, hostile text kept as text."""
 from __future__ import annotations
 
+import doctest
+
 import pytest
 
+import layers.groups
+import layers.text
+from geoapp.groups import records
+from geoapp.groups.coverage import counts, gaps
+from geoapp.groups.directory import listing
+from geoapp.groups.imports import importer
 from geoapp.groups.records import RecordInvalid, clean_record, visible_contact
-from geoapp.groups.vocabulary import INCOME_BANDS, size_class
+from geoapp.groups.submissions import duplicates
+from layers.groups import INCOME_BANDS, size_class
+
+
+@pytest.mark.parametrize("module", [layers.groups, layers.text, records, counts, gaps, listing, importer, duplicates],
+                         ids=lambda m: m.__name__)
+def test_doctests(module):
+    result = doctest.testmod(module)
+    assert result.attempted and not result.failed
 
 
 def test_every_problem_is_named_at_once():

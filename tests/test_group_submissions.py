@@ -16,7 +16,7 @@ from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from geoapp.auth.mail import outbox
-from geoapp.groups import submissions
+from geoapp.groups.submissions import decisions, duplicates, sending
 from geoapp.groups.records import RecordInvalid
 from geoapp.storage import boundary_sets, postcodes
 from geoapp.storage.groups import published_groups
@@ -211,7 +211,7 @@ def test_a_postcode_that_is_not_one_is_refused_and_an_unknown_one_waits_for_a_pi
     page = moderator.get(refused.headers["Location"]).get_data(as_text=True)
     assert "has no point on the map" in unescape(page)
     assert stored(groups_app)[0].status == "pending" and outbox(groups_app) == []
-    values = submissions.form_values(stored(groups_app)[0], public=False) | {"lon": "-2.9", "lat": "53.19"}
+    values = sending.form_values(stored(groups_app)[0], public=False) | {"lon": "-2.9", "lat": "53.19"}
     response = post_form(moderator, f"/groups/moderation/{group.id}/approve", values)
     assert response.status_code == 302
     (group,) = stored(groups_app)
@@ -222,7 +222,7 @@ def test_a_postcode_that_is_not_one_is_refused_and_an_unknown_one_waits_for_a_pi
 def test_a_pin_wins_over_the_postcode_and_is_checked(groups_app):
     group_id = submit(groups_app, lon="-2.88", lat="53.2")
     (group,) = stored(groups_app, id=group_id)
-    assert submissions.lonlat(group.location) == (-2.88, 53.2)
+    assert sending.lonlat(group.location) == (-2.88, 53.2)
     response = post_form(groups_app.test_client(), "/groups/add", form(lon="200", lat="x"))
     assert response.status_code == 422 and "must both be numbers" in response.get_data(as_text=True)
 
@@ -248,7 +248,7 @@ def test_an_editor_can_give_a_drawn_area(groups_app, sign_in):
     moderator = editor(groups_app, sign_in)
     square = {"type": "Polygon", "coordinates": [[[-2.90, 53.18], [-2.87, 53.18], [-2.87, 53.20], [-2.90, 53.20],
                                                   [-2.90, 53.18]]]}
-    values = submissions.form_values(stored(groups_app)[0], public=False)
+    values = sending.form_values(stored(groups_app)[0], public=False)
     response = post_form(moderator, f"/groups/moderation/{group_id}/edit",
                          values | {"serves_scope": "drawn", "served_area_geojson": json.dumps(square)})
     assert response.status_code == 302
@@ -264,7 +264,7 @@ def test_an_editor_can_give_a_drawn_area(groups_app, sign_in):
     client = groups_app.test_client()  # the public cannot draw, but an update keeps the drawn area
     page = client.get(f"/groups/{group_id}/suggest").get_data(as_text=True)
     assert re.search(r'value="drawn" checked>\s*<label[^>]*>In the area drawn for the group now', page)
-    post_form(client, f"/groups/{group_id}/suggest", submissions.form_values(stored(groups_app)[0], public=True)
+    post_form(client, f"/groups/{group_id}/suggest", sending.form_values(stored(groups_app)[0], public=True)
               | {"description": "Now on Fridays"})
     request = stored(groups_app, updates_group_id=group_id)[0]
     assert request.serves_scope == "drawn"
@@ -430,10 +430,10 @@ def test_the_public_and_board_members_cannot_moderate(groups_app, sign_in):
 # The service on its own
 
 def test_name_keys_and_similarity():
-    assert submissions.name_key("The Oak-Tree Lunch Club!") == submissions.name_key("oak tree lunch")
-    assert submissions.similar(submissions.name_key("St Mary's Food Bank"), submissions.name_key("St Marys Foodbank"))
-    assert not submissions.similar(submissions.name_key("Hoole Youth Club"), submissions.name_key("Hoole Bowls Club"))
-    assert submissions.name_key("Club") == "club"
+    assert duplicates.name_key("The Oak-Tree Lunch Club!") == duplicates.name_key("oak tree lunch")
+    assert duplicates.similar(duplicates.name_key("St Mary's Food Bank"), duplicates.name_key("St Marys Foodbank"))
+    assert not duplicates.similar(duplicates.name_key("Hoole Youth Club"), duplicates.name_key("Hoole Bowls Club"))
+    assert duplicates.name_key("Club") == "club"
 
 
 def test_the_name_index_finds_exactly_what_difflib_finds():
@@ -442,18 +442,18 @@ def test_the_name_index_finds_exactly_what_difflib_finds():
     words = "oak tree lunch hoole blacon knit natter food bank youth football st mary's café cafe men shed".split()
     rng = random.Random(7)
     names = [" ".join(rng.sample(words, rng.randint(1, 4))) for _ in range(400)]
-    index = submissions.NameIndex([(i, n, None, "published") for i, n in enumerate(names)])
+    index = duplicates.NameIndex([(i, n, None, "published") for i, n in enumerate(names)])
     for name in names[:60]:
-        key = submissions.name_key(name)
+        key = duplicates.name_key(name)
         brute = {i for i, other in enumerate(index.keys) if key and other
-                 and difflib.SequenceMatcher(None, other, key, autojunk=False).ratio() >= submissions.SIMILAR}
+                 and difflib.SequenceMatcher(None, other, key, autojunk=False).ratio() >= duplicates.SIMILAR}
         assert index.similar_to(key) == brute, name
 
 
 def test_every_problem_of_a_submission_is_raised_together(groups_app):
     with groups_app.extensions["atlas_db"].session() as session:
         with pytest.raises(RecordInvalid) as raised:
-            submissions.submit_new(session, {"name": "", "group_type": "x", "serves_scope": "areas", "lon": "1"},
+            sending.submit_new(session, {"name": "", "group_type": "x", "serves_scope": "areas", "lon": "1"},
                                    "bad")
     assert set(raised.value.fields) == {"name", "group_type", "areas", "lon", "submitter_email"}
     assert count(groups_app) == 0
@@ -462,12 +462,12 @@ def test_every_problem_of_a_submission_is_raised_together(groups_app):
 def test_the_service_approves_with_edits_in_one_transaction_and_ignores_a_sent_status(groups_app):
     from geoapp.auth import accounts
     with groups_app.extensions["atlas_db"].transaction() as session:
-        group = submissions.submit_new(session, form(status="published", last_verified="2020-01-01"), None)
+        group = sending.submit_new(session, form(status="published", last_verified="2020-01-01"), None)
         assert group.status == "pending" and group.last_verified is None
         user = accounts.create_user(session, email="ed@example.org", name="Ed", role="third_sector_editor",
                                     password="correct horse battery staple", actor="test")
-        edits = submissions.form_values(group, public=False) | {"name": "Oak Tree Lunch Club (Hoole)"}
-        published = submissions.approve(session, group.id, user, edits)
+        edits = sending.form_values(group, public=False) | {"name": "Oak Tree Lunch Club (Hoole)"}
+        published = decisions.approve(session, group.id, user, edits)
         assert published is group and group.status == "published" and group.reviewed_by == user.id
     assert [a.action for a in audits(groups_app)] == ["submit", "edit", "approve"]
     assert on_map(groups_app) == ["Oak Tree Lunch Club (Hoole)"]

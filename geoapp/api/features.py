@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from boundaries.crs import STORAGE_CRS, to_display
 
+from ..auth.guard import current_role
 from ..errors import NotFound
-from ..groups import directory
+from ..groups.directory import listing
 from ..storage import boundary_sets
 from ..storage.models import BoundarySet
 
@@ -168,10 +169,10 @@ class _Areas:
 
 class _Groups:
     """Published community groups as points, with the fields the reader may see (contact details by their
-    visibility: see :mod:`geoapp.groups.directory`)."""
+    visibility: see :mod:`geoapp.groups.directory.listing`)."""
 
     def describe(self, session: Session) -> dict:
-        frame = directory.published(session, located=True)
+        frame = listing.published(session, located=True)
         return _describe(GROUPS, "Community groups",
                          "Community, voluntary and faith groups published in the Atlas, as points where they "
                          "are based. Public fields, and contact details a group shares with the public (all "
@@ -179,18 +180,18 @@ class _Groups:
 
     def page(self, session: Session, limit: int, offset: int,
              area: shapely.Polygon | None = None) -> tuple[gpd.GeoDataFrame, int]:
-        frame = directory.published(session, located=True)
+        frame = listing.published(session, located=True)
         if area is not None:
             candidates = frame.cx[area.bounds[0]:area.bounds[2], area.bounds[1]:area.bounds[3]]
             frame = candidates[shapely.intersects(area, np.asarray(candidates.geometry.values))]
         return frame.iloc[offset:offset + limit], len(frame)
 
     def one(self, session: Session, feature_id: str) -> gpd.GeoDataFrame:
-        frame = directory.published(session, located=True)
+        frame = listing.published(session, located=True)
         return frame[frame["id"].astype(str) == feature_id]
 
     def features(self, session: Session, frame: gpd.GeoDataFrame) -> list[dict]:
-        records = directory.visible(frame, partner=directory.reader_is_partner())
+        records = listing.visible(frame, partner=listing.is_partner(current_role()))
         return [{"type": "Feature", "id": record.pop("id"), "geometry": geometry, "properties": record}
                 for record, geometry in zip(records, _geometries(frame))]
 

@@ -6,9 +6,9 @@ every figure carries its method, source and period.
 from __future__ import annotations
 
 from layers.classify import SCHEMES
+from layers.groups import GROUP_TYPES, SERVES, SIZES, THEMES
 
 from ..consultations.checks import METHODS
-from ..groups.vocabulary import GROUP_TYPES, SERVES, SIZES, THEMES
 from ..storage.models import MAX_ID
 from .openapi import BLANK, CHOICES, register
 from .params import GEOJSON, JSON

@@ -9,8 +9,9 @@ import shapely
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from layers.groups import THEMES
+
 from ..errors import InvalidInput
-from ..groups.vocabulary import THEMES
 from ..storage.models import MAX_ID, Area, BoundarySet, CommunityGroup
 
 METHODS = ("survey", "public meeting", "focus group", "drop-in", "workshop", "online forum", "door-knocking",

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..groups.vocabulary import THEMES
+from layers.groups import THEMES
+
 from ..storage import audit, boundary_sets
 from ..storage.groups import published_groups
 from ..storage.models import Consultation

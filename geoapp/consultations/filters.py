@@ -7,7 +7,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..groups.vocabulary import THEMES
+from layers.groups import THEMES
+
 from ..storage import boundary_sets
 from ..storage.models import Area
 from .service import METHODS, parse_date

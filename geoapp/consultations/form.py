@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import render_template
 
-from ..groups.vocabulary import THEMES
+from layers.groups import THEMES
+
 from ..storage import boundary_sets
 from . import service
 

@@ -10,12 +10,13 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from layers.groups import THEMES
+
 from ..auth.guard import current_user, requires
 from ..auth.roles import can
 from ..errors import AtlasError, Forbidden, InvalidInput, NotFound
 from ..web.errors import render_error, wants_json
 from ..web.exports import table_download
-from ..groups.vocabulary import THEMES
 from ..storage import boundary_sets
 from ..web.db import db_session
 from . import service

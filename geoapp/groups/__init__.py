@@ -1,1 +1,2 @@
-"""Community, voluntary and faith groups: records, submissions and moderation, import, map and counts by area."""
+"""Community, voluntary and faith groups: one subpackage per blueprint (directory, submissions, imports, coverage),
+with the record check (:mod:`.records`) and the borough placement (:mod:`.placement`) they share."""

@@ -8,10 +8,10 @@ import unicodedata
 from datetime import date
 from urllib.parse import urlsplit
 
+from layers.groups import CONTACT_FIELDS, GROUP_TYPES, INCOME_BANDS, SCOPES, SERVES, STATUSES, THEMES, VISIBILITIES
+
 from ..errors import InvalidInput
 from ..storage.postcodes import normalise as normalise_postcode
-from .vocabulary import (CONTACT_FIELDS, GROUP_TYPES, INCOME_BANDS, SCOPES, SERVES, STATUSES, THEMES,
-                         VISIBILITIES)
 
 #: Longest text per field (the columns' lengths, or a sane limit for free text).
 LENGTHS = {"name": 300, "description": 5000, "address": 500, "website": 500, "contact_name": 200,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..groups.vocabulary import GROUP_TYPES, THEMES
+from layers.groups import GROUP_TYPES, THEMES
 
 __all__ = ["DemoBorough", "GROUP_TYPES", "THEMES", "generate_borough", "write_demo"]
 

@@ -17,6 +17,7 @@ from layers.catalogue import read_catalogue, read_values
 
 from ..comparators import load_comparator
 from ..errors import InvalidInput
+from ..groups.imports import importer
 from .manifest import BoundaryEntry, GroupingEntry, GroupsEntry, Manifest, ManifestError, PostcodesEntry
 from ..storage import boundary_sets, postcodes
 from ..storage.db import Database
@@ -129,8 +130,6 @@ def load_groups(session: Session, entry: GroupsEntry, *, actor: str, fictional: 
 
 def _import_groups(session: Session, entry: GroupsEntry, *, actor: str, fictional: bool,
                    reporter: Reporter, report: LoadReport) -> None:
-    from ..groups import importer
-
     table = importer.read_table(entry.file, sheet=entry.sheet)
     mapping = importer.Mapping(fields=dict(entry.mapping), type_map=dict(entry.type_map or {}),
                                default_type=entry.default_type, source=entry.source, licence=entry.licence)

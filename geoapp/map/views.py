@@ -20,7 +20,7 @@ from layers.maps import (
 
 from .. import figures as F
 from ..auth.guard import requires
-from ..groups import directory
+from ..groups.directory import listing
 from ..storage import boundary_sets, groups
 from ..web.db import db_session
 from ..web.display_cache import app_cache, display_set, store_signature
@@ -91,8 +91,8 @@ HOME_MAP_FIELDS = ("id", "name", "description", "group_type", "themes", "serves"
 @requires("read")
 def groups_geojson():
     """Return the published community groups as points, with the few public fields the home map's popups show."""
-    frame = directory.published(db_session(), located=True)
-    records = pd.DataFrame(directory.visible(frame, partner=False), columns=list(HOME_MAP_FIELDS))
+    frame = listing.published(db_session(), located=True)
+    records = pd.DataFrame(listing.visible(frame, partner=False), columns=list(HOME_MAP_FIELDS))
     shown = gpd.GeoDataFrame(records, geometry=frame.geometry.to_numpy(), crs=frame.crs)
     collection = points_geojson(shown, properties=HOME_MAP_FIELDS)
     return Response(json.dumps(collection, ensure_ascii=False, separators=(",", ":")), mimetype=GEOJSON)

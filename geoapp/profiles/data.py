@@ -14,13 +14,13 @@ import shapely
 from sqlalchemy.orm import Session
 
 from layers.figures import period_key, polarity
+from layers.groups import THEMES
 from layers.intervals import compare
 
 from .. import figures as F
 from ..caches import LRUCache
 from ..errors import InvalidInput
-from ..groups import coverage
-from ..groups.vocabulary import THEMES
+from ..groups.coverage import counts as coverage
 from ..storage import boundary_sets
 from ..storage.boundary_sets import KIND_ORDER
 from ..storage.indicators import empty_indicators, list_indicators, periods
@@ -335,7 +335,7 @@ def _groups(session: Session, shape, *, set_id: str | None, code: str, populatio
     """Groups based in the area and (for a stored area) serving it, per 1,000 residents against the borough.
 
     ``count``, ``by_theme`` and ``items`` are the groups based in the area; the rest comes from
-    :func:`geoapp.groups.coverage.for_area` (a freehand area: groups based in it only).
+    :func:`geoapp.groups.coverage.counts.for_area` (a freehand area: groups based in it only).
     """
     found = coverage.for_area(session, set_id, code) if set_id is not None else {}
     if not found:

@@ -2,7 +2,7 @@
 
 Only published groups are read here, and never the moderation columns (who sent a record, the
 editor's decision). What a particular reader may see of a group's contact details is decided by
-:mod:`geoapp.groups.directory`.
+:mod:`geoapp.groups.directory.listing`.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from boundaries.crs import STORAGE_CRS
+from layers.groups import CONTACT_FIELDS, SIZES, size_class
 
-from ..groups.vocabulary import CONTACT_FIELDS, SIZES, size_class
 from . import audit
 from .models import CommunityGroup
 
@@ -51,7 +51,7 @@ def published_records(session: Session, *, group_types: Sequence[str] | None = N
     the point (None where the group has none, unless ``located``). Only ``group_types`` when given.
 
     The contact details are all here, whatever their visibility: pass the frame through
-    :func:`geoapp.groups.directory.visible` before showing it to anyone.
+    :func:`geoapp.groups.directory.listing.visible` before showing it to anyone.
     """
     where = [CommunityGroup.status == "published"]
     if located:
@@ -66,6 +66,20 @@ def published_records(session: Session, *, group_types: Sequence[str] | None = N
         frame[column] = [list(v) if isinstance(v, list) else [] for v in frame[column]]
     frame["fictional"] = frame["fictional"].fillna(False).astype(bool)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_CRS)
+
+
+def counted_records(session: Session) -> gpd.GeoDataFrame:
+    """Every published group with what counting by area needs, indexed by id: name, group_type, themes
+    (a list), size as stored, scope, served_codes, served_area and the point (None where it has none)."""
+    rows = session.execute(
+        select(CommunityGroup.id, CommunityGroup.name, CommunityGroup.group_type, CommunityGroup.themes,
+               CommunityGroup.size, CommunityGroup.serves_scope, CommunityGroup.served_area_codes,
+               CommunityGroup.served_area, CommunityGroup.location)
+        .where(CommunityGroup.status == "published").order_by(CommunityGroup.id)).all()
+    frame = pd.DataFrame(rows, columns=["id", "name", "group_type", "themes", "size", "scope", "served_codes",
+                                        "served_area", "geometry"])
+    frame["themes"] = [list(t or []) for t in frame["themes"]]
+    return gpd.GeoDataFrame(frame.set_index("id"), geometry="geometry", crs=STORAGE_CRS)
 
 
 def published_groups(session: Session, *, bbox: tuple[float, float, float, float] | None = None,

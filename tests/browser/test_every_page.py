@@ -26,7 +26,7 @@ def stored_samples(app, *, demo: bool = True) -> dict:
     """Things for the pages to show, stored once: a published proposal with two versions, consultations (demo
     only), a target, a group waiting for moderation; returns the URL argument values that name them."""
     from geoapp.consultations.demo import add_demo_consultations
-    from geoapp.groups import submissions
+    from geoapp.groups.submissions import sending
     from geoapp.proposals import service
     from geoapp.storage.groups import published_records
     from geoapp.storage.indicators import list_indicators
@@ -64,8 +64,8 @@ def stored_samples(app, *, demo: bool = True) -> dict:
         published = published_records(session)
         group = int(published["id"].iloc[0])
         # pinned 0.6 degrees east of a published group, out of the borough: its page shows the map and warning
-        lon, lat = submissions.lonlat(published.geometry.iloc[0])
-        pending = submissions.submit_new(session, {"name": "Elm Tree Lunch Club", "group_type": "community group",
+        lon, lat = sending.lonlat(published.geometry.iloc[0])
+        pending = sending.submit_new(session, {"name": "Elm Tree Lunch Club", "group_type": "community group",
                                                    "serves_scope": "local", "lon": lon + 0.6, "lat": lat}, None).id
         apb = str(apbs["code"].iloc[0])
         score = next((i.id for i in list_indicators(session) if i.type == "score"), indicator)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from geoapp.groups import submissions
+from geoapp.groups.submissions import sending
 from tests.browser.test_map_browser import assert_clean
 from tests.test_group_submissions import stored
 
@@ -77,7 +77,7 @@ def test_a_click_on_the_map_places_the_pin_and_the_group_is_stored_there(demo_ap
 
     [group] = stored(demo_app, name="Pinned Allotment Club")
     assert group.status == "pending"
-    stored_lon, stored_lat = submissions.lonlat(group.location)
+    stored_lon, stored_lat = sending.lonlat(group.location)
     assert stored_lat == pytest.approx(place["lat"], abs=5e-5) and stored_lon == pytest.approx(place["lng"], abs=5e-5)
 
 

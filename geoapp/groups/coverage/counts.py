@@ -12,9 +12,10 @@ Two ways a group counts for an area, kept apart:
   holds more than half of one served area. So a group serving a ward serves the LSOAs mostly in that ward
   and the APB holding it. A group that has not said what it serves counts as serving where it is based.
 
-Residents are each area's population as every page shows it (:func:`geoapp.figures.population`). A rate is count / population ×
-1,000; the borough row is the groups of all areas (each once) over the summed population, never an
-average of rates. Results are cached per store, set versions, groups and indicator imports.
+Residents are each area's population as every page shows it (:func:`geoapp.figures.population`). A rate
+is count / population × 1,000; the borough row is the groups of all areas (each once) over the summed
+population, never an average of rates. Results are cached per store, set versions, groups and indicator
+imports.
 """
 from __future__ import annotations
 
@@ -24,19 +25,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from boundaries.crs import STORAGE_CRS
+from layers.groups import GROUP_TYPES, SMALL, THEMES, size_class
 
-from .. import figures as F
-from ..caches import LRUCache
-from ..errors import AtlasError
-from ..storage import boundary_sets, postcodes
-from ..storage.groups import groups_version
-from ..storage.indicators import values_version
-from ..storage.models import CommunityGroup
-from .vocabulary import GROUP_TYPES, SMALL, THEMES, size_class
+from ... import figures as F
+from ...caches import LRUCache
+from ...errors import AtlasError
+from ...storage import boundary_sets, postcodes
+from ...storage.groups import counted_records, groups_version
+from ...storage.indicators import values_version
 
 #: An area is served when more than this share of it lies in the served areas, or it holds more than
 #: this share of one served area.
@@ -192,17 +190,10 @@ def published(session: Session) -> gpd.GeoDataFrame:
 
 
 def _read_published(session: Session) -> gpd.GeoDataFrame:
-    rows = session.execute(
-        select(CommunityGroup.id, CommunityGroup.name, CommunityGroup.group_type, CommunityGroup.themes,
-               CommunityGroup.size, CommunityGroup.serves_scope, CommunityGroup.served_area_codes,
-               CommunityGroup.served_area, CommunityGroup.location)
-        .where(CommunityGroup.status == "published").order_by(CommunityGroup.id)).all()
-    frame = pd.DataFrame(rows, columns=["id", "name", "group_type", "themes", "size", "scope", "served_codes",
-                                        "served_area", "geometry"])
-    frame["themes"] = [list(t or []) for t in frame["themes"]]
+    frame = counted_records(session)
     frame["size_class"] = [size_class(s) for s in frame["size"]]
     frame["small"] = frame["size_class"].isin(SMALL)
-    return gpd.GeoDataFrame(frame.drop(columns="size").set_index("id"), geometry="geometry", crs=STORAGE_CRS)
+    return frame.drop(columns="size")
 
 
 def coverage(session: Session, set_id: str) -> Coverage:

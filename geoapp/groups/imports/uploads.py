@@ -18,8 +18,8 @@ from pathlib import Path
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
-from ..storage.models import GroupImportUpload
+from ...errors import NotFound
+from ...storage.models import GroupImportUpload
 
 KEEP_SECONDS = 3600
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")

@@ -11,8 +11,6 @@ Distances are measured in British National Grid metres (EPSG:27700), the storage
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,14 +23,16 @@ import shapely
 from pyproj import Transformer
 
 from boundaries.crs import STORAGE_CRS
+from layers.groups import CONTACT_FIELDS, GROUP_TYPES, INCOME_BANDS, SERVES, SIZES, SMALL, THEMES
+from layers.text import strip_accents
 
-from ..caches import LRUCache
-from ..errors import InvalidInput
-from ..storage import boundary_sets
-from ..storage import groups as stored
-from ..storage import postcodes
-from .records import visible_contact
-from .vocabulary import CONTACT_FIELDS, GROUP_TYPES, INCOME_BANDS, SERVES, SIZES, SMALL, THEMES
+from ...auth.roles import can
+from ...caches import LRUCache
+from ...errors import InvalidInput
+from ...storage import boundary_sets
+from ...storage import groups as stored
+from ...storage import postcodes
+from ..records import visible_contact
 
 #: The fields each record has, in order; ``distance_km`` follows when searching near a place.
 FIELDS = stored.PUBLIC_FIELDS
@@ -145,16 +145,9 @@ class Directory:
         return body | {"attribution": self.sources}
 
 
-def reader_is_partner() -> bool:
-    """True when the request comes from a signed-in partner (a role that may export tables)."""
-    from flask import has_request_context
-
-    from ..auth.guard import current_user
-    from ..auth.roles import can
-    if not has_request_context():
-        return False
-    user = current_user()
-    return user is not None and can(user.role, "export_tables")
+def is_partner(role: str) -> bool:
+    """True for a role that sees every contact field (a signed-in partner: a role that may export tables)."""
+    return can(role, "export_tables")
 
 
 def published(session, *, located: bool = False) -> gpd.GeoDataFrame:
@@ -169,7 +162,7 @@ def published(session, *, located: bool = False) -> gpd.GeoDataFrame:
 
 def _read_published(session) -> gpd.GeoDataFrame:
     frame = stored.published_records(session)
-    frame["search_text"] = [_fold(" ".join(v for v in values if isinstance(v, str))) for values in
+    frame["search_text"] = [strip_accents(" ".join(v for v in values if isinstance(v, str))) for values in
                             zip(frame["name"], frame["description"], frame["address"], frame["postcode"])]
     return frame
 
@@ -392,13 +385,8 @@ def _any_of(column: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
 
 def _matches_text(frame: pd.DataFrame, text: str) -> np.ndarray:
     """Every word of ``text`` is in the name, description, address or postcode (any case, any accents)."""
-    words = [_fold(w) for w in text.split()]
+    words = [strip_accents(w) for w in text.split()]
     return np.array([all(w in hay for w in words) for hay in frame["search_text"]], dtype=bool)
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return re.sub(r"\s+", " ", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def _lon_lat(frame: gpd.GeoDataFrame) -> list[tuple[float, float] | None]:

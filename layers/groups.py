@@ -1,4 +1,9 @@
-"""The words a group record is described in: types, partnership themes, who it serves, size bands."""
+"""The words a community group's record is described in: types, partnership themes, who it serves, size bands,
+contact fields and their visibility.
+
+Plain data and one pure function (no Flask, no storage): the store, the importer, the forms and the counts by
+area all use these words.
+"""
 from __future__ import annotations
 
 GROUP_TYPES = ("voluntary group", "community group", "faith group", "charity", "social enterprise",
@@ -23,11 +28,29 @@ VISIBILITIES = ("public", "partners")
 
 
 def size_class(size: dict | None) -> str | None:
-    """'micro' ... 'major' from the income band; else 'micro' for a group with no paid staff and under
-    10 volunteers, 'small' with under 5 paid staff; None when nothing is known.
+    """A group's size class, from its income band or else its paid staff and volunteers.
 
-    >>> size_class({"income_band": INCOME_BANDS[2]}), size_class({"paid_staff": 0, "volunteers": 6})
-    ('medium', 'micro')
+    Parameters
+    ----------
+    size : dict or None
+        A size record: ``income_band`` (one of :data:`INCOME_BANDS`), ``paid_staff`` and ``volunteers``
+        (whole numbers), any of them missing.
+
+    Returns
+    -------
+    str or None
+        One of :data:`SIZES`: the income band's first word when the band is known; else ``"micro"`` for
+        a group with no paid staff and under 10 volunteers, ``"small"`` with under 5 paid staff; None
+        when nothing tells.
+
+    Examples
+    --------
+    >>> size_class({"income_band": INCOME_BANDS[2]})
+    'medium'
+    >>> size_class({"paid_staff": 0, "volunteers": 6}), size_class({"paid_staff": 3})
+    ('micro', 'small')
+    >>> size_class(None) is None
+    True
     """
     size = size or {}
     band = size.get("income_band")

@@ -7,13 +7,14 @@ from collections import Counter
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from ..auth.guard import requires
-from ..csv_safe import write_csv
-from ..errors import InvalidInput
-from ..web.db import db_session
-from . import directory as D
-from .placement import borough_outline_set
-from .vocabulary import GROUP_TYPES
+from layers.groups import GROUP_TYPES
+
+from ...auth.guard import current_role, requires
+from ...csv_safe import write_csv
+from ...errors import InvalidInput
+from ...web.db import db_session
+from ..placement import borough_outline_set
+from . import listing as D
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
@@ -28,7 +29,7 @@ def index():
     """Show the groups map beside the filter form and the list of the groups that match."""
     session = db_session()
     offered = D.options(session)
-    partner = D.reader_is_partner()
+    partner = D.is_partner(current_role())
     found, problem, filters = None, None, D.Filters()
     try:
         filters = D.parse_filters(request.args, offered)
@@ -105,7 +106,7 @@ def export_csv():
 def _search() -> D.Directory:
     session = db_session()
     filters = D.parse_filters(request.args, D.options(session))
-    return D.search(session, filters, partner=D.reader_is_partner())
+    return D.search(session, filters, partner=D.is_partner(current_role()))
 
 
 def _cell(value):

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from ..errors import InvalidInput
+from openpyxl import load_workbook
+
+from ...errors import InvalidInput
 
 #: File name endings read as spreadsheets; everything else is tried as CSV.
 SPREADSHEET = (".xlsx", ".xlsm")
@@ -140,8 +142,6 @@ def _read_csv(data: bytes, name: str) -> Table:
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
-    from openpyxl import load_workbook  # only needed for spreadsheets
-
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:

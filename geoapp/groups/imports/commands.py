@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..errors import AtlasError
-from ..web.terminal import BadInput, pairs, plain_text, ready_db
+from ...errors import AtlasError
+from ...web.terminal import BadInput, pairs, plain_text, ready_db
 from . import importer
 
 def _print_group_import(report, mapping) -> None:

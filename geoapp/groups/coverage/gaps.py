@@ -1,7 +1,7 @@
 """Needs against provision: where need is high and groups serving a theme are few.
 
 For each area of a set: the need (any stored indicator, aggregated by :mod:`geoapp.figures`) and the groups
-serving the chosen theme per 1,000 residents (:mod:`geoapp.groups.coverage`). Each is cut into terciles
+serving the chosen theme per 1,000 residents (:mod:`geoapp.groups.coverage.counts`). Each is cut into terciles
 (thirds of the areas, at mapclassify's 33⅓ and 66⅔ percentile breaks; tied values share a tercile). The
 need is turned by the indicator's polarity so that tercile 3 is always the worse end; provision tercile 1
 is the fewest groups per 1,000. The two terciles make a 3 × 3 bivariate class, and an area with need
@@ -13,12 +13,12 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from layers.figures import polarity
+from layers.groups import THEMES
 
-from .. import figures as F
-from ..errors import InvalidInput
-from ..storage.indicators import list_indicators
-from . import coverage as C
-from .vocabulary import THEMES
+from ... import figures as F
+from ...errors import InvalidInput
+from ...storage.indicators import list_indicators
+from . import counts as C
 
 #: Need indicators offered first, in order, when none is chosen.
 DEFAULT_NEED = ("imd2019-score", "imd_score", "imd2019-income-rate", "income_deprivation_rate")
@@ -104,7 +104,7 @@ def gaps(session: Session, set_id: str, indicator_id: str | None = None, *, them
     return {
         "geography": cov.geography,
         "need": {"indicator": fig.indicator, "period": fig.period, "source": fig.indicator["source"],
-                 "licence": fig.indicator["licence"], "method": fig.weights, "polarity": polarity,
+                 "licence": fig.indicator["licence"], "method": fig.weights, "polarity": direction,
                  "display_factor": fig.display_factor,
                  "high_need_is": "lower values" if turn < 0 else "higher values",
                  "breaks": sorted(b * turn for b in need_breaks), "words": _need_words(need_breaks, turn, fig)},

@@ -4,16 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from layers.classify import SCHEMES, ClassesError, classify
+from layers.groups import GROUP_TYPES, THEMES
 
-from ..auth.guard import requires
-from ..errors import InvalidInput
-from ..web.errors import wants_json
-from ..web.exports import table_download
-from ..storage import boundary_sets
-from ..web.db import db_session
-from . import coverage as C
-from . import coverage_gaps as G
-from .vocabulary import GROUP_TYPES, THEMES
+from ...auth.guard import requires
+from ...errors import InvalidInput
+from ...web.errors import wants_json
+from ...web.exports import table_download
+from ...storage import boundary_sets
+from ...web.db import db_session
+from . import counts as C
+from . import gaps as G
 
 bp = Blueprint("group_coverage", __name__, url_prefix="/groups")
 

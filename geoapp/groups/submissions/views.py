@@ -6,16 +6,21 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
-from ..auth.guard import actor, current_user, requires
-from ..auth.mail import send
-from ..errors import AtlasError, InvalidInput, NotFound
-from ..web.errors import wants_json
-from ..web.security import limiter
-from ..storage.models import User
-from ..web.db import db_session
-from . import placement, submissions
-from .records import RecordInvalid
-from .vocabulary import GROUP_TYPES, INCOME_BANDS, SERVES, THEMES
+from layers.groups import GROUP_TYPES, INCOME_BANDS, SERVES, THEMES
+
+from ...auth.guard import actor, current_user, requires
+from ...auth.mail import send
+from ...errors import AtlasError, InvalidInput, NotFound
+from ...map.views import extent
+from ...storage import boundary_sets
+from ...web.db import db_session
+from ...web.display_cache import store_signature
+from ...web.errors import wants_json
+from ...web.security import limiter
+from .. import placement
+from ..directory.views import outline_url
+from ..records import RecordInvalid
+from . import decisions, duplicates, queue, sending
 
 bp = Blueprint("group_submissions", __name__, url_prefix="/groups")
 
@@ -79,15 +84,10 @@ def when(moment: datetime | date | None, with_time: bool = True) -> str:
 def _pin_map(group=None) -> dict:
     """The pin map's settings: the borough's extent and outline (or the group's point now) to open on, and the
     basemap if any."""
-    from ..web.display_cache import store_signature
-    from ..map.views import extent
-    from ..storage import boundary_sets
-    from .map_views import outline_url
-
     session = db_session()
     sets = boundary_sets.list_sets(session)
     bounds = extent(session, sets, store_signature(session))[0] if sets else None
-    now = submissions.lonlat(group.location) if group is not None else None
+    now = sending.lonlat(group.location) if group is not None else None
     return {"bounds": bounds, "outline": outline_url(session), "point": [now[1], now[0]] if now else None,
             "basemap": current_app.config.get("ATLAS_BASEMAP_URL") or "",
             "attribution": current_app.config.get("ATLAS_BASEMAP_ATTRIBUTION") or ""}
@@ -102,7 +102,7 @@ def _form_page(template: str, *, values: dict, errors: list[dict] | None = None,
     return render_template(template, values=values, errors=errors or [],
                            error_fields={e["field"]: e["message"] for e in errors or []}, when=when,
                            group_types=GROUP_TYPES, themes=THEMES, serves=SERVES, income_bands=INCOME_BANDS,
-                           area_sets=submissions.area_choices(db_session()), **extra), status
+                           area_sets=sending.area_choices(db_session()), **extra), status
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def add():
     """Show the form to put a group on the map; store what is sent as pending, for an editor to check."""
     if request.method == "GET":
         return _submit_page(values={"serves_scope": "local"}, mode="add")
-    return _receive(lambda db, fields, email, confirmed: submissions.submit_new(
+    return _receive(lambda db, fields, email, confirmed: sending.submit_new(
         db, fields, email, actor=actor(), confirmed=confirmed), mode="add")
 
 
@@ -124,12 +124,12 @@ def add():
 @_submit_limit
 def suggest(group_id: int):
     """Show a published group's public details in the form; store the changes sent as a pending update."""
-    group = submissions.get_group(db_session(), group_id)
+    group = sending.get_group(db_session(), group_id)
     if group.status != "published":
         raise NotFound(f"There is no published group number {group_id} to update.")
     if request.method == "GET":
-        return _submit_page(values=submissions.form_values(group, public=True), mode="suggest", group=group)
-    return _receive(lambda db, fields, email, confirmed: submissions.suggest_update(
+        return _submit_page(values=sending.form_values(group, public=True), mode="suggest", group=group)
+    return _receive(lambda db, fields, email, confirmed: sending.suggest_update(
         db, group_id, fields, email, actor=actor(), confirmed=confirmed), mode="suggest", group=group)
 
 
@@ -208,20 +208,20 @@ def _queue_json(entries) -> dict:
 def moderation():
     """The queue: pending groups and updates, newest first, with problems and possible duplicates."""
     db = db_session()
-    entries = submissions.queue(db)
+    entries = queue.entries(db)
     if wants_json():
         return _queue_json(entries)
     query = request.args.get("q", "")
     return render_template("groups/moderation.html", entries=entries, query=query,
-                           found=submissions.find_groups(db, query) if query.strip() else None,
-                           decided=submissions.recent_decisions(db), when=when)
+                           found=queue.find_groups(db, query) if query.strip() else None,
+                           decided=queue.recent_decisions(db), when=when)
 
 
 @bp.get("/moderation.json")
 @requires("moderate_groups")
 def moderation_json():
     """The queue as JSON: pending records, newest first, with problems and possible duplicates."""
-    return _queue_json(submissions.queue(db_session()))
+    return _queue_json(queue.entries(db_session()))
 
 
 @bp.get("/moderation/<int:group_id>")
@@ -234,27 +234,27 @@ def moderate(group_id: int):
 def _moderate_page(group_id: int, *, values: dict | None = None, errors: list[dict] | None = None,
                    status: int = 200):
     db = db_session()
-    group = submissions.get_group(db, group_id)
-    target = submissions.get_group(db, group.updates_group_id) if group.updates_group_id else None
-    values = values if values is not None else submissions.form_values(group, public=False)
+    group = sending.get_group(db, group_id)
+    target = sending.get_group(db, group.updates_group_id) if group.updates_group_id else None
+    values = values if values is not None else sending.form_values(group, public=False)
     pin_map = _pin_map(group)
     outside = placement.outside_warning(db, group.location)
     borough = placement.borough(db)
     return _form_page("groups/moderate.html", values=values, errors=errors, status=status, group=group,
-                      revision=request.form.get("revision") or submissions.revision(group), target=target,
-                      point=submissions.lonlat(group.location), pin_map=pin_map,
+                      revision=request.form.get("revision") or decisions.revision(group), target=target,
+                      point=sending.lonlat(group.location), pin_map=pin_map,
                       place_map=pin_map | {"outside": outside is not None}, outside=outside,
                       borough=borough.name if borough else None,
-                      problems=submissions.problems_of(db, [group])[group.id],
-                      duplicates=submissions.duplicates(db, group) if group.status == "pending" else [],
+                      problems=queue.problems_of(db, [group])[group.id],
+                      duplicates=duplicates.duplicates(db, group) if group.status == "pending" else [],
                       changes=_changes(group, target) if target else [],
-                      reviewer=db.get(User, group.reviewed_by) if group.reviewed_by else None)
+                      reviewer=decisions.reviewer(db, group))
 
 
 def _changes(request_group, target) -> list[dict]:
     """What an update request would change: field, now, proposed (only fields that differ)."""
     out = []
-    now, wanted = submissions.form_values(target, public=False), submissions.form_values(request_group,
+    now, wanted = sending.form_values(target, public=False), sending.form_values(request_group,
                                                                                          public=False)
     for key in ("name", "description", "group_type", "themes", "serves", "website", "postcode", "address",
                 "charity_number", "volunteers", "paid_staff", "income_band", "serves_scope", "areas",
@@ -279,7 +279,7 @@ def _decided(group, message: str, *, published=None):
     """Commit a decision, tell the submitter, and go back to the queue (or answer JSON)."""
     db = db_session()
     shown = published if published is not None and published.status == "published" else group
-    mail = submissions.outcome_mail(group, published, link=url_for("groups.index", q=shown.name, _external=True))
+    mail = decisions.outcome_mail(group, published, link=url_for("groups.index", q=shown.name, _external=True))
     db.commit()
     told = ""
     if mail is not None:
@@ -313,7 +313,7 @@ def edit(group_id: int):
     """Save an editor's changes to a pending or published record."""
     db = db_session()
     try:
-        group = submissions.edit(db, group_id, current_user(), _fields(), seen=request.form.get("revision"))
+        group = decisions.edit(db, group_id, current_user(), _fields(), seen=request.form.get("revision"))
     except AtlasError as error:
         return _refused(group_id, error)
     db.commit()
@@ -328,16 +328,16 @@ def edit(group_id: int):
 def approve(group_id: int):
     """Approve a pending record (with the edit form's changes, when sent): publish it, or make the update."""
     db = db_session()
-    record = submissions.get_group(db, group_id)
+    record = sending.get_group(db, group_id)
     saved = "name" in request.form and record.status == "pending"  # the edit form's "Save and approve"
     if saved:
         try:
-            submissions.edit(db, group_id, current_user(), _fields(), seen=request.form.get("revision"))
+            decisions.edit(db, group_id, current_user(), _fields(), seen=request.form.get("revision"))
         except AtlasError as error:
             return _refused(group_id, error)
         db.commit()  # the changes stand even if the approval is refused below
     try:
-        group = submissions.approve(db, group_id, current_user())
+        group = decisions.approve(db, group_id, current_user())
     except InvalidInput as error:
         if saved and not wants_json():
             db.rollback()
@@ -356,7 +356,7 @@ def reject(group_id: int):
     """Reject a pending record with the reason the submitter is told."""
     db = db_session()
     try:
-        group = submissions.reject(db, group_id, current_user(), request.form.get("reason"))
+        group = decisions.reject(db, group_id, current_user(), request.form.get("reason"))
     except AtlasError as error:
         return _refused(group_id, error)
     return _decided(group, f"'{group.name}' is rejected.")
@@ -371,10 +371,10 @@ def merge(group_id: int):
     if not into.isdigit() or len(into) > 10:
         return _refused(group_id, InvalidInput("Choose the group to merge this one into (its number)."))
     try:
-        target = submissions.merge(db, group_id, int(into), current_user())
+        target = decisions.merge(db, group_id, int(into), current_user())
     except AtlasError as error:
         return _refused(group_id, error)
-    record = submissions.get_group(db, group_id)
+    record = sending.get_group(db, group_id)
     return _decided(record, f"'{record.name}' is merged into '{target.name}'.", published=target)
 
 
@@ -384,7 +384,7 @@ def archive(group_id: int):
     """Take a published group off the map (closed, or no longer reachable); the record is kept."""
     db = db_session()
     try:
-        group = submissions.archive(db, group_id, current_user(), request.form.get("reason"))
+        group = decisions.archive(db, group_id, current_user(), request.form.get("reason"))
     except AtlasError as error:
         return _refused(group_id, error)
     return _decided(group, f"'{group.name}' is archived: it is no longer on the map.")

@@ -1,6 +1,6 @@
 """Importing a list of groups (CSV or XLSX) in the browser: upload, map the columns, review, load.
 
-The uploaded file stays in the store (see :mod:`.import_uploads`) between the steps, so any app server can
+The uploaded file stays in the store (see :mod:`.uploads`) between the steps, so any app server can
 take the next one; each step reads it again, so the review always reflects the stored groups and postcodes
 as they are now.
 """
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from ..auth.guard import actor, current_user, requires
-from ..errors import InvalidInput
-from ..web.db import db_session
-from . import import_uploads as uploads
-from . import importer
-from .vocabulary import GROUP_TYPES
+from layers.groups import GROUP_TYPES
+
+from ...auth.guard import actor, current_user, requires
+from ...errors import InvalidInput
+from ...web.db import db_session
+from . import importer, uploads
 
 bp = Blueprint("group_import", __name__, url_prefix="/groups")
 

@@ -2,7 +2,7 @@
 
 The steps, the same from the command line, the browser and an area manifest:
 
-1. :func:`~geoapp.groups.import_files.read_table` reads the file;
+1. :func:`~geoapp.groups.imports.tables.read_table` reads the file;
 2. :func:`propose_mapping` and :func:`propose_type_map` guess which column holds which field, and which
    group type each word of the type column means; the user may change both (a :class:`Mapping`);
 3. :func:`check` cleans each row with :func:`~geoapp.groups.records.clean_record`, places it (from its
@@ -25,13 +25,14 @@ from shapely.geometry import Point
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput
-from ..storage import audit
-from ..storage import postcodes as stored_postcodes
-from ..storage.models import CommunityGroup
-from .import_files import Table, UnreadableFile, read_table
-from .records import RecordInvalid, clean_record, clean_text
-from .vocabulary import GROUP_TYPES, INCOME_BANDS
+from layers.groups import GROUP_TYPES, INCOME_BANDS
+
+from ...errors import InvalidInput
+from ...storage import audit
+from ...storage import postcodes as stored_postcodes
+from ...storage.models import CommunityGroup
+from ..records import RecordInvalid, clean_record, clean_text
+from .tables import Table, UnreadableFile, read_table
 
 __all__ = ["FIELDS", "DECISIONS", "Mapping", "ImportReport", "ImportRefused", "UnreadableFile", "read_table",
            "propose_mapping", "type_words", "propose_type_map", "check", "load", "import_file"]
