@@ -149,7 +149,7 @@ def reader_is_partner() -> bool:
     """True when the request comes from a signed-in partner (a role that may export tables)."""
     from flask import has_request_context
 
-    from ..auth.guard import current_user
+    from ..web.guard import current_user
     from ..auth.roles import can
     if not has_request_context():
         return False

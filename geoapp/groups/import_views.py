@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from ..auth.guard import actor, current_user, requires
+from ..web.guard import actor, current_user, requires
 from ..errors import InvalidInput
 from ..web.db import db_session
 from . import import_uploads as uploads

@@ -7,7 +7,7 @@ from collections import Counter
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from ..auth.guard import requires
+from ..web.guard import requires
 from ..csv_safe import write_csv
 from ..errors import InvalidInput
 from ..web.db import db_session

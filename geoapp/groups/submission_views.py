@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
-from ..auth.guard import actor, current_user, requires
-from ..auth.mail import send
+from ..web.guard import actor, current_user, requires
+from ..web.mail import send
 from ..errors import AtlasError, InvalidInput, NotFound
 from ..web.errors import wants_json
 from ..web.security import limiter

@@ -20,7 +20,7 @@ from flask import Blueprint, render_template, request, url_for
 from scipy.optimize import linear_sum_assignment
 from sqlalchemy.orm import Session
 
-from ..auth.guard import requires
+from ..web.guard import requires
 from ..errors import AtlasError, InvalidInput, NotFound
 from ..storage import boundary_sets
 from ..storage.models import MAX_ID, Proposal, ProposalVersion

@@ -9,7 +9,7 @@ import io
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
-from ..auth.guard import changes_nothing, current_role, current_user, requires
+from ..web.guard import changes_nothing, current_role, current_user, requires
 from ..auth.roles import can
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound, SignInNeeded
 from ..web.errors import wants_json
