@@ -17,7 +17,8 @@ renders that data as the request asks (:func:`~geoapp.web.errors.wants_json`): a
   context from it (default: the data's fields), and is called only when the page is shown.
 - A view may return ``(data, status)``; any other answer (a redirect, a page it rendered) is sent as it is.
 - With ``operation_id`` the twin is described in the OpenAPI document: ``summary``, the response ``schema``
-  (a dict, or a dataclass type), shared ``parameters`` by name, ``query`` parameters of its own, the error
+  (a dict; a dataclass type is accepted here and turned into a schema by ``geoapp.api.openapi._schema``
+  once ``geoapp/api/schema.py`` gives the function), shared ``parameters`` by name, ``query`` parameters of its own, the error
   statuses it answers, and the security the view's ``@requires`` permission needs. The entries are kept in
   :data:`TWINS`, which :mod:`geoapp.api.openapi` reads.
 
@@ -34,11 +35,10 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, flash, redirect, render_template
 
+from ..api.params import JSON
 from ..auth.roles import ANONYMOUS, can
 from ..errors import AtlasError
 from .errors import wants_json
-
-JSON = "application/json"
 
 
 @dataclass(frozen=True)
