@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 from .admin.views import bp as admin_bp
 from .alignment.views import bp as alignment_bp
 from .api.views import bp as api_bp
-from .auth.guard import init_guard
+from .web.guard import init_guard
 from .auth.views import bp as auth_bp
 from .boundary_sets.views import bp as sets_bp
 from .cli import COMMANDS

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from geoapp.auth.guard import rule_for
+from geoapp.web.guard import rule_for
 from geoapp.auth.roles import ROLES, can
 from tests.conftest import csrf_token
 

@@ -14,8 +14,9 @@ LONDON = ZoneInfo("Europe/London")
 PER_PAGE = 50
 
 
-def user_list() -> Select:
-    return select(User).order_by(func.lower(User.name), User.id)
+def users(session: Session) -> list[User]:
+    """Every user, by name."""
+    return list(session.scalars(select(User).order_by(func.lower(User.name), User.id)))
 
 
 def apb_choices(session: Session) -> list[tuple[str, str]]:
@@ -110,6 +111,11 @@ def audit_page(session: Session, filters: AuditFilters, number: int) -> AuditPag
     return AuditPage(list(entries), number, pages, total)
 
 
-def user_history(user_id: int, limit: int = 10) -> Select:
+def user_history(session: Session, user_id: int, limit: int = 10) -> list[AuditEntry]:
     """The latest changes to one user's account."""
-    return AuditFilters(entity_type="user", entity_id=str(user_id)).statement().limit(limit)
+    return list(session.scalars(AuditFilters(entity_type="user", entity_id=str(user_id)).statement().limit(limit)))
+
+
+def audit_entries(session: Session, filters: AuditFilters):
+    """Every entry the filters choose, newest first, read as they are iterated."""
+    return session.scalars(filters.statement())

@@ -1,17 +1,18 @@
 """Administration: users (create, edit, unlock, revoke tokens, reset links) and the audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from ..auth import accounts
-from ..auth.guard import actor, current_user, requires
-from ..auth.mail import Mail, send
+from ..auth.mail import Mail
 from ..auth.roles import PERMISSIONS, ROLES, role_label
 from ..csv_safe import write_csv
 from ..errors import AtlasError, InvalidInput, NotFound
-from ..web.errors import wants_json
 from ..storage.models import User
 from ..web.db import db_session
+from ..web.guard import actor, current_user, requires
+from ..web.mail import send
+from ..web.pages import done, page, refused
 from . import changes, present, queries
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -25,16 +26,14 @@ def helpers():
             "locked_until": accounts.locked_until, "roles": ROLES, "permissions": PERMISSIONS}
 
 
-@bp.get("/users")
-@bp.get("/users.json", endpoint="users_json")
+@page(bp, "/users", template="admin/users.html",
+      json=lambda data: {"users": [present.user_summary(user) for user in data["users"]]},
+      context=lambda data: data | {"apb_names": dict(queries.apb_choices(db_session()))},
+      operation_id="getUsers", summary="Every user and role (administrators only)", errors=("401", "403"))
 @requires("manage_users")
 def users():
     """List every user with their role, APB, status, lock and last password change."""
-    session = db_session()
-    rows = session.scalars(queries.user_list()).all()
-    if wants_json():
-        return {"users": [present.user_summary(user) for user in rows]}
-    return render_template("admin/users.html", users=rows, apb_names=dict(queries.apb_choices(session)))
+    return {"users": queries.users(db_session())}
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -42,7 +41,6 @@ def users():
 def new_user():
     """Show the new-user form; add the user without a password and e-mail them a link to set one."""
     session = db_session()
-    error = None
     if request.method == "POST":
         form = request.form
         try:
@@ -50,23 +48,41 @@ def new_user():
                                         role=form.get("role", ""), password=None, actor=actor(),
                                         apb_code=_apb_code(session, form.get("apb_code", "")))
             session.commit()
-        except AtlasError as refused:
+        except AtlasError as error:
             session.rollback()
-            if wants_json():
-                raise
-            error = refused
-        else:
-            sent = _send_password_link(user)
-            if wants_json():
-                return present.user_summary(user) | {"link_sent": sent}, 201
-            _flash_sent(user, sent, f"{user.name} has been added.")
-            return redirect(url_for(".user", user_id=user.id))
+            return refused(error, _new_user_page, session, error)
+        sent = _send_password_link(user)
+        return done(present.user_summary(user) | {"link_sent": sent}, url_for(".user", user_id=user.id),
+                    *_sent_words(user, sent, f"{user.name} has been added."), status=201)
+    return _new_user_page(session)
+
+
+def _new_user_page(session, error: AtlasError | None = None):
     return render_template("admin/new_user.html", form=request.form, error=error and error.message,
                            apbs=queries.apb_choices(session)), error.status if error else 200
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@bp.get("/users/<int:user_id>.json", endpoint="user_json")
+def _user_json(data: dict) -> dict:
+    return present.user_summary(data["user"]) | {"tokens": [
+        {"id": t.id, "name": t.name, "created_at": present.iso(t.created_at),
+         "last_used_at": present.iso(t.last_used_at), "revoked_at": present.iso(t.revoked_at)}
+        for t in data["tokens"]]}
+
+
+def _user_context(data: dict, *, error: str | None = None, form=None) -> dict:
+    session, target = db_session(), data["user"]
+    values = {"name": target.name, "role": target.role, "apb_code": target.apb_code,
+              "active": "yes" if target.active else "no"} | (form.to_dict() if form else {})
+    apbs = queries.apb_choices(session)
+    return {"user": target, "error": error, "values": values, "is_self": target.id == current_user().id,
+            "tokens": data["tokens"], "history": queries.user_history(session, target.id), "apbs": apbs,
+            "apb_names": dict(apbs)}
+
+
+@page(bp, "/users/<int:user_id>", template="admin/user.html", methods=("GET", "POST"), json=_user_json,
+      context=_user_context, operation_id="getUser",
+      summary="One user, role and recent activity (administrators only)", parameters=("userId",),
+      errors=("401", "403", "404"))
 @requires("manage_users")
 def user(user_id: int):
     """Show a user's account; save changes to their name, role, APB and status."""
@@ -77,19 +93,12 @@ def user(user_id: int):
             changed = changes.edit_user(session, target, by=current_user(), actor=actor(),
                                         **_user_fields(session, request.form, target))
             session.commit()
-        except AtlasError as refused:
+        except AtlasError as error:
             session.rollback()
-            if wants_json():
-                raise
-            return _user_page(target, error=refused.message, form=request.form), refused.status
+            return refused(error, _user_page, target, error)
         return _done(target, f"The changes to {target.name}'s account have been saved." if changed
                      else "Nothing was changed.")
-    if wants_json():
-        return present.user_summary(target) | {"tokens": [
-            {"id": t.id, "name": t.name, "created_at": present.iso(t.created_at),
-             "last_used_at": present.iso(t.last_used_at), "revoked_at": present.iso(t.revoked_at)}
-            for t in accounts.tokens_of(session, target)]}
-    return _user_page(target)
+    return {"user": target, "tokens": accounts.tokens_of(session, target)}
 
 
 @bp.post("/users/<int:user_id>/unlock")
@@ -126,34 +135,40 @@ def password_link(user_id: int):
     if not target.active:
         raise InvalidInput(f"{target.name}'s account is deactivated: reactivate it before sending a link.")
     sent = _send_password_link(target)
-    if wants_json():
-        return {"link_sent": sent}, 200 if sent else 502
-    _flash_sent(target, sent, "")
-    return redirect(url_for(".user", user_id=target.id))
+    return done({"link_sent": sent}, url_for(".user", user_id=target.id), *_sent_words(target, sent, ""),
+                status=200 if sent else 502)
 
 
-@bp.get("/audit")
-@bp.get("/audit.json", endpoint="audit_json")
+def _audit_json(data: dict) -> dict:
+    """The page of entries; filters that could not be read are refused (the page shows them instead)."""
+    if data["problems"]:
+        raise InvalidInput("Some filters could not be read.", details=data["problems"])
+    found, filters = data["page"], data["filters"]
+    return {"entries": [present.audit_json(e) for e in found.entries], "filters": filters.args(),
+            "page": found.number, "pages": found.pages, "per_page": queries.PER_PAGE, "total": found.total,
+            "links": data["links"]}
+
+
+def _audit_context(data: dict) -> dict:
+    session, found = db_session(), data["page"]
+    user_ids = {int(e.entity_id) for e in found.entries if e.entity_type == "user" and e.entity_id.isdigit()}
+    return data | {"facets": queries.audit_facets(session), "per_page": queries.PER_PAGE,
+                   "emails": queries.emails_of(session, user_ids)}
+
+
+@page(bp, "/audit", template="admin/audit.html", json=_audit_json, context=_audit_context,
+      operation_id="getAuditLog", summary="The audit log, newest first, filterable (administrators only)",
+      errors=("401", "403", "422"))
 @requires("read_audit")
 def audit():
     """Browse the audit log, newest first, filtered and 50 entries a page."""
-    session = db_session()
     filters, problems = queries.AuditFilters.from_args(request.args)
-    if problems and wants_json():
-        raise InvalidInput("Some filters could not be read.", details=problems)
-    page = queries.audit_page(session, filters, request.args.get("page", 1, type=int))
-    links = {"previous": url_for(request.endpoint, **filters.args(), page=page.number - 1)
-             if page.number > 1 else None,
-             "next": url_for(request.endpoint, **filters.args(), page=page.number + 1)
-             if page.number < page.pages else None}
-    if wants_json():
-        return {"entries": [present.audit_json(e) for e in page.entries], "filters": filters.args(),
-                "page": page.number, "pages": page.pages, "per_page": queries.PER_PAGE, "total": page.total,
-                "links": links}
-    user_ids = {int(e.entity_id) for e in page.entries if e.entity_type == "user" and e.entity_id.isdigit()}
-    return render_template("admin/audit.html", page=page, filters=filters, problems=problems, links=links,
-                           facets=queries.audit_facets(session), per_page=queries.PER_PAGE,
-                           emails=queries.emails_of(session, user_ids))
+    found = queries.audit_page(db_session(), filters, request.args.get("page", 1, type=int))
+    links = {"previous": url_for(request.endpoint, **filters.args(), page=found.number - 1)
+             if found.number > 1 else None,
+             "next": url_for(request.endpoint, **filters.args(), page=found.number + 1)
+             if found.number < found.pages else None}
+    return {"page": found, "filters": filters, "problems": problems, "links": links}
 
 
 @bp.get("/audit.csv")
@@ -163,7 +178,7 @@ def audit_csv():
     filters, problems = queries.AuditFilters.from_args(request.args)
     if problems:
         raise InvalidInput("Some filters could not be read.", details=problems)
-    entries = db_session().scalars(filters.statement())
+    entries = queries.audit_entries(db_session(), filters)
     body = write_csv((present.audit_csv_row(e) for e in entries), header=present.CSV_COLUMNS)
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="atlas-audit-log.csv"'})
@@ -196,23 +211,16 @@ def _user_fields(session, form, user: User) -> dict:
     return fields
 
 
-def _user_page(target: User, *, error: str | None = None, form=None):
-    session = db_session()
-    values = {"name": target.name, "role": target.role, "apb_code": target.apb_code,
-              "active": "yes" if target.active else "no"} | (form.to_dict() if form else {})
-    apbs = queries.apb_choices(session)
-    return render_template("admin/user.html", user=target, error=error, values=values,
-                           is_self=target.id == current_user().id, tokens=accounts.tokens_of(session, target),
-                           history=session.scalars(queries.user_history(target.id)).all(),
-                           apbs=apbs, apb_names=dict(apbs))
+def _user_page(target: User, error: AtlasError):
+    """The user's page again, with the form as sent and why it was refused."""
+    data = {"user": target, "tokens": accounts.tokens_of(db_session(), target)}
+    return render_template("admin/user.html", **_user_context(data, error=error.message, form=request.form)), \
+        error.status
 
 
 def _done(target: User, message: str):
     """Answer a change: the user as JSON, or back to their page with the message."""
-    if wants_json():
-        return present.user_summary(target)
-    flash(message)
-    return redirect(url_for(".user", user_id=target.id))
+    return done(present.user_summary(target), url_for(".user", user_id=target.id), message)
 
 
 def _send_password_link(user: User) -> bool:
@@ -237,10 +245,10 @@ def _send_password_link(user: User) -> bool:
     return True
 
 
-def _flash_sent(user: User, sent: bool, prefix: str) -> None:
+def _sent_words(user: User, sent: bool, prefix: str) -> tuple[str, str]:
+    """The message saying whether the password link went, and its category."""
     if sent:
-        flash(f"{prefix} A link to set a password has been e-mailed to {user.email}; it works for one hour."
-              .strip())
-    else:
-        flash(f"{prefix} The e-mail to {user.email} could not be sent. Check the mail settings, then use "
-              f"“E-mail a password link” below.".strip(), "error")
+        return f"{prefix} A link to set a password has been e-mailed to {user.email}; it works for one hour." \
+            .strip(), "message"
+    return (f"{prefix} The e-mail to {user.email} could not be sent. Check the mail settings, then use "
+            f"“E-mail a password link” below.".strip(), "error")

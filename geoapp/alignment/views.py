@@ -12,13 +12,14 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from boundaries.coterminosity import SLIVER_WIDTH_M
 
-from ..auth.guard import current_role, requires
+from ..api.openapi import OPTIONAL_SET, query
 from ..auth.roles import can
 from ..errors import InvalidInput, NotFound
-from ..web.errors import wants_json
-from ..web.exports import TABLE_TYPES, safe_filename, table_download
 from ..storage import boundary_sets
 from ..web.db import db_session
+from ..web.exports import TABLE_TYPES, safe_filename, table_download
+from ..web.guard import current_role, requires
+from ..web.pages import page, refused
 from . import tables
 from .service import MAX_SLIVER_WIDTH, measure_sets, one_area, percent
 
@@ -43,26 +44,37 @@ COVERED_NOTE = 0.99
 TRUE_WORDS = ("1", "true", "on", "yes")
 
 
-@bp.get("/")
-@bp.get("/fit.json", endpoint="fit_json")
+def _fit_json(found: dict) -> dict:
+    result = found["result"]
+    return tables.summary(result) | {"fits": {"a": tables.fits(result, "a"), "b": tables.fits(result, "b")},
+                                     "matrix": tables.matrix(result), "links": _links(found["choice"])}
+
+
+def _fit_context(found: dict) -> dict:
+    return _page_context(found["sets"], found["choice"], view=_view(found["result"], found["choice"]))
+
+
+@page(bp, "/", template="alignment/index.html", twin="/fit.json", twin_endpoint="fit_json", json=_fit_json,
+      context=_fit_context, operation_id="getAlignment",
+      summary="How well two boundary sets fit (coterminosity): the relationship, the score each way by population "
+              "and by land area with its definition, every area's best fit and share outside it (worst first), the "
+              "overlap matrix both ways and the slivers", errors=("404", "422"),
+      query=[query("a", "Set A's id (default: the APB set)", OPTIONAL_SET),
+             query("b", "Set B's id (default: a service set, sub-ICB locations first)", OPTIONAL_SET),
+             query("sliver", "Sliver width in metres, 0 to 500 (default 25)",
+                   {"type": "number", "minimum": 0, "maximum": 500}),
+             query("ignore_slivers", "1 to leave slivers out of every share and score")])
 @requires("read")
 def index():
     """Choose two boundary sets and see how well they fit: scores, map, worst-fitting areas, matrix, downloads."""
     session = db_session()
     sets = boundary_sets.list_sets(session)
-    if len(sets) < 2 and not wants_json():
-        return _page(sets, _echo(sets))
     try:
         choice = _choice(sets)
         result = _measure(session, choice)
     except (InvalidInput, NotFound) as error:
-        if wants_json():
-            raise
-        return _page(sets, _echo(sets), error=error), error.status
-    if wants_json():
-        return tables.summary(result) | {"fits": {"a": tables.fits(result, "a"), "b": tables.fits(result, "b")},
-                                         "matrix": tables.matrix(result), "links": _links(choice)}
-    return _page(sets, choice, view=_view(result, choice))
+        return refused(error, _refused_page, sets, error)
+    return {"sets": sets, "choice": choice, "result": result}
 
 
 @bp.get("/parts.geojson")
@@ -210,9 +222,16 @@ def _links(choice: dict) -> dict:
 
 # --- the page --------------------------------------------------------------------------------------
 
-def _page(sets, choice: dict, *, view: dict | None = None, error=None):
-    return render_template("alignment/index.html", groups=_grouped(sets), choice=choice, view=view, error=error,
-                           sets=sets, max_width=MAX_SLIVER_WIDTH, shown_rows=SHOWN_ROWS)
+def _page_context(sets, choice: dict, *, view: dict | None = None, error=None) -> dict:
+    return {"groups": _grouped(sets), "choice": choice, "view": view, "error": error, "sets": sets,
+            "max_width": MAX_SLIVER_WIDTH, "shown_rows": SHOWN_ROWS}
+
+
+def _refused_page(sets, error):
+    """The chooser with the values as sent and what is wrong; with fewer than two sets, only the chooser."""
+    if len(sets) < 2:
+        return render_template("alignment/index.html", **_page_context(sets, _echo(sets)))
+    return render_template("alignment/index.html", **_page_context(sets, _echo(sets), error=error)), error.status
 
 
 def _grouped(sets) -> list[tuple[str, list]]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from boundaries.crs import STORAGE_CRS, to_display
 
-from ..auth.guard import current_role
+from ..web.guard import current_role
 from ..errors import NotFound
 from ..groups.directory import listing
 from ..storage import boundary_sets

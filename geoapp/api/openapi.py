@@ -1,6 +1,8 @@
-"""The OpenAPI 3.0 document of the Atlas's machine-readable routes, built from a registry of path items.
+"""The OpenAPI 3.0 document of the Atlas's machine-readable routes.
 
-Routes outside the OGC API add themselves with :func:`register` when their module is imported::
+Its paths are the OGC API's (below), the pages' JSON twins declared with :func:`geoapp.web.pages.page`
+(:data:`~geoapp.web.pages.TWINS`), and the twins still declared the old way, with :func:`register` in
+:mod:`geoapp.api.twins`::
 
     register("/profiles/{setId}/{code}.json", {"get": {...}}, schemas={"profile": {...}})
 """
@@ -8,6 +10,8 @@ from __future__ import annotations
 
 import copy
 
+from ..storage.models import MAX_ID
+from ..web.pages import TWINS, Twin
 from .features import CRS84
 from .params import GEOJSON, HTML, JSON, LIMIT_DEFAULT, LIMIT_MAX
 
@@ -23,11 +27,16 @@ def register(path: str, item: dict, **components: dict[str, dict]) -> None:
     """Add a path item, and the components (``parameters=``, ``responses=``, ``schemas=``) it refers to."""
     if path in PATHS:
         raise ValueError(f"OpenAPI path {path} is already registered")
+    add_components(**components)
+    PATHS[path] = item
+
+
+def add_components(**components: dict[str, dict]) -> None:
+    """Add components (``parameters=``, ``responses=``, ``schemas=``) that paths refer to."""
     for kind, entries in components.items():
         clash = set(entries) & set(COMPONENTS.setdefault(kind, {}))
         if clash:
             raise ValueError(f"OpenAPI {kind} already registered: {', '.join(sorted(clash))}")
-    PATHS[path] = item
     for kind, entries in components.items():
         COMPONENTS[kind].update(entries)
 
@@ -38,9 +47,111 @@ CHOICES = "x-atlas-choices"
 #: With CHOICES: a blank value is allowed too (an optional query argument left empty means its default).
 BLANK = "x-atlas-blank"
 
+#: The tag of the pages' JSON twins.
+TWIN_TAG = "Atlas pages as JSON"
+#: Operations only some roles may use: an API token (or a session cookie) of such a user is needed.
+SIGNED_IN = [{"bearerAuth": []}]
+#: A day from 1990 to 2100 as YYYY-MM-DD, or blank for the default.
+DAY = {"type": "string", "pattern": r"^$|^(199[0-9]|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}
+OPTIONAL_SET = {"type": "string", CHOICES: "sets", BLANK: True}
+OPTIONAL_INDICATOR = {"type": "string", CHOICES: "indicators", BLANK: True}
+
+#: Parameters the twins share, by name.
+TWIN_PARAMETERS = {
+    "setId": {"name": "setId", "in": "path", "required": True, "schema": {"type": "string", CHOICES: "sets"},
+              "description": "A boundary set's id, as in /api/collections (e.g. apb, wards, lsoa)."},
+    "code": {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
+             "description": "An area's code within the set (an ONS GSS code where one exists)."},
+    "indicatorId": {"name": "indicatorId", "in": "path", "required": True,
+                    "schema": {"type": "string", CHOICES: "indicators"},
+                    "description": "An indicator's id, as listed by /indicators/index.json."},
+    "period": {"name": "period", "in": "query", "required": False, "schema": {"type": "string"},
+               "description": "The period to show (default: each indicator's latest)."},
+    "userId": {"name": "userId", "in": "path", "required": True,
+               "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+               "description": "A user's number."},
+    "proposalId": {"name": "proposalId", "in": "path", "required": True,
+                   "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+                   "description": "A forum proposal's number, as listed by /proposals/index.json."},
+    "rank": {"name": "rank", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "The indicator by which the profile ranks the area's sub-areas."},
+    "areas": {"name": "areas", "in": "query", "required": False,
+              "schema": {"type": "string", "pattern": r"^$|^[^,:]+:[^,]+(,[^,:]+:[^,]+){0,9}$"},
+              "description": "The areas to compare, 2 to 10, as set:code separated by commas "
+                             "(e.g. apb:dundon,wards:X05000001); fewer than 2 describes how to choose them."},
+    "indicator": {"name": "indicator", "in": "query", "required": False,
+                  "schema": {"type": "string", CHOICES: "indicators", BLANK: True},
+                  "description": "The indicator a comparison ranks and maps (default: an income deprivation "
+                                 "rate, else the first rate or proportion)."},
+    "set": {"name": "set", "in": "query", "required": False,
+            "schema": {"type": "string", CHOICES: "sets", BLANK: True},
+            "description": "The boundary set whose areas a comparison ranks (default: the first area's set)."},
+}
+
+
+def error_responses(*codes: str) -> dict:
+    """The error responses of a twin, by status, in the one error shape."""
+    words = {"404": "No such area, boundary set, indicator, proposal or user.",
+             "401": "Sign in (or send an API token: Authorization: Bearer TOKEN) to see this.",
+             "403": "Your role may not see this (signed-in administrators and officers only, as stated).",
+             "413": "The file is larger than the server accepts (ATLAS_MAX_UPLOAD_MB).",
+             "422": "The input cannot be used; the "
+             "description says what is wrong and where."}
+    return {code: {"description": words[code], "content": {JSON: {"schema": _ref("schemas", "atlasError")}}}
+            for code in codes}
+
+
+def query(name: str, description: str, schema: dict | None = None) -> dict:
+    """An optional query parameter."""
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def one_of(values, **more) -> dict:
+    """One of ``values``, or blank (as a form leaves an unchosen field): the default."""
+    return {"type": "string", "enum": [*values, ""], **more}
+
+
+def get_operation(operation_id: str, summary: str, schema: dict, parameters=(), extra=(), *, errors=("404",),
+                  media_type: str = JSON, signed_in: bool = False) -> dict:
+    """A twin's GET operation with shared ``parameters`` (by name) and ``extra`` inline ones."""
+    operation = {"tags": [TWIN_TAG], "operationId": operation_id, "summary": summary,
+                 "parameters": [_ref("parameters", p) for p in parameters] + list(extra),
+                 "responses": {"200": {"description": summary, "content": {media_type: {"schema": schema}}},
+                               **error_responses(*errors)}}
+    if signed_in:
+        operation["security"] = SIGNED_IN
+    return {"get": operation}
+
+
+def _twin_item(twin: Twin) -> dict:
+    return get_operation(twin.operation_id, twin.summary, _schema(twin.schema), twin.parameters, twin.query,
+                         errors=twin.errors, media_type=twin.media_type, signed_in=twin.signed_in)
+
+
+def _schema(schema: dict | type) -> dict:
+    """A response schema as declared: a dict. A dataclass type is turned into one here, once
+    geoapp/api/schema.py gives the function doing it."""
+    if isinstance(schema, dict):
+        return schema
+    raise TypeError(f"{schema!r}: a schema is a dict until geoapp/api/schema.py turns dataclasses into schemas")
+
+
+def _paths_and_components() -> tuple[dict, dict]:
+    """Every path item and component: the registered ones and the declared twins'."""
+    paths, components = dict(PATHS), copy.deepcopy(COMPONENTS)
+    for twin in TWINS.values():
+        if twin.path in paths:
+            raise ValueError(f"OpenAPI path {twin.path} is both registered and declared")
+        paths[twin.path] = _twin_item(twin)
+        for kind, entries in twin.components.items():
+            components.setdefault(kind, {}).update(entries)
+    return paths, components
+
 
 def document(server_url: str, choices: dict[str, list[str]] | None = None) -> dict:
     """The whole document, for an app served at ``server_url``, with the ids the store holds as ``choices``."""
+    paths, components = _paths_and_components()
     built = {
         "openapi": "3.0.3",
         "info": {"title": "Partnership Atlas API", "version": "1.0.0",
@@ -49,8 +160,8 @@ def document(server_url: str, choices: dict[str, list[str]] | None = None) -> di
                                 "description gives its source and licence."},
         "servers": [{"url": server_url}],
         "tags": [{"name": "OGC API – Features", "description": "Boundary sets and community groups as features"}],
-        "paths": copy.deepcopy(dict(sorted(PATHS.items()))),
-        "components": copy.deepcopy(COMPONENTS),
+        "paths": copy.deepcopy(dict(sorted(paths.items()))),
+        "components": components,
     }
     _fill_choices(built, choices or {})
     return built
@@ -202,3 +313,4 @@ def _register_features_api() -> None:
 
 
 _register_features_api()
+add_components(parameters=TWIN_PARAMETERS)

@@ -4,14 +4,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from sqlalchemy import select
 
-from ..auth.guard import requires
-from ..web.display_cache import app_cache, store_signature
 from ..storage import boundary_sets
-from ..storage.models import MAX_ID, Indicator
+from ..storage.indicators import list_indicators
+from ..storage.models import MAX_ID
 from ..web.db import db_session
-from . import features, openapi, params, twins  # noqa: F401 - twins registers the JSON twins
+from ..web.display_cache import app_cache, store_signature
+from ..web.guard import requires
+from . import features, openapi, params, twins  # noqa: F401 - twins registers the twins not yet declared by page
 from .params import GEOJSON, HTML, JSON
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -107,7 +107,7 @@ def openapi_document():
     session = db_session()
     sets = [s.id for s in boundary_sets.list_sets(session)]
     choices = {"sets": sets, "collections": [*sets, features.GROUPS],
-               "indicators": list(session.scalars(select(Indicator.id).order_by(Indicator.id)))}
+               "indicators": sorted(i.id for i in list_indicators(session, offered=False))}
     return _render(openapi.document(request.url_root.rstrip("/"), choices), "api/openapi.html",
                    openapi.MEDIA_TYPE)
 

@@ -1,4 +1,6 @@
-"""Sending e-mail through a pluggable backend: console (development), memory (tests, previews), SMTP."""
+"""E-mail and its backends: console (development), memory (tests, previews), SMTP.
+
+The settings come from the caller (:func:`geoapp.web.mail.send` reads the app's)."""
 from __future__ import annotations
 
 import smtplib
@@ -6,8 +8,6 @@ import sys
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import urlsplit
-
-from flask import current_app
 
 
 @dataclass(frozen=True)
@@ -17,15 +17,14 @@ class Mail:
     body: str
 
 
-def send(mail: Mail) -> None:
-    """Send ``mail`` with the backend named by ATLAS_MAIL_BACKEND."""
-    backend = current_app.config.get("ATLAS_MAIL_BACKEND") or "console"
+def deliver(mail: Mail, *, backend: str, sender: str, kept: list[Mail]) -> None:
+    """Send ``mail`` from ``sender`` with ``backend`` (ATLAS_MAIL_BACKEND); the memory backend appends to ``kept``."""
     if backend == "console":
         print(f"--- e-mail to {mail.to}: {mail.subject}\n{mail.body}\n---", file=sys.stderr, flush=True)
     elif backend == "memory":
-        current_app.extensions.setdefault("atlas_outbox", []).append(mail)
+        kept.append(mail)
     elif backend.startswith(("smtp://", "smtps://")):
-        _send_smtp(backend, mail, current_app.config.get("ATLAS_MAIL_FROM") or "atlas@localhost")
+        _send_smtp(backend, mail, sender)
     else:
         raise RuntimeError(f"ATLAS_MAIL_BACKEND={backend!r} is not console, memory or an smtp:// URL")
 

@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from ..errors import AtlasError
-
-from ..web.errors import wants_json
-from ..web.security import SIGN_IN_LIMIT, limiter
 from ..web.db import db_session
+from ..web.pages import done, page
+from ..web.security import SIGN_IN_LIMIT, limiter
 from . import accounts
-from .guard import actor, current_user, requires, sign_in as start_session, sign_out as end_session
-from .mail import Mail, send
+from ..web.guard import actor, current_user, requires, sign_in as start_session, sign_out as end_session
+from ..web.mail import send
+from .mail import Mail
 
 bp = Blueprint("auth", __name__)
 
@@ -55,17 +55,19 @@ def sign_out():
     return redirect(url_for("map.home"))
 
 
-@bp.get("/account")
+def _account_json(data: dict) -> dict:
+    user = data["user"]
+    return {"email": user.email, "name": user.name, "role": user.role,
+            "tokens": [{"id": t.id, "name": t.name, "created_at": t.created_at.isoformat(),
+                        "revoked": t.revoked_at is not None} for t in data["tokens"]]}
+
+
+@page(bp, "/account", template="auth/account.html", twin=False, json=_account_json)
 @requires("own_account")
 def account():
     """Show one's account: role, password change, API tokens."""
     user = current_user()
-    tokens = accounts.tokens_of(db_session(), user)
-    if wants_json():
-        return {"email": user.email, "name": user.name, "role": user.role,
-                "tokens": [{"id": t.id, "name": t.name, "created_at": t.created_at.isoformat(),
-                            "revoked": t.revoked_at is not None} for t in tokens]}
-    return render_template("auth/account.html", user=user, tokens=tokens)
+    return {"user": user, "tokens": accounts.tokens_of(db_session(), user)}
 
 
 @bp.post("/account/password")
@@ -88,16 +90,15 @@ def change_password():
     return redirect(url_for("auth.account"))
 
 
-@bp.post("/account/tokens")
+@page(bp, "/account/tokens", template="auth/token_created.html", twin=False, methods=("POST",),
+      json=lambda data: {"token": data["token"]})
 @requires("own_account")
 def create_token():
     """Create an API token; it is shown once."""
     session, user = db_session(), current_user()
     token = accounts.issue_token(session, user, request.form.get("name", ""), actor=actor())
     session.commit()
-    if wants_json():
-        return {"token": token}, 201
-    return render_template("auth/token_created.html", token=token, name=request.form.get("name", "")), 201
+    return {"token": token, "name": request.form.get("name", "")}, 201
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
@@ -107,10 +108,7 @@ def revoke_token(token_id: int):
     session = db_session()
     accounts.revoke_token(session, token_id, user=current_user(), actor=actor())
     session.commit()
-    if wants_json():
-        return {"revoked": token_id}
-    flash("The token has been revoked.")
-    return redirect(url_for("auth.account"))
+    return done({"revoked": token_id}, url_for("auth.account"), "The token has been revoked.")
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])

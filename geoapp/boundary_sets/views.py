@@ -5,57 +5,52 @@ import io
 import tempfile
 from pathlib import Path
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, current_app, render_template, request, send_file, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from boundaries.io import EXPORT_FORMATS, write_boundaries
 
-from ..auth.guard import actor, current_role, current_user, requires
 from ..auth.roles import can
 from ..errors import Conflict, NotFound
-from ..web.errors import render_error, wants_json
 from ..storage import boundary_sets
 from ..storage.models import MAX_ID
 from ..web.db import db_session
+from ..web.errors import render_error, wants_json
+from ..web.guard import actor, current_role, current_user, requires
+from ..web.pages import done, page, refused
 from . import detail, manage, upload
 
 bp = Blueprint("boundary_sets", __name__, url_prefix="/boundaries")
 FORMAT_LABELS = {"gpkg": "GeoPackage", "geojson": "GeoJSON", "shp": "Shapefile (zip)"}
 
 
-@bp.get("/")
-@bp.get("/index.json", endpoint="index_json")
+@page(bp, "/", template="boundary_sets/index.html",
+      context=lambda data: {"sets": data["boundary_sets"], "formats": EXPORT_FORMATS,
+                            "services": detail.SERVICE_LABELS},
+      operation_id="getBoundarySets",
+      summary="Every boundary set with its source, licence, vintage, version and number of areas")
 @requires("read")
 def index():
     """List every boundary set with its kind, size, vintage, source and licence."""
     session = db_session()
     counts = boundary_sets.area_counts(session)
-    sets = [boundary_sets.set_summary(s) | {"areas": counts.get(s.id, 0)}
-            for s in boundary_sets.list_sets(session)]
-    if wants_json():
-        return {"boundary_sets": sets, "export_formats": sorted(EXPORT_FORMATS)}
-    return render_template("boundary_sets/index.html", sets=sets, formats=EXPORT_FORMATS,
-                           services=detail.SERVICE_LABELS)
+    return {"boundary_sets": [boundary_sets.set_summary(s) | {"areas": counts.get(s.id, 0)}
+                              for s in boundary_sets.list_sets(session)],
+            "export_formats": sorted(EXPORT_FORMATS)}
 
 
-@bp.get("/<set_id>")
-@bp.get("/<set_id>.json", endpoint="show_json")
+def _set_context(data: dict, *, edit_form=None, edit_errors=None) -> dict:
+    return {"data": data, "kinds": detail.KIND_LABELS, "services": detail.SERVICE_LABELS, "formats": FORMAT_LABELS,
+            "edit_form": edit_form or {}, "edit_errors": edit_errors or {}}
+
+
+@page(bp, "/<set_id>", template="boundary_sets/set.html", context=_set_context,
+      operation_id="getBoundarySet", summary="One boundary set: its description, import report and change history",
+      parameters=("setId",))
 @requires("read")
 def show(set_id: str):
     """Show one set: its details, import report, areas with the areas holding them, downloads, history."""
-    bset = boundary_sets.get_set(db_session(), set_id)
-    if wants_json():
-        return _set_data(bset)
-    return _set_page(bset)
+    return _set_data(boundary_sets.get_set(db_session(), set_id))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -66,17 +61,13 @@ def import_file():
         return _import_page(request.args)  # a set's page links here with its details filled in
     session = db_session()
     try:
-        done = upload.import_upload(session, request.files.get("file"), request.form, actor=actor())
+        imported = upload.import_upload(session, request.files.get("file"), request.form, actor=actor())
     except upload.ImportFailed as failure:
         session.rollback()
-        if wants_json():
-            raise
-        return _import_page(request.form, failure, failure.status)
+        return refused(failure, _import_page, request.form, failure, failure.status)
     session.commit()
-    if wants_json():
-        return _set_data(boundary_sets.get_set(session, done.set_id)), 201
-    flash(done.message())
-    return redirect(url_for(".show", set_id=done.set_id))
+    return done(_set_data(boundary_sets.get_set(session, imported.set_id)), url_for(".show", set_id=imported.set_id),
+                imported.message(), status=201)
 
 
 @bp.post("/<set_id>/edit")
@@ -89,15 +80,12 @@ def edit(set_id: str):
         changed = manage.edit_details(session, bset, request.form, actor=actor(), user_id=current_user().id)
     except manage.FormInvalid as invalid:
         session.rollback()
-        if wants_json():
-            raise
-        return _set_page(bset, edit_form=request.form, edit_errors=invalid.fields, status=invalid.status)
+        return refused(invalid, _set_page, bset, edit_form=request.form, edit_errors=invalid.fields,
+                       status=invalid.status)
     session.commit()
-    if wants_json():
-        return {"changed": changed, "boundary_set": boundary_sets.set_summary(bset)}
-    flash(f"Saved: {', '.join(detail.FIELD_LABELS[f].lower() for f in changed)} changed." if changed
-          else "Nothing was changed.")
-    return redirect(url_for(".show", set_id=set_id))
+    return done({"changed": changed, "boundary_set": boundary_sets.set_summary(bset)}, url_for(".show", set_id=set_id),
+                f"Saved: {', '.join(detail.FIELD_LABELS[f].lower() for f in changed)} changed." if changed
+                else "Nothing was changed.")
 
 
 @bp.route("/<set_id>/delete", methods=["GET", "POST"])
@@ -107,20 +95,15 @@ def delete(set_id: str):
     session = db_session()
     bset = boundary_sets.get_set(session, set_id)
     if request.method == "GET":
-        return render_template("boundary_sets/delete.html", bset=bset, impact=manage.delete_impact(session, bset))
+        return _delete_page(session, bset)
     try:
         impact = manage.delete_set(session, bset, actor=actor(), user_id=current_user().id)
-    except Conflict as refused:
+    except Conflict as conflict:
         session.rollback()
-        if wants_json():
-            raise
-        return render_template("boundary_sets/delete.html", bset=bset, refused=refused,
-                               impact=manage.delete_impact(session, bset)), refused.status
+        return refused(conflict, _delete_page, session, bset, conflict)
     session.commit()
-    if wants_json():
-        return {"deleted": set_id, "areas": impact.areas}
-    flash(f"Deleted the boundary set '{bset.name}' and its {impact.areas} areas.")
-    return redirect(url_for(".index"))
+    return done({"deleted": set_id, "areas": impact.areas}, url_for(".index"),
+                f"Deleted the boundary set '{bset.name}' and its {impact.areas} areas.")
 
 
 @bp.get("/<set_id>/export.<fmt>")
@@ -162,10 +145,16 @@ def _set_data(bset) -> dict:
     return data
 
 
-def _set_page(bset, *, edit_form=None, edit_errors=None, status: int = 200):
-    return render_template("boundary_sets/set.html", data=_set_data(bset), kinds=detail.KIND_LABELS,
-                           services=detail.SERVICE_LABELS,
-                           formats=FORMAT_LABELS, edit_form=edit_form or {}, edit_errors=edit_errors or {}), status
+def _set_page(bset, *, edit_form, edit_errors, status: int):
+    """The set's page again, with the details form as sent and what is wrong with it."""
+    return render_template("boundary_sets/set.html", **_set_context(_set_data(bset), edit_form=edit_form,
+                                                                    edit_errors=edit_errors)), status
+
+
+def _delete_page(session, bset, conflict: Conflict | None = None):
+    """What deleting the set removes and what stops it; with ``conflict``, why it was not deleted."""
+    return render_template("boundary_sets/delete.html", bset=bset, refused=conflict,
+                           impact=manage.delete_impact(session, bset)), conflict.status if conflict else 200
 
 
 def _import_page(form, failure=None, status: int = 200):

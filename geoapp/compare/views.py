@@ -9,20 +9,39 @@ from datetime import datetime, timezone
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from .. import figures as F
-from ..auth.guard import actor, current_user, requires
 from ..errors import AtlasError, InvalidInput, NotFound
-from ..web.errors import wants_json
-from ..web.exports import chart_response, safe_filename, table_download
 from ..storage import boundary_sets, saved_lists
-from ..storage.models import Indicator
 from ..web.db import db_session
+from ..web.exports import chart_response, safe_filename, table_download
+from ..web.guard import actor, current_user, requires
+from ..web.pages import done, page, refused
 from . import charts, data, selection, tables
+from .schema import COMPARISON
 
 bp = Blueprint("compare", __name__, url_prefix="/compare")
 
 
-@bp.get("/")
-@bp.get("/index.json", endpoint="index_json")
+def _comparison_json(found: dict) -> dict:
+    if len(found["areas"]) < saved_lists.MIN_AREAS:
+        _check_named(db_session())  # a set or indicator that does not exist is a 404 with or without areas
+    return found
+
+
+def _comparison_context(found: dict) -> dict:
+    """The comparison's page, or with fewer than 2 areas the page to choose them."""
+    session, areas = db_session(), found["areas"]
+    if len(areas) < saved_lists.MIN_AREAS:
+        return _chooser_context(session, areas)
+    return {"view": found, "areas": _with_links(areas), "chooser": _chooser(session, areas),
+            "themes": F.themes(session), "sets": boundary_sets.list_sets(session), "max_areas": saved_lists.MAX_AREAS}
+
+
+@page(bp, "/", template="compare/index.html", json=_comparison_json, context=_comparison_context,
+      operation_id="getComparison",
+      summary="Areas side by side: every indicator for each area with its interval, method and comparison with "
+              "the borough; one indicator ranked over a set; map classes",
+      schema={"$ref": "#/components/schemas/comparison"}, components={"schemas": {"comparison": COMPARISON}},
+      parameters=("areas", "indicator", "set"), errors=("404", "422"))
 @requires("read")
 def index():
     """With 2 to 10 ``areas``: the comparison. With fewer: the page to choose them (a plain GET form)."""
@@ -34,30 +53,20 @@ def index():
     try:
         areas = selection.chosen(session, request.args.get("areas"))
     except (InvalidInput, NotFound) as error:
-        if wants_json():
-            raise
-        return _chooser_page(session, error.chosen, error), error.status
+        return refused(error, _chooser_page, session, error.chosen, error)
     if len(areas) < saved_lists.MIN_AREAS:
-        if wants_json():
-            _check_named(session)  # a set or indicator that does not exist is a 404 with or without areas
-            return {"areas": data.with_kind(areas), "message": _choose_words(),
-                    "limits": {"minimum": saved_lists.MIN_AREAS, "maximum": saved_lists.MAX_AREAS},
-                    "boundary_sets": [boundary_sets.set_summary(s) for s in boundary_sets.list_sets(session)]}
-        return _chooser_page(session, areas)
-    view = _view(session, areas)
-    if wants_json():
-        return view
-    return render_template("compare/index.html", view=view, areas=_with_links(view["areas"]),
-                           chooser=_chooser(session, areas), themes=F.themes(session),
-                           sets=boundary_sets.list_sets(session), max_areas=saved_lists.MAX_AREAS)
+        return {"areas": data.with_kind(areas), "message": _choose_words(),
+                "limits": {"minimum": saved_lists.MIN_AREAS, "maximum": saved_lists.MAX_AREAS},
+                "boundary_sets": [boundary_sets.set_summary(s) for s in boundary_sets.list_sets(session)]}
+    return _view(session, areas)
 
 
 def _check_named(session) -> None:
     """NotFound for a ``set`` or ``indicator`` argument naming nothing held."""
     if request.args.get("set"):
         boundary_sets.get_set(session, request.args["set"])
-    if request.args.get("indicator") and session.get(Indicator, request.args["indicator"]) is None:
-        raise NotFound(f"There is no indicator called '{request.args['indicator']}'.")
+    if request.args.get("indicator"):
+        F.get_indicator(session, request.args["indicator"])
 
 
 @bp.get("/chart.svg", defaults={"fmt": "svg"})
@@ -119,8 +128,9 @@ def table(fmt: str):
     return table_download(rows, columns, filename=safe_filename(f"compare-{name}", fmt), fmt=fmt, about=about)
 
 
-@bp.get("/lists")
-@bp.get("/lists.json", endpoint="lists_json")
+@page(bp, "/lists", template="compare/lists.html", operation_id="getSavedLists",
+      summary="Your saved lists of areas, each with its comparison's address (signed-in users who may save lists)",
+      errors=("401", "403"))
 @requires("save_lists")
 def lists():
     """The signed-in user's saved lists, each with its comparison's stable address."""
@@ -132,9 +142,7 @@ def lists():
     rows = [saved_lists.list_fields(s) | {"url": url_for(".index", areas=selection.text(s.areas), _external=True),
                                            "area_names": [names.get((a["set"], a["code"]), a["code"]) for a in s.areas]}
             for s in found]
-    if wants_json():
-        return {"lists": rows}
-    return render_template("compare/lists.html", lists=rows)
+    return {"lists": rows}
 
 
 @bp.post("/lists")
@@ -151,15 +159,10 @@ def save():
                                       areas=selection.parse(areas_text), actor=actor())
     except AtlasError as error:
         session.rollback()
-        if wants_json():
-            raise
-        flash(f"The list was not saved. {error.message}", "error")
-        return redirect(url_for(".index", areas=areas_text or None))
+        return refused(error, _not_saved, error, areas_text)
     session.commit()
-    if wants_json():
-        return saved_lists.list_fields(saved)
-    flash(f"Saved the list “{saved.name}”. Find it again under Your saved lists.")
-    return redirect(url_for(".index", areas=selection.text(saved.areas)))
+    return done(saved_lists.list_fields(saved), url_for(".index", areas=selection.text(saved.areas)),
+                f"Saved the list “{saved.name}”. Find it again under Your saved lists.")
 
 
 @bp.post("/lists/<int:list_id>/delete")
@@ -169,10 +172,12 @@ def delete(list_id: int):
     session = db_session()
     before = saved_lists.delete_list(session, list_id, user_id=current_user().id, actor=actor())
     session.commit()
-    if wants_json():
-        return {"deleted": list_id}
-    flash(f"Deleted the list “{before['name']}”.")
-    return redirect(url_for(".lists"))
+    return done({"deleted": list_id}, url_for(".lists"), f"Deleted the list “{before['name']}”.")
+
+
+def _not_saved(error: AtlasError, areas_text: str):
+    flash(f"The list was not saved. {error.message}", "error")
+    return redirect(url_for(".index", areas=areas_text or None))
 
 
 def _choose_words() -> str:
@@ -237,11 +242,15 @@ def _chooser(session, areas: list[dict]) -> dict:
             if chosen else [], "text": selection.text(areas)}
 
 
-def _chooser_page(session, areas: list[dict], error: AtlasError | None = None):
-    areas = data.with_kind(areas)
-    return render_template("compare/index.html", view=None, areas=_with_links(areas), error=error,
-                           chooser=_chooser(session, areas), message=_choose_words(),
-                           max_areas=saved_lists.MAX_AREAS)
+def _chooser_context(session, areas: list[dict], error: AtlasError | None = None) -> dict:
+    return {"view": None, "areas": _with_links(areas), "error": error, "chooser": _chooser(session, areas),
+            "message": _choose_words(), "max_areas": saved_lists.MAX_AREAS}
+
+
+def _chooser_page(session, areas: list[dict], error: AtlasError):
+    """The page to choose areas, saying why the comparison asked for cannot be shown."""
+    return render_template("compare/index.html", **_chooser_context(session, data.with_kind(areas), error)), \
+        error.status
 
 
 def _image_request(fmt: str):

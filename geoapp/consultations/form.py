@@ -1,9 +1,5 @@
-"""The record-an-activity form: its values from a stored activity or a post, and its page."""
+"""The record-an-activity form: its values from a stored activity or a post, and the areas it offers."""
 from __future__ import annotations
-
-from flask import render_template
-
-from layers.groups import THEMES
 
 from ..storage import boundary_sets
 from . import service
@@ -46,8 +42,8 @@ def form_data(posted) -> tuple[dict, dict, dict]:
     return form, data, problems
 
 
-def render_form(session, item, form: dict, errors: dict, status: int = 200):
-    """The form page, with the areas of every current set (the borough aside) and the published groups."""
+def area_choices(session, form: dict) -> list[dict]:
+    """The areas of every current set (the borough aside) to tick, with how many of each set are ticked."""
     sets = sorted((s for s in boundary_sets.list_sets(session) if s.kind != "lad"),
                   key=lambda s: SET_ORDER.index(s.kind) if s.kind in SET_ORDER else len(SET_ORDER))
     choices = []
@@ -55,7 +51,4 @@ def render_form(session, item, form: dict, errors: dict, status: int = 200):
         areas = service.area_choices(session, bset.id)
         ticked = sum(1 for code, _ in areas if f"{bset.id}|{code}" in form["areas"])
         choices.append({"set": bset, "areas": areas, "ticked": ticked})
-    return render_template("consultations/form.html", item=item, form=form, errors=errors, labels=service.LABELS,
-                           anchors=ANCHORS, themes=THEMES, methods=service.METHODS,
-                           organisers=service.organisers(session), area_choices=choices,
-                           groups=service.published_group_choices(session)), status
+    return choices

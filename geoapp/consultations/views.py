@@ -12,17 +12,20 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from layers.groups import THEMES
 
-from ..auth.guard import current_user, requires
+from ..api.openapi import DAY, OPTIONAL_SET, one_of, query
 from ..auth.roles import can
 from ..errors import AtlasError, Forbidden, InvalidInput, NotFound
-from ..web.errors import render_error, wants_json
-from ..web.exports import table_download
 from ..storage import boundary_sets
 from ..web.db import db_session
+from ..web.errors import render_error
+from ..web.exports import table_download
+from ..web.guard import current_user, requires
+from ..web.pages import done, page
 from . import service
 from .activity import activity_map, describe, timeline_table
+from .checks import METHODS
 from .filters import read_filters
-from .form import form_data, initial, render_form
+from .form import ANCHORS, area_choices, form_data, initial
 from .timeline import day_text
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
@@ -36,40 +39,52 @@ EXPORT_COLUMNS = (("id", "Number"), ("title", "Title"), ("organiser", "Organiser
 @bp.errorhandler(AtlasError)
 def atlas_error(error: AtlasError):
     """Errors as the app shows them; a request that sent JSON gets its answer in JSON too."""
-    if request.is_json and not wants_json():
-        body = {"code": error.status, "title": error.title, "description": error.message}
-        return body | ({"details": error.details} if error.details else {}), error.status
-    return render_error(error.status, error.title, error.message, error.details)
+    return render_error(error.status, error.title, error.message, error.details, as_json=request.is_json)
 
 
-@bp.get("/")
+def _index_json(data: dict) -> dict:
+    filters = data["filters"]
+    return {"filters": filters.query(), "problems": filters.problems,
+            "consultations": [service.summary(c) for c in data["items"]]}
+
+
+def _index_context(data: dict) -> dict:
+    session, filters = db_session(), data["filters"]
+    sets = boundary_sets.list_sets(session)
+    payload = timeline = None
+    areas = []
+    if filters.set_id:
+        payload = activity_map(session, filters, _link)
+        timeline = timeline_table(session, filters)
+        areas = [(r["code"], r["name"]) for r in payload["areas"]]
+    config = {"activity": url_for(".activity_json", **filters.query(area=None)),
+              "areas": url_for("map.set_geojson", set_id=filters.set_id)} if filters.set_id else None
+    return {"filters": filters, "rows": describe(session, data["items"]), "sets": sets, "themes": THEMES,
+            "methods": service.METHODS, "organisers": service.organisers(session), "area_choices": areas,
+            "payload": payload, "timeline": timeline, "config": config,
+            "export_url": url_for(".export", fmt="csv", **filters.query()), "may_record": can_record(),
+            "day_text": day_text}
+
+
+@page(bp, "/", template="consultations/index.html", twin=False, json=_index_json, context=_index_context)
 @requires("read")
 def index():
     """List activities with filters, a map of activity by area and a timeline by area and month."""
     session = db_session()
     filters = read_filters(session, request.args, date.today())
-    items = _filtered(session, filters)
-    if wants_json():
-        return {"filters": filters.query(), "problems": filters.problems,
-                "consultations": [service.summary(c) for c in items]}
-    sets = boundary_sets.list_sets(session)
-    payload = timeline = None
-    area_choices = []
-    if filters.set_id:
-        payload = activity_map(session, filters, _link)
-        timeline = timeline_table(session, filters)
-        area_choices = [(r["code"], r["name"]) for r in payload["areas"]]
-    config = {"activity": url_for(".activity_json", **filters.query(area=None)),
-              "areas": url_for("map.set_geojson", set_id=filters.set_id)} if filters.set_id else None
-    return render_template("consultations/index.html", filters=filters, rows=describe(session, items),
-                           sets=sets, themes=THEMES, methods=service.METHODS,
-                           organisers=service.organisers(session), area_choices=area_choices,
-                           payload=payload, timeline=timeline, config=config,
-                           export_url=url_for(".export", fmt="csv", **filters.query()),
-                           may_record=can_record(), day_text=day_text)
+    return {"filters": filters, "items": _filtered(session, filters)}
 
 
-@bp.get("/activity.json")
+@page(bp, "/activity.json", operation_id="getConsultationActivity",
+      summary="Consultation and engagement activity per area of a boundary set for a period, with map classes and "
+              "the areas with none", errors=("422",),
+      query=[query("set", "Boundary set id (default: wards)", OPTIONAL_SET),
+             query("since", "First day (YYYY-MM-DD, 1990 to 2100; default: 12 months ago)", DAY),
+             query("until", "Last day (YYYY-MM-DD, 1990 to 2100; default: 3 months ahead)", DAY),
+             query("theme", "A partnership theme", one_of(THEMES)),
+             query("method", "A method, e.g. survey", one_of(METHODS)),
+             query("organiser", "Organiser's name"),
+             query("borough", "1: also count activities that reach the whole borough")])
 @requires("read")
 def activity_json():
     """Activities per area of a boundary set for a period (and theme, method, organiser), with map classes."""
@@ -104,20 +119,23 @@ def export(fmt: str):
                           fmt=fmt, about=about)
 
 
-@bp.get("/<int:consultation_id>")
+def _show_context(data: dict) -> dict:
+    item = data["item"]
+    recorder = None
+    if item.created_by is not None and can_record():
+        recorder = service.user_name(db_session(), item.created_by)
+    return data | {"recorder": recorder, "may_change": service.may_change(current_user(), item)}
+
+
+@page(bp, "/<int:consultation_id>", template="consultations/show.html", twin=False, context=_show_context,
+      json=lambda data: service.summary(data["item"]) | {"areas_reached": data["row"]["reached"],
+                                                         "groups_reached": data["row"]["groups"]})
 @requires("read")
 def show(consultation_id: int):
     """One activity: who ran it, when, how, on what, the areas and groups it reached, its results."""
     session = db_session()
     item = service.get_consultation(session, consultation_id)
-    row = describe(session, [item])[0]
-    if wants_json():
-        return service.summary(item) | {"areas_reached": row["reached"], "groups_reached": row["groups"]}
-    recorder = None
-    if item.created_by is not None and can_record():
-        recorder = service.user_name(session, item.created_by)
-    return render_template("consultations/show.html", row=row, item=item, recorder=recorder,
-                           may_change=service.may_change(current_user(), item))
+    return {"item": item, "row": describe(session, [item])[0]}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -142,10 +160,7 @@ def delete(consultation_id: int):
     item = _changeable(consultation_id)
     before = service.delete_consultation(session, item.id, user=current_user())
     session.commit()
-    if wants_json():
-        return {"deleted": consultation_id}
-    flash(f"Removed “{before['title']}”.")
-    return redirect(url_for(".index"))
+    return done({"deleted": consultation_id}, url_for(".index"), f"Removed “{before['title']}”.")
 
 
 def can_record() -> bool:
@@ -175,7 +190,7 @@ def _form(item):
     """GET shows the form; POST checks everything, then stores it or shows the form again with each problem."""
     session = db_session()
     if request.method == "GET":
-        return render_form(session, item, initial(item), {})
+        return _form_page(session, item, initial(item), {})
     if request.is_json:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
@@ -190,9 +205,17 @@ def _form(item):
     except service.ConsultationInvalid as invalid:
         problems = invalid.fields | problems
     if problems:
-        return render_form(session, item, form, problems, status=422)
+        return _form_page(session, item, form, problems, status=422)
     saved = (service.update_consultation(session, item.id, data, user=current_user()) if item
              else service.create_consultation(session, data, user=current_user()))
     session.commit()
     flash(f"Saved “{saved.title}”.")
     return redirect(url_for(".show", consultation_id=saved.id))
+
+
+def _form_page(session, item, form: dict, errors: dict, status: int = 200):
+    """The form page, with the areas of every current set (the borough aside) and the published groups."""
+    return render_template("consultations/form.html", item=item, form=form, errors=errors, labels=service.LABELS,
+                           anchors=ANCHORS, themes=THEMES, methods=service.METHODS,
+                           organisers=service.organisers(session), area_choices=area_choices(session, form),
+                           groups=service.published_group_choices(session)), status

@@ -1,17 +1,17 @@
 """Indicator pages: the catalogue by theme, one indicator for every area of a set, and its map classes."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 
 from layers.classify import ClassesError, classify
 from layers.figures import plain, polarity
 
 from .. import figures as F
-from ..auth.guard import requires
 from ..errors import InvalidInput
 from ..storage import boundary_sets
 from ..web.db import db_session
-from ..web.errors import wants_json
+from ..web.guard import requires
+from ..web.pages import page
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 
@@ -19,28 +19,19 @@ bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 SORTABLE = {"name": "Area", "code": "Code", "value": "Value", "comparison": "Compared with the borough"}
 
 
-@bp.get("/")
-@bp.get("/index.json", endpoint="index_json")
+@page(bp, "/", template="indicators/index.html", operation_id="getIndicators",
+      summary="Every indicator by theme, and the boundary sets it can be shown for")
 @requires("read")
 def index():
     """List every indicator by theme, with the boundary sets it can be shown for."""
     session = db_session()
-    themes = F.themes(session)
-    sets = [boundary_sets.set_summary(s) for s in boundary_sets.list_sets(session)]
-    if wants_json():
-        return {"themes": [{"theme": t, "indicators": items} for t, items in themes.items()],
-                "boundary_sets": sets}
-    return render_template("indicators/index.html", themes=themes, sets=sets)
+    return {"themes": [{"theme": t, "indicators": items} for t, items in F.themes(session).items()],
+            "boundary_sets": [boundary_sets.set_summary(s) for s in boundary_sets.list_sets(session)]}
 
 
-@bp.get("/<indicator_id>/<set_id>")
-@bp.get("/<indicator_id>/<set_id>.json", endpoint="show_json")
-@requires("read")
-def show(indicator_id: str, set_id: str):
-    """Show one indicator for every area of a set: value, 95% interval, comparison with the borough, method."""
-    result = F.figures(db_session(), set_id, [indicator_id], period=request.args.get("period"))[indicator_id]
-    if wants_json():
-        return result.as_dict()
+def _show_context(data: dict) -> dict:
+    """The table sorted by ``?sort=`` (a column of SORTABLE) and ``?order=`` (asc or desc), the sets to switch to."""
+    result = data["result"]
     sort = request.args.get("sort", "name")
     sort = sort if sort in SORTABLE else "name"
     order = "desc" if request.args.get("order") == "desc" else "asc"
@@ -49,11 +40,24 @@ def show(indicator_id: str, set_id: str):
     if order == "desc":
         known = [r for r in rows if r[sort] is not None][::-1]
         rows = known + [r for r in rows if r[sort] is None]
-    return render_template("indicators/show.html", result=result, rows=rows, sort=sort, order=order,
-                           sortable=SORTABLE, sets=boundary_sets.list_sets(db_session()))
+    return {"result": result, "rows": rows, "sort": sort, "order": order, "sortable": SORTABLE,
+            "sets": boundary_sets.list_sets(db_session())}
 
 
-@bp.get("/<indicator_id>/<set_id>/classes.json")
+@page(bp, "/<indicator_id>/<set_id>", template="indicators/show.html", context=_show_context,
+      json=lambda data: data["result"].as_dict(), operation_id="getIndicatorFigures",
+      summary="One indicator for every area of a set, with intervals and comparison",
+      schema={"$ref": "#/components/schemas/indicatorFigures"}, parameters=("indicatorId", "setId", "period"))
+@requires("read")
+def show(indicator_id: str, set_id: str):
+    """Show one indicator for every area of a set: value, 95% interval, comparison with the borough, method."""
+    return {"result": F.figures(db_session(), set_id, [indicator_id],
+                                period=request.args.get("period"))[indicator_id]}
+
+
+@page(bp, "/<indicator_id>/<set_id>/classes.json", operation_id="getIndicatorClasses",
+      summary="Map classes of one indicator on a set (mapclassify), with colours",
+      parameters=("indicatorId", "setId", "period"))
 @requires("read")
 def classes(indicator_id: str, set_id: str):
     """Return map classes of one indicator on a set: breaks, each area's class, counts and colours."""

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import geopandas as gpd
 import pandas as pd
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from layers.display import points_geojson
 from layers.figures import display_factor
@@ -19,12 +20,12 @@ from layers.maps import (
 )
 
 from .. import figures as F
-from ..auth.guard import requires
 from ..groups.directory import listing
 from ..storage import boundary_sets, groups
 from ..web.db import db_session
 from ..web.display_cache import app_cache, display_set, store_signature
-from ..web.errors import wants_json
+from ..web.guard import requires
+from ..web.pages import page
 
 bp = Blueprint("map", __name__)
 
@@ -33,42 +34,63 @@ GEOJSON = "application/geo+json"
 EXTENT_KINDS = ("lad", "apb", "laf", "ward", "parish", "msoa", "lsoa")
 
 
-@bp.get("/")
+@dataclass(frozen=True)
+class HomeMap:
+    """What the home map shows: the sets as overlays, the groups' address, the extent and its place name."""
+
+    overlays: list
+    groups_url: str | None
+    bounds: list[list[float]] | None
+    place: str | None
+    signature: tuple | None
+
+
+def _home_json(home: HomeMap) -> dict:
+    if not home.overlays:
+        return {"boundary_sets": [], "groups": None, "bounds": None}
+    return {"boundary_sets": [{"id": o.set_id, "name": o.name, "kind": o.kind, "geojson": o.url, "shown": o.show}
+                              for o in home.overlays],
+            "groups": home.groups_url, "bounds": home.bounds, "place": home.place}
+
+
+def _home_context(home: HomeMap) -> dict:
+    """The folium map, built once per state of the store (its sets, read on every request) and address."""
+    if not home.overlays:
+        return {"empty": True}
+    overlays, groups_url = home.overlays, home.groups_url
+    basemap = (current_app.config.get("ATLAS_BASEMAP_URL") or "", current_app.config.get("ATLAS_BASEMAP_ATTRIBUTION")
+               or "")
+
+    def build():
+        built = build_map(overlays, bounds=home.bounds, groups_url=groups_url, basemap_url=basemap[0],
+                          basemap_attribution=basemap[1])
+        return built.config, render_parts(built.map, lambda path: url_for("static", filename=f"vendor/{path}"))
+
+    key = ("home-map", home.signature, tuple(overlays), json.dumps(home.bounds), groups_url, basemap,
+           request.script_root)
+    config, parts = app_cache("atlas_home_maps", 8).get_or_build(key, build,
+                                                                 stale=lambda old: old[1] != home.signature)
+    shown, off = describe_overlays(overlays)
+    return {"empty": False, "parts": parts, "config": config, "place": home.place, "shown": shown, "off": off,
+            "groups": groups_url is not None, "legend": legend_items(overlays, groups=groups_url is not None),
+            "choropleth": _choropleth(db_session(), overlays),
+            "basemap": bool(current_app.config.get("ATLAS_BASEMAP_URL"))}
+
+
+@page(bp, "/", template="map/home.html", twin=False, json=_home_json, context=_home_context)
 @requires("read")
 def home():
     """Show the home map: every boundary set as a layer, community groups, a legend and a short guide."""
     session = db_session()
     sets = boundary_sets.list_sets(session)
     if not sets:
-        if wants_json():
-            return {"boundary_sets": [], "groups": None, "bounds": None}
-        return render_template("map/home.html", empty=True)
+        return HomeMap([], None, None, None, None)
     signature = store_signature(session)
     overlays = plan_overlays([boundary_sets.set_summary(s) for s in sets],
                              lambda set_id: url_for("map.set_geojson", set_id=set_id))
     bounds, place = extent(session, sets, signature)
-    groups_url = url_for("map.groups_geojson") if groups.group_count(session) else None
-    if wants_json():
-        return {"boundary_sets": [{"id": o.set_id, "name": o.name, "kind": o.kind, "geojson": o.url,
-                                   "shown": o.show} for o in overlays],
-                "groups": groups_url, "bounds": bounds, "place": place}
-    basemap = (current_app.config.get("ATLAS_BASEMAP_URL") or "", current_app.config.get("ATLAS_BASEMAP_ATTRIBUTION")
-               or "")
-
-    def build():
-        built = build_map(overlays, bounds=bounds, groups_url=groups_url, basemap_url=basemap[0],
-                          basemap_attribution=basemap[1])
-        return built.config, render_parts(built.map, lambda path: url_for("static", filename=f"vendor/{path}"))
-
-    # the folium map is built once per state of the store (its sets, read on every request) and address
-    key = ("home-map", signature, tuple(overlays), json.dumps(bounds), groups_url, basemap, request.script_root)
-    config, parts = app_cache("atlas_home_maps", 8).get_or_build(key, build, stale=lambda old: old[1] != signature)
-    shown, off = describe_overlays(overlays)
-    return render_template("map/home.html", empty=False, parts=parts, config=config, place=place,
-                           shown=shown, off=off, groups=groups_url is not None,
-                           legend=legend_items(overlays, groups=groups_url is not None),
-                           choropleth=_choropleth(session, overlays),
-                           basemap=bool(current_app.config.get("ATLAS_BASEMAP_URL")))
+    return HomeMap(overlays, url_for("map.groups_geojson") if groups.group_count(session) else None, bounds, place,
+                   signature)
 
 
 @bp.get("/map/sets/<set_id>.geojson")

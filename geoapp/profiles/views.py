@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from ..auth.guard import changes_nothing, requires
+from ..web.guard import changes_nothing, requires
 from ..consultations.service import recent_for_area
 from ..errors import NotFound
 from ..web.errors import wants_json

@@ -13,7 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from layers.proposal_comparison import STATUS_WORDS
 from layers.proposals import FORUM_COLOURS
 
-from ..auth.guard import changes_nothing, current_role, current_user, requires
+from ..web.guard import changes_nothing, current_role, current_user, requires
 from ..auth.roles import can
 from ..errors import Conflict, InvalidInput, NotFound
 from ..profiles.freehand import read_request

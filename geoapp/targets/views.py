@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from layers.figures import display_factor
 from layers.targets import RULE
 
 from .. import figures as F
-from ..auth.guard import actor, current_user, requires
 from ..errors import AtlasError
 from ..storage import boundary_sets
 from ..storage.indicators import list_indicators, periods
 from ..web.db import db_session
-from ..web.errors import wants_json
+from ..web.guard import actor, current_user, requires
+from ..web.pages import done, page, refused
 from . import service as targets
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
@@ -23,19 +23,21 @@ TEXT_FIELDS = ("indicator_id", "set_id", "code", "period", "baseline_period", "d
 NUMBER_FIELDS = ("baseline_value", "target_value")
 
 
-@bp.get("/")
-@bp.get("/index.json", endpoint="index_json")
+def _index_context(data: dict) -> dict:
+    return {"rows": data["targets"], "rule": data["rule"], "set_id": data["set"], "code": data["code"],
+            "sets": boundary_sets.list_sets(db_session())}
+
+
+@page(bp, "/", template="targets/index.html", context=_index_context, operation_id="getTargets",
+      summary="Every target with its baseline, latest figure and red / amber / green status (and the rule used)")
 @requires("read")
 def index():
     """List every target (optionally of one set and area code) with its latest figure and status."""
     session = db_session()
     set_id = request.args.get("set", "").strip() or None
     code = request.args.get("code", "").strip() or None
-    rows = targets.describe(session, targets.list_targets(session, set_id, code))
-    if wants_json():
-        return {"rule": RULE, "set": set_id, "code": code, "targets": rows}
-    return render_template("targets/index.html", rows=rows, rule=RULE, set_id=set_id, code=code,
-                           sets=boundary_sets.list_sets(session))
+    return {"rule": RULE, "set": set_id, "code": code,
+            "targets": targets.describe(session, targets.list_targets(session, set_id, code))}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -59,10 +61,8 @@ def delete(target_id: int):
     session = db_session()
     before = targets.delete_target(session, target_id, actor=actor())
     session.commit()
-    if wants_json():
-        return {"deleted": target_id}
-    flash(f"Removed the target for {before['code']} ({before['indicator_id']}, {before['period']}).")
-    return redirect(url_for(".index"))
+    return done({"deleted": target_id}, url_for(".index"),
+                f"Removed the target for {before['code']} ({before['indicator_id']}, {before['period']}).")
 
 
 def _form(target):
@@ -86,17 +86,14 @@ def _form(target):
             **{f: None if v is None else v / factor for f, v in numbers.items()})
         if problems:  # a number that could not be read: store nothing
             raise targets.TargetInvalid(problems)
-    except targets.TargetInvalid as invalid:
+    except targets.TargetInvalid as caught:
         session.rollback()
-        invalid = targets.TargetInvalid(invalid.fields | problems)
-        if wants_json():
-            raise invalid from None
-        return _page(session, target, form, invalid.fields, invalid.status)
+        invalid = targets.TargetInvalid(caught.fields | problems)
+        return refused(invalid, _page, session, target, form, invalid.fields, invalid.status)
     session.commit()
-    if wants_json():
-        return targets.describe(session, [saved])[0], 200 if target else 201
-    flash(f"Saved the target for {saved.code} ({saved.indicator_id}, {saved.period}).")
-    return redirect(url_for(".index", set=saved.set_id, code=saved.code))
+    return done(targets.describe(session, [saved])[0], url_for(".index", set=saved.set_id, code=saved.code),
+                f"Saved the target for {saved.code} ({saved.indicator_id}, {saved.period}).",
+                status=200 if target else 201)
 
 
 def _number(text: str, *, required: bool) -> tuple[float | None, str | None]:

@@ -21,8 +21,9 @@ def wants_json() -> bool:
     return best in ("application/json", "application/geo+json")
 
 
-def render_error(status: int, title: str, message: str, details: list[str] = ()):
-    if wants_json():
+def render_error(status: int, title: str, message: str, details: list[str] = (), *, as_json: bool = False):
+    """The error as JSON or as a page: as the request asks (:func:`wants_json`), or JSON when ``as_json``."""
+    if as_json or wants_json():
         body = {"code": status, "title": title, "description": message}
         if details:
             body["details"] = details

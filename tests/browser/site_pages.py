@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from geoapp.auth.guard import rule_for
+from geoapp.web.guard import rule_for
 from geoapp.auth.roles import can
 
 AXE = Path(__file__).resolve().parent.parent.parent / "geoapp" / "static" / "vendor" / "axe-core" / "axe.min.js"

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from layers.classify import SCHEMES, ClassesError, classify
 from layers.groups import GROUP_TYPES, THEMES
 
-from ...auth.guard import requires
+from ...web.guard import requires
 from ...errors import InvalidInput
 from ...web.errors import wants_json
 from ...web.exports import table_download

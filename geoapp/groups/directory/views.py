@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from layers.groups import GROUP_TYPES
 
-from ...auth.guard import current_role, requires
+from ...web.guard import current_role, requires
 from ...csv_safe import write_csv
 from ...errors import InvalidInput
 from ...web.db import db_session

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from layers.groups import GROUP_TYPES
 
-from ...auth.guard import actor, current_user, requires
+from ...web.guard import actor, current_user, requires
 from ...errors import InvalidInput
 from ...web.db import db_session
 from . import importer, uploads

@@ -8,8 +8,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from layers.groups import GROUP_TYPES, INCOME_BANDS, SERVES, THEMES
 
-from ...auth.guard import actor, current_user, requires
-from ...auth.mail import send
+from ...web.guard import actor, current_user, requires
+from ...web.mail import send
 from ...errors import AtlasError, InvalidInput, NotFound
 from ...map.views import extent
 from ...storage import boundary_sets

@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from ..auth import accounts, sessions
+from ..auth.roles import ANONYMOUS, PERMISSIONS, can, role_label
 from ..errors import Forbidden, SignInNeeded
-
-from ..web.errors import render_error, wants_json
 from ..storage.models import User
-from ..web.db import db_session
-from . import accounts, sessions
-from .roles import ANONYMOUS, PERMISSIONS, can, role_label
+from .db import db_session
+from .errors import render_error, wants_json
 
 csrf = CSRFProtect()
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
