@@ -1,7 +1,7 @@
-"""Population for coterminosity: the pieces two boundary sets cut each other into, peopled by the engine.
+"""Population for the alignment of two sets: the pieces two boundary sets cut each other into, peopled by the engine.
 
 The finest population layer (LSOAs) is apportioned to the pieces from
-:func:`boundaries.coterminosity.cut` through :mod:`layers.weights`: by the
+:func:`boundaries.geometry.cut` through :mod:`layers.weights`: by the
 count of postcode points in each piece when postcodes are given (a postcode
 stands in for a cluster of addresses, so empty fields and estuaries get no
 people), otherwise by area.  The pieces' populations then sum, exactly, to the
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from boundaries import coterminosity
+from boundaries import alignment as geometry
 from layers.weights import area_weights, population_weights
 
 
@@ -42,7 +42,7 @@ def piece_population(pieces: gpd.GeoDataFrame, small: gpd.GeoDataFrame, populati
     Parameters
     ----------
     pieces : GeoDataFrame
-        From :func:`boundaries.coterminosity.cut`.
+        From :func:`boundaries.geometry.cut`.
     small : GeoDataFrame
         The population layer's areas, with ``code``; same CRS as the pieces.
     population : Series
@@ -64,7 +64,7 @@ def piece_population(pieces: gpd.GeoDataFrame, small: gpd.GeoDataFrame, populati
     >>> a = gpd.GeoDataFrame({"code": ["a1"]}, crs="EPSG:27700", geometry=[box(0, 0, 400, 100)])
     >>> b = gpd.GeoDataFrame({"code": ["b1", "b2"]}, crs="EPSG:27700",
     ...                      geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)])
-    >>> pieces = coterminosity.cut(a, b)
+    >>> pieces = geometry.cut(a, b)
     >>> homes = gpd.GeoDataFrame(crs="EPSG:27700", geometry=[Point(50, 50)] * 3 + [Point(300, 50)])
     >>> piece_population(pieces, a, pd.Series({"a1": 400.0}), points=homes).values.tolist()
     [300.0, 100.0]
@@ -104,7 +104,7 @@ def member_piece_population(pieces: gpd.GeoDataFrame, points: np.ndarray, people
     Parameters
     ----------
     pieces : GeoDataFrame
-        From :func:`boundaries.coterminosity.cut`.
+        From :func:`boundaries.geometry.cut`.
     points : numpy.ndarray
         Shapely points.
     people : numpy.ndarray
@@ -125,7 +125,7 @@ def member_piece_population(pieces: gpd.GeoDataFrame, points: np.ndarray, people
     >>> a = gpd.GeoDataFrame({"code": ["a1"]}, crs="EPSG:27700", geometry=[box(0, 0, 400, 100)])
     >>> b = gpd.GeoDataFrame({"code": ["b1", "b2"]}, crs="EPSG:27700",
     ...                      geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)])
-    >>> pieces = coterminosity.cut(a, b)
+    >>> pieces = geometry.cut(a, b)
     >>> pts = np.array([Point(50, 50), Point(300, 50), Point(450, 50)], dtype=object)
     >>> out, found = member_piece_population(pieces, pts, np.array([3.0, 1.0, 2.0]), ["a1", "a1", "a1"],
     ...                                      ["b1", "b2", "b2"], method="by postcodes")
@@ -175,7 +175,7 @@ def member_piece_population(pieces: gpd.GeoDataFrame, points: np.ndarray, people
 
 def measure(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, small: gpd.GeoDataFrame | None = None,
             population: pd.Series | None = None, points: gpd.GeoDataFrame | None = None,
-            sliver_width: float = coterminosity.SLIVER_WIDTH_M, ignore_slivers: bool = False,
+            sliver_width: float = geometry.SLIVER_WIDTH_M, ignore_slivers: bool = False,
             small_side: str | None = None, members: dict | None = None):
     """Cut, people and align two sets in one call.
 
@@ -199,7 +199,7 @@ def measure(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, small: gpd.GeoDataFrame
     >>> fit.scores["a_in_b"], fit.relationship()
     (1.0, 'A nests in B')
     """
-    pieces = coterminosity.cut(a, b, sliver_width=sliver_width)
+    pieces = geometry.cut(a, b, sliver_width=sliver_width)
     people = None
     if members is not None:
         pieces, people = member_piece_population(pieces, members["points"], members["people"], members["a"],
@@ -207,7 +207,7 @@ def measure(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, *, small: gpd.GeoDataFrame
     elif small is not None and population is not None:
         people = (own_piece_population(pieces, small_side, population, points=points) if small_side
                   else piece_population(pieces, small, population, points=points))
-    result = coterminosity.align(pieces, list(a["code"]), list(b["code"]),
+    result = geometry.align(pieces, list(a["code"]), list(b["code"]),
                                  population=None if people is None else people.values,
                                  ignore_slivers=ignore_slivers)
     if small is not None:
@@ -230,7 +230,7 @@ def own_piece_population(pieces: gpd.GeoDataFrame, side: str, population: pd.Ser
     >>> a = gpd.GeoDataFrame({"code": ["a1"]}, crs="EPSG:27700", geometry=[box(0, 0, 400, 100)])
     >>> b = gpd.GeoDataFrame({"code": ["b1", "b2"]}, crs="EPSG:27700",
     ...                      geometry=[box(0, 0, 100, 100), box(100, 0, 400, 100)])
-    >>> pieces = coterminosity.cut(a, b)
+    >>> pieces = geometry.cut(a, b)
     >>> homes = gpd.GeoDataFrame(crs="EPSG:27700", geometry=[Point(50, 50)] * 3 + [Point(300, 50)])
     >>> own_piece_population(pieces, "a", pd.Series({"a1": 400.0}), points=homes).values.tolist()
     [300.0, 100.0]

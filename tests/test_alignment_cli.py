@@ -1,4 +1,4 @@
-"""`geoapp coterminosity` and `geoapp lookup` on the real Cheshire West and Chester store."""
+"""`geoapp alignment` and `geoapp lookup` on the real Cheshire West and Chester store."""
 from __future__ import annotations
 
 import json
@@ -33,8 +33,8 @@ def read(path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
-def test_coterminosity_prints_the_scores_worst_areas_and_definitions(cwac_app, cli):
-    result = cli.invoke(args=["coterminosity", "wards", "apb", "--worst", "3"])
+def test_alignment_prints_the_scores_worst_areas_and_definitions(cwac_app, cli):
+    result = cli.invoke(args=["alignment", "wards", "apb", "--worst", "3"])
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Wards (2019) nest within Area Partnership Boards: 100% of the population" in out
@@ -54,8 +54,8 @@ def test_coterminosity_prints_the_scores_worst_areas_and_definitions(cwac_app, c
     assert block[0].endswith(percent(worst_apbs[0]["covered"]))
 
 
-def test_coterminosity_names_the_straddling_lsoas(cwac_app, cli):
-    result = cli.invoke(args=["coterminosity", "lsoa", "wards", "--worst", "5"])
+def test_alignment_names_the_straddling_lsoas(cwac_app, cli):
+    result = cli.invoke(args=["alignment", "lsoa", "wards", "--worst", "5"])
     assert result.exit_code == 0, result.output
     assert "partly aligned" in result.output
     worst = tables.fits(measured(cwac_app, "lsoa", "wards"), "a")[:5]
@@ -65,20 +65,20 @@ def test_coterminosity_names_the_straddling_lsoas(cwac_app, cli):
 
 
 def test_slivers_can_be_ignored_or_tuned(cli):
-    ignored = cli.invoke(args=["coterminosity", "apb", "sub-icb", "--ignore-slivers", "--worst", "0"])
+    ignored = cli.invoke(args=["alignment", "apb", "sub-icb", "--ignore-slivers", "--worst", "0"])
     assert ignored.exit_code == 0, ignored.output
     assert "left out of the shares" in ignored.output and "Slivers are left out of every share" in ignored.output
     assert "Worst-fitting" not in ignored.output
-    none = cli.invoke(args=["coterminosity", "apb", "sub-icb", "--sliver-width", "0", "--json"])
+    none = cli.invoke(args=["alignment", "apb", "sub-icb", "--sliver-width", "0", "--json"])
     assert json.loads(none.output)["slivers"]["count"] == 0
-    wide = cli.invoke(args=["coterminosity", "apb", "sub-icb", "--sliver-width", "100", "--json"])
+    wide = cli.invoke(args=["alignment", "apb", "sub-icb", "--sliver-width", "100", "--json"])
     assert json.loads(wide.output)["slivers"]["count"] > 0
-    too_wide = cli.invoke(args=["coterminosity", "apb", "sub-icb", "--sliver-width", "501"])
+    too_wide = cli.invoke(args=["alignment", "apb", "sub-icb", "--sliver-width", "501"])
     assert too_wide.exit_code == 2 and "--sliver-width" in too_wide.output
 
 
-def test_coterminosity_json_has_the_summary_fits_and_matrix(cwac_app, cli):
-    result = cli.invoke(args=["coterminosity", "apb", "sub-icb", "--json", "--worst", "2"])
+def test_alignment_json_has_the_summary_fits_and_matrix(cwac_app, cli):
+    result = cli.invoke(args=["alignment", "apb", "sub-icb", "--json", "--worst", "2"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert {"a", "b", "scores", "relationship", "sentence", "definitions", "population", "slivers", "worst",
@@ -95,9 +95,9 @@ def test_coterminosity_json_has_the_summary_fits_and_matrix(cwac_app, cli):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["coterminosity", "nope", "wards"], "There is no boundary set called 'nope'."),
-    (["coterminosity", "wards", "nope"], "There is no boundary set called 'nope'."),
-    (["coterminosity", "wards", "wards"], "Choose two different boundary sets to compare."),
+    (["alignment", "nope", "wards"], "There is no boundary set called 'nope'."),
+    (["alignment", "wards", "nope"], "There is no boundary set called 'nope'."),
+    (["alignment", "wards", "wards"], "Choose two different boundary sets to compare."),
     (["lookup", "nope", "wards", "--out", "{out}"], "There is no boundary set called 'nope'."),
 ])
 def test_unknown_sets_fail_clearly(cli, folder, args, message):
@@ -167,9 +167,9 @@ def test_lookup_into_a_missing_folder_writes_nothing(cli, folder):
 
 
 def test_the_commands_are_documented_in_their_help(cli):
-    for command in ("coterminosity", "lookup"):
+    for command in ("alignment", "lookup"):
         result = cli.invoke(args=[command, "--help"])
         assert result.exit_code == 0
         assert "--sliver-width" in result.output and "--ignore-slivers" in result.output
     assert "--force" in cli.invoke(args=["lookup", "--help"]).output
-    assert "--json" in cli.invoke(args=["coterminosity", "--help"]).output
+    assert "--json" in cli.invoke(args=["alignment", "--help"]).output

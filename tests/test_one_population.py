@@ -87,7 +87,7 @@ def test_service_alignment_counts_each_area_as_its_profile_does(cwac_app, walk):
     for a, b in (("apb", "sub-icb"), ("wards", "apb"), ("lsoa", "wards")):
         if a not in expected or b not in expected:
             continue
-        result = runner.invoke(args=["coterminosity", a, b, "--json"])
+        result = runner.invoke(args=["alignment", a, b, "--json"])
         assert result.exit_code == 0, result.output
         found = json.loads(result.output)
         for side, set_id in (("a", a), ("b", b)):

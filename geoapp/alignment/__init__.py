@@ -1,1 +1,1 @@
-"""Service alignment: how well two boundary sets fit (coterminosity), best-fit lookups between them."""
+"""Service alignment: how well two boundary sets fit, best-fit lookups between them."""

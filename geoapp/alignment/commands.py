@@ -1,4 +1,4 @@
-"""The `geoapp coterminosity` and `geoapp lookup` commands: how two stored boundary sets fit, and their lookup.
+"""The `geoapp alignment` and `geoapp lookup` commands: how two stored boundary sets fit, and their lookup.
 
 Both read through :func:`.service.measure_sets` and :mod:`.tables`, so the command line prints the same
 figures as the alignment page and its downloads.
@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from boundaries.coterminosity import SLIVER_WIDTH_M
+from boundaries.alignment import SLIVER_WIDTH_M
 
 from ..csv_safe import write_csv
 from ..errors import AtlasError, NotFound
@@ -99,7 +99,7 @@ def _print_result(result: SetAlignment, worst: int) -> None:
         click.echo(f"  - {_plain(line)}")
 
 
-@click.command("coterminosity", help="How well two boundary sets fit each other: the relationship, the "
+@click.command("alignment", help="How well two boundary sets fit each other: the relationship, the "
                                      "alignment score both ways (by population and by area), slivers and the "
                                      "worst-fitting areas. --json prints the full result with the matrix.")
 @click.argument("set_a")
@@ -110,7 +110,7 @@ def _print_result(result: SetAlignment, worst: int) -> None:
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object: the summary, every area's fit both ways and the overlap matrix.")
 @with_appcontext
-def coterminosity_command(set_a: str, set_b: str, sliver_width: float, ignore_slivers: bool, worst: int,
+def alignment_command(set_a: str, set_b: str, sliver_width: float, ignore_slivers: bool, worst: int,
                           as_json: bool):
     result = _measure(set_a, set_b, sliver_width, ignore_slivers)
     if as_json:
@@ -169,4 +169,4 @@ def lookup_command(from_set: str, to_set: str, out: Path, shares: bool, sliver_w
                f"(blank {table.columns[2]})." if unmatched else f"  Every area has a partner in {b}.")
 
 
-COMMANDS = (coterminosity_command, lookup_command)
+COMMANDS = (alignment_command, lookup_command)

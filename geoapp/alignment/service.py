@@ -1,6 +1,6 @@
 """Coterminosity between two stored boundary sets: load, measure once per version, describe.
 
-The pieces, the matrix and the best fits come from :mod:`boundaries.coterminosity`; the population of
+The pieces, the matrix and the best fits come from :mod:`boundaries.alignment`; the population of
 each piece from the LSOA population through :mod:`layers.alignment` (split by postcode points when
 postcodes are loaded, else by area). Results are cached per store, both sets' versions, the population
 import, the postcodes loaded and the sliver settings.
@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from sqlalchemy.orm import Session
 
-from boundaries import coterminosity
+from boundaries import alignment as geometry
 from layers import alignment as people
 
 from .. import figures
@@ -41,7 +41,7 @@ class SetAlignment:
     a: dict
     b: dict
     pieces: gpd.GeoDataFrame
-    fit: coterminosity.Alignment
+    fit: geometry.Alignment
     names: dict
     population: dict | None
     sliver_width: float
@@ -65,11 +65,11 @@ class SetAlignment:
     def definitions(self) -> list[str]:
         """The sentences that define every figure, in the sets' own words."""
         words = {"a": self.a["name"], "b": self.b["name"], "a_one": one_area(self.a), "b_one": one_area(self.b)}
-        lines = [coterminosity.SCORE_DEFINITION.format(**words),
+        lines = [geometry.SCORE_DEFINITION.format(**words),
                  "The reverse score swaps the two sets. Shares of population count only the population inside "
                  "the small areas (LSOAs) the Atlas holds; an area reaching beyond them says how much of its "
                  "land lies inside (\"covered\").",
-                 coterminosity.SLIVER_DEFINITION.format(width=self.sliver_width)]
+                 geometry.SLIVER_DEFINITION.format(width=self.sliver_width)]
         lines.append("Slivers are left out of every share and score." if self.ignore_slivers
                      else "Slivers are counted in the shares and listed separately.")
         if self.population:
@@ -101,7 +101,7 @@ def one_area(bset: dict) -> str:
     return ONE_AREA.get(bset["kind"], "area")
 
 
-def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float = coterminosity.SLIVER_WIDTH_M,
+def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float = geometry.SLIVER_WIDTH_M,
                  ignore_slivers: bool = False, a_codes=None, b_codes=None) -> SetAlignment:
     """Measure how two stored sets fit (cached; callers must not modify the result).
 
@@ -199,7 +199,7 @@ def _near(small: gpd.GeoDataFrame, chosen: gpd.GeoDataFrame | None) -> gpd.GeoDa
     if chosen is None or chosen.empty:
         return small
     minx, miny, maxx, maxy = chosen.total_bounds
-    reach = coterminosity.REACH_M
+    reach = geometry.REACH_M
     return small[small.intersects(shapely.box(minx - reach, miny - reach, maxx + reach, maxy + reach))]
 
 

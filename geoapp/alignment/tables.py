@@ -1,6 +1,6 @@
-"""What a coterminosity result shows: the summary, ranked fits, the matrix, lookups and misaligned parts.
+"""What an alignment shows: the summary, ranked fits, the matrix, lookups and misaligned parts.
 
-Shared by the page, its JSON/CSV/GeoJSON twins and the ``geoapp coterminosity`` and ``geoapp lookup``
+Shared by the page, its JSON/CSV/GeoJSON twins and the ``geoapp alignment`` and ``geoapp lookup``
 commands, so every place gives the same figures.
 """
 from __future__ import annotations

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from boundaries.coterminosity import SLIVER_WIDTH_M
+from boundaries.alignment import SLIVER_WIDTH_M
 
 from ..api.openapi import OPTIONAL_SET, query
 from ..auth.roles import can
@@ -56,7 +56,7 @@ def _fit_context(found: dict) -> dict:
 
 @page(bp, "/", template="alignment/index.html", twin="/fit.json", twin_endpoint="fit_json", json=_fit_json,
       context=_fit_context, operation_id="getAlignment",
-      summary="How well two boundary sets fit (coterminosity): the relationship, the score each way by population "
+      summary="How well two boundary sets fit (their alignment): the relationship, the score each way by population "
               "and by land area with its definition, every area's best fit and share outside it (worst first), the "
               "overlap matrix both ways and the slivers", errors=("404", "422"),
       query=[query("a", "Set A's id (default: the APB set)", OPTIONAL_SET),

@@ -4,7 +4,7 @@ Everything is generated from one seed with a numpy Generator, so the same seed g
 borough, geometry included, byte for byte. Geography is built bottom up so every layer nests
 exactly where it should: LSOAs are a clean coverage (one noded polygonize, neighbours share
 vertices), wards are unions of LSOAs, the borough is the union of wards. Parishes and police
-neighbourhoods are drawn independently so that they do *not* nest, which keeps coterminosity
+neighbourhoods are drawn independently so that they do *not* nest, which keeps their alignment
 and best-fit analysis interesting. Nothing here touches the app or the database.
 """
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from boundaries.coterminosity import cut
+from boundaries.alignment import cut
 from layers.alignment import covered_share, measure, piece_population
 
 BNG = "EPSG:27700"

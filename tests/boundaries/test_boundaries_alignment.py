@@ -9,8 +9,8 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import box
 
-from boundaries import coterminosity
-from boundaries.coterminosity import align, cut
+from boundaries import alignment as geometry
+from boundaries.alignment import align, cut
 from boundaries.errors import CRSError
 
 BNG = "EPSG:27700"
@@ -127,7 +127,7 @@ def test_nesting_tolerates_one_percent_outside(split):
     below = align(pieces, a["code"], b["code"], population=people(
         pieces, {("a1", "b1"): 985, ("a1", "b2"): 15, ("a2", "b2"): 0}))
     assert below.scores["a_in_b"] == pytest.approx(0.985)
-    assert below.scores["a_in_b"] < coterminosity.NESTS_AT
+    assert below.scores["a_in_b"] < geometry.NESTS_AT
     assert below.relationship() == "B nests in A"
 
 
@@ -203,7 +203,7 @@ def test_a_thin_area_holding_half_an_area_is_not_a_sliver():
     b = frame({"b1": sq(0, 0, 1000, 1010)})
     pieces = cut(a, b)
     thin = pieces[pieces["a_code"] == "a2"].iloc[0]
-    assert thin["width_m"] < coterminosity.SLIVER_WIDTH_M
+    assert thin["width_m"] < geometry.SLIVER_WIDTH_M
     assert not pieces["sliver"].any()
     result = align(pieces, a["code"], b["code"])
     assert fit_of(result.a_fit, "a2")["best_fit"] == "b1" and result.scores["a_in_b"] == 1.0

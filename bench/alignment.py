@@ -20,7 +20,7 @@ For each case it prints
 
 ``--profile`` adds a cProfile of ``cut`` on the largest case (the 15 costliest functions).
 
-Run: .venv/bin/python bench/coterminosity.py [--borough-only] [--profile]
+Run: .venv/bin/python bench/alignment.py [--borough-only] [--profile]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from boundaries.coterminosity import align, cut  # noqa: E402
+from boundaries.alignment import align, cut  # noqa: E402
 from layers.alignment import (  # noqa: E402
     _covered_by_pieces, covered_share, measure, own_piece_population, piece_population)
 
