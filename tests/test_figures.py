@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geoapp import figures as F
+from geoapp import figures
 from geoapp.storage import boundary_sets, postcodes
 from geoapp.storage.indicators import load_values
 from layers.figures import latest_period
@@ -20,8 +20,8 @@ def session(cwac_app):
 
 
 def test_apb_income_deprivation_is_summed_numerators_over_summed_denominators(session):
-    result = F.figures(session, "apb", [INCOME])[INCOME]
-    wards = F.figures(session, "wards", [INCOME])[INCOME].table
+    result = figures.figures(session, "apb", [INCOME])[INCOME]
+    wards = figures.figures(session, "wards", [INCOME])[INCOME].table
     apbs = boundary_sets.load_areas(session, "apb")
     table = result.table
     assert len(table) == 5
@@ -53,7 +53,7 @@ def test_apb_income_deprivation_is_summed_numerators_over_summed_denominators(se
 
 
 def test_borough_population_is_the_sum_of_lsoa_populations(session):
-    result = F.figures(session, "lad", ["population-total"])["population-total"]
+    result = figures.figures(session, "lad", ["population-total"])["population-total"]
     lsoa_total = load_values(session, "lsoa", ["population-total"])["value"].sum()
     assert lsoa_total == 343823  # ONS mid-2020
     assert result.table["value"].tolist() == [343823.0]
@@ -71,7 +71,7 @@ def test_every_figure_carries_method_source_period_and_geography(session):
     periods = {"population-total": "mid-2020", "iod2025-imd-score": "2025"}
     sources = {"population-total": "ONS mid-2020", "iod2025-imd-score": "English Indices of Deprivation 2025"}
     for set_id in ("apb", "wards", "lad", "msoa", "lsoa", "lsoa2021"):
-        for indicator_id, result in F.figures(session, set_id, ids).items():
+        for indicator_id, result in figures.figures(session, set_id, ids).items():
             payload = result.as_dict()
             assert payload["geography"]["id"] == set_id
             assert payload["period"] == periods.get(indicator_id, "2019")
@@ -81,7 +81,7 @@ def test_every_figure_carries_method_source_period_and_geography(session):
 
 
 def test_a_blank_indicator_is_missing_not_zero(session):
-    result = F.figures(session, "apb", ["imd2019-crime-score"])["imd2019-crime-score"]
+    result = figures.figures(session, "apb", ["imd2019-crime-score"])["imd2019-crime-score"]
     assert result.table["value"].isna().all()
     assert result.borough["value"] is None
     rows = result.as_dict()["areas"]
@@ -93,7 +93,7 @@ def test_a_blank_indicator_is_missing_not_zero(session):
 def test_scores_are_weighted_by_the_population_their_catalogue_declares(session):
     """IoD2019 scores are weighted by the IoD2019 denominators (File 6), as MHCLG weights them; the ONS mid-2020
     estimates are each area's population but weight no IoD figure."""
-    result = F.figures(session, "lad", ["imd2019-score"])["imd2019-score"]
+    result = figures.figures(session, "lad", ["imd2019-score"])["imd2019-score"]
     values = load_values(session, "lsoa", ["imd2019-score"]).set_index("code")["value"]
     pop = load_values(session, "lsoa", ["iod2019-population-total"]).set_index("code")["value"]
     expected = (values * pop[values.index]).sum() / pop.sum()
@@ -104,33 +104,33 @@ def test_scores_are_weighted_by_the_population_their_catalogue_declares(session)
 
 
 def test_weights_are_cached_by_both_sets_versions(session):
-    F.figures(session, "msoa", [INCOME])
+    figures.figures(session, "msoa", [INCOME])
     lsoa, msoa = boundary_sets.get_set(session, "lsoa"), boundary_sets.get_set(session, "msoa")
-    key = F.weights_key("lsoa", F.set_version(lsoa), "msoa", F.set_version(msoa), "auto", F.store_id(session),
+    key = figures.weights_key("lsoa", figures.set_version(lsoa), "msoa", figures.set_version(msoa), "auto", figures.store_id(session),
                         postcodes.state(session))
     assert key.startswith(f"lsoa@{lsoa.version}.") and f">msoa@{msoa.version}." in key
-    assert key in F.WEIGHTS
-    cached = F.WEIGHTS.get(key)
+    assert key in figures.WEIGHTS
+    cached = figures.WEIGHTS.get(key)
     assert cached.method == "nested" and cached.shape == (212, 47)
-    F.figures(session, "msoa", ["population-total"])
-    assert F.WEIGHTS.get(key) is cached
+    figures.figures(session, "msoa", ["population-total"])
+    assert figures.WEIGHTS.get(key) is cached
 
 
 def test_sets_that_lsoas_do_not_nest_in_split_each_lsoa_by_its_postcodes(session):
-    result = F.figures(session, "sub-icb", ["population-total"])["population-total"]
+    result = figures.figures(session, "sub-icb", ["population-total"])["population-total"]
     assert "split by the postcodes in each area" in result.weights
     # the borough's people are shared out among the sub-ICB locations, none lost and none gained
     assert result.table["value"].sum(min_count=1) == 343823
-    wards = F.figures(session, "wards", ["population-total"])["population-total"]
+    wards = figures.figures(session, "wards", ["population-total"])["population-total"]
     assert wards.table["value"].sum() == 343823 and (wards.table["value"] % 1 == 0).all()
 
 
 def test_an_lsoa_of_2021_gets_the_2019_figures_through_the_lookup(session):
     """IoD2019 (2011 LSOAs) on the 2021 LSOAs: unchanged LSOAs keep their own figure."""
-    result = F.figures(session, "lsoa2021", ["imd2019-score"])["imd2019-score"].table["value"]
+    result = figures.figures(session, "lsoa2021", ["imd2019-score"])["imd2019-score"].table["value"]
     own = load_values(session, "lsoa", ["imd2019-score"]).set_index("code")["value"]
     assert result["E01018308"] == own["E01018308"]  # unchanged (U) between 2011 and 2021
-    assert "through the published lookup" in F.figures(session, "lsoa2021", ["imd2019-score"])["imd2019-score"].weights
+    assert "through the published lookup" in figures.figures(session, "lsoa2021", ["imd2019-score"])["imd2019-score"].weights
 
 
 def test_latest_period():

@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry import Point, box
 from sqlalchemy import delete, select
 
-from geoapp import figures as F
+from geoapp import figures
 from geoapp.groups.coverage import counts as C
 from geoapp.groups.coverage import gaps as G
 from geoapp.storage import boundary_sets
@@ -216,7 +216,7 @@ def test_rates_per_1000_and_the_borough_row_use_summed_populations(venues_app):
     assert wards["borough"]["population"] == pytest.approx(summed)
     assert wards["borough"]["based"]["per_1000"] == pytest.approx(66 / summed * 1000)
     with venues_app.extensions["atlas_db"].session() as session:
-        pop = F.figures(session, "wards", ["population-total"])["population-total"].table["value"]
+        pop = figures.figures(session, "wards", ["population-total"])["population-total"].table["value"]
     assert {a["code"]: a["population"] for a in wards["areas"]} == pytest.approx(pop.to_dict())
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoapp import figures as F
+from geoapp import figures
 from geoapp.loading.load import LoadReport, Reporter, import_indicators
 from layers.catalogue import CatalogueError, read_catalogue, read_values
 
@@ -111,18 +111,19 @@ def test_renaming_every_id_and_column_changes_no_figure(cwac_db, tmp_path):
         for set_id in ("apb", "wards", "lad"):
             for indicator_id in ("imd2019-score", "imd2019-employment-rank", "imd2019-income-rate",
                                  "imd2019-imd-decile"):
-                before = F.figures(session, set_id, [indicator_id])[indicator_id].table["value"]
-                after = F.figures(session, set_id, [f"x-{indicator_id}"])[f"x-{indicator_id}"].table["value"]
+                before = figures.figures(session, set_id, [indicator_id])[indicator_id].table["value"]
+                after = figures.figures(session, set_id, [f"x-{indicator_id}"])[f"x-{indicator_id}"].table["value"]
                 np.testing.assert_allclose(after.to_numpy(), before.to_numpy(), rtol=0, atol=1e-9)
-            method = F.figures(session, set_id, ["x-imd2019-score"])["x-imd2019-score"].table["method"]
+            method = figures.figures(session, set_id, ["x-imd2019-score"])["x-imd2019-score"].table["method"]
             assert method.str.startswith("Population-weighted mean").all()
 
 
 def test_scores_say_unweighted_when_nothing_weights_them(db, tmp_path):
     """A population-weighted figure is only called so when it was: the aggregation says 'Unweighted'."""
-    from geoapp.storage import boundary_sets
     import geopandas as gpd
     from shapely.geometry import MultiPolygon, box
+
+    from geoapp.storage import boundary_sets
     areas = gpd.GeoDataFrame({"code": ["A", "B"], "name": ["A", "B"], "properties": [{}, {}]},
                              geometry=[MultiPolygon([box(0, 0, 10, 10)]), MultiPolygon([box(10, 0, 20, 10)])],
                              crs="EPSG:27700")
@@ -134,6 +135,6 @@ def test_scores_say_unweighted_when_nothing_weights_them(db, tmp_path):
         import_indicators(session, path, "lsoa", actor="test", reporter=Reporter(), report=LoadReport())
         session.get(Indicator, "people").role = None  # as a store loaded before roles existed
     with db.session() as session:
-        fig = F.figures(session, "lsoa", ["score"], with_borough=False)["score"]
+        fig = figures.figures(session, "lsoa", ["score"], with_borough=False)["score"]
         assert fig.table["method"].str.startswith("Unweighted mean").all()
         assert any("weighted equally" in note for note in fig.notes)

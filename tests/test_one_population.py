@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from geoapp import figures as F
+from geoapp import figures
 from geoapp.storage import boundary_sets
 from tests.conftest import csrf_token
 
@@ -30,7 +30,7 @@ def walk(cwac_app, backend):
         sets = SETS if backend == "sqlite" else POSTGIS_SETS
         expected = {}
         for set_id in sets:
-            people = F.population(session, set_id)
+            people = figures.population(session, set_id)
             expected[set_id] = people.values.dropna()
         blocks = {code: props["blocks"] for code, props in
                   zip(*boundary_sets.load_areas(session, "apb")[["code", "properties"]].T.to_numpy())}

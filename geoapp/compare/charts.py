@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from layers import charts as C
+from layers import charts
 
 from ..storage import boundary_sets
 from . import data
@@ -13,7 +13,7 @@ def ranked_figure(ranked: dict):
     """Every area of the set, highest first, with intervals and the borough line; compared areas in bold."""
     ind, borough = ranked["indicator"], ranked["borough"]
     title = f"{ind['title']}, {ranked['period']}: all {ranked['set']['name']}"
-    return C.ranked_bars(ranked["rows"], title=title, unit=ind["unit"] or "", factor=ranked["display_factor"],
+    return charts.ranked_bars(ranked["rows"], title=title, unit=ind["unit"] or "", factor=ranked["display_factor"],
                          benchmark=borough and borough["value"],
                          benchmark_label=borough["name"] if borough else "Borough", highlight=ranked["highlight"])
 
@@ -23,4 +23,4 @@ def map_figure(session: Session, area: dict, indicator_id: str, areas: list[dict
     classes = data.map_classes(session, area["set"], indicator_id, areas)
     frame = boundary_sets.load_areas(session, area["set"])
     colours = [classes["colours"].get(code) for code in frame["code"]]
-    return C.choropleth_map(frame, colours, highlight=[area["code"]], title=area["name"])
+    return charts.choropleth_map(frame, colours, highlight=[area["code"]], title=area["name"])

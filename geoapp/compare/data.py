@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from layers.classify import classify
 from layers.figures import plain, polarity
 
-from .. import figures as F
+from .. import figures
 from ..profiles.data import KIND_NAMES
 from ..storage import boundary_sets
 from ..storage.indicators import list_indicators
@@ -36,7 +36,7 @@ def set_areas(session: Session, set_id: str) -> list[dict]:
 def default_indicator(session: Session) -> str | None:
     """The ranked chart's first indicator: the latest release's Income domain rate (by its domain, whatever its
     id), else the first proportion or rate with a polarity (it has intervals and a judgement), else the first."""
-    latest = F.newest_of_series(session, list_indicators(session))
+    latest = figures.newest_of_series(session, list_indicators(session))
     income = [i.id for i in latest if i.domain == "Income" and i.type == "proportion"]
     judged = [i.id for i in latest if i.type in ("proportion", "rate") and polarity(i.polarity) != "no_judgement"]
     return next(iter(income + judged + [i.id for i in latest]), None)
@@ -47,10 +47,10 @@ def side_by_side(session: Session, areas: list[dict]) -> dict:
     ids = [i.id for i in list_indicators(session)]
     if not ids:
         return {"themes": [], "borough": None, "methods": [], "sources": []}
-    figs = {s: F.figures(session, s, ids) for s in dict.fromkeys(a["set"] for a in areas)}
+    figs = {s: figures.figures(session, s, ids) for s in dict.fromkeys(a["set"] for a in areas)}
     first = figs[areas[0]["set"]]
     themes: dict[str, list[dict]] = {}
-    for indicator_id, fig in F.latest_of_series(first).items():
+    for indicator_id, fig in figures.latest_of_series(first).items():
         ind = fig.indicator
         item = {k: ind[k] for k in ("id", "title", "description", "type", "unit", "polarity", "source", "licence")}
         item |= {"period": fig.period, "display_factor": fig.display_factor,
@@ -65,7 +65,7 @@ def side_by_side(session: Session, areas: list[dict]) -> dict:
     for fig in first.values():
         sources.setdefault((fig.indicator["source"], fig.indicator["licence"]), set()).add(fig.period)
     return {"themes": [{"theme": t, "indicators": items} for t, items in sorted(themes.items())],
-            "borough": borough and {"set": F.borough_set(session).id, "code": borough["code"], "name": borough["name"]},
+            "borough": borough and {"set": figures.borough_set(session).id, "code": borough["code"], "name": borough["name"]},
             "methods": [{"set": s, "set_name": boundary_sets.get_set(session, s).name,
                          "method": next(iter(f.values())).weights} for s, f in figs.items()],
             "sources": [{"source": s, "licence": lic, "periods": sorted(p for p in periods if p)}
@@ -85,7 +85,7 @@ def _cell(fig, area: dict) -> dict:
 def ranked(session: Session, set_id: str, indicator_id: str, areas: list[dict]) -> dict:
     """One indicator for every area of a set, highest first (no data last); the compared areas flagged."""
     bset = boundary_sets.get_set(session, set_id)
-    fig = F.figures(session, set_id, [indicator_id])[indicator_id]
+    fig = figures.figures(session, set_id, [indicator_id])[indicator_id]
     chosen = [a["code"] for a in areas if a["set"] == set_id]
     rows = sorted(fig.records(), key=lambda r: (r["value"] is None, -(r["value"] or 0)))
     return {"set": boundary_sets.set_summary(bset), "indicator": fig.indicator, "period": fig.period,
@@ -101,7 +101,7 @@ def map_classes(session: Session, set_id: str, indicator_id: str, areas: list[di
     ``colours`` maps each area's code to its class colour (None: no data); ``legend`` gives each class's
     range, count, colour and the compared areas in it.
     """
-    fig = F.figures(session, set_id, [indicator_id])[indicator_id]
+    fig = figures.figures(session, set_id, [indicator_id])[indicator_id]
     direction = polarity(fig.indicator["polarity"])
     found = classify(fig.table["value"].to_numpy(dtype=float), scheme="quantiles", k=MAP_CLASSES, polarity=direction)
     classes = dict(zip(fig.table.index, found["classes"], strict=True))

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from .. import figures as F
+from .. import figures
 from ..errors import AtlasError, InvalidInput, NotFound
 from ..storage import boundary_sets, saved_lists
 from ..web.db import db_session
@@ -33,7 +33,7 @@ def _comparison_context(found: dict) -> dict:
     if len(areas) < saved_lists.MIN_AREAS:
         return _chooser_context(session, areas)
     return {"view": found, "areas": _with_links(areas), "chooser": _chooser(session, areas),
-            "themes": F.themes(session), "sets": boundary_sets.list_sets(session), "max_areas": saved_lists.MAX_AREAS}
+            "themes": figures.themes(session), "sets": boundary_sets.list_sets(session), "max_areas": saved_lists.MAX_AREAS}
 
 
 @page(bp, "/", template="compare/index.html", json=_comparison_json, context=_comparison_context,
@@ -66,7 +66,7 @@ def _check_named(session) -> None:
     if request.args.get("set"):
         boundary_sets.get_set(session, request.args["set"])
     if request.args.get("indicator"):
-        F.get_indicator(session, request.args["indicator"])
+        figures.get_indicator(session, request.args["indicator"])
 
 
 @bp.get("/chart.svg", defaults={"fmt": "svg"})
@@ -189,7 +189,7 @@ def _choice(session, areas) -> tuple[str | None, str]:
     """The indicator (``?indicator=``, else a sensible default) and set (``?set=``, else the first area's) charted."""
     indicator_id = request.args.get("indicator") or data.default_indicator(session)
     if indicator_id:
-        F.get_indicator(session, indicator_id)
+        figures.get_indicator(session, indicator_id)
     set_id = request.args.get("set") or areas[0]["set"]
     boundary_sets.get_set(session, set_id)
     return indicator_id, set_id

@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
-from .. import figures as F
+from .. import figures
 from ..caches import LRUCache
 from ..errors import InvalidInput
 from ..storage import boundary_sets, postcodes
@@ -57,7 +57,7 @@ def borough(session: Session) -> Borough | None:
     bset = borough_outline_set(session)
     if bset is None:
         return None
-    return _BOROUGHS.get_or_build((F.store_id(session), bset.id, F.set_version(bset)),
+    return _BOROUGHS.get_or_build((figures.store_id(session), bset.id, figures.set_version(bset)),
                                   lambda: _outline(session, bset))
 
 

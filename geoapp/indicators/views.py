@@ -6,7 +6,7 @@ from flask import Blueprint, request
 from layers.classify import ClassesError, classify
 from layers.figures import plain, polarity
 
-from .. import figures as F
+from .. import figures
 from ..errors import InvalidInput
 from ..storage import boundary_sets
 from ..web.db import db_session
@@ -25,7 +25,7 @@ SORTABLE = {"name": "Area", "code": "Code", "value": "Value", "comparison": "Com
 def index():
     """List every indicator by theme, with the boundary sets it can be shown for."""
     session = db_session()
-    return {"themes": [{"theme": t, "indicators": items} for t, items in F.themes(session).items()],
+    return {"themes": [{"theme": t, "indicators": items} for t, items in figures.themes(session).items()],
             "boundary_sets": [boundary_sets.set_summary(s) for s in boundary_sets.list_sets(session)]}
 
 
@@ -51,7 +51,7 @@ def _show_context(data: dict) -> dict:
 @requires("read")
 def show(indicator_id: str, set_id: str):
     """Show one indicator for every area of a set: value, 95% interval, comparison with the borough, method."""
-    return {"result": F.figures(db_session(), set_id, [indicator_id],
+    return {"result": figures.figures(db_session(), set_id, [indicator_id],
                                 period=request.args.get("period"))[indicator_id]}
 
 
@@ -68,7 +68,7 @@ def classes(indicator_id: str, set_id: str):
     except ValueError:
         raise InvalidInput("k must be a whole number and breaks= numbers separated by commas.") from None
     session = db_session()
-    result = F.figures(session, set_id, [indicator_id], period=request.args.get("period"))[indicator_id]
+    result = figures.figures(session, set_id, [indicator_id], period=request.args.get("period"))[indicator_id]
     table = result.table
     try:
         found = classify(table["value"].to_numpy(dtype=float), scheme=scheme, k=k, breaks=breaks,

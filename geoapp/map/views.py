@@ -19,7 +19,7 @@ from layers.maps import (
     render_parts,
 )
 
-from .. import figures as F
+from .. import figures
 from ..groups.directory import listing
 from ..storage import boundary_sets, groups
 from ..web.db import db_session
@@ -128,7 +128,7 @@ def _choropleth(session, overlays) -> dict:
     """What the "Colour the map by" form offers: indicators by theme, the map's sets, and the URL templates."""
     themes = {theme: [{"id": i["id"], "title": i["title"], "unit": i["unit"] or "",
                        "factor": display_factor(SimpleNamespace(**i))} for i in items]
-              for theme, items in F.themes(session).items()}
+              for theme, items in figures.themes(session).items()}
     ranked = sorted(overlays, key=lambda o: CHOROPLETH_KINDS.index(o.kind) if o.kind in CHOROPLETH_KINDS else 99)
     return {"themes": themes,
             "sets": [{"id": o.set_id, "name": o.name} for o in overlays],

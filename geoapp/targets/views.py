@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request, url_for
 from layers.figures import display_factor
 from layers.targets import RULE
 
-from .. import figures as F
+from .. import figures
 from ..errors import AtlasError
 from ..storage import boundary_sets
 from ..storage.indicators import list_indicators, periods
@@ -111,7 +111,7 @@ def _number(text: str, *, required: bool) -> tuple[float | None, str | None]:
 
 def _factor(session, indicator_id: str) -> float:
     try:
-        return display_factor(F.get_indicator(session, indicator_id))
+        return display_factor(figures.get_indicator(session, indicator_id))
     except AtlasError:
         return 1.0
 
@@ -133,7 +133,7 @@ def _page(session, target, form: dict, errors: dict, status: int = 200):
     held = periods(session, chosen.id) if chosen else sorted({p for i in indicators for p in periods(session, i)})
     if form["baseline_period"] and form["baseline_period"] not in held:
         held = [*held, form["baseline_period"]]
-    return render_template("targets/form.html", target=target, form=form, errors=errors, themes=F.themes(session),
+    return render_template("targets/form.html", target=target, form=form, errors=errors, themes=figures.themes(session),
                            sets=boundary_sets.list_sets(session), periods=held, chosen=chosen,
                            factor=display_factor(chosen) if chosen else 1.0,
                            baseline_hint=_baseline_hint(session, chosen, form), rule=RULE), status

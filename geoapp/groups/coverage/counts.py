@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from layers.groups import GROUP_TYPES, SMALL, THEMES, size_class
 
-from ... import figures as F
+from ... import figures
 from ...caches import LRUCache
 from ...errors import AtlasError
 from ...storage import boundary_sets, postcodes
@@ -186,7 +186,7 @@ def served_codes(areas: gpd.GeoDataFrame, served: list) -> list[str]:
 
 def published(session: Session) -> gpd.GeoDataFrame:
     """Every published group with what counting needs (no contact details), read once per groups version."""
-    return _GROUPS.get_or_build((F.store_id(session), *groups_version(session)), lambda: _read_published(session))
+    return _GROUPS.get_or_build((figures.store_id(session), *groups_version(session)), lambda: _read_published(session))
 
 
 def _read_published(session: Session) -> gpd.GeoDataFrame:
@@ -199,8 +199,8 @@ def _read_published(session: Session) -> gpd.GeoDataFrame:
 def coverage(session: Session, set_id: str) -> Coverage:
     """The groups based in and serving every area of ``set_id``, with its residents; cached."""
     bset = boundary_sets.get_set(session, set_id)
-    sets = tuple((s.id, F.set_version(s)) for s in boundary_sets.list_sets(session))
-    key = (F.store_id(session), set_id, F.set_version(bset), sets, groups_version(session),
+    sets = tuple((s.id, figures.set_version(s)) for s in boundary_sets.list_sets(session))
+    key = (figures.store_id(session), set_id, figures.set_version(bset), sets, groups_version(session),
            values_version(session), postcodes.state(session))
     return _COVERAGE.get_or_build(key, lambda: _coverage(session, bset))
 
@@ -235,7 +235,7 @@ def _coverage(session: Session, bset) -> Coverage:
 
 def _serving_pairs(session, bset, areas, groups, based) -> tuple[pd.DataFrame, set[str]]:
     """(group, code) pairs of the groups serving each area, and the named served areas not found."""
-    borough = F.borough_set(session)
+    borough = figures.borough_set(session)
     shapes: dict[tuple[str, str], object] = {}
     unknown: set[str] = set()
     mapped: dict[tuple, list[str]] = {}
@@ -298,7 +298,7 @@ def _area_key(item, default_set: str) -> tuple[str, str]:
 def _population(session: Session, set_id: str) -> tuple[pd.Series | None, dict | None]:
     """Each area's population as every page shows it (:func:`geoapp.figures.population`)."""
     try:
-        people = F.population(session, set_id)
+        people = figures.population(session, set_id)
     except AtlasError:
         return None, None
     if people is None:

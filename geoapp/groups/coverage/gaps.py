@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from layers.figures import polarity
 from layers.groups import THEMES
 
-from ... import figures as F
+from ... import figures
 from ...errors import InvalidInput
 from ...storage.indicators import list_indicators
-from . import counts as C
+from .counts import HOW, HOW_WORDS, METHOD, coverage, per_1000
 
 #: Need indicators offered first, in order, when none is chosen.
 DEFAULT_NEED = ("imd2019-score", "imd_score", "imd2019-income-rate", "income_deprivation_rate")
@@ -71,20 +71,20 @@ def gaps(session: Session, set_id: str, indicator_id: str | None = None, *, them
     class and the "high need, few groups" flag, ranked (flagged first, each part by need, highest first)."""
     if theme and theme not in THEMES:
         raise InvalidInput(f"'{theme}' is not a partnership theme; choose one of {', '.join(THEMES)}.")
-    if how not in C.HOW:
+    if how not in HOW:
         raise InvalidInput("count= must be 'serving' (groups serving the area) or 'based' (groups based in it).")
     indicator_id = indicator_id or default_need(session)
     if indicator_id is None:
         raise InvalidInput("No indicators are loaded, so there is no need to compare groups with.")
-    cov = C.coverage(session, set_id)
-    fig = F.figures(session, set_id, [indicator_id])[indicator_id]
+    cov = coverage(session, set_id)
+    fig = figures.figures(session, set_id, [indicator_id])[indicator_id]
     direction = polarity(fig.indicator["polarity"])
     turn = -1.0 if direction == "high_is_good" else 1.0
     need = fig.table["value"].reindex(cov.areas.index).to_numpy(dtype=float)
     need_t, need_breaks = terciles(need * turn)
     counts = cov.counts(how, theme=theme)
     population = cov.areas["population"].to_numpy(dtype=float)
-    rate = np.array([np.nan if r is None else r for r in (C.per_1000(n, p) for n, p in zip(counts, population))])
+    rate = np.array([np.nan if r is None else r for r in (per_1000(n, p) for n, p in zip(counts, population))])
     prov_t, prov_breaks = terciles(rate)
     rows = []
     for i, (code, name) in enumerate(zip(cov.areas.index, cov.areas["name"])):
@@ -108,8 +108,8 @@ def gaps(session: Session, set_id: str, indicator_id: str | None = None, *, them
                  "display_factor": fig.display_factor,
                  "high_need_is": "lower values" if turn < 0 else "higher values",
                  "breaks": sorted(b * turn for b in need_breaks), "words": _need_words(need_breaks, turn, fig)},
-        "provision": {"theme": theme, "count": how, "counted": C.HOW_WORDS[how],
-                      "population": cov.population, "breaks": prov_breaks, "method": C.METHOD},
+        "provision": {"theme": theme, "count": how, "counted": HOW_WORDS[how],
+                      "population": cov.population, "breaks": prov_breaks, "method": METHOD},
         "terciles": TERCILES,
         "cells": cells,
         "flagged": sum(r["flagged"] for r in rows),
