@@ -22,7 +22,7 @@ from ..storage.indicators import list_indicators
 from ..storage.models import MAX_ID, Proposal
 from ..web.db import db_session
 from ..web.errors import wants_json
-from ..web.pages import page
+from ..web.pages import done, page, refused
 from .schema import CHECK_BODY, FIT_BODY
 from ..web.security import allow_style_attributes
 from . import comparison, pdf, service
@@ -203,26 +203,21 @@ def update(proposal_id: int):
     if isinstance(changes.get("published"), str):  # a form field: "1"/"0", "true"/"false", "on"
         changes["published"] = changes["published"].strip().lower() in ("1", "true", "on", "yes")
     session = db_session()
-    if not _form_post():
-        proposal = service.update_proposal(session, proposal_id, user=current_user(), **changes)
-        session.commit()
-        return service.summary(proposal)
-    service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    service.get_proposal(session, proposal_id)  # a missing proposal is a 404
     try:
         if "tolerance" in request.form:  # the settings form: count, tolerance and indicators together
             changes["settings"] = _form_settings() | {"indicators": request.form.getlist("indicators")}
         proposal = service.update_proposal(session, proposal_id, user=current_user(), **changes)
     except InvalidInput as error:
         session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".editor", proposal_id=proposal_id))
+        return refused(error, _back_to_editor, proposal_id, error.message)
     session.commit()
     if "published" in changes:
-        flash("Published: anyone with the link can open this proposal (read only)." if proposal.published
-              else "Unpublished: only officers and its owner can open this proposal.")
+        message = ("Published: anyone with the link can open this proposal (read only)." if proposal.published
+                   else "Unpublished: only officers and its owner can open this proposal.")
     else:
-        flash("The proposal is changed.")
-    return redirect(url_for(".editor", proposal_id=proposal_id))
+        message = "The proposal is changed."
+    return done(service.summary(proposal), url_for(".editor", proposal_id=proposal_id), message)
 
 
 @page(bp, "/<int:proposal_id>/check.json", methods=("POST",), operation_id="postProposalCheck",
@@ -333,22 +328,17 @@ def versions(proposal_id: int):
 def restore(proposal_id: int, number: int):
     """Save an old version again as the newest (a form post redirects back to the editor)."""
     session = db_session()
-    if not _form_post():
-        version = service.restore_version(session, proposal_id, number, expected_version=_expected(_body()),
-                                          user=current_user())
-        session.commit()
-        return service.version_summary(version, {current_user().id: current_user().name}), 201
-    service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    service.get_proposal(session, proposal_id)  # a missing proposal is a 404
     try:
         version = service.restore_version(session, proposal_id, number, expected_version=_expected(_body()),
                                           user=current_user())
     except (InvalidInput, Conflict, NotFound) as error:  # Conflict covers a stale save
         session.rollback()
-        flash(_with_details(error), "error")
-        return redirect(url_for(".editor", proposal_id=proposal_id))
+        return refused(error, _back_to_editor, proposal_id, _with_details(error))
     session.commit()
-    flash(f"Version {number} is restored as version {version.number}.")
-    return redirect(url_for(".editor", proposal_id=proposal_id))
+    return done(service.version_summary(version, {current_user().id: current_user().name}),
+                url_for(".editor", proposal_id=proposal_id),
+                f"Version {number} is restored as version {version.number}.", status=201)
 
 
 @bp.post("/<int:proposal_id>/duplicate")
@@ -361,10 +351,8 @@ def duplicate(proposal_id: int):
                                  assignment=body.get("assignment"), forums=body.get("forums"),
                                  note=body.get("note"))
     session.commit()
-    if _form_post():
-        flash(f"This is a copy of proposal {proposal_id}; the original is unchanged.")
-        return redirect(url_for(".editor", proposal_id=proposal.id))
-    return service.summary(proposal), 201
+    return done(service.summary(proposal), url_for(".editor", proposal_id=proposal.id),
+                f"This is a copy of proposal {proposal_id}; the original is unchanged.", status=201)
 
 
 @bp.post("/<int:proposal_id>/shares")
@@ -374,21 +362,16 @@ def shares(proposal_id: int):
     session = db_session()
     body = request.get_json(silent=True)
     wanted = body.get("users", []) if isinstance(body, dict) else request.form.getlist("users")
-    if not _form_post():
-        found = service.share(session, proposal_id, wanted, user=current_user())
-        session.commit()
-        return {"proposal": proposal_id, "shared_with": found}
-    service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    service.get_proposal(session, proposal_id)  # a missing proposal is a 404
     try:
         found = service.share(session, proposal_id, wanted, user=current_user())
     except InvalidInput as error:
         session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".editor", proposal_id=proposal_id))
+        return refused(error, _back_to_editor, proposal_id, error.message)
     session.commit()
-    flash(f"Shared with {len(found)} {'person' if len(found) == 1 else 'people'}." if found
-          else "The proposal is shared with nobody.")
-    return redirect(url_for(".editor", proposal_id=proposal_id))
+    return done({"proposal": proposal_id, "shared_with": found}, url_for(".editor", proposal_id=proposal_id),
+                f"Shared with {len(found)} {'person' if len(found) == 1 else 'people'}." if found
+                else "The proposal is shared with nobody.")
 
 
 @bp.post("/<int:proposal_id>/delete")
@@ -554,17 +537,11 @@ def councillors_save(set_id: str):
         report = councillors.store(session, set_id, entered, user=current_user(), source=source)
     except InvalidInput as error:
         session.rollback()
-        if not _form_post():
-            raise
-        flash(error.message, "error")
-        for line in error.details[:20]:
-            flash(line, "error")
-        return redirect(url_for(".councillors_page", set_id=set_id, proposal=back))
+        return refused(error, _flashed, url_for(".councillors_page", set_id=set_id, proposal=back),
+                       error.message, *error.details[:20])
     session.commit()
-    if not _form_post():
-        return report
-    flash(f"Saved: {report['changed']} councillor count(s) changed, {report['cleared']} cleared.")
-    return redirect(url_for(".councillors_page", set_id=set_id, proposal=back))
+    return done(report, url_for(".councillors_page", set_id=set_id, proposal=back),
+                f"Saved: {report['changed']} councillor count(s) changed, {report['cleared']} cleared.")
 
 
 def _comparison_json(data: dict) -> dict:
@@ -657,6 +634,17 @@ def _map_config(found: dict) -> dict:
 def _form_post() -> bool:
     """True for a plain HTML form post (not JSON, not asking for JSON): answer with a redirect and a flash."""
     return not request.is_json and not wants_json()
+
+
+def _back_to_editor(proposal_id: int, *problems: str):
+    """The editor again, saying what was refused."""
+    return _flashed(url_for(".editor", proposal_id=proposal_id), *problems)
+
+
+def _flashed(url: str, *problems: str):
+    for problem in problems:
+        flash(problem, "error")
+    return redirect(url)
 
 
 def _with_details(error) -> str:

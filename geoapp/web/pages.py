@@ -24,7 +24,8 @@ renders that data as the request asks (:func:`~geoapp.web.errors.wants_json`): a
   The entries are kept in :data:`TWINS`, which :mod:`geoapp.api.openapi` reads.
 
 A change (a POST) answers with :func:`done` (its data as JSON, else a message and a redirect) and a refused
-one with :func:`refused` (JSON: the error; a page: the form again, with what is wrong).
+one with :func:`refused` (JSON: the error; a page: the form again, with what is wrong). A change sent as JSON
+is answered in JSON, as one asking for JSON is.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Blueprint, flash, redirect, render_template
+from flask import Blueprint, flash, redirect, render_template, request
 
 from ..api.params import JSON
 from ..auth.roles import ANONYMOUS, can
@@ -95,8 +96,8 @@ def page(bp: Blueprint, rule: str, *, template: str | None = None, twin: str | b
 
 
 def done(data, redirect_to: str, message: str | None = None, category: str = "message", *, status: int = 200):
-    """A change made: ``data`` as JSON when asked for, else ``message`` flashed and a redirect."""
-    if wants_json():
+    """A change made: ``data`` as JSON when asked for (or sent as JSON), else ``message`` flashed and a redirect."""
+    if _sent_or_wants_json():
         return data, status
     if message:
         flash(message, category)
@@ -106,9 +107,13 @@ def done(data, redirect_to: str, message: str | None = None, category: str = "me
 def refused(error: AtlasError, show: Callable, *args, **kwargs):
     """A change or choice refused: JSON gets ``error`` raised; a page gets ``show(*args, **kwargs)`` (the form
     again, with what is wrong)."""
-    if wants_json():
+    if _sent_or_wants_json():
         raise error
     return show(*args, **kwargs)
+
+
+def _sent_or_wants_json() -> bool:
+    return request.is_json or wants_json()
 
 
 def _render(answer, template: str | None, to_json: Callable | None, context: Callable | None):
