@@ -73,7 +73,8 @@ def toy(twins):
     app.config["SECRET_KEY"] = "test"
     app.jinja_loader = DictLoader({"index.html": "names: {{ names|join(',') }}",
                                    "toy.html": "{{ shout }} {{ toy_id }}",
-                                   "count.html": "{{ name }}={{ value }}"})
+                                   "count.html": "{{ name }}={{ value }}",
+                                   "error.html": "error {{ status }}: {{ message }}"})
     app.register_blueprint(bp)
     register_error_handlers(app)
     return app
@@ -115,6 +116,10 @@ def test_a_change_answers_json_or_a_redirect_and_a_refusal_the_error_or_the_form
     assert (refused_json.status_code, refused_json.json["description"]) == (422, "No.")
     again = client.post("/toy/refuse")
     assert (again.status_code, again.text) == (422, "form again: no")
+    sent_json = client.post("/toy/change", json={"a": 1})  # no Accept header: JSON sent is JSON answered
+    assert (sent_json.status_code, sent_json.json) == (201, {"changed": True})
+    refused_sent_json = client.post("/toy/refuse", json={})
+    assert (refused_sent_json.status_code, refused_sent_json.text) == (422, "error 422: No.")  # not the form
 
 
 def test_the_registry_holds_each_twin_for_the_openapi_document(toy, twins):

@@ -89,6 +89,50 @@ TWIN_PARAMETERS = {
 }
 
 
+_FIGURE = {"type": "object", "description": "One figure with its 95% interval and how it was made.",
+           "properties": {"value": {"type": "number", "nullable": True},
+                          "lower": {"type": "number", "nullable": True},
+                          "upper": {"type": "number", "nullable": True},
+                          "numerator": {"type": "number", "nullable": True},
+                          "denominator": {"type": "number", "nullable": True},
+                          "method": {"type": "string", "nullable": True,
+                                     "description": "How the small areas were combined (nesting, best fit or "
+                                                    "apportionment) and how many had data."}}}
+
+#: Schemas the twins share, by name: the one error shape, a figure, one indicator for every area of a set.
+TWIN_SCHEMAS = {
+    "atlasError": {"type": "object", "required": ["code", "title", "description"],
+                   "properties": {"code": {"type": "integer"}, "title": {"type": "string"},
+                                  "description": {"type": "string"}}},
+    "indicatorFigures": {
+        "type": "object", "description": "One indicator for every area of a boundary set.",
+        "required": ["indicator", "geography", "period", "source", "areas"],
+        "properties": {"indicator": {"type": "object"}, "geography": {"type": "object"},
+                       "period": {"type": "string", "nullable": True},
+                       "periods": {"type": "array", "items": {"type": "string"}},
+                       "source": {"type": "string"}, "licence": {"type": "string", "nullable": True},
+                       "weights": {"type": "string", "description": "How LSOA values were combined into areas."},
+                       "confidence": {"type": "number"}, "display_factor": {"type": "number"},
+                       "borough": {"type": "object", "nullable": True},
+                       "england": {"type": "object", "nullable": True,
+                                   "description": "England's figure, made by the same engine from England's file."},
+                       "notes": {"type": "array", "items": {"type": "string"},
+                                 "description": "Small areas left out, placed by nearness or partly outside, "
+                                                "with their people; the weighting population."},
+                       "available": {"type": "boolean",
+                                     "description": "False when the values are held for areas that do not nest in "
+                                                    "this set's areas (official ward figures for LSOAs)."},
+                       "areas": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/figure"}, {
+                           "type": "object", "properties": {
+                               "code": {"type": "string"}, "name": {"type": "string"},
+                               "comparison": {"type": "string", "enum": ["better", "similar", "worse", "higher",
+                                                                         "lower", "not compared"]},
+                               "compared_with_england": {"type": "string", "enum": [
+                                   "better", "similar", "worse", "higher", "lower", "not compared"]}}}]}}}},
+    "figure": _FIGURE,
+}
+
+
 def error_responses(*codes: str) -> dict:
     """The error responses of a twin, by status, in the one error shape."""
     words = {"404": "No such area, boundary set, indicator, proposal or user.",
@@ -112,21 +156,27 @@ def one_of(values, **more) -> dict:
     return {"type": "string", "enum": [*values, ""], **more}
 
 
-def get_operation(operation_id: str, summary: str, schema: dict, parameters=(), extra=(), *, errors=("404",),
-                  media_type: str = JSON, signed_in: bool = False) -> dict:
-    """A twin's GET operation with shared ``parameters`` (by name) and ``extra`` inline ones."""
+def twin_operation(operation_id: str, summary: str, schema: dict, parameters=(), extra=(), *, method: str = "get",
+                   body: dict | None = None, response: str | None = None, errors=("404",), media_type: str = JSON,
+                   signed_in: bool = False) -> dict:
+    """A twin's operation with shared ``parameters`` (by name) and ``extra`` inline ones; a POST one reads the
+    JSON ``body``; ``response`` describes the answer (default: the summary)."""
     operation = {"tags": [TWIN_TAG], "operationId": operation_id, "summary": summary,
                  "parameters": [_ref("parameters", p) for p in parameters] + list(extra),
-                 "responses": {"200": {"description": summary, "content": {media_type: {"schema": schema}}},
+                 "responses": {"200": {"description": response or summary,
+                                       "content": {media_type: {"schema": schema}}},
                                **error_responses(*errors)}}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": body}}}
     if signed_in:
         operation["security"] = SIGNED_IN
-    return {"get": operation}
+    return {method: operation}
 
 
 def _twin_item(twin: Twin) -> dict:
-    return get_operation(twin.operation_id, twin.summary, _schema(twin.schema), twin.parameters, twin.query,
-                         errors=twin.errors, media_type=twin.media_type, signed_in=twin.signed_in)
+    return twin_operation(twin.operation_id, twin.summary, _schema(twin.schema), twin.parameters, twin.query,
+                          method=twin.method, body=twin.body, response=twin.response, errors=twin.errors,
+                          media_type=twin.media_type, signed_in=twin.signed_in)
 
 
 def _schema(schema: dict | type) -> dict:
@@ -313,4 +363,4 @@ def _register_features_api() -> None:
 
 
 _register_features_api()
-add_components(parameters=TWIN_PARAMETERS)
+add_components(parameters=TWIN_PARAMETERS, schemas=TWIN_SCHEMAS)

@@ -22,6 +22,8 @@ from ..storage.indicators import list_indicators
 from ..storage.models import MAX_ID, Proposal
 from ..web.db import db_session
 from ..web.errors import wants_json
+from ..web.pages import done, page, refused
+from .schema import CHECK_BODY, FIT_BODY
 from ..web.security import allow_style_attributes
 from . import comparison, pdf, service
 from .access import visible, visible_proposals
@@ -47,24 +49,28 @@ def stale_save(error: service.StaleSave):
             "save_as_copy": url_for(".duplicate", proposal_id=proposal_id)}, 409
 
 
-@bp.get("/")
+def _index_context(data: dict, typed: dict | None = None, error: str | None = None) -> dict:
+    """The list page; after a refused new proposal, with what was typed and what to change."""
+    sets = [s for s in boundary_sets.list_sets(db_session()) if s.superseded_by is None]
+    return {"proposals": data["proposals"], "may_edit": can(current_role(), "edit_proposals"),
+            "block_sets": [s for s in sets if s.kind in service.BLOCK_KINDS],
+            "container_sets": [s for s in sets if s.kind not in service.BLOCK_KINDS],
+            "typed": typed or {}, "error": error}
+
+
+@page(bp, "/", template="proposals/index.html", context=_index_context,
+      json=lambda data: {"proposals": [service.summary(p) for p in data["proposals"]]},
+      operation_id="getProposals", summary="The forum proposals you may see (officers: all; others: published ones "
+                                           "and their own)")
 @requires("read")
 def index():
     """The proposals the caller may see, with links to their editors; officers also get forms to start one
     (drawn from scratch, or imported from a block-assignment CSV)."""
-    return _index_page()
+    return _listed()
 
 
-def _index_page(typed: dict | None = None, error: str | None = None, status: int = 200):
-    """The list page; after a refused new proposal, with what was typed and what to change."""
-    session = db_session()
-    found = visible_proposals(session, current_user())
-    sets = [s for s in boundary_sets.list_sets(session) if s.superseded_by is None]
-    return render_template("proposals/index.html", proposals=found,
-                           may_edit=can(current_role(), "edit_proposals"),
-                           block_sets=[s for s in sets if s.kind in service.BLOCK_KINDS],
-                           container_sets=[s for s in sets if s.kind not in service.BLOCK_KINDS],
-                           typed=typed or {}, error=error), status
+def _listed() -> dict:
+    return {"proposals": visible_proposals(db_session(), current_user())}
 
 
 @bp.post("/new")
@@ -81,7 +87,8 @@ def create_form():
                                            settings=_form_settings())
     except InvalidInput as error:
         session.rollback()  # the form again, as typed, saying what to change
-        return _index_page(request.form.to_dict(), error.message, 422)
+        return render_template("proposals/index.html", **_index_context(
+            _listed(), request.form.to_dict(), error.message)), 422
     session.commit()
     return redirect(url_for(".editor", proposal_id=proposal.id))
 
@@ -105,12 +112,10 @@ def _form_settings() -> dict:
     return settings
 
 
-@bp.get("/<int:proposal_id>")
-@requires("read")
-def editor(proposal_id: int):
-    """The drawing page: click wards (or choose from the list) into forums, with live statistics and rules."""
+def _editor_context(data: dict) -> dict:
+    """The drawing page's settings, versions, readers, indicators and adoption."""
     session = db_session()
-    proposal = _visible(proposal_id)
+    proposal = data["proposal"]
     containers = boundary_sets.load_areas(session, proposal.container_set_id)
     may_edit = can(current_role(), "edit_proposals")
     if may_edit:
@@ -142,21 +147,37 @@ def editor(proposal_id: int):
     found = service.list_versions(session, proposal.id)
     names = service.user_names(session, [v.saved_by for v in found])
     may_adopt = can(current_role(), "adopt_proposal")
-    return render_template("proposals/editor.html", proposal=proposal, config=config, may_edit=may_edit,
-                           versions=[service.version_summary(v, names) | {"saved": v.saved_at} for v in found],
-                           may_adopt=may_adopt, readers=service.readers(session) if may_edit else [],
-                           indicator_choices=[i for i in list_indicators(session) if i.type in SUMMABLE]
-                           if may_edit else [],
-                           shared=set(service.shared_with(session, proposal.id)),
-                           adoption=adoption(session, proposal, found[0] if found else None) if may_adopt else None)
+    return {"proposal": proposal, "config": config, "may_edit": may_edit,
+            "versions": [service.version_summary(v, names) | {"saved": v.saved_at} for v in found],
+            "may_adopt": may_adopt, "readers": service.readers(session) if may_edit else [],
+            "indicator_choices": [i for i in list_indicators(session) if i.type in SUMMABLE] if may_edit else [],
+            "shared": set(service.shared_with(session, proposal.id)),
+            "adoption": adoption(session, proposal, found[0] if found else None) if may_adopt else None}
 
 
-@bp.get("/index.json")
-@requires("read")
-def index_json():
-    """The proposals the caller may see."""
+def _show_json(data: dict) -> dict:
+    """The proposal, its latest version, and that version's forum statistics and rules."""
     session = db_session()
-    return {"proposals": [service.summary(p) for p in visible_proposals(session, current_user())]}
+    proposal = data["proposal"]
+    version = service.latest_version(session, proposal.id)
+    assignment, forums = (version.assignment, version.forums) if version else ({}, {})
+    names = service.user_names(session, [version.saved_by] if version else [])
+    return {"proposal": service.summary(proposal),
+            "version": service.version_summary(version, names) if version else None,
+            "assignment": assignment, "forums": forums,
+            "check": check_proposal(session, proposal, assignment, forums)}
+
+
+@page(bp, "/<int:proposal_id>", template="proposals/editor.html", twin_endpoint="show", json=_show_json,
+      context=_editor_context, operation_id="getProposal",
+      summary="A forum proposal: its latest version, each forum's statistics and every rule's result (a proposal "
+              "not published: officers, its owner and those it is shared with)",
+      parameters=("proposalId",), errors=("401", "403", "404"))
+@requires("read")
+def editor(proposal_id: int):
+    """The drawing page: click wards (or choose from the list) into forums, with live statistics and rules; its
+    twin (``show``) is the proposal, its latest version, and that version's forum statistics and rules."""
+    return {"proposal": _visible(proposal_id)}
 
 
 @bp.post("/")
@@ -173,21 +194,6 @@ def create():
     return service.summary(proposal), 201
 
 
-@bp.get("/<int:proposal_id>.json")
-@requires("read")
-def show(proposal_id: int):
-    """The proposal, its latest version, and that version's forum statistics and rules."""
-    session = db_session()
-    proposal = _visible(proposal_id)
-    version = service.latest_version(session, proposal.id)
-    assignment, forums = (version.assignment, version.forums) if version else ({}, {})
-    names = service.user_names(session, [version.saved_by] if version else [])
-    return {"proposal": service.summary(proposal),
-            "version": service.version_summary(version, names) if version else None,
-            "assignment": assignment, "forums": forums,
-            "check": check_proposal(session, proposal, assignment, forums)}
-
-
 @bp.post("/<int:proposal_id>/update")
 @requires("edit_proposals")
 def update(proposal_id: int):
@@ -197,29 +203,27 @@ def update(proposal_id: int):
     if isinstance(changes.get("published"), str):  # a form field: "1"/"0", "true"/"false", "on"
         changes["published"] = changes["published"].strip().lower() in ("1", "true", "on", "yes")
     session = db_session()
-    if not _form_post():
-        proposal = service.update_proposal(session, proposal_id, user=current_user(), **changes)
-        session.commit()
-        return service.summary(proposal)
-    service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    service.get_proposal(session, proposal_id)  # a missing proposal is a 404
     try:
         if "tolerance" in request.form:  # the settings form: count, tolerance and indicators together
             changes["settings"] = _form_settings() | {"indicators": request.form.getlist("indicators")}
         proposal = service.update_proposal(session, proposal_id, user=current_user(), **changes)
     except InvalidInput as error:
         session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".editor", proposal_id=proposal_id))
+        return refused(error, _back_to_editor, proposal_id, error.message)
     session.commit()
     if "published" in changes:
-        flash("Published: anyone with the link can open this proposal (read only)." if proposal.published
-              else "Unpublished: only officers and its owner can open this proposal.")
+        message = ("Published: anyone with the link can open this proposal (read only)." if proposal.published
+                   else "Unpublished: only officers and its owner can open this proposal.")
     else:
-        flash("The proposal is changed.")
-    return redirect(url_for(".editor", proposal_id=proposal_id))
+        message = "The proposal is changed."
+    return done(service.summary(proposal), url_for(".editor", proposal_id=proposal_id), message)
 
 
-@bp.post("/<int:proposal_id>/check.json")
+@page(bp, "/<int:proposal_id>/check.json", methods=("POST",), operation_id="postProposalCheck",
+      summary="Statistics and rules of an assignment of blocks to forums (nothing stored)",
+      parameters=("proposalId",), body=CHECK_BODY, response="Forums, rules, passed and notes",
+      errors=("401", "403", "404", "422"))
 @requires("read")
 @changes_nothing
 def check(proposal_id: int):
@@ -230,7 +234,11 @@ def check(proposal_id: int):
                           forums)
 
 
-@bp.post("/<int:proposal_id>/fit.json")
+@page(bp, "/<int:proposal_id>/fit.json", methods=("POST",), operation_id="postProposalFit",
+      summary="The blocks a drawn shape best fits: those with at least half their area inside it (officers; "
+              "nothing stored)",
+      parameters=("proposalId",), body=FIT_BODY,
+      response="blocks (codes taken), partial (blocks partly covered), unit, rule", errors=("401", "403", "404", "422"))
 @requires("edit_proposals")
 @changes_nothing
 def fit(proposal_id: int):
@@ -254,7 +262,9 @@ def save(proposal_id: int):
     return service.version_summary(version, {current_user().id: current_user().name}), 201
 
 
-@bp.get("/<int:proposal_id>/draft.json")
+@page(bp, "/<int:proposal_id>/draft.json", operation_id="getProposalDraft",
+      summary="Your unsaved changes to a proposal, kept as you draw (officers; null when none)",
+      parameters=("proposalId",), errors=("401", "403", "404"))
 @requires("edit_proposals")
 def draft(proposal_id: int):
     """The caller's unsaved changes to the proposal (``draft``: null when none are kept)."""
@@ -290,14 +300,19 @@ def discard_draft(proposal_id: int):
     return {"proposal": proposal_id, "discarded": dropped}
 
 
-@bp.get("/<int:proposal_id>/balance.json")
+@page(bp, "/<int:proposal_id>/balance.json", operation_id="getProposalBalance",
+      summary="Whether each container's forum count can be met within the population tolerance with whole blocks: "
+              "the best split's deviation, whether the search was exact, and its blocks",
+      parameters=("proposalId",), errors=("401", "403", "404"))
 @requires("read")
 def balance(proposal_id: int):
     """Whether each APB's forum count can be met within the tolerance with whole wards, and the best split."""
     return feasibility(db_session(), _visible(proposal_id))
 
 
-@bp.get("/<int:proposal_id>/versions.json")
+@page(bp, "/<int:proposal_id>/versions.json", operation_id="getProposalVersions",
+      summary="Every saved version of a proposal, newest first: who, when and note",
+      parameters=("proposalId",), errors=("401", "403", "404"))
 @requires("read")
 def versions(proposal_id: int):
     """Every saved version, newest first: number, who, when and note."""
@@ -313,22 +328,17 @@ def versions(proposal_id: int):
 def restore(proposal_id: int, number: int):
     """Save an old version again as the newest (a form post redirects back to the editor)."""
     session = db_session()
-    if not _form_post():
-        version = service.restore_version(session, proposal_id, number, expected_version=_expected(_body()),
-                                          user=current_user())
-        session.commit()
-        return service.version_summary(version, {current_user().id: current_user().name}), 201
-    service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    service.get_proposal(session, proposal_id)  # a missing proposal is a 404
     try:
         version = service.restore_version(session, proposal_id, number, expected_version=_expected(_body()),
                                           user=current_user())
     except (InvalidInput, Conflict, NotFound) as error:  # Conflict covers a stale save
         session.rollback()
-        flash(_with_details(error), "error")
-        return redirect(url_for(".editor", proposal_id=proposal_id))
+        return refused(error, _back_to_editor, proposal_id, _with_details(error))
     session.commit()
-    flash(f"Version {number} is restored as version {version.number}.")
-    return redirect(url_for(".editor", proposal_id=proposal_id))
+    return done(service.version_summary(version, {current_user().id: current_user().name}),
+                url_for(".editor", proposal_id=proposal_id),
+                f"Version {number} is restored as version {version.number}.", status=201)
 
 
 @bp.post("/<int:proposal_id>/duplicate")
@@ -341,10 +351,8 @@ def duplicate(proposal_id: int):
                                  assignment=body.get("assignment"), forums=body.get("forums"),
                                  note=body.get("note"))
     session.commit()
-    if _form_post():
-        flash(f"This is a copy of proposal {proposal_id}; the original is unchanged.")
-        return redirect(url_for(".editor", proposal_id=proposal.id))
-    return service.summary(proposal), 201
+    return done(service.summary(proposal), url_for(".editor", proposal_id=proposal.id),
+                f"This is a copy of proposal {proposal_id}; the original is unchanged.", status=201)
 
 
 @bp.post("/<int:proposal_id>/shares")
@@ -354,21 +362,16 @@ def shares(proposal_id: int):
     session = db_session()
     body = request.get_json(silent=True)
     wanted = body.get("users", []) if isinstance(body, dict) else request.form.getlist("users")
-    if not _form_post():
-        found = service.share(session, proposal_id, wanted, user=current_user())
-        session.commit()
-        return {"proposal": proposal_id, "shared_with": found}
-    service.get_proposal(session, proposal_id)  # a missing proposal is a 404 page
+    service.get_proposal(session, proposal_id)  # a missing proposal is a 404
     try:
         found = service.share(session, proposal_id, wanted, user=current_user())
     except InvalidInput as error:
         session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".editor", proposal_id=proposal_id))
+        return refused(error, _back_to_editor, proposal_id, error.message)
     session.commit()
-    flash(f"Shared with {len(found)} {'person' if len(found) == 1 else 'people'}." if found
-          else "The proposal is shared with nobody.")
-    return redirect(url_for(".editor", proposal_id=proposal_id))
+    return done({"proposal": proposal_id, "shared_with": found}, url_for(".editor", proposal_id=proposal_id),
+                f"Shared with {len(found)} {'person' if len(found) == 1 else 'people'}." if found
+                else "The proposal is shared with nobody.")
 
 
 @bp.post("/<int:proposal_id>/delete")
@@ -534,61 +537,67 @@ def councillors_save(set_id: str):
         report = councillors.store(session, set_id, entered, user=current_user(), source=source)
     except InvalidInput as error:
         session.rollback()
-        if not _form_post():
-            raise
-        flash(error.message, "error")
-        for line in error.details[:20]:
-            flash(line, "error")
-        return redirect(url_for(".councillors_page", set_id=set_id, proposal=back))
+        return refused(error, _flashed, url_for(".councillors_page", set_id=set_id, proposal=back),
+                       error.message, *error.details[:20])
     session.commit()
-    if not _form_post():
-        return report
-    flash(f"Saved: {report['changed']} councillor count(s) changed, {report['cleared']} cleared.")
-    return redirect(url_for(".councillors_page", set_id=set_id, proposal=back))
+    return done(report, url_for(".councillors_page", set_id=set_id, proposal=back),
+                f"Saved: {report['changed']} councillor count(s) changed, {report['cleared']} cleared.")
 
 
-@bp.get("/compare")
-@requires("read")
-def compare():
-    """Two proposals (or two versions of one) side by side: a map of the blocks that differ, and both
-    ones' forum statistics and rules."""
+def _comparison_json(data: dict) -> dict:
+    """The comparison as JSON, with its links; a comparison that could not be made is the error it met."""
+    if data["error"] is not None:
+        raise data["error"]
     session = db_session()
-    args = _compare_arguments()
-    found, error, status = None, None, 200
-    if args["a"] and args["b"]:  # with one side only, the chooser is shown with it filled in
-        try:
-            found = comparison.compare(session, *comparison.resolve(session, args, current_user()))
-        except (InvalidInput, NotFound) as problem:  # not Forbidden nor SignInNeeded: those are the guard's pages
-            error, status = problem.message, problem.status
-    choices = comparison.choices(session, current_user())
+    found = data["c"] or comparison.compare(session, *comparison.resolve(session, data["args"], current_user()))
+    chosen = comparison.chosen(found)
+    found["links"] = {"html": url_for(".compare", **chosen), "json": url_for(".compare_json", **chosen)}
+    return found
+
+
+def _comparison_context(data: dict) -> dict:
+    """The page: the chooser (with the versions chosen), and the comparison's tables and map when made."""
+    args, found = data["args"], data["c"]
+    choices = comparison.choices(db_session(), current_user())
     versions = {}
     for key in ("a", "b"):
         chosen = next((c for c in choices if str(c["id"]) == (args[key] or "")), None)
         versions[key] = chosen["version"] if chosen else None
     config, rows, columns = None, None, {}
     if found is not None:
-        _link_sides(found)
         rows, columns = comparison.tables(found)
         if found["comparable"]:
             config = _map_config(found)
-    return render_template("proposals/compare.html", c=found, error=error, args=args, choices=choices,
-                           versions=versions, config=config, status_words=STATUS_WORDS, rows=rows,
-                           columns=columns,
-                           json_url=url_for(".compare_json", **{k: v for k, v in args.items() if v}),
-                           swap_url=url_for(".compare", a=args["b"], va=args["vb"], b=args["a"], vb=args["va"])
-                           if args["a"] and args["b"] else None), status
+    return {"c": found, "error": data["error"] and data["error"].message, "args": args, "choices": choices,
+            "versions": versions, "config": config, "status_words": STATUS_WORDS, "rows": rows, "columns": columns,
+            "json_url": url_for(".compare_json", **{k: v for k, v in args.items() if v}),
+            "swap_url": url_for(".compare", a=args["b"], va=args["vb"], b=args["a"], vb=args["va"])
+            if args["a"] and args["b"] else None}
 
 
-@bp.get("/compare.json")
+@page(bp, "/compare", template="proposals/compare.html", json=_comparison_json, context=_comparison_context,
+      operation_id="getProposalComparison",
+      summary="Two proposals (or two versions of one) side by side: the blocks in different forums, how the forums "
+              "correspond, each side's statistics and rules; a == b with no versions compares its last two versions",
+      errors=("401", "403", "404", "422"),
+      query=[{"name": n, "in": "query", "required": n in ("a", "b"), "description": d,
+              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+             for n, d in (("a", "Proposal A's number"), ("va", "A's version (default: the latest)"),
+                          ("b", "Proposal B's number"), ("vb", "B's version (default: the latest)"))])
 @requires("read")
-def compare_json():
-    """The comparison of two proposals or versions as JSON: the same facts as the page."""
+def compare():
+    """Two proposals (or two versions of one) side by side: a map of the blocks that differ, and both
+    ones' forum statistics and rules (as JSON: the same facts)."""
     session = db_session()
-    found = comparison.compare(session, *comparison.resolve(session, _compare_arguments(), current_user()))
-    _link_sides(found)
-    chosen = comparison.chosen(found)
-    found["links"] = {"html": url_for(".compare", **chosen), "json": url_for(".compare_json", **chosen)}
-    return found
+    args = _compare_arguments()
+    found, error, status = None, None, 200
+    if args["a"] and args["b"]:  # with one side only, the chooser is shown with it filled in
+        try:
+            found = comparison.compare(session, *comparison.resolve(session, args, current_user()))
+            _link_sides(found)
+        except (InvalidInput, NotFound) as problem:  # not Forbidden nor SignInNeeded: those are the guard's pages
+            error, status = problem, problem.status
+    return {"args": args, "c": found, "error": error}, status
 
 
 def _visible(proposal_id: int) -> Proposal:
@@ -625,6 +634,17 @@ def _map_config(found: dict) -> dict:
 def _form_post() -> bool:
     """True for a plain HTML form post (not JSON, not asking for JSON): answer with a redirect and a flash."""
     return not request.is_json and not wants_json()
+
+
+def _back_to_editor(proposal_id: int, *problems: str):
+    """The editor again, saying what was refused."""
+    return _flashed(url_for(".editor", proposal_id=proposal_id), *problems)
+
+
+def _flashed(url: str, *problems: str):
+    for problem in problems:
+        flash(problem, "error")
+    return redirect(url)
 
 
 def _with_details(error) -> str:

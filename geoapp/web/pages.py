@@ -19,11 +19,13 @@ renders that data as the request asks (:func:`~geoapp.web.errors.wants_json`): a
 - With ``operation_id`` the twin is described in the OpenAPI document: ``summary``, the response ``schema``
   (a dict; a dataclass type is accepted here and turned into a schema by ``geoapp.api.openapi._schema``
   once ``geoapp/api/schema.py`` gives the function), shared ``parameters`` by name, ``query`` parameters of its own, the error
-  statuses it answers, and the security the view's ``@requires`` permission needs. The entries are kept in
-  :data:`TWINS`, which :mod:`geoapp.api.openapi` reads.
+  statuses it answers, and the security the view's ``@requires`` permission needs. A route taking POST only
+  is described as a POST operation, with the JSON ``body`` it reads and the ``response`` it answers (in words).
+  The entries are kept in :data:`TWINS`, which :mod:`geoapp.api.openapi` reads.
 
 A change (a POST) answers with :func:`done` (its data as JSON, else a message and a redirect) and a refused
-one with :func:`refused` (JSON: the error; a page: the form again, with what is wrong).
+one with :func:`refused` (JSON: the error; a page: the form again, with what is wrong). A change sent as JSON
+is answered in JSON, as one asking for JSON is.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Blueprint, flash, redirect, render_template
+from flask import Blueprint, flash, redirect, render_template, request
 
 from ..api.params import JSON
 from ..auth.roles import ANONYMOUS, can
@@ -54,6 +56,9 @@ class Twin:
     errors: tuple[str, ...] = ("404",)
     media_type: str = JSON
     signed_in: bool = False
+    method: str = "get"
+    body: dict | None = None
+    response: str | None = None
     components: dict[str, dict] = field(default_factory=dict)
 
 
@@ -65,7 +70,7 @@ def page(bp: Blueprint, rule: str, *, template: str | None = None, twin: str | b
          twin_endpoint: str | None = None, methods=("GET",), json: Callable | None = None,
          context: Callable | None = None, operation_id: str | None = None, summary: str = "",
          schema: dict | type | None = None, parameters=(), query=(), errors=("404",), media_type: str = JSON,
-         components: dict | None = None):
+         body: dict | None = None, response: str | None = None, components: dict | None = None):
     """Register a page view at ``rule`` with its JSON twin and, given ``operation_id``, its OpenAPI entry."""
     def decorate(view):
         @functools.wraps(view)
@@ -84,14 +89,15 @@ def page(bp: Blueprint, rule: str, *, template: str | None = None, twin: str | b
             _add(Twin(path=_openapi_path((bp.url_prefix or "") + json_rule), operation_id=operation_id,
                       summary=summary, schema=schema or {"type": "object"}, parameters=tuple(parameters),
                       query=tuple(query), errors=tuple(errors), media_type=media_type,
-                      signed_in=not can(ANONYMOUS, permission), components=components or {}))
+                      signed_in=not can(ANONYMOUS, permission), method="get" if "GET" in methods else "post",
+                      body=body, response=response, components=components or {}))
         return answer
     return decorate
 
 
 def done(data, redirect_to: str, message: str | None = None, category: str = "message", *, status: int = 200):
-    """A change made: ``data`` as JSON when asked for, else ``message`` flashed and a redirect."""
-    if wants_json():
+    """A change made: ``data`` as JSON when asked for (or sent as JSON), else ``message`` flashed and a redirect."""
+    if _sent_or_wants_json():
         return data, status
     if message:
         flash(message, category)
@@ -101,9 +107,13 @@ def done(data, redirect_to: str, message: str | None = None, category: str = "me
 def refused(error: AtlasError, show: Callable, *args, **kwargs):
     """A change or choice refused: JSON gets ``error`` raised; a page gets ``show(*args, **kwargs)`` (the form
     again, with what is wrong)."""
-    if wants_json():
+    if _sent_or_wants_json():
         raise error
     return show(*args, **kwargs)
+
+
+def _sent_or_wants_json() -> bool:
+    return request.is_json or wants_json()
 
 
 def _render(answer, template: str | None, to_json: Callable | None, context: Callable | None):

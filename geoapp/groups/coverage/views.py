@@ -1,17 +1,18 @@
 """Groups by area: per 1,000 residents by theme and type, and where need is high and groups are few."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, request, url_for
 
 from layers.classify import SCHEMES, ClassesError, classify
 from layers.groups import GROUP_TYPES, THEMES
 
-from ...web.guard import requires
+from ...api.openapi import OPTIONAL_INDICATOR, OPTIONAL_SET, one_of, query
 from ...errors import InvalidInput
-from ...web.errors import wants_json
-from ...web.exports import table_download
 from ...storage import boundary_sets
 from ...web.db import db_session
+from ...web.exports import table_download
+from ...web.guard import requires
+from ...web.pages import page
 from . import counts as C
 from . import gaps as G
 
@@ -23,22 +24,32 @@ SCHEME_WORDS = {"quantiles": "Quantiles (equal numbers of areas)", "fisher_jenks
                 "equal_interval": "Equal interval"}
 
 
-@bp.get("/by-area")
-@bp.get("/by-area.json", endpoint="by_area_json")
+def _by_area_context(data: dict) -> dict:
+    found, choice = data["r"], data["choice"]
+    return {"r": found, "choice": choice, "sets": _sets(db_session()), "themes": THEMES, "types": GROUP_TYPES,
+            "schemes": SCHEME_WORDS,
+            "types_shown": [t for t in GROUP_TYPES if found["borough"][choice["count"]]["by_type"][t]],
+            "config": _map_config(found["geography"]["id"], {
+                a["code"]: {"colour": _colour(found["classes"], a["class"]), "label": _tip(a, found)}
+                for a in found["areas"]})}
+
+
+@page(bp, "/by-area", template="groups/coverage.html", json=lambda data: data["r"], context=_by_area_context,
+      operation_id="getGroupsByArea", summary="Published community groups based in and serving each area of a "
+      "boundary set, by theme and type, per 1,000 residents, with map classes and the borough row",
+      errors=("404", "422"),
+      query=[query("set", "Boundary set id", OPTIONAL_SET),
+             query("count", "based or serving", one_of(("based", "serving"))),
+             query("theme", "A partnership theme", one_of(THEMES)),
+             query("type", "A group type", one_of(GROUP_TYPES)),
+             query("scheme", "How the map classes are cut", one_of(s for s in SCHEMES if s != "user")),
+             query("k", "Number of classes, 2 to 9", {"type": "integer", "minimum": 2, "maximum": 9})])
 @requires("read")
 def by_area():
     """Groups per 1,000 residents for every area of a set, by theme and type, as a map and a table."""
     session = db_session()
     choice = _choice(session)
-    found = _by_area(session, choice)
-    if wants_json():
-        return found
-    return render_template("groups/coverage.html", r=found, choice=choice, sets=_sets(session),
-                           themes=THEMES, types=GROUP_TYPES, schemes=SCHEME_WORDS,
-                           types_shown=[t for t in GROUP_TYPES if found["borough"][choice["count"]]["by_type"][t]],
-                           config=_map_config(found["geography"]["id"], {
-                               a["code"]: {"colour": _colour(found["classes"], a["class"]),
-                                           "label": _tip(a, found)} for a in found["areas"]}))
+    return {"r": _by_area(session, choice), "choice": choice}
 
 
 @bp.get("/by-area.csv", endpoint="by_area_csv", defaults={"fmt": "csv"})
@@ -53,20 +64,28 @@ def by_area_download(fmt: str):
                           about=_about(found, "Community groups by area"))
 
 
-@bp.get("/gaps")
-@bp.get("/gaps.json", endpoint="gaps_json")
+def _gaps_context(data: dict) -> dict:
+    session, found, choice = db_session(), data["r"], data["choice"]
+    return {"r": found, "choice": choice, "sets": _sets(session), "themes": THEMES, "needs": _needs(session),
+            "level": G.LEVEL, "provision": G.PROVISION,
+            "config": _map_config(choice["set"], {
+                a["code"]: {"colour": a["colour"], "flagged": a["flagged"], "label": _gap_tip(a, found)}
+                for a in found["areas"]})}
+
+
+@page(bp, "/gaps", template="groups/gaps.html", json=lambda data: data["r"], context=_gaps_context,
+      operation_id="getGroupGaps", summary="Need against groups per 1,000 for each area: terciles, the two-colour "
+      "class, the 'high need, few groups' flag, ranked, with source, period and method",
+      errors=("404", "422"),
+      query=[query("set", "Boundary set id", OPTIONAL_SET),
+             query("indicator", "The need indicator's id", OPTIONAL_INDICATOR),
+             query("theme", "A partnership theme", one_of(THEMES)),
+             query("count", "serving or based", one_of(("serving", "based")))])
 @requires("read")
 def gaps():
     """Where need is high and groups serving a theme are few: a bivariate map and a ranked table."""
-    session = db_session()
-    choice, found = _gaps(session)
-    if wants_json():
-        return found
-    return render_template("groups/gaps.html", r=found, choice=choice, sets=_sets(session), themes=THEMES,
-                           needs=_needs(session), level=G.LEVEL, provision=G.PROVISION,
-                           config=_map_config(choice["set"], {
-                               a["code"]: {"colour": a["colour"], "flagged": a["flagged"],
-                                           "label": _gap_tip(a, found)} for a in found["areas"]}))
+    choice, found = _gaps(db_session())
+    return {"r": found, "choice": choice}
 
 
 def _gaps(session) -> tuple[dict, dict]:

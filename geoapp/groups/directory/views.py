@@ -5,46 +5,85 @@ import json
 import re
 from collections import Counter
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
-from layers.groups import GROUP_TYPES
+from layers.groups import GROUP_TYPES, SERVES, SIZES, THEMES
 
-from ...web.guard import current_role, requires
+from ...api.openapi import one_of, query
+from ...api.params import GEOJSON
 from ...csv_safe import write_csv
 from ...errors import InvalidInput
 from ...web.db import db_session
+from ...web.guard import current_role, requires
+from ...web.pages import page
 from ..placement import borough_outline_set
 from . import listing as D
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
-GEOJSON = "application/geo+json"
+#: The filters /groups/directory.json reads.
+DIRECTORY_QUERY = (
+    query("theme", "A partnership theme (repeatable)", one_of(THEMES)),
+    query("type", "A group type (repeatable)", one_of(GROUP_TYPES)),
+    query("serves", "Who the group is for (repeatable)", one_of(SERVES)),
+    query("size", "Small groups (micro and small), a size class, or unknown",
+          one_of(("small-groups", *SIZES, "unknown"))),
+    query("q", "Words to find in the name, description or address"),
+    query("postcode", "Near this postcode (one in the Atlas's postcode table)",
+          {"type": "string", "pattern": r"^\s*$|^\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}\s*$"}),
+    query("radius", "Kilometres from the postcode or point, up to 100 (default 5)",
+          {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 100}),
+    query("lon", "Near this longitude (give lat too)", {"type": "number", "minimum": -180, "maximum": 180}),
+    query("lat", "Near this latitude (give lon too)", {"type": "number", "minimum": -90, "maximum": 90}),
+    query("area", "Only groups based in this area: set:code, e.g. wards:E05012211",
+          {"type": "string", "pattern": "^$|^[^:]+:.+$"}),
+)
+
 #: Groups listed per page under the map (the map shows every match).
 PAGE_SIZE = 50
 
 
-@bp.get("/")
+@bp.after_request
+def _private(response: Response) -> Response:
+    """What a partner sees must not be cached for anyone else."""
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    response.vary.add("Authorization")
+    return response
+
+
+def _geojson(data: dict) -> Response:
+    """The groups found as a GeoJSON FeatureCollection in CRS84; filters that could not be used are the error."""
+    if data["problem"] is not None:
+        raise data["problem"]
+    return Response(json.dumps(data["found"].geojson(), ensure_ascii=False, separators=(",", ":")),
+                    mimetype=GEOJSON)
+
+
+@page(bp, "/", template="groups/map.html", twin="/directory.json", twin_endpoint="directory_json", json=_geojson,
+      context=lambda data: _page_context(**data), operation_id="getGroupDirectory",
+      summary="Published community groups matching the filters, as GeoJSON in CRS84, with only the fields the "
+              "reader may see (partner-only contacts for signed-in partners)",
+      errors=("404", "422"), media_type=GEOJSON, query=DIRECTORY_QUERY)
 @requires("read")
 def index():
-    """Show the groups map beside the filter form and the list of the groups that match."""
+    """Show the groups map beside the filter form and the list of the groups that match; its twin
+    (``directory_json``) is the groups matching the filters, visible fields only."""
     session = db_session()
     offered = D.options(session)
-    partner = D.is_partner(current_role())
     found, problem, filters = None, None, D.Filters()
     try:
         filters = D.parse_filters(request.args, offered)
-        found = D.search(session, filters, partner=partner)
+        found = D.search(session, filters, partner=D.is_partner(current_role()))
     except InvalidInput as error:
         problem = error
-    body = render_template("groups/map.html", **_page_context(session, offered, filters, found, problem),
-                           partner=partner, size_label=D.size_label, checked_label=D.checked_label, small=D.SMALL,
-                           web_link=_web_link)
-    return _private(Response(body, status=422 if problem else 200, mimetype="text/html"))
+    return {"offered": offered, "filters": filters, "found": found, "problem": problem}, 422 if problem else 200
 
 
-def _page_context(session, offered: D.Options, filters: D.Filters, found: D.Directory | None,
+def _page_context(offered: D.Options, filters: D.Filters, found: D.Directory | None,
                   problem: InvalidInput | None) -> dict:
     """What the page shows: the form as the reader left it, a page of the list, and the map's configuration."""
+    session = db_session()
     args = filters.query_args() if problem is None else {}
     types = _type_keys(offered.types)
     config = {"data": url_for("groups.directory_json", **args) if found is not None else None,
@@ -68,16 +107,9 @@ def _page_context(session, offered: D.Options, filters: D.Filters, found: D.Dire
             "located": sum(xy is not None for xy in found.points) if found else 0,
             "shown": shown, "page": page, "pages": pages, "page_size": PAGE_SIZE,
             "page_url": lambda number: url_for("groups.index", **args, page=number) + "#group-list",
-            "anywhere_url": url_for("groups.index", **anywhere)}
-
-
-@bp.get("/directory.json")
-@requires("read")
-def directory_json():
-    """Return the groups matching the filters as a GeoJSON FeatureCollection in CRS84, visible fields only."""
-    found = _search()
-    return _private(Response(json.dumps(found.geojson(), ensure_ascii=False, separators=(",", ":")),
-                             mimetype=GEOJSON))
+            "anywhere_url": url_for("groups.index", **anywhere),
+            "partner": D.is_partner(current_role()), "size_label": D.size_label,
+            "checked_label": D.checked_label, "small": D.SMALL, "web_link": _web_link}
 
 
 @bp.get("/export.geojson")
@@ -87,7 +119,7 @@ def export_geojson():
     found = _search()
     response = Response(json.dumps(found.geojson(), ensure_ascii=False, indent=1), mimetype=GEOJSON)
     response.headers.set("Content-Disposition", "attachment", filename="community-groups.geojson")
-    return _private(response)
+    return response
 
 
 @bp.get("/export.csv")
@@ -100,7 +132,7 @@ def export_csv():
             for record, xy in zip(found.records, found.points)]
     response = Response(write_csv(rows, header=header), mimetype="text/csv")
     response.headers.set("Content-Disposition", "attachment", filename="community-groups.csv")
-    return _private(response)
+    return response
 
 
 def _search() -> D.Directory:
@@ -115,14 +147,6 @@ def _cell(value):
     if isinstance(value, bool):
         return "yes" if value else "no"
     return value
-
-
-def _private(response: Response) -> Response:
-    """What a partner sees must not be cached for anyone else."""
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.vary.add("Cookie")
-    response.vary.add("Authorization")
-    return response
 
 
 def _web_link(value) -> str | None:

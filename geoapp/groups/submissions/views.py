@@ -16,6 +16,7 @@ from ...storage import boundary_sets
 from ...web.db import db_session
 from ...web.display_cache import store_signature
 from ...web.errors import wants_json
+from ...web.pages import done, page, refused
 from ...web.security import limiter
 from .. import placement
 from ..directory.views import outline_url
@@ -149,20 +150,16 @@ def _receive(store, **page):
                       None if wants_json() else request.form.get(SEND_ANYWAY, ""))
     except RecordInvalid as invalid:
         db.rollback()
-        if wants_json():
-            raise
-        return _submit_page(values=sent, errors=_errors(invalid), status=422, **page)
+        return refused(invalid, _submit_page, values=sent, errors=_errors(invalid), status=422, **page)
     except placement.PlaceToCheck as unsure:
         db.rollback()
         return _submit_page(values=sent, place_warnings=unsure.warnings,
                             send_anyway=placement.fingerprint(unsure.warnings), **page)
     notes = _notes_for_sender(db, group)
     db.commit()
-    if wants_json():
-        return {"id": group.id, "status": group.status, "notes": notes,
-                "warnings": group.sender_warnings or []}, 201
     session["group_sent"] = {"mode": page["mode"], "email": bool(group.submitter_email), "notes": notes}
-    return redirect(url_for(".thanks"))
+    return done({"id": group.id, "status": group.status, "notes": notes, "warnings": group.sender_warnings or []},
+                url_for(".thanks"), status=201)
 
 
 def _notes_for_sender(db, group) -> list[str]:
@@ -195,33 +192,29 @@ def thanks():
 # ----------------------------------------------------------------------------------------------------------
 # Moderation
 
-def _queue_json(entries) -> dict:
+def _queue_json(data: dict) -> dict:
     return {"pending": [{"id": e["group"].id, "name": e["group"].name, "postcode": e["group"].postcode,
                          "submitted_at": e["group"].submitted_at.isoformat() if e["group"].submitted_at else None,
                          "updates_group_id": e["group"].updates_group_id,
                          "located": e["group"].location is not None, "problems": e["problems"],
-                         "duplicates": e["duplicates"]} for e in entries]}
+                         "duplicates": e["duplicates"]} for e in data["entries"]]}
 
 
-@bp.get("/moderation")
+def _queue_context(data: dict) -> dict:
+    """The queue, the groups a search finds and the latest decisions."""
+    db, query = db_session(), request.args.get("q", "")
+    return {"entries": data["entries"], "query": query,
+            "found": queue.find_groups(db, query) if query.strip() else None,
+            "decided": queue.recent_decisions(db), "when": when}
+
+
+@page(bp, "/moderation", template="groups/moderation.html", json=_queue_json, context=_queue_context,
+      operation_id="getGroupModerationQueue", summary="Pending community groups and suggested updates, newest "
+      "first, with their problems and possible duplicates (third-sector editors)", errors=("401", "403"))
 @requires("moderate_groups")
 def moderation():
     """The queue: pending groups and updates, newest first, with problems and possible duplicates."""
-    db = db_session()
-    entries = queue.entries(db)
-    if wants_json():
-        return _queue_json(entries)
-    query = request.args.get("q", "")
-    return render_template("groups/moderation.html", entries=entries, query=query,
-                           found=queue.find_groups(db, query) if query.strip() else None,
-                           decided=queue.recent_decisions(db), when=when)
-
-
-@bp.get("/moderation.json")
-@requires("moderate_groups")
-def moderation_json():
-    """The queue as JSON: pending records, newest first, with problems and possible duplicates."""
-    return _queue_json(queue.entries(db_session()))
+    return {"entries": queue.entries(db_session())}
 
 
 @bp.get("/moderation/<int:group_id>")
@@ -289,18 +282,18 @@ def _decided(group, message: str, *, published=None):
         except Exception:  # noqa: BLE001 - the decision stands; say the e-mail failed
             current_app.logger.exception("outcome e-mail for group %s failed", group.id)
             told = " The e-mail to the person who sent it could not be sent: tell them another way."
-    if wants_json():
-        return {"id": group.id, "status": group.status, "merged_into": group.merged_into,
-                "mailed": bool(mail) and "could not" not in told}
-    flash(message + told)
-    return redirect(url_for(".moderation"))
+    return done({"id": group.id, "status": group.status, "merged_into": group.merged_into,
+                 "mailed": bool(mail) and "could not" not in told}, url_for(".moderation"), message + told)
 
 
 def _refused(group_id: int, error: AtlasError):
-    """Show the record again with what was wrong (nothing was changed)."""
+    """Nothing was changed: JSON gets the error; a page, the record again with what was wrong."""
     db_session().rollback()
-    if wants_json():
-        raise error
+    return refused(error, _shown_again, group_id, error)
+
+
+def _shown_again(group_id: int, error: AtlasError):
+    """The record's form again with the problems of the fields, or the record with the error flashed."""
     if isinstance(error, RecordInvalid) and not {"reason"} & set(error.fields):
         return _moderate_page(group_id, values=_fields(), errors=_errors(error), status=422)
     flash(f"{error.message} {' '.join(error.details)}".strip(), "error")
@@ -317,10 +310,8 @@ def edit(group_id: int):
     except AtlasError as error:
         return _refused(group_id, error)
     db.commit()
-    if wants_json():
-        return {"id": group.id, "status": group.status}
-    flash("Your changes are saved.")
-    return redirect(url_for(".moderate", group_id=group_id))
+    return done({"id": group.id, "status": group.status}, url_for(".moderate", group_id=group_id),
+                "Your changes are saved.")
 
 
 @bp.post("/moderation/<int:group_id>/approve")
@@ -339,15 +330,19 @@ def approve(group_id: int):
     try:
         group = decisions.approve(db, group_id, current_user())
     except InvalidInput as error:
-        if saved and not wants_json():
+        if saved:
             db.rollback()
-            flash(f"Your changes are saved, but the group is not approved yet. {error.message}", "error")
-            return redirect(url_for(".moderate", group_id=group_id))
+            return refused(error, _saved_not_approved, group_id, error)
         return _refused(group_id, error)
     except AtlasError as error:  # decided by another editor first, or not found
         return _refused(group_id, error)
     verb = "updated" if record.updates_group_id else "approved and now on the map"
     return _decided(record, f"'{group.name}' is {verb}.", published=group)
+
+
+def _saved_not_approved(group_id: int, error: InvalidInput):
+    flash(f"Your changes are saved, but the group is not approved yet. {error.message}", "error")
+    return redirect(url_for(".moderate", group_id=group_id))
 
 
 @bp.post("/moderation/<int:group_id>/reject")
