@@ -21,8 +21,8 @@ from shapely.geometry import Point, box
 from sqlalchemy import delete, select
 
 from geoapp import figures
-from geoapp.groups.coverage import counts as C
-from geoapp.groups.coverage import gaps as G
+from geoapp.groups.coverage.counts import based_pairs, published
+from geoapp.groups.coverage.gaps import terciles
 from geoapp.storage import boundary_sets
 from geoapp.storage.groups import add_groups
 from geoapp.storage.models import CommunityGroup
@@ -122,8 +122,8 @@ def file_column_differences(app, venues, ids) -> list[str]:
     for set_id, column in (("wards", "ward_code"), ("lsoa", "lsoa11cd")):
         with app.extensions["atlas_db"].session() as session:
             areas = boundary_sets.load_areas(session, set_id)
-            groups = C.published(session)
-        pairs = C.based_pairs(areas[["code", "geometry"]], groups.geometry)
+            groups = published(session)
+        pairs = based_pairs(areas[["code", "geometry"]], groups.geometry)
         app_code = dict(zip(pairs["group"], pairs["code"]))
         mine = [app_code.get(i) for i in ids]
         differ = [(p, c, m) for p, c, m in zip(venues.geometry, venues[column], mine) if c != m]
@@ -145,7 +145,7 @@ def test_counts_agree_with_the_files_own_ward_and_lsoa_columns(venues_app):
 def test_venues_loaded_by_the_manifest_agree_with_the_files_columns(cwac_app):
     """The same check on the venues the Cheshire West manifest imports (placed by latitude and longitude)."""
     with cwac_app.extensions["atlas_db"].session() as session:
-        stored = C.published(session)
+        stored = published(session)
     if stored.empty:
         pytest.skip("the Cheshire West manifest loads no community groups")
     venues = read_venues()
@@ -184,12 +184,12 @@ def test_based_pairs_on_hand_built_squares():
     areas = gpd.GeoDataFrame({"code": ["B", "A", "C"]},
                              geometry=[box(1, 0, 2, 1), box(0, 0, 1, 1), box(0.5, 0, 1.5, 1)])
     points = gpd.GeoSeries([Point(0.2, 0.5), Point(1, 0.2), Point(9, 9), Point(2, 2)], index=[1, 2, 3, 4])
-    pairs = C.based_pairs(areas[areas["code"] != "C"], points)
+    pairs = based_pairs(areas[areas["code"] != "C"], points)
     assert pairs.values.tolist() == [[1, "A"], [2, "A"]]  # the edge point goes to the first by code, once
-    overlapping = C.based_pairs(areas, points)
+    overlapping = based_pairs(areas, points)
     assert overlapping.values.tolist() == [[1, "A"], [2, "C"]]  # strictly inside C, on the edge of A and B
     with pytest.raises(ValueError, match="points in"):
-        C.based_pairs(areas.set_crs(27700), points.set_crs(4326))
+        based_pairs(areas.set_crs(27700), points.set_crs(4326))
 
 
 # --- residents and rates ------------------------------------------------------------------------------
@@ -329,9 +329,9 @@ def test_gaps_turn_an_indicator_where_higher_is_better(venues_app):
 
 
 def test_terciles_keep_ties_together():
-    t, breaks = G.terciles([0, 0, 0, 0, 0, 0, 1, 2, 3])
+    t, breaks = terciles([0, 0, 0, 0, 0, 0, 1, 2, 3])
     assert t.tolist() == [1, 1, 1, 1, 1, 1, 3, 3, 3] and breaks[0] == 0 < breaks[1] < 1  # the middle third is empty
-    assert G.terciles([float("nan")])[0].tolist() == [0]
+    assert terciles([float("nan")])[0].tolist() == [0]
 
 
 # --- pages, downloads and input ---------------------------------------------------------------------------

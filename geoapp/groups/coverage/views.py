@@ -13,8 +13,9 @@ from ...web.db import db_session
 from ...web.exports import table_download
 from ...web.guard import requires
 from ...web.pages import page
-from . import counts as C
-from . import gaps as G
+from .counts import HOW, HOW_WORDS, METHOD, Coverage, area_rows, coverage
+from .gaps import LEVEL, PROVISION, default_need, need_options
+from .gaps import gaps as gaps_of
 
 bp = Blueprint("group_coverage", __name__, url_prefix="/groups")
 
@@ -67,7 +68,7 @@ def by_area_download(fmt: str):
 def _gaps_context(data: dict) -> dict:
     session, found, choice = db_session(), data["r"], data["choice"]
     return {"r": found, "choice": choice, "sets": _sets(session), "themes": THEMES, "needs": _needs(session),
-            "level": G.LEVEL, "provision": G.PROVISION,
+            "level": LEVEL, "provision": PROVISION,
             "config": _map_config(choice["set"], {
                 a["code"]: {"colour": a["colour"], "flagged": a["flagged"], "label": _gap_tip(a, found)}
                 for a in found["areas"]})}
@@ -91,7 +92,7 @@ def gaps():
 def _gaps(session) -> tuple[dict, dict]:
     """The gap view's choices from the query, and the view they ask for."""
     choice = _gap_choice(session)
-    return choice, G.gaps(session, choice["set"], choice["indicator"], theme=choice["theme"], how=choice["count"])
+    return choice, gaps_of(session, choice["set"], choice["indicator"], theme=choice["theme"], how=choice["count"])
 
 
 @bp.get("/gaps.csv", endpoint="gaps_csv", defaults={"fmt": "csv"})
@@ -146,7 +147,7 @@ def _arg(name: str, choices, words: str) -> str | None:
 def _choice(session) -> dict:
     """The page's choices from the query string (set, count, theme, type, scheme, k), checked."""
     choice = {"set": request.args.get("set") or _default_set(session),
-              "count": _arg("count", C.HOW, "'based' or 'serving'") or "based",
+              "count": _arg("count", HOW, "'based' or 'serving'") or "based",
               "theme": _arg("theme", THEMES, "a partnership theme"),
               "type": _arg("type", GROUP_TYPES, "a type of group"),
               "scheme": _arg("scheme", [s for s in SCHEMES if s != "user"], "a classification scheme") or "quantiles"}
@@ -159,14 +160,14 @@ def _choice(session) -> dict:
 
 def _gap_choice(session) -> dict:
     return {"set": request.args.get("set") or _default_set(session),
-            "indicator": request.args.get("indicator") or G.default_need(session),
+            "indicator": request.args.get("indicator") or default_need(session),
             "theme": _arg("theme", THEMES, "a partnership theme"),
-            "count": _arg("count", C.HOW, "'based' or 'serving'") or "serving"}
+            "count": _arg("count", HOW, "'based' or 'serving'") or "serving"}
 
 
 def _needs(session) -> dict[str, list[dict]]:
     grouped: dict[str, list[dict]] = {}
-    for option in G.need_options(session):
+    for option in need_options(session):
         grouped.setdefault(option["theme"], []).append(option)
     return dict(sorted(grouped.items()))
 
@@ -174,8 +175,8 @@ def _needs(session) -> dict[str, list[dict]]:
 # --- building the answer ---------------------------------------------------------------------------
 
 def _by_area(session, choice: dict) -> dict:
-    cov = C.coverage(session, choice["set"])
-    rows, borough = C.area_rows(cov, theme=choice["theme"], group_type=choice["type"])
+    cov = coverage(session, choice["set"])
+    rows, borough = area_rows(cov, theme=choice["theme"], group_type=choice["type"])
     rows, borough = [dict(r) for r in rows], dict(borough)  # shared with the cache: add to copies
     how = choice["count"]
     values = [r[how]["chosen_per_1000"] for r in rows]
@@ -191,14 +192,14 @@ def _by_area(session, choice: dict) -> dict:
     borough["value"], borough["value_per_1000"] = borough[how]["chosen"], borough[how]["chosen_per_1000"]
     return {"geography": cov.geography, "population": cov.population,
             "filters": {"count": how, "theme": choice["theme"], "type": choice["type"]},
-            "measure": f"{_chosen_groups(choice)} {C.HOW_WORDS[how]}, per 1,000 residents",
-            "chosen": _chosen_groups(choice), "method": C.METHOD, "themes": list(THEMES),
+            "measure": f"{_chosen_groups(choice)} {HOW_WORDS[how]}, per 1,000 residents",
+            "chosen": _chosen_groups(choice), "method": METHOD, "themes": list(THEMES),
             "types": list(GROUP_TYPES), "areas": rows, "borough": borough, "classes": classes,
             "outside": cov.outside, "size_unknown": _size_unknown(cov, how),
             "notes": cov.notes + cov.borough_wide_note(how, theme=choice["theme"], group_type=choice["type"])}
 
 
-def _size_unknown(cov: C.Coverage, how: str) -> int:
+def _size_unknown(cov: Coverage, how: str) -> int:
     """How many of the groups counted have no known size."""
     ids = cov.pairs(how)["group"].unique()
     return int(cov.groups.loc[ids, "size_class"].isna().sum())
@@ -227,7 +228,7 @@ def _gap_tip(area: dict, found: dict) -> str:
     value = "no data" if area["need"] is None else f"{area['need'] * need['display_factor']:,.1f}"
     rate = "no population figure" if area["per_1000"] is None else f"{area['per_1000']:.2f} per 1,000"
     words = "no class" if area["class"] is None else \
-        f"{G.LEVEL[area['need_tercile']]} need, {G.PROVISION[area['provision_tercile']]} groups"
+        f"{LEVEL[area['need_tercile']]} need, {PROVISION[area['provision_tercile']]} groups"
     return f"{area['name']}: {need['indicator']['title']} {value}; {area['groups']} groups, {rate} ({words})" + \
         (". High need, few groups." if area["flagged"] else "")
 
@@ -253,7 +254,7 @@ def _columns() -> list[tuple[str, str]]:
 
 def _flat(row: dict) -> dict:
     out = {k: row.get(k) for k in ("code", "name", "population", "value", "value_per_1000")}
-    for how in C.HOW:
+    for how in HOW:
         part = row[how]
         out |= {f"{how}_all": part["all"], f"{how}_per_1000": part["per_1000"], f"{how}_small": part["small"],
                 f"{how}_small_per_1000": part["small_per_1000"]}
@@ -266,7 +267,7 @@ def _about(found: dict, title: str) -> list[tuple[str, str]]:
     geo, pop = found["geography"], found.get("population")
     about = [("Table", title), ("Geography", f"{geo['name']} ({geo.get('vintage') or 'vintage not stated'})"),
              ("Groups", "Published community, voluntary and faith groups in the Partnership Atlas."),
-             ("Method", C.METHOD)]
+             ("Method", METHOD)]
     if "measure" in found:
         about.append(("Chosen", found["measure"]))
     if pop:

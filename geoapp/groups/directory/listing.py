@@ -29,9 +29,8 @@ from layers.text import strip_accents
 from ...auth.roles import can
 from ...caches import LRUCache
 from ...errors import InvalidInput
-from ...storage import boundary_sets
+from ...storage import boundary_sets, postcodes
 from ...storage import groups as stored
-from ...storage import postcodes
 from ..records import visible_contact
 
 #: The fields each record has, in order; ``distance_km`` follows when searching near a place.

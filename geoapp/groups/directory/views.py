@@ -17,7 +17,7 @@ from ...web.db import db_session
 from ...web.guard import current_role, requires
 from ...web.pages import page
 from ..placement import borough_outline_set
-from . import listing as D
+from . import listing
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
@@ -70,17 +70,17 @@ def index():
     """Show the groups map beside the filter form and the list of the groups that match; its twin
     (``directory_json``) is the groups matching the filters, visible fields only."""
     session = db_session()
-    offered = D.options(session)
-    found, problem, filters = None, None, D.Filters()
+    offered = listing.options(session)
+    found, problem, filters = None, None, listing.Filters()
     try:
-        filters = D.parse_filters(request.args, offered)
-        found = D.search(session, filters, partner=D.is_partner(current_role()))
+        filters = listing.parse_filters(request.args, offered)
+        found = listing.search(session, filters, partner=listing.is_partner(current_role()))
     except InvalidInput as error:
         problem = error
     return {"offered": offered, "filters": filters, "found": found, "problem": problem}, 422 if problem else 200
 
 
-def _page_context(offered: D.Options, filters: D.Filters, found: D.Directory | None,
+def _page_context(offered: listing.Options, filters: listing.Filters, found: listing.Directory | None,
                   problem: InvalidInput | None) -> dict:
     """What the page shows: the form as the reader left it, a page of the list, and the map's configuration."""
     session = db_session()
@@ -97,7 +97,7 @@ def _page_context(offered: D.Options, filters: D.Filters, found: D.Directory | N
               "serves": request.args.getlist("serves"), "size": request.args.get("size", ""),
               "q": request.args.get("q", ""), "postcode": request.args.get("postcode", ""),
               "radius": request.args.get("radius", "") if problem else f"{filters.radius_km:g}"}
-    shown, page, pages = D.page_of(found, _page(), PAGE_SIZE) if found else ([], 1, 1)
+    shown, page, pages = listing.page_of(found, _page(), PAGE_SIZE) if found else ([], 1, 1)
     anywhere = {k: v for k, v in args.items() if k not in ("lon", "lat", "radius", "postcode")}
     return {"found": found, "problem": problem, "offered": offered, "chosen": chosen, "args": args,
             "config": config, "types": {t["name"]: t for t in types},
@@ -108,8 +108,8 @@ def _page_context(offered: D.Options, filters: D.Filters, found: D.Directory | N
             "shown": shown, "page": page, "pages": pages, "page_size": PAGE_SIZE,
             "page_url": lambda number: url_for("groups.index", **args, page=number) + "#group-list",
             "anywhere_url": url_for("groups.index", **anywhere),
-            "partner": D.is_partner(current_role()), "size_label": D.size_label,
-            "checked_label": D.checked_label, "small": D.SMALL, "web_link": _web_link}
+            "partner": listing.is_partner(current_role()), "size_label": listing.size_label,
+            "checked_label": listing.checked_label, "small": listing.SMALL, "web_link": _web_link}
 
 
 @bp.get("/export.geojson")
@@ -135,10 +135,10 @@ def export_csv():
     return response
 
 
-def _search() -> D.Directory:
+def _search() -> listing.Directory:
     session = db_session()
-    filters = D.parse_filters(request.args, D.options(session))
-    return D.search(session, filters, partner=D.is_partner(current_role()))
+    filters = listing.parse_filters(request.args, listing.options(session))
+    return listing.search(session, filters, partner=listing.is_partner(current_role()))
 
 
 def _cell(value):

@@ -11,6 +11,7 @@ from ...errors import AtlasError
 from ...web.terminal import BadInput, pairs, plain_text, ready_db
 from . import importer
 
+
 def _print_group_import(report, mapping) -> None:
     where = report.where
     click.echo(f"{plain_text(report.file)}" + (f", sheet '{plain_text(report.sheet)}'" if report.sheet else "")

@@ -10,9 +10,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from layers.groups import GROUP_TYPES
 
-from ...web.guard import actor, current_user, requires
 from ...errors import InvalidInput
 from ...web.db import db_session
+from ...web.guard import actor, current_user, requires
 from . import importer, uploads
 
 bp = Blueprint("group_import", __name__, url_prefix="/groups")

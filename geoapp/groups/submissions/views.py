@@ -8,14 +8,14 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from layers.groups import GROUP_TYPES, INCOME_BANDS, SERVES, THEMES
 
-from ...web.guard import actor, current_user, requires
-from ...web.mail import send
 from ...errors import AtlasError, InvalidInput, NotFound
 from ...map.views import extent
 from ...storage import boundary_sets
 from ...web.db import db_session
 from ...web.display_cache import store_signature
 from ...web.errors import wants_json
+from ...web.guard import actor, current_user, requires
+from ...web.mail import send
 from ...web.pages import done, page, refused
 from ...web.security import limiter
 from .. import placement
