@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers.classify import classify
+from layers.profile_input import KIND_NAMES
 
 from .. import figures as F
-from ..profiles.data import KIND_NAMES
 from ..storage import boundary_sets
 from ..storage.indicators import list_indicators
 from ..storage.models import Area

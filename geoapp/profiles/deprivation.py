@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers.imd import DOMAINS, MEASURE_LABELS, MEASURES, frame_from_roles, summarise
+from layers.profile import RELEASES_CAVEAT
 from layers.weights import Weights
 
 from .. import figures as F
@@ -29,13 +30,6 @@ DOMAIN_LABELS = {"IMD": "Index of Multiple Deprivation", "Income": "Income", "Em
                  "Crime": "Crime", "Barriers": "Barriers to housing and services",
                  "Living Environment": "Living environment", "IDACI": "Income deprivation affecting children",
                  "IDAOPI": "Income deprivation affecting older people"}
-#: What MHCLG says, in short, about comparing two releases.
-CAVEAT = ("The releases are not directly comparable. Each ranks every small area in England against the others "
-          "at its own time, so a change in rank or decile shows an area moving relative to the rest of England, "
-          "not an absolute change; scores are built from indicators that changed between releases, so MHCLG "
-          "advises against comparing them. The 2025 release uses the 2021 small areas (33,755 LSOAs, against "
-          "32,844 in 2019), so the same area is made of different small areas in each.")
-
 _FRAMES = LRUCache("deprivation release tables", 8)
 #: The sections of every area of this many stored sets are kept (least recently used dropped).
 _SETS = LRUCache("deprivation sections of a set's areas", 16)
@@ -98,7 +92,7 @@ def _sections(session: Session, weights_of, *, ranked: bool) -> dict[str, dict]:
         if weights is not None:
             for code, section in deprivation(session, release, weights, ranked=ranked).items():
                 by_area.setdefault(code, []).append(section)
-    return {code: dict(found[0], earlier=found[1:], caveat=CAVEAT if len(found) > 1 else None)
+    return {code: dict(found[0], earlier=found[1:], caveat=RELEASES_CAVEAT if len(found) > 1 else None)
             for code, found in by_area.items()}
 
 

@@ -3,15 +3,19 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
+from layers.profile import Profile, build_profile
+
+from ..api.schema import as_json
 from ..auth.guard import changes_nothing, requires
 from ..consultations.service import recent_for_area
 from ..errors import NotFound
+from ..web.db import db_session
 from ..web.errors import wants_json
 from ..web.exports import chart_response, safe_filename, table_download
 from ..web.security import allow_style_attributes
-from ..web.db import db_session
-from . import charts, data, freehand, search, tables
-from .pack import board_pack
+from . import charts, freehand, search, tables
+from .pack import board_pack, pack_context
+from .read import read_freehand_input, read_profile_input
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
@@ -58,10 +62,9 @@ def _draw_layers(sets: list[dict]) -> list[dict]:
 @requires("read")
 def show(set_id: str, code: str):
     """The profile of one area: key facts, every indicator by theme, deprivation, sub-areas, groups."""
-    session = db_session()
-    profile = data.stored_profile(session, set_id, code, rank=request.args.get("rank"))
+    profile = _profile(set_id, code)
     if wants_json():
-        return profile
+        return as_json(profile)
     return _page(profile)
 
 
@@ -73,9 +76,9 @@ def freehand_area():
     """The profile of an area drawn on the map or uploaded as a file, computed on the fly; nothing is stored."""
     session = db_session()
     shape, name = freehand.read_request(request)
-    profile = data.freehand_profile(session, shape, name=name, rank=request.args.get("rank"))
+    profile = build_profile(read_freehand_input(session, shape, name=name, rank=request.args.get("rank")))
     if wants_json():
-        return profile
+        return as_json(profile)
     return _page(profile, shape)
 
 
@@ -93,10 +96,14 @@ def chart_png(set_id: str, code: str, name: str, fmt: str):
     return _chart(set_id, code, name, fmt)
 
 
+def _profile(set_id: str, code: str) -> Profile:
+    """The profile of one stored area (?rank= ranks its sub-areas), read once and built."""
+    return build_profile(read_profile_input(db_session(), set_id, code, rank=request.args.get("rank")))
+
+
 def _chart(set_id: str, code: str, name: str, fmt: str):
-    session = db_session()
-    profile = data.stored_profile(session, set_id, code)
-    fig = charts.figure(session, profile, name)
+    profile = build_profile(read_profile_input(db_session(), set_id, code))
+    fig = charts.figure(db_session(), profile, name)
     if fig is None:
         raise NotFound(f"This profile has no chart called '{name}'.")
     filename = safe_filename(f"{code}-{name}", fmt) if fmt == "png" else None
@@ -112,8 +119,7 @@ def table(set_id: str, code: str, name: str, fmt: str):
     the page)."""
     if fmt not in ("csv", "xlsx"):
         raise NotFound("Tables come as .csv or .xlsx.")
-    profile = data.stored_profile(db_session(), set_id, code, rank=request.args.get("rank"))
-    rows, columns, about = tables.table(profile, name)
+    rows, columns, about = tables.table(_profile(set_id, code), name)
     return table_download(rows, columns, filename=safe_filename(f"{code}-{name}", fmt), fmt=fmt, about=about)
 
 
@@ -121,36 +127,42 @@ def table(set_id: str, code: str, name: str, fmt: str):
 @requires("export_tables")
 def pack_pdf(set_id: str, code: str):
     """The board pack of one area: an A4 PDF of its profile, to print (?rank= as on the page)."""
-    session = db_session()
-    profile = data.stored_profile(session, set_id, code, rank=request.args.get("rank"))
-    response = Response(board_pack(session, profile), mimetype="application/pdf")
+    profile = _profile(set_id, code)
+    html = render_template("profiles/pack.html", **pack_context(db_session(), profile),
+                           live_url=url_for("profiles.show", set_id=profile.area.set["id"], code=profile.area.code,
+                                            _external=True))
+    response = Response(board_pack(html), mimetype="application/pdf")
     response.headers.set("Content-Disposition", "attachment", filename=safe_filename(f"{code}-board-pack", "pdf"))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-def _page(profile: dict, shape=None):
-    area = profile["area"]
-    recent = None if area["set"]["id"] is None else \
-        recent_for_area(db_session(), area["set"]["id"], area["code"])  # a freehand area has none recorded
+def _page(profile: Profile, shape=None):
+    area = profile.area
+    recent, url = None, None  # a freehand area has no activity recorded, and no chart URLs
+    if profile.stored:
+        recent = recent_for_area(db_session(), area.set["id"], area.code)
+
+        def url(name, fmt):
+            return url_for("profiles.chart" if fmt == "svg" else "profiles.chart_png", set_id=area.set["id"],
+                           code=area.code, name=name)
     return render_template("profiles/show.html", p=profile, rank_choices=_rank_choices(profile),
-                           charts=charts.for_page(db_session(), profile, shape), exports=_exports(profile),
+                           charts=charts.for_page(db_session(), profile, shape, url=url), exports=_exports(profile),
                            recent=recent)
 
 
-def _exports(profile: dict) -> dict:
-    area = profile["area"]
-    if area["set"]["id"] is None:
+def _exports(profile: Profile) -> dict:
+    area = profile.area
+    if not profile.stored:
         return {"pdf": None, "compare": None, "tables": {}}
-    args = {"set_id": area["set"]["id"], "code": area["code"], "rank": request.args.get("rank")}
-    names = [n for n in tables.TABLES if n not in ("deprivation", "sub-areas")
-             or profile.get(n.replace("-", "_"))]
+    args = {"set_id": area.set["id"], "code": area.code, "rank": request.args.get("rank")}
+    names = [n for n in tables.TABLES if tables.has_table(profile, n)]
     return {"pdf": url_for("profiles.pack", **args),
-            "compare": url_for("compare.index", areas=f"{area['set']['id']}:{area['code']}"),
+            "compare": url_for("compare.index", areas=f"{area.set['id']}:{area.code}"),
             "tables": {n: {f: url_for("profiles.table", name=n, fmt=f, **args) for f in ("csv", "xlsx")}
                        for n in names}}
 
 
-def _rank_choices(profile: dict) -> list[dict]:
-    return [{"theme": t["theme"], "items": [{"id": i["id"], "title": i["title"]} for i in t["indicators"]]}
-            for t in profile["themes"]]
+def _rank_choices(profile: Profile) -> list[dict]:
+    return [{"theme": t.theme, "items": [{"id": i.id, "title": i.title} for i in t.indicators]}
+            for t in profile.themes]
