@@ -31,8 +31,10 @@ def schema_of(tp) -> dict:
     {'type': 'number', 'description': 'Easting.'}
     >>> schema_of(list[Point])["items"]["properties"]["label"]
     {'type': 'string', 'enum': ['a', 'b']}
-    >>> schema_of(Point)["properties"]["note"]
-    {'type': 'string', 'nullable': True}
+    >>> schema_of(Point)["properties"]["note"], schema_of(Point)["required"]
+    ({'type': 'string', 'nullable': True}, ['label', 'x', 'note'])
+    >>> schema_of(Literal["a"] | None)
+    {'type': 'string', 'enum': ['a', None], 'nullable': True}
     """
     if tp is Any:
         return {}
@@ -46,7 +48,11 @@ def schema_of(tp) -> dict:
     if origin in (Union, types.UnionType):
         kept = [a for a in args if a is not type(None)]
         inner = schema_of(kept[0]) if len(kept) == 1 else {"oneOf": [schema_of(a) for a in kept]}
-        return inner | {"nullable": True} if len(kept) < len(args) else inner
+        if len(kept) == len(args):
+            return inner
+        if "enum" in inner:  # an enum lists null itself (the OpenAPI 3.0.3 reading of nullable)
+            inner["enum"] = [*inner["enum"], None]
+        return inner | {"nullable": True}
     if origin is Literal:
         return {"type": "string", "enum": list(args)} if all(isinstance(a, str) for a in args) \
             else {"enum": list(args)}
@@ -71,7 +77,7 @@ def _dataclass_schema(cls) -> dict:
         properties[f.name] = prop
         if "omit" not in f.metadata:
             required.append(f.name)
-    out = {"type": "object", "properties": properties, "required": required}
+    out = {"type": "object", "properties": properties} | ({"required": required} if required else {})
     if cls.__doc__ and not cls.__doc__.startswith(f"{cls.__name__}("):  # dataclasses make up a doc without one
         out["description"] = " ".join(cls.__doc__.split())
     return out
@@ -79,8 +85,10 @@ def _dataclass_schema(cls) -> dict:
 
 def _typeddict_schema(cls) -> dict:
     hints = _hints(cls)
-    out = {"type": "object", "properties": {k: schema_of(t) for k, t in hints.items()},
-           "required": [k for k, t in hints.items() if k in cls.__required_keys__ and get_origin(t) is not NotRequired]}
+    required = [k for k, t in hints.items() if k in cls.__required_keys__ and get_origin(t) is not NotRequired]
+    out = {"type": "object", "properties": {k: schema_of(t) for k, t in hints.items()}}
+    if required:
+        out["required"] = required
     if cls.__doc__:
         out["description"] = " ".join(cls.__doc__.split())
     return out

@@ -6,12 +6,14 @@ every figure carries its method, source and period.
 from __future__ import annotations
 
 from layers.classify import SCHEMES
+from layers.profile import Profile
 
 from ..consultations.checks import METHODS
 from ..groups.vocabulary import GROUP_TYPES, SERVES, SIZES, THEMES
 from ..storage.models import MAX_ID
 from .openapi import BLANK, CHOICES, register
 from .params import GEOJSON, JSON
+from .schema import schema_of
 
 TAG = "Atlas pages as JSON"
 
@@ -55,44 +57,7 @@ SCHEMAS = {
                                "compared_with_england": {"type": "string", "enum": [
                                    "better", "similar", "worse", "higher", "lower", "not compared"]}}}]}}}},
     "figure": _FIGURE,
-    "profile": {
-        "type": "object", "description": "An area profile: key facts, related areas, every indicator by theme "
-                                         "compared with the borough and the parent area, deprivation, ranked "
-                                         "sub-areas, community groups, sources.",
-        "required": ["area", "key_facts", "themes", "sources", "produced"],
-        "properties": {
-            "area": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"},
-                                                      "kind": {"type": "string"}, "set": {"type": "object"},
-                                                      "area_km2": {"type": "number"}}},
-            "parent": {"type": "object", "nullable": True}, "borough": {"type": "object", "nullable": True},
-            "england": {"type": "object", "nullable": True, "description": "The comparator beyond the borough."},
-            "key_facts": {"type": "object", "description": "population (value, period, indicator, title, source, "
-                                                           "licence, method: the same figure on every page), "
-                                                           "age_bands, area_km2, density, contains"},
-            "notes": {"type": "array", "items": {"type": "string"}}, "related": {"type": "array", "items": {"type": "object"}},
-            "neighbours": {"type": "array", "items": {"type": "object"}},
-            "services": {"type": "object", "nullable": True,
-                         "description": "The service areas serving the area (or, for a service area, the "
-                                        "partnership areas it serves) with shares of population and land; null "
-                                        "for freehand areas."},
-            "themes": {"type": "array", "items": {"type": "object", "properties": {
-                "theme": {"type": "string"},
-                "indicators": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/figure"}, {
-                    "type": "object", "properties": {
-                        "id": {"type": "string"}, "title": {"type": "string"}, "period": {"type": "string"},
-                        "source": {"type": "string"}, "licence": {"type": "string", "nullable": True},
-                        "compared_with_borough": {"type": "string"}, "compared_with_parent": {"type": "string"},
-                        "england": {"type": "object", "nullable": True},
-                        "compared_with_england": {"type": "string"},
-                        "series": {"type": "string", "description": "The measure across releases."},
-                        "spine": {"type": "object", "nullable": True},
-                        "trend": {"type": "array", "nullable": True, "items": {"type": "object"}},
-                        "trend_caveat": {"type": "string", "nullable": True}}}]}}}}},
-            "deprivation": {"type": "object", "nullable": True}, "sub_areas": {"type": "object", "nullable": True},
-            "groups": {"type": "object"}, "targets": {"type": "array", "items": {"type": "object"}},
-            "method": {"type": "string", "nullable": True},
-            "sources": {"type": "array", "items": {"type": "object"}},
-            "produced": {"type": "string", "format": "date-time"}}},
+    "profile": schema_of(Profile),
 }
 
 COMPARISON = {

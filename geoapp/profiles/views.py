@@ -127,14 +127,17 @@ def table(set_id: str, code: str, name: str, fmt: str):
 @requires("export_tables")
 def pack_pdf(set_id: str, code: str):
     """The board pack of one area: an A4 PDF of its profile, to print (?rank= as on the page)."""
-    profile = _profile(set_id, code)
-    html = render_template("profiles/pack.html", **pack_context(db_session(), profile),
-                           live_url=url_for("profiles.show", set_id=profile.area.set["id"], code=profile.area.code,
-                                            _external=True))
-    response = Response(board_pack(html), mimetype="application/pdf")
+    response = Response(board_pack(pack_html(_profile(set_id, code))), mimetype="application/pdf")
     response.headers.set("Content-Disposition", "attachment", filename=safe_filename(f"{code}-board-pack", "pdf"))
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def pack_html(profile: Profile) -> str:
+    """The board pack of a stored area as one self-contained HTML document, with the live profile's URL."""
+    area = profile.area
+    return render_template("profiles/pack.html", **pack_context(db_session(), profile),
+                           live_url=url_for("profiles.show", set_id=area.set["id"], code=area.code, _external=True))
 
 
 def _page(profile: Profile, shape=None):
