@@ -116,16 +116,22 @@ def as_json(value):
     >>> as_json(Line(("a", "b"))), as_json([Line((), "n")])
     ({'words': ['a', 'b']}, [{'words': [], 'note': 'n'}])
     """
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {}
-        for f in _served(type(value)):
-            omit = f.metadata.get("omit")
-            if omit is None or not omit(value):
-                out[f.name] = as_json(getattr(value, f.name))
-        return out
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, (list, tuple)):
-        return [as_json(v) for v in value]
+        return [v if isinstance(v, _PLAIN) else as_json(v) for v in value]
     if isinstance(value, Mapping):
-        return {k: as_json(v) for k, v in value.items()}
-    return value
+        return {k: v if isinstance(v, _PLAIN) else as_json(v) for k, v in value.items()}
+    if not dataclasses.is_dataclass(value):
+        return value
+    out = {}
+    for f in _served(type(value)):
+        omit = f.metadata.get("omit")
+        if omit is None or not omit(value):
+            v = getattr(value, f.name)
+            out[f.name] = v if isinstance(v, _PLAIN) else as_json(v)
+    return out
 
+
+#: Values served as they are.
+_PLAIN = (str, int, float, bool, type(None))
