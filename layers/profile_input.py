@@ -55,7 +55,7 @@ class RelatedSet:
 
     def count(self, relation: Relation) -> int:
         """How many of its areas have ``relation`` to the area."""
-        return sum(a.relation == relation for a in self.areas)
+        return [a.relation for a in self.areas].count(relation)
 
 
 @dataclass(frozen=True)

@@ -119,9 +119,15 @@ def as_json(value):
     if isinstance(value, _PLAIN):
         return value
     if isinstance(value, (list, tuple)):
-        return [v if isinstance(v, _PLAIN) else as_json(v) for v in value]
+        items = []
+        for v in value:
+            items.append(v if isinstance(v, _PLAIN) else as_json(v))
+        return items
     if isinstance(value, Mapping):
-        return {k: v if isinstance(v, _PLAIN) else as_json(v) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            out[k] = v if isinstance(v, _PLAIN) else as_json(v)
+        return out
     if not dataclasses.is_dataclass(value):
         return value
     out = {}

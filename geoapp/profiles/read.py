@@ -162,7 +162,7 @@ def _ranking(session: Session, related, readings, rank: str | None) -> RankingRe
     group = ranked_group(related)
     if group is None or not readings:
         return None
-    chosen = rank if any(r.id == rank for r in readings) else default_rank(readings)
+    chosen = rank if rank in {r.id for r in readings} else default_rank(readings)
     fig = F.figures(session, group.set, [chosen])[chosen]
     codes = [a.code for a in group.areas if a.relation == "contains"]
     return RankingReading(group.set, group.set_name, fig.indicator, fig.period, fig.display_factor,
@@ -202,16 +202,16 @@ def _geography(session: Session, set_id: str, code: str, shape) -> tuple:
 
 
 def _related(session: Session, shape, *, own_set: str | None):
-    """Every other current set's areas that contain, lie within or overlap the area, by set."""
-    def candidates():
-        for bset in boundary_sets.list_sets(session):
-            if bset.id == own_set:
-                continue
-            codes, _ = boundary_sets.area_bounds(session, bset.id, shape.bounds)
-            if codes:
-                yield bset.id, bset.name, bset.kind, boundary_sets.load_areas(session, bset.id, codes)
-
-    return relations(shape, candidates())
+    """Every other current set's areas that contain, lie within or overlap the area, by set (each set's areas
+    near it are read first, then related)."""
+    candidates = []
+    for bset in boundary_sets.list_sets(session):
+        if bset.id == own_set:
+            continue
+        codes, _ = boundary_sets.area_bounds(session, bset.id, shape.bounds)
+        if codes:
+            candidates.append((bset.id, bset.name, bset.kind, boundary_sets.load_areas(session, bset.id, codes)))
+    return relations(shape, candidates)
 
 
 def _neighbours(session: Session, set_id: str, code: str, shape):
