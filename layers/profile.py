@@ -248,7 +248,7 @@ class Measure:
 class DistrictRanks:
     """A district's ranks among all England's districts (1 = most deprived)."""
 
-    ranks: dict[str, float]
+    ranks: dict[str, float | None]
     districts: int
     method: str | None
 
