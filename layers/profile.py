@@ -547,7 +547,15 @@ def ranked_group(related: Sequence[RelatedSet]) -> RelatedSet | None:
 
 def default_rank(figures: Sequence[FigureReading]) -> str:
     """The indicator to rank sub-areas by: the latest IMD score (by its domain), else the first judged rate,
-    else the first indicator."""
+    else the first indicator.
+
+    >>> def reading(i, kind, polarity):
+    ...     return FigureReading(id=i, indicator={"type": kind, "polarity": polarity}, available=True, period=None,
+    ...                          periods=(), display_factor=1.0, weights="", placement=(), own=None, borough=None,
+    ...                          england=None, values=np.array([]))
+    >>> default_rank([reading("people", "count", "neither"), reading("smoking", "proportion", "lower is better")])
+    'smoking'
+    """
     latest = [f for f in figures if f.latest]
     imd = [f.id for f in latest if f.indicator.get("domain") == "IMD" and f.indicator["type"] == "score"]
     judged = [f.id for f in latest if f.indicator["type"] in ("proportion", "rate", "score")
@@ -556,7 +564,12 @@ def default_rank(figures: Sequence[FigureReading]) -> str:
 
 
 def ranked(reading: RankingReading | None) -> SubAreas | None:
-    """The ranked table: highest value first, areas without a value last."""
+    """The ranked table: highest value first, areas without a value last.
+
+    >>> rows = ({"code": "a", "value": 1.0}, {"code": "b", "value": None}, {"code": "c", "value": 3.0})
+    >>> [r.code for r in ranked(RankingReading("wards", "Wards", {"id": "imd"}, "2025", 1.0, rows)).rows]
+    ['c', 'a', 'b']
+    """
     if reading is None:
         return None
     rows = sorted(reading.rows, key=lambda r: (r.get("value") is None, -(r.get("value") or 0)))
