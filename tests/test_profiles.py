@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import csv
 import dataclasses
+import doctest
 import io
 import json
 import re
@@ -16,6 +17,7 @@ import pytest
 import shapely
 from openapi_schema_validator import OAS30Validator
 
+from geoapp.api import schema
 from geoapp.api.schema import schema_of
 from geoapp.storage import boundary_sets
 from geoapp.storage.groups import published_groups
@@ -146,6 +148,10 @@ def test_every_demo_profile_twin_fits_the_schema_derived_from_the_profile_type(d
     broken["themes"][0]["indicators"][0]["compared_with_borough"] = "much worse"
     del broken["key_facts"]["population"]
     assert len(list(validator.iter_errors(broken))) == 2  # the schema can fail
+
+
+def test_schema_doctests():
+    assert doctest.testmod(schema).failed == 0
 
 
 def test_profile_services_do_not_import_flask():

@@ -1,6 +1,7 @@
 """The pure profile builder: a typed Profile from a hand-built input, with nothing read."""
 from __future__ import annotations
 
+import doctest
 import subprocess
 import sys
 from dataclasses import FrozenInstanceError, replace
@@ -10,6 +11,8 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
+import layers.profile
+import layers.profile_input
 from layers.profile import RELEASES_CAVEAT, build_profile, default_rank, ranked_group
 from layers.profile_input import (FigureReading, ParentArea, ProfileInput, RankingReading, TrendReading,
                                   parent_of, relations, touching)
@@ -120,3 +123,8 @@ def test_the_profile_core_imports_no_flask_storage_or_shell():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'geoapp'}))")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("module", [layers.profile, layers.profile_input])
+def test_doctests(module):
+    assert doctest.testmod(module).failed == 0
