@@ -430,8 +430,8 @@ def build_profile(data: ProfileInput) -> Profile:
         notes=tuple(dict.fromkeys(n for f in figures for n in f.placement)),
         sources=sources(figures, data.empty_indicators),
         produced=data.produced, neighbours=data.neighbours, targets=data.targets,
-        services=services(data.services), deprivation=deprivation(data.deprivation),
-        borough_deprivation=deprivation(data.borough_deprivation))
+        services=services(data.services), deprivation=data.deprivation,
+        borough_deprivation=data.borough_deprivation)
 
 
 def key_facts(data: ProfileInput, population: Population | None) -> KeyFacts:
@@ -517,7 +517,8 @@ def polarity(words: str | None) -> str:
 
 
 def spine(values) -> Spine | None:
-    """Minimum, quartiles and maximum of the set's finite values (none with fewer than three).
+    """Minimum, quartiles and maximum of the set's finite values (none with fewer than three), as
+    :func:`numpy.percentile` works them out (linear interpolation), without its overhead on a few values.
 
     >>> spine([1.0, 2.0, np.nan, 3.0, 5.0]).q75
     3.5
@@ -525,11 +526,21 @@ def spine(values) -> Spine | None:
     True
     """
     values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size < 3:
+    ordered = np.sort(values[np.isfinite(values)]).tolist()
+    n = len(ordered)
+    if n < 3:
         return None
-    q = np.percentile(values, [0, 25, 50, 75, 100])
-    return Spine(int(values.size), float(q[0]), float(q[1]), float(q[2]), float(q[3]), float(q[4]))
+    return Spine(n, ordered[0], _quantile(ordered, 0.25), _quantile(ordered, 0.5), _quantile(ordered, 0.75),
+                 ordered[-1])
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """numpy's linear interpolation between the two nearest ranks (its lerp, turned round above halfway)."""
+    position = q * (len(ordered) - 1)
+    below = int(position)
+    t = position - below
+    a, b = ordered[below], ordered[min(below + 1, len(ordered) - 1)]
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
 
 
 def ranked_group(related: Sequence[RelatedSet]) -> RelatedSet | None:
@@ -620,10 +631,9 @@ def services(section: Mapping[str, Any] | None) -> Services | None:
                     tuple(section["method"]))
 
 
-def deprivation(section: Mapping[str, Any] | None) -> Deprivation | None:
-    """The deprivation section: the latest release, earlier ones as its trend, and the caveat on comparing."""
-    if section is None:
-        return None
+def deprivation(section: Mapping[str, Any]) -> Deprivation:
+    """The deprivation section from its parts as summarised: the latest release, earlier ones as its trend, and
+    the caveat on comparing."""
     return Deprivation(**_release(section), earlier=tuple(DeprivationRelease(**_release(e))
                                                           for e in section["earlier"]),
                        caveat=section["caveat"])

@@ -186,7 +186,8 @@ class FigureReading:
     own: Mapping[str, Any] | None
     borough: Mapping[str, Any] | None
     england: Mapping[str, Any] | None
-    values: np.ndarray = field(repr=False)
+    values: np.ndarray = field(repr=False, metadata=doc("Every area's value in the set (the spine chart's spread); "
+                                                        "empty for an indicator not shown."))
     latest: bool = True
     parent: Mapping[str, Any] | None = None
     trend: tuple[TrendReading, ...] | None = None
@@ -228,7 +229,7 @@ class ProfileInput:
         "The groups based in the area (``based``: all, small, by_theme) and what coverage found."))
     targets: tuple[Mapping[str, Any], ...] = ()
     services: Mapping[str, Any] | None = None
-    deprivation: Mapping[str, Any] | None = None
-    borough_deprivation: Mapping[str, Any] | None = None
+    deprivation: Any = field(default=None, metadata=doc("The area's :class:`layers.profile.Deprivation` section."))
+    borough_deprivation: Any = field(default=None, metadata=doc("The borough's, for the board pack."))
     empty_indicators: tuple[tuple[str, str, str], ...] = ()
     releases: frozenset[str] = frozenset()

@@ -131,12 +131,18 @@ def as_json(value):
     if not dataclasses.is_dataclass(value):
         return value
     out = {}
-    for f in _served(type(value)):
-        omit = f.metadata.get("omit")
+    fields = value.__dict__
+    for name, omit in _plan(type(value)):
         if omit is None or not omit(value):
-            v = getattr(value, f.name)
-            out[f.name] = v if isinstance(v, _PLAIN) else as_json(v)
+            v = fields[name]
+            out[name] = v if isinstance(v, _PLAIN) else as_json(v)
     return out
+
+
+@functools.cache
+def _plan(cls) -> tuple[tuple[str, Any], ...]:
+    """Each served field's name and its test for leaving it out."""
+    return tuple((f.name, f.metadata.get("omit")) for f in _served(cls))
 
 
 #: Values served as they are.

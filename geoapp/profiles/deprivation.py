@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers.imd import DOMAINS, MEASURE_LABELS, MEASURES, frame_from_roles, summarise
-from layers.profile import RELEASES_CAVEAT
+from layers.profile import RELEASES_CAVEAT, Deprivation
+from layers.profile import deprivation as as_section
 from layers.weights import Weights
 
 from .. import figures as F
@@ -63,7 +64,7 @@ def _read_release(session: Session, release: IndicatorCatalogue) -> pd.DataFrame
     return frame_from_roles(long, declared)
 
 
-def for_area(session: Session, target, code: str) -> dict | None:
+def for_area(session: Session, target, code: str) -> Deprivation | None:
     """The deprivation section of one area of a stored set. Every area of the set is summarised at once and
     kept until the sets or the values change."""
     key = (F.store_id(session), target.id, F.set_version(target), values_version(session),
@@ -78,13 +79,13 @@ def for_area(session: Session, target, code: str) -> dict | None:
     return _SETS.put(key, _sections(session, weights_of, ranked=target.kind == "lad")).get(code)
 
 
-def for_drawn_area(session: Session, weights_by_set: dict[str, Weights]) -> dict | None:
+def for_drawn_area(session: Session, weights_by_set: dict[str, Weights]) -> Deprivation | None:
     """The deprivation section of an area that is not stored, from its weights from each LSOA set."""
     found = _sections(session, lambda release: weights_by_set.get(release.set_id), ranked=False)
     return next(iter(found.values()), None)
 
 
-def _sections(session: Session, weights_of, *, ranked: bool) -> dict[str, dict]:
+def _sections(session: Session, weights_of, *, ranked: bool) -> dict[str, Deprivation]:
     """Each target area's section: the latest release's measures, earlier releases as its trend."""
     by_area: dict[str, list[dict]] = {}
     for release in releases(session):
@@ -92,7 +93,7 @@ def _sections(session: Session, weights_of, *, ranked: bool) -> dict[str, dict]:
         if weights is not None:
             for code, section in deprivation(session, release, weights, ranked=ranked).items():
                 by_area.setdefault(code, []).append(section)
-    return {code: dict(found[0], earlier=found[1:], caveat=RELEASES_CAVEAT if len(found) > 1 else None)
+    return {code: as_section(dict(found[0], earlier=found[1:], caveat=RELEASES_CAVEAT if len(found) > 1 else None))
             for code, found in by_area.items()}
 
 

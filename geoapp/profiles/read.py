@@ -33,6 +33,8 @@ from . import deprivation, services
 
 #: Related areas and neighbours of this many areas are kept (least recently used dropped).
 _GEOGRAPHY = LRUCache("related areas and neighbours of an area", 20_000)
+#: The set's values of an indicator not shown (the spine chart is drawn for shown ones only).
+_NONE = np.array([], dtype=float)
 #: How a freehand area is described where a stored area names its boundary set.
 FREEHAND_SET = {"id": None, "kind": "freehand", "name": "Freehand area", "vintage": None,
                 "source": "Drawn or uploaded by the user", "licence": None, "fictional": False, "version": None}
@@ -109,12 +111,13 @@ def _readings(figs: dict, code: str, parent: tuple | None, trends: dict | None) 
     parent_figs, parent_code = parent or ({}, None)
     out = []
     for indicator_id, fig in figs.items():
-        above = parent_figs.get(indicator_id)
+        shown = indicator_id in latest and fig.available
+        above = parent_figs.get(indicator_id) if shown else None
         out.append(FigureReading(
             id=indicator_id, indicator=fig.indicator, available=fig.available, period=fig.period,
             periods=tuple(fig.periods), display_factor=fig.display_factor, weights=fig.weights,
             placement=tuple(fig.placement), own=fig.row(code), borough=fig.borough, england=fig.england,
-            values=fig.table["value"].to_numpy(dtype=float), latest=indicator_id in latest,
+            values=fig.table["value"].to_numpy(dtype=float) if shown else _NONE, latest=indicator_id in latest,
             parent=above.row(parent_code) if above is not None else None,
             trend=None if trends is None else trends.get(indicator_id)))
     return tuple(out)
