@@ -128,3 +128,16 @@ def test_the_profile_core_imports_no_flask_storage_or_shell():
 @pytest.mark.parametrize("module", [layers.profile, layers.profile_input])
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0
+
+
+def test_the_spine_matches_numpy_percentiles_exactly():
+    rng = np.random.default_rng(7)
+    for n in (3, 4, 5, 11, 45, 222, 1001):
+        values = rng.normal(size=n) * 1e3
+        values[rng.integers(0, n, size=n // 4)] = np.nan
+        finite = values[np.isfinite(values)]
+        if finite.size < 3:
+            continue
+        found = layers.profile.spine(values)
+        assert [found.minimum, found.q25, found.median, found.q75, found.maximum] == \
+            np.percentile(finite, [0, 25, 50, 75, 100]).tolist()
