@@ -13,7 +13,6 @@ from werkzeug.routing import IntegerConverter
 from .admin.views import bp as admin_bp
 from .alignment.views import bp as alignment_bp
 from .api.views import bp as api_bp
-from .web.guard import init_guard
 from .auth.views import bp as auth_bp
 from .boundary_sets.views import bp as sets_bp
 from .cli import COMMANDS
@@ -33,6 +32,7 @@ from .storage.models import MAX_ID
 from .targets.views import bp as targets_bp
 from .web.db import init_app
 from .web.errors import register_error_handlers
+from .web.guard import init_guard
 from .web.page_context import register_page_context
 from .web.security import register_security
 

@@ -5,16 +5,20 @@ import io
 import re
 import sys
 import threading
+from dataclasses import replace
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from pypdf import PdfReader
 
-from geoapp.profiles import data, pack
+from geoapp.profiles import pack
+from geoapp.profiles.read import read_profile_input
+from geoapp.profiles.views import pack_html
 from geoapp.storage import boundary_sets
 from geoapp.targets import service as targets
 from geoapp.web.db import db_session
+from layers.profile import build_profile
 from tests.helpers import HOSTILE, add_set
 
 A4 = (595.28, 841.89)
@@ -239,7 +243,7 @@ def test_hostile_names_print_literally_and_an_area_without_indicators_has_a_pack
     assert HOSTILE in text and "No indicators are loaded yet" in text
     with app.test_request_context("/profiles/lsoa/L1.pdf"):
         session = db_session()
-        html = pack.pack_html(session, data.stored_profile(session, "lsoa", "L1"))
+        html = pack_html(build_profile(read_profile_input(session, "lsoa", "L1")))
     assert HOSTILE not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     # nothing to fetch: the charts are data: URIs, the live profile's URL is printed, never linked
     assert re.findall(r"https?://[^\s<]+", html) == ["http://localhost/profiles/lsoa/L1"]
@@ -263,10 +267,9 @@ def test_the_pack_fetches_nothing(app, sign_in, monkeypatch):
     server = HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     here = f"http://127.0.0.1:{server.server_port}"
-    monkeypatch.setattr(pack, "pack_html", lambda session, profile: (
-        f'<link rel="stylesheet" href="{here}/a.css"><img src="{here}/b.png"><img src="file:///etc/hostname">'))
+    html = f'<link rel="stylesheet" href="{here}/a.css"><img src="{here}/b.png"><img src="file:///etc/hostname">'
     try:
-        assert pack.board_pack(None, {})[:5] == b"%PDF-"
+        assert pack.board_pack(html)[:5] == b"%PDF-"
     finally:
         server.shutdown()
         server.server_close()
@@ -286,15 +289,16 @@ def test_a_briefing_says_plainly_when_nothing_differs_and_the_borough_is_not_com
     code = areas(demo_app, "apb")["code"].iloc[0]
     with demo_app.test_request_context(f"/profiles/apb/{code}.pdf"):
         session = db_session()
-        profile = data.stored_profile(session, "apb", code)
-        for item in (i for t in profile["themes"] for i in t["indicators"]):
-            item["compared_with_borough"] = "similar" if item["value"] is not None else "not compared"
-        html = pack.pack_html(session, profile)
-        borough = profile["borough"]
-        own = pack.pack_html(session, data.stored_profile(session, borough["set"], borough["code"]))
+        profile = build_profile(read_profile_input(session, "apb", code))
+        profile = replace(profile, themes=tuple(replace(t, indicators=tuple(
+            replace(i, compared_with_borough="similar" if i.value is not None else "not compared")
+            for i in t.indicators)) for t in profile.themes))
+        html = pack_html(profile)
+        borough = profile.borough
+        own = pack_html(build_profile(read_profile_input(session, borough.set, borough.code)))
     briefing = html.split('<div class="detail">')[0]
     assert "No figure is significantly better or worse than the borough." in briefing
     assert "Significantly worse" not in briefing and "Significantly better" not in briefing
-    total = sum(i["value"] is not None for t in profile["themes"] for i in t["indicators"])
+    total = sum(i.value is not None for i in profile.indicators)
     assert f"{total} similar and 0 not compared" in " ".join(briefing.split())
     assert "<h3>Compared with the borough" not in own.split('<div class="detail">')[0]

@@ -1,19 +1,27 @@
 """Area profiles and their JSON twins: real figures on Cheshire West and Chester and the demo borough."""
 from __future__ import annotations
 
+import ast
 import csv
+import dataclasses
+import doctest
 import io
 import json
 import re
+from pathlib import Path
 from xml.etree import ElementTree
 
 import geopandas as gpd
 import openpyxl
 import pytest
 import shapely
+from openapi_schema_validator import OAS30Validator
 
+from geoapp.api import schema
+from geoapp.api.schema import schema_of
 from geoapp.storage import boundary_sets
 from geoapp.storage.groups import published_groups
+from layers.profile import Profile
 from tests.helpers import HOSTILE, add_set
 
 INCOME = "iod2025-income-rate"
@@ -26,6 +34,13 @@ def indicator(profile: dict, indicator_id: str) -> dict:
 def areas(app, set_id):
     with app.extensions["atlas_db"].session() as session:
         return boundary_sets.load_areas(session, set_id)
+
+
+def assert_fits_its_schema(client, profile: dict) -> None:
+    """The twin matches the profile schema the API document serves (derived from :class:`layers.profile.Profile`)."""
+    schema = client.get("/api/openapi").get_json()["components"]["schemas"]["profile"]
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in OAS30Validator(schema).iter_errors(profile)]
+    assert not errors, errors[:10]
 
 
 # --- Cheshire West and Chester --------------------------------------------------------------------
@@ -52,7 +67,7 @@ def test_apb_profile_figures_match_the_indicator_tables(cwac_app):
     # key facts: the wards of the APB, found independently by their APB in the ONS lookup file
     wards = next(g for g in profile["related"] if g["kind"] == "ward")
     inside = {a["code"] for a in wards["areas"] if a["relation"] == "contains"}
-    lookup = client.get(f"/map/sets/wards.geojson").get_json()["features"]
+    lookup = client.get("/map/sets/wards.geojson").get_json()["features"]
     expected = {f["properties"]["code"] for f in lookup
                 if any(c["set"] == "apb" and c["code"] == code for c in f["properties"]["containers"])}
     assert inside == expected and profile["key_facts"]["contains"][wards["set_name"]] == len(expected)
@@ -85,6 +100,9 @@ def test_borough_profile_reproduces_the_published_district_summary(cwac_app):
     deciles = next(row for row in latest["deciles"] if row["domain"] == "IMD")
     assert sum(deciles["shares"]) == pytest.approx(1.0)
     assert profile["parent"] is None and profile["sub_areas"]["set"] in ("apb", "wards")
+    assert imd["ranks"]["districts"] == 296  # England's districts in the IoD2025 district summaries
+    assert any(i["trend_caveat"] for t in profile["themes"] for i in t["indicators"] if i["trend"])
+    assert_fits_its_schema(cwac_app.test_client(), profile)
 
 
 def test_ward_profile_compares_with_its_apb(cwac_app):
@@ -106,9 +124,50 @@ def test_ward_profile_compares_with_its_apb(cwac_app):
     assert ranked["set"] in ("lsoa", "lsoa2021") and len(ranked["rows"]) >= 2
     values = [r["value"] for r in ranked["rows"] if r["value"] is not None]
     assert values == sorted(values, reverse=True)
+    assert_fits_its_schema(client, profile)
 
 
 # --- the demo borough ---------------------------------------------------------------------------
+
+def test_every_demo_profile_twin_fits_the_schema_derived_from_the_profile_type(demo_app):
+    client = demo_app.test_client()
+    document = client.get("/api/openapi").get_json()
+    served = document["components"]["schemas"]["profile"]
+    assert served == schema_of(Profile)  # derived, not written by hand
+    assert set(served["properties"]) == {f.name for f in dataclasses.fields(Profile)} - {"borough_deprivation"}
+    assert served["properties"]["themes"]["items"]["properties"]["indicators"]["items"]["properties"][
+        "compared_with_borough"]["enum"] == ["better", "similar", "worse", "higher", "lower", "not compared"]
+    twins = Path(__file__).parents[1] / "geoapp" / "api" / "twins.py"
+    assert "key_facts" not in twins.read_text()  # the hand-written profile schema is gone
+    validator = OAS30Validator(served)
+    for set_id in ("lad", "apb", "wards", "parishes", "police", "lsoa"):
+        for code in areas(demo_app, set_id)["code"].iloc[:2]:
+            profile = client.get(f"/profiles/{set_id}/{code}.json").get_json()
+            assert not list(validator.iter_errors(profile)), (set_id, code)
+    broken = client.get(f"/profiles/apb/{areas(demo_app, 'apb')['code'].iloc[0]}.json").get_json()
+    broken["themes"][0]["indicators"][0]["compared_with_borough"] = "much worse"
+    del broken["key_facts"]["population"]
+    assert len(list(validator.iter_errors(broken))) == 2  # the schema can fail
+
+
+def test_schema_doctests():
+    assert doctest.testmod(schema).failed == 0
+
+
+def test_profile_services_do_not_import_flask():
+    """Only the views of the profiles package (floor 5) may use Flask: the read, the charts, the pack and the tables
+    are services."""
+    for path in (Path(__file__).parents[1] / "geoapp" / "profiles").glob("*.py"):
+        if path.name == "views.py":
+            continue
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+        assert not imported & {"flask", "flask_wtf"}, path.name
+
 
 def test_apb_profile_lists_the_groups_based_in_it(demo_app):
     apb = areas(demo_app, "apb").iloc[0]
@@ -151,6 +210,7 @@ def test_freehand_area_of_two_wards_adds_up_to_their_figures(demo_app):
     numerator = sum(rates[c]["numerator"] for c in wards["code"])
     denominator = sum(rates[c]["denominator"] for c in wards["code"])
     assert income["value"] == pytest.approx(numerator / denominator, rel=1e-6)
+    assert_fits_its_schema(client, profile)
 
 
 def test_freehand_upload_as_a_file(demo_app, tmp_path):

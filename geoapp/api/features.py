@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from boundaries.crs import STORAGE_CRS, to_display
 
-from ..web.guard import current_role
 from ..errors import NotFound
 from ..groups.directory import listing
 from ..storage import boundary_sets
 from ..storage.models import BoundarySet
+from ..web.guard import current_role
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GROUPS = "groups"

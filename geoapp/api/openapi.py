@@ -14,6 +14,7 @@ from ..storage.models import MAX_ID
 from ..web.pages import TWINS, Twin
 from .features import CRS84
 from .params import GEOJSON, HTML, JSON, LIMIT_DEFAULT, LIMIT_MAX
+from .schema import schema_of
 
 MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
 
@@ -160,14 +161,17 @@ def twin_operation(operation_id: str, summary: str, schema: dict, parameters=(),
                    body: dict | None = None, response: str | None = None, errors=("404",), media_type: str = JSON,
                    signed_in: bool = False) -> dict:
     """A twin's operation with shared ``parameters`` (by name) and ``extra`` inline ones; a POST one reads the
-    JSON ``body``; ``response`` describes the answer (default: the summary)."""
+    JSON ``body`` (a schema), or the bodies of several media types (a dict by media type); ``response``
+    describes the answer (default: the summary)."""
     operation = {"tags": [TWIN_TAG], "operationId": operation_id, "summary": summary,
                  "parameters": [_ref("parameters", p) for p in parameters] + list(extra),
                  "responses": {"200": {"description": response or summary,
                                        "content": {media_type: {"schema": schema}}},
                                **error_responses(*errors)}}
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": body}}}
+        by_type = body if all("/" in key for key in body) else {JSON: body}
+        operation["requestBody"] = {"required": True,
+                                    "content": {kind: {"schema": schema} for kind, schema in by_type.items()}}
     if signed_in:
         operation["security"] = SIGNED_IN
     return {method: operation}
@@ -180,11 +184,8 @@ def _twin_item(twin: Twin) -> dict:
 
 
 def _schema(schema: dict | type) -> dict:
-    """A response schema as declared: a dict. A dataclass type is turned into one here, once
-    geoapp/api/schema.py gives the function doing it."""
-    if isinstance(schema, dict):
-        return schema
-    raise TypeError(f"{schema!r}: a schema is a dict until geoapp/api/schema.py turns dataclasses into schemas")
+    """A response schema as declared: a dict as it is, a dataclass type derived by :func:`.schema.schema_of`."""
+    return schema if isinstance(schema, dict) else schema_of(schema)
 
 
 def _paths_and_components() -> tuple[dict, dict]:

@@ -11,7 +11,7 @@ from ..storage.models import MAX_ID
 from ..web.db import db_session
 from ..web.display_cache import app_cache, store_signature
 from ..web.guard import requires
-from . import features, openapi, params, twins  # noqa: F401 - twins registers the twins not yet declared by page
+from . import features, openapi, params
 from .params import GEOJSON, HTML, JSON
 
 bp = Blueprint("api", __name__, url_prefix="/api")

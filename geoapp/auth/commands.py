@@ -8,6 +8,7 @@ from ..web.terminal import FAILURES, ready_db
 from . import accounts
 from .roles import ROLES, role_label
 
+
 @click.command("create-user", help="Add a user with a role (e.g. the first admin).")
 @click.option("--email", required=True)
 @click.option("--name", required=True)

@@ -7,11 +7,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from ..errors import AtlasError
 from ..web.db import db_session
+from ..web.guard import actor, current_user, requires
+from ..web.guard import sign_in as start_session
+from ..web.guard import sign_out as end_session
+from ..web.mail import send
 from ..web.pages import done, page
 from ..web.security import SIGN_IN_LIMIT, limiter
 from . import accounts
-from ..web.guard import actor, current_user, requires, sign_in as start_session, sign_out as end_session
-from ..web.mail import send
 from .mail import Mail
 
 bp = Blueprint("auth", __name__)

@@ -15,6 +15,7 @@ from ..storage.boundary_sets import link_all
 from ..storage.models import BOUNDARY_KINDS, SERVICE_TYPES
 from ..web.terminal import FAILURES, ConsoleReporter, fail, print_report, progress_bar, ready_db
 
+
 @click.command("import-boundaries", help="Import one boundary file (GPKG, Shapefile or .zip, GeoJSON, KML).")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "set_id", required=True, help="Boundary set id, used in URLs (e.g. wards-2019).")

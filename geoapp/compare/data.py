@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from layers.classify import classify
 from layers.figures import plain, polarity
+from layers.profile_input import KIND_NAMES
 
 from .. import figures
-from ..profiles.data import KIND_NAMES
 from ..storage import boundary_sets
 from ..storage.indicators import list_indicators
 from ..storage.models import Area

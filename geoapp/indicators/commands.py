@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from ..loading.load import LoadReport, import_indicators
 from ..web.terminal import FAILURES, ConsoleReporter, fail, print_report, progress_bar, ready_db
 
+
 @click.command("import-indicators", help="Import an indicator catalogue (TOML metadata naming a CSV/XLSX).")
 @click.argument("catalogue", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--set", "set_id", required=True, help="The boundary set whose area codes the table uses.")

@@ -16,6 +16,7 @@ from .demo import write_demo
 from .load import load_manifest
 from .manifest import read_manifest
 
+
 @click.group("db", cls=AppGroup, help="Manage the store's schema.")
 def db_group():
     pass

@@ -18,12 +18,12 @@ from layers.catalogue import read_catalogue, read_values
 from ..comparators import load_comparator
 from ..errors import InvalidInput
 from ..groups.imports import importer
-from .manifest import BoundaryEntry, GroupingEntry, GroupsEntry, Manifest, ManifestError, PostcodesEntry
 from ..storage import boundary_sets, postcodes
 from ..storage.db import Database
 from ..storage.groups import add_groups
 from ..storage.indicators import save_catalogue
 from ..storage.lookups import save_lookup
+from .manifest import BoundaryEntry, GroupingEntry, GroupsEntry, Manifest, ManifestError, PostcodesEntry
 
 Progress = Callable[[int, int], None]
 

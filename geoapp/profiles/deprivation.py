@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from layers.figures import latest_period
 from layers.imd import DOMAINS, MEASURE_LABELS, MEASURES, frame_from_roles, summarise
+from layers.profile import RELEASES_CAVEAT, Deprivation
+from layers.profile import deprivation as as_section
 from layers.weights import Weights
 
-from .. import figures as F
+from .. import figures
 from ..caches import MISSING, LRUCache
 from ..storage import boundary_sets
 from ..storage.indicators import load_values, values_version
@@ -30,13 +32,6 @@ DOMAIN_LABELS = {"IMD": "Index of Multiple Deprivation", "Income": "Income", "Em
                  "Crime": "Crime", "Barriers": "Barriers to housing and services",
                  "Living Environment": "Living environment", "IDACI": "Income deprivation affecting children",
                  "IDAOPI": "Income deprivation affecting older people"}
-#: What MHCLG says, in short, about comparing two releases.
-CAVEAT = ("The releases are not directly comparable. Each ranks every small area in England against the others "
-          "at its own time, so a change in rank or decile shows an area moving relative to the rest of England, "
-          "not an absolute change; scores are built from indicators that changed between releases, so MHCLG "
-          "advises against comparing them. The 2025 release uses the 2021 small areas (33,755 LSOAs, against "
-          "32,844 in 2019), so the same area is made of different small areas in each.")
-
 _FRAMES = LRUCache("deprivation release tables", 8)
 #: The sections of every area of this many stored sets are kept (least recently used dropped).
 _SETS = LRUCache("deprivation sections of a set's areas", 16)
@@ -53,7 +48,7 @@ def releases(session: Session) -> list[IndicatorCatalogue]:
 
 def release_frame(session: Session, release: IndicatorCatalogue) -> pd.DataFrame:
     """A File 7-shaped table (index: LSOA code) of one release's values, read by role (cached)."""
-    key = (F.store_id(session), release.id, values_version(session))
+    key = (figures.store_id(session), release.id, values_version(session))
     return _FRAMES.get_or_build(key, lambda: _read_release(session, release))
 
 
@@ -70,28 +65,28 @@ def _read_release(session: Session, release: IndicatorCatalogue) -> pd.DataFrame
     return frame_from_roles(long, declared)
 
 
-def for_area(session: Session, target, code: str) -> dict | None:
+def for_area(session: Session, target, code: str) -> Deprivation | None:
     """The deprivation section of one area of a stored set. Every area of the set is summarised at once and
     kept until the sets or the values change."""
-    key = (F.store_id(session), target.id, F.set_version(target), values_version(session),
-           tuple((s.id, F.set_version(s)) for s in F.small_sets(session)))
+    key = (figures.store_id(session), target.id, figures.set_version(target), values_version(session),
+           tuple((s.id, figures.set_version(s)) for s in figures.small_sets(session)))
     found = _SETS.get(key)
     if found is not MISSING:
         return found.get(code)
 
     def weights_of(release):
-        return F.weights_for(session, boundary_sets.get_set(session, release.set_id), target)
+        return figures.weights_for(session, boundary_sets.get_set(session, release.set_id), target)
 
     return _SETS.put(key, _sections(session, weights_of, ranked=target.kind == "lad")).get(code)
 
 
-def for_drawn_area(session: Session, weights_by_set: dict[str, Weights]) -> dict | None:
+def for_drawn_area(session: Session, weights_by_set: dict[str, Weights]) -> Deprivation | None:
     """The deprivation section of an area that is not stored, from its weights from each LSOA set."""
     found = _sections(session, lambda release: weights_by_set.get(release.set_id), ranked=False)
     return next(iter(found.values()), None)
 
 
-def _sections(session: Session, weights_of, *, ranked: bool) -> dict[str, dict]:
+def _sections(session: Session, weights_of, *, ranked: bool) -> dict[str, Deprivation]:
     """Each target area's section: the latest release's measures, earlier releases as its trend."""
     by_area: dict[str, list[dict]] = {}
     for release in releases(session):
@@ -99,7 +94,7 @@ def _sections(session: Session, weights_of, *, ranked: bool) -> dict[str, dict]:
         if weights is not None:
             for code, section in deprivation(session, release, weights, ranked=ranked).items():
                 by_area.setdefault(code, []).append(section)
-    return {code: dict(found[0], earlier=found[1:], caveat=CAVEAT if len(found) > 1 else None)
+    return {code: as_section(dict(found[0], earlier=found[1:], caveat=RELEASES_CAVEAT if len(found) > 1 else None))
             for code, found in by_area.items()}
 
 

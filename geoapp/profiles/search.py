@@ -19,7 +19,7 @@ from layers.maps import LIST_ORDER
 from layers.weights import NEAREST_M
 
 from ..storage import boundary_sets, postcodes
-from .data import kind_name
+from .read import kind_name
 
 #: Longer queries are refused with a message (and kept in the box).
 MAX_LENGTH = 100

@@ -3,38 +3,50 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from ..web.guard import changes_nothing, requires
+from layers.profile import Profile, build_profile
+
+from ..api.schema import as_json, schema_of
 from ..consultations.service import recent_for_area
 from ..errors import NotFound
+from ..web.db import db_session
 from ..web.errors import wants_json
 from ..web.exports import chart_response, safe_filename, table_download
+from ..web.guard import changes_nothing, requires
+from ..web.pages import page
 from ..web.security import allow_style_attributes
-from ..web.db import db_session
-from . import charts, data, freehand, search, tables
-from .pack import board_pack
+from . import charts, freehand, search, tables
+from .pack import board_pack, pack_context
+from .read import read_freehand_input, read_profile_input
+from .schema import FOUND, FREEHAND_BODY, PROFILE
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
 
-@bp.get("/")
-@bp.get("/index.json", endpoint="index_json")
+@page(bp, "/", template="profiles/index.html", json=lambda data: data["twin"], context=lambda data: _index(data["found"]),
+      operation_id="getProfiles", schema=FOUND,
+      summary="Every area with a profile by boundary set, or the areas a postcode, place, name or code finds",
+      query=({"name": "q", "in": "query", "required": False, "schema": {"type": "string"},
+              "description": "A full postcode (every area holding it, finest first), an outward code such as CH1, "
+                             "or words of an area's name or its code"},))
 @requires("read")
 def index():
     """Every area with a profile by boundary set, or those ?q= finds (a postcode, place, name or code)."""
-    session = db_session()
-    found = search.find(session, request.args.get("q"))
+    found = search.find(db_session(), request.args.get("q"))
     if found.only and not wants_json():
         return redirect(url_for(".show", set_id=found.only["set"], code=found.only["code"]))
-    if wants_json():
-        matches = None if found.by == "everything" else \
-            [a | {"profile": url_for(".show", set_id=a["set"], code=a["code"])} for a in found.areas]
-        return {"query": found.query or None, "found_by": found.by, "postcode": found.postcode,
-                "message": found.message, "matches": matches, "boundary_sets": found.sets}
+    matches = None if found.by == "everything" else \
+        [a | {"profile": url_for(".show", set_id=a["set"], code=a["code"])} for a in found.areas]
+    return {"twin": {"query": found.query or None, "found_by": found.by, "postcode": found.postcode,
+                     "message": found.message, "matches": matches, "boundary_sets": found.sets},
+            "found": found}
+
+
+def _index(found) -> dict:
+    """What the index page shows: the sets and what was found, with the boundaries to draw a freehand area over."""
     draw_layers = _draw_layers(found.sets)
     if draw_layers:
         allow_style_attributes()
-    return render_template("profiles/index.html", found=found, sets=found.sets, query=found.query,
-                           draw_layers=draw_layers)
+    return {"found": found, "sets": found.sets, "query": found.query, "draw_layers": draw_layers}
 
 
 #: Reference boundaries drawn under a freehand drawing: the coarsest first, with their colours.
@@ -53,30 +65,26 @@ def _draw_layers(sets: list[dict]) -> list[dict]:
     return found
 
 
-@bp.get("/<set_id>/<code>")
-@bp.get("/<set_id>/<code>.json", endpoint="show_json")
+@page(bp, "/<set_id>/<code>", template="profiles/show.html", json=as_json, context=lambda p: _page(p),
+      operation_id="getProfile", summary="The profile of one area", schema=PROFILE,
+      parameters=("setId", "code", "rank"), components={"schemas": {"profile": schema_of(Profile)}})
 @requires("read")
 def show(set_id: str, code: str):
     """The profile of one area: key facts, every indicator by theme, deprivation, sub-areas, groups."""
-    session = db_session()
-    profile = data.stored_profile(session, set_id, code, rank=request.args.get("rank"))
-    if wants_json():
-        return profile
-    return _page(profile)
+    return _profile(set_id, code)
 
 
-@bp.post("/freehand")
-@bp.post("/freehand.json", endpoint="freehand_json")
+@page(bp, "/freehand", template="profiles/show.html", methods=("POST",), twin_endpoint="freehand_json", json=lambda data: as_json(data["profile"]),
+      context=lambda data: _page(data["profile"], data["shape"]), operation_id="postFreehandProfile",
+      summary="The profile of an area you send (computed on the fly, nothing stored)", schema=PROFILE,
+      parameters=("rank",), body=FREEHAND_BODY, response="The profile", errors=("413", "422"))
 @requires("read")
 @changes_nothing
 def freehand_area():
     """The profile of an area drawn on the map or uploaded as a file, computed on the fly; nothing is stored."""
-    session = db_session()
     shape, name = freehand.read_request(request)
-    profile = data.freehand_profile(session, shape, name=name, rank=request.args.get("rank"))
-    if wants_json():
-        return profile
-    return _page(profile, shape)
+    profile = build_profile(read_freehand_input(db_session(), shape, name=name, rank=request.args.get("rank")))
+    return {"profile": profile, "shape": shape}
 
 
 @bp.get("/<set_id>/<code>/charts/<name>.svg", defaults={"fmt": "svg"})
@@ -93,10 +101,14 @@ def chart_png(set_id: str, code: str, name: str, fmt: str):
     return _chart(set_id, code, name, fmt)
 
 
+def _profile(set_id: str, code: str) -> Profile:
+    """The profile of one stored area (?rank= ranks its sub-areas), read once and built."""
+    return build_profile(read_profile_input(db_session(), set_id, code, rank=request.args.get("rank")))
+
+
 def _chart(set_id: str, code: str, name: str, fmt: str):
-    session = db_session()
-    profile = data.stored_profile(session, set_id, code)
-    fig = charts.figure(session, profile, name)
+    profile = build_profile(read_profile_input(db_session(), set_id, code))
+    fig = charts.figure(db_session(), profile, name)
     if fig is None:
         raise NotFound(f"This profile has no chart called '{name}'.")
     filename = safe_filename(f"{code}-{name}", fmt) if fmt == "png" else None
@@ -112,8 +124,7 @@ def table(set_id: str, code: str, name: str, fmt: str):
     the page)."""
     if fmt not in ("csv", "xlsx"):
         raise NotFound("Tables come as .csv or .xlsx.")
-    profile = data.stored_profile(db_session(), set_id, code, rank=request.args.get("rank"))
-    rows, columns, about = tables.table(profile, name)
+    rows, columns, about = tables.table(_profile(set_id, code), name)
     return table_download(rows, columns, filename=safe_filename(f"{code}-{name}", fmt), fmt=fmt, about=about)
 
 
@@ -121,36 +132,46 @@ def table(set_id: str, code: str, name: str, fmt: str):
 @requires("export_tables")
 def pack_pdf(set_id: str, code: str):
     """The board pack of one area: an A4 PDF of its profile, to print (?rank= as on the page)."""
-    session = db_session()
-    profile = data.stored_profile(session, set_id, code, rank=request.args.get("rank"))
-    response = Response(board_pack(session, profile), mimetype="application/pdf")
+    response = Response(board_pack(pack_html(_profile(set_id, code))), mimetype="application/pdf")
     response.headers.set("Content-Disposition", "attachment", filename=safe_filename(f"{code}-board-pack", "pdf"))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-def _page(profile: dict, shape=None):
-    area = profile["area"]
-    recent = None if area["set"]["id"] is None else \
-        recent_for_area(db_session(), area["set"]["id"], area["code"])  # a freehand area has none recorded
-    return render_template("profiles/show.html", p=profile, rank_choices=_rank_choices(profile),
-                           charts=charts.for_page(db_session(), profile, shape), exports=_exports(profile),
-                           recent=recent)
+def pack_html(profile: Profile) -> str:
+    """The board pack of a stored area as one self-contained HTML document, with the live profile's URL."""
+    area = profile.area
+    return render_template("profiles/pack.html", **pack_context(db_session(), profile),
+                           live_url=url_for("profiles.show", set_id=area.set["id"], code=area.code, _external=True))
 
 
-def _exports(profile: dict) -> dict:
-    area = profile["area"]
-    if area["set"]["id"] is None:
+def _page(profile: Profile, shape=None) -> dict:
+    """What the profile page shows of a profile (``shape``: a freehand area's, for its map)."""
+    area = profile.area
+    recent, url = None, None  # a freehand area has no activity recorded, and no chart URLs
+    if profile.stored:
+        recent = recent_for_area(db_session(), area.set["id"], area.code)
+
+        def url(name, fmt):
+            return url_for("profiles.chart" if fmt == "svg" else "profiles.chart_png", set_id=area.set["id"],
+                           code=area.code, name=name)
+    return {"p": profile, "rank_choices": _rank_choices(profile),
+            "charts": charts.for_page(db_session(), profile, shape, url=url), "exports": _exports(profile),
+            "recent": recent}
+
+
+def _exports(profile: Profile) -> dict:
+    area = profile.area
+    if not profile.stored:
         return {"pdf": None, "compare": None, "tables": {}}
-    args = {"set_id": area["set"]["id"], "code": area["code"], "rank": request.args.get("rank")}
-    names = [n for n in tables.TABLES if n not in ("deprivation", "sub-areas")
-             or profile.get(n.replace("-", "_"))]
+    args = {"set_id": area.set["id"], "code": area.code, "rank": request.args.get("rank")}
+    names = [n for n in tables.TABLES if tables.has_table(profile, n)]
     return {"pdf": url_for("profiles.pack", **args),
-            "compare": url_for("compare.index", areas=f"{area['set']['id']}:{area['code']}"),
+            "compare": url_for("compare.index", areas=f"{area.set['id']}:{area.code}"),
             "tables": {n: {f: url_for("profiles.table", name=n, fmt=f, **args) for f in ("csv", "xlsx")}
                        for n in names}}
 
 
-def _rank_choices(profile: dict) -> list[dict]:
-    return [{"theme": t["theme"], "items": [{"id": i["id"], "title": i["title"]} for i in t["indicators"]]}
-            for t in profile["themes"]]
+def _rank_choices(profile: Profile) -> list[dict]:
+    return [{"theme": t.theme, "items": [{"id": i.id, "title": i.title} for i in t.indicators]}
+            for t in profile.themes]

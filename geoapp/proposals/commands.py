@@ -17,6 +17,7 @@ from ..web.terminal import BadInput, read_table, ready_db
 from .engine import prepare_layer
 from .interchange import BLOCK_COLUMNS, FORUM_COLUMNS
 
+
 def _forum_counts(value: str | None) -> int | dict[str, int] | None:
     """``--forums-per-container``: one number for every container, or a CSV of container code and count."""
     if value is None:

@@ -13,7 +13,6 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from layers.proposal_comparison import STATUS_WORDS
 from layers.proposals import FORUM_COLOURS
 
-from ..web.guard import changes_nothing, current_role, current_user, requires
 from ..auth.roles import can
 from ..errors import Conflict, InvalidInput, NotFound
 from ..profiles.freehand import read_request
@@ -22,8 +21,8 @@ from ..storage.indicators import list_indicators
 from ..storage.models import MAX_ID, Proposal
 from ..web.db import db_session
 from ..web.errors import wants_json
+from ..web.guard import changes_nothing, current_role, current_user, requires
 from ..web.pages import done, page, refused
-from .schema import CHECK_BODY, FIT_BODY
 from ..web.security import allow_style_attributes
 from . import comparison, pdf, service
 from .access import visible, visible_proposals
@@ -33,6 +32,7 @@ from .balance import feasibility
 from .engine import UNIT_WORDS, check_proposal
 from .fit import blocks_in_shape
 from .interchange import export_file, file_stem, import_assignment
+from .schema import CHECK_BODY, FIT_BODY
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 #: Indicator types a forum's figure can be built from by sums over small areas (not deciles).

@@ -17,10 +17,10 @@ renders that data as the request asks (:func:`~geoapp.web.errors.wants_json`): a
   context from it (default: the data's fields), and is called only when the page is shown.
 - A view may return ``(data, status)``; any other answer (a redirect, a page it rendered) is sent as it is.
 - With ``operation_id`` the twin is described in the OpenAPI document: ``summary``, the response ``schema``
-  (a dict; a dataclass type is accepted here and turned into a schema by ``geoapp.api.openapi._schema``
-  once ``geoapp/api/schema.py`` gives the function), shared ``parameters`` by name, ``query`` parameters of its own, the error
-  statuses it answers, and the security the view's ``@requires`` permission needs. A route taking POST only
-  is described as a POST operation, with the JSON ``body`` it reads and the ``response`` it answers (in words).
+  (a dict, or a dataclass type whose schema :func:`geoapp.api.schema.schema_of` derives), shared
+  ``parameters`` by name, ``query`` parameters of its own, the error statuses it answers, and the security
+  the view's ``@requires`` permission needs. A route taking POST only is described as a POST operation, with
+  the ``body`` it reads (a JSON schema, or schemas by media type) and the ``response`` it answers (in words).
   The entries are kept in :data:`TWINS`, which :mod:`geoapp.api.openapi` reads.
 
 A change (a POST) answers with :func:`done` (its data as JSON, else a message and a redirect) and a refused
@@ -81,7 +81,7 @@ def page(bp: Blueprint, rule: str, *, template: str | None = None, twin: str | b
         json_rule = rule
         if template is not None and twin:
             json_rule = twin if isinstance(twin, str) else rule + ("index.json" if rule.endswith("/") else ".json")
-            bp.add_url_rule(json_rule, twin_endpoint or f"{view.__name__}_json", answer, methods=["GET"])
+            bp.add_url_rule(json_rule, twin_endpoint or f"{view.__name__}_json", answer, methods=list(methods))
         if operation_id:
             permission = getattr(view, "required_permission", None)
             if permission is None:

@@ -3,10 +3,10 @@
 Revision ID: 0001
 Revises: 
 """
-from alembic import op
 import sqlalchemy as sa
-from geoapp.storage.geometry import Geometry
+from alembic import op
 
+from geoapp.storage.geometry import Geometry
 
 revision = '0001'
 down_revision = None

@@ -3,10 +3,10 @@
 Revision ID: 0006
 Revises: 0005
 """
-from alembic import op
 import sqlalchemy as sa
-from geoapp.storage.geometry import Geometry
+from alembic import op
 
+from geoapp.storage.geometry import Geometry
 
 revision = '0006'
 down_revision = '0005'

@@ -11,9 +11,8 @@ Revises: 0010
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0011'
 down_revision = '0010'
