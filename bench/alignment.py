@@ -43,8 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from boundaries.alignment import align, cut  # noqa: E402
-from layers.alignment import (  # noqa: E402
-    _covered_by_pieces, covered_share, measure, own_piece_population, piece_population)
+from layers.alignment import _covered_by_pieces, covered_share, measure, own_piece_population, piece_population  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 POPULATION = "Total population: mid 2015 (excluding prisoners)"

@@ -94,7 +94,7 @@ async def hammer(port: int, paths: list[str], *, connections: int, seconds: floa
             began = time.perf_counter()
             try:
                 status = await fetch(port, path, timeout)
-            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError) as error:
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError) as error:
                 result.error(type(error).__name__)
                 continue
             if status == 200:
@@ -176,7 +176,7 @@ def serve(url: str, workers: int, instance: Path) -> tuple[subprocess.Popen, int
         try:
             if asyncio.run(fetch(port, "/api/conformance", 20)) == 200:
                 return process, port
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
             time.sleep(0.5)
     process.kill()
     raise SystemExit("gunicorn did not start")

@@ -51,9 +51,9 @@ from geoapp import caches  # noqa: E402
 from geoapp.app import create_app  # noqa: E402
 from geoapp.loading.load import LoadReport, Reporter, import_boundary_file, import_indicators, load_manifest  # noqa: E402
 from geoapp.loading.manifest import read_manifest  # noqa: E402
-from geoapp.web.security import limiter  # noqa: E402
 from geoapp.storage import boundary_sets  # noqa: E402
 from geoapp.storage.db import Database  # noqa: E402
+from geoapp.web.security import limiter  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 ENGLAND = DATA / "england"

@@ -23,7 +23,8 @@ from pathlib import Path
 import networkx as nx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tools.floors import PACKAGES, floor, imports, modules  # noqa: E402
+from tools.floors import PACKAGES, floor, imports, modules
+
 
 def graphs(root: Path):
     """The import graph of module-level project imports, and the local imports (all, and of project modules)."""

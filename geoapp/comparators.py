@@ -201,7 +201,7 @@ def _districts(session: Session, spec: ComparatorSpec, catalogue: Catalogue, val
     table = pd.read_csv(spec.file, usecols=lambda c: c in keys, dtype=str, keep_default_na=False)
     groups = pd.Series(table[spec.district_column].to_numpy(), index=table[catalogue.code_column].astype(str).str.strip())
     names = dict(zip(table[spec.district_column], table[spec.district_name_column or spec.district_column]))
-    domains = [d for d in DOMAINS if getattr(DOMAINS[d], "rank") in frame.columns]
+    domains = [d for d in DOMAINS if DOMAINS[d].rank in frame.columns]
     out = summarise(frame, groups, domains=domains, n_lsoas=int(catalogue.national_areas), ranks=True)
     districts = int(out["area"].nunique())
     session.execute(delete(DistrictSummary).where(DistrictSummary.catalogue_id == catalogue.id))

@@ -18,8 +18,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 import numpy as np
 
 from layers.intervals import compare, polarity_of
-from layers.profile_input import (FigureReading, Neighbour, ParentArea, ProfileInput, RankingReading, RelatedSet,
-                                  doc)
+from layers.profile_input import FigureReading, Neighbour, ParentArea, ProfileInput, RankingReading, RelatedSet, doc
 
 Comparison = Literal["better", "similar", "worse", "higher", "lower", "not compared"]
 #: Sets listed as sub-areas, preferred in this order, for the ranked table.

@@ -13,8 +13,8 @@ from sqlalchemy.orm import sessionmaker
 
 from geoapp.app import create_app
 from geoapp.auth import accounts
-from geoapp.web.security import limiter
 from geoapp.storage.db import Database
+from geoapp.web.security import limiter
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"

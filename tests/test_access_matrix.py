@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from geoapp.web.guard import rule_for
 from geoapp.auth.roles import ROLES, can
+from geoapp.web.guard import rule_for
 from tests.conftest import csrf_token
 
 # A value for every URL argument of every route (unknown values are fine: a 404 is still "allowed").

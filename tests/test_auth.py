@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -85,12 +85,12 @@ def test_repeated_failures_lock_the_account_then_back_off(app):
     assert [r.action for r in audit_rows(app, entity_type="user", entity_id=str(user_id))][-1] == "lock"
     with app.extensions["atlas_db"].transaction() as session:
         user = session.get(User, user_id)
-        first_lock = accounts._aware(user.locked_until) - datetime.now(timezone.utc)
-        user.locked_until = datetime.now(timezone.utc) - timedelta(seconds=1)  # let the lock run out
+        first_lock = accounts._aware(user.locked_until) - datetime.now(UTC)
+        user.locked_until = datetime.now(UTC) - timedelta(seconds=1)  # let the lock run out
     assert timedelta(seconds=50) < first_lock <= accounts.FIRST_LOCK
     sign_in_form(client, "officer@example.org", "wrong again!!")  # one more failure: twice as long
     with app.extensions["atlas_db"].session() as session:
-        second_lock = accounts._aware(session.get(User, user_id).locked_until) - datetime.now(timezone.utc)
+        second_lock = accounts._aware(session.get(User, user_id).locked_until) - datetime.now(UTC)
     assert second_lock > first_lock * 1.5
 
 

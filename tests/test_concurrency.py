@@ -168,7 +168,7 @@ def test_a_stale_edit_is_refused_and_says_so(race_app):
 @pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
 def cwac_race_app(request, tmp_path, tmp_path_factory):
     """An app on a copy of the Cheshire West and Chester store, reached through a pool of connections."""
-    from tests.conftest import _build_store, _fill_cwac, require_shared_data  # noqa: PLC0415
+    from tests.conftest import _build_store, _fill_cwac, require_shared_data
 
     require_shared_data()
     store = _build_store(request.param, "cwac", request, tmp_path_factory, _fill_cwac)

@@ -3,7 +3,7 @@ geoapp.credits.dataset_credits (the board pack's sources). Real Cheshire West an
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html import unescape
 
 import pytest
@@ -117,7 +117,7 @@ def store_at_0010(request, tmp_path):
 
 def test_migration_0011_moves_folded_licences_and_forgets_import_dates(store_at_0010):
     db = store_at_0010
-    stored_on = datetime(2025, 6, 1, 23, 30, tzinfo=timezone.utc)  # 2 June in UK time
+    stored_on = datetime(2025, 6, 1, 23, 30, tzinfo=UTC)  # 2 June in UK time
     rows = [  # (source, last_verified, submitted_at, reviewed_at)
         ("warm.csv — Warm Spaces. Licence: Attribute Warm Welcome.", date(2025, 6, 2), None, None),  # import day
         ("list.csv", date(2024, 3, 1), None, None),  # the file's own date

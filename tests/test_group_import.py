@@ -13,15 +13,14 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from shapely.geometry import Point
 
-from geoapp.errors import NotFound
 from geoapp.auth import accounts
+from geoapp.errors import NotFound
 from geoapp.groups.imports import importer, uploads
-from geoapp.storage.models import GroupImportUpload
-from geoapp.groups.imports.tables import UnreadableFile, read_table
 from geoapp.groups.imports.importer import ImportRefused, Mapping, check, load, propose_mapping
-from layers.groups import THEMES
+from geoapp.groups.imports.tables import UnreadableFile, read_table
 from geoapp.storage import postcodes
-from geoapp.storage.models import AuditEntry, CommunityGroup
+from geoapp.storage.models import AuditEntry, CommunityGroup, GroupImportUpload
+from layers.groups import THEMES
 
 VENUES = "community_venues_warm_spaces_cheshire_west_and_chester.csv"
 POSTCODES = """postcode,easting,northing

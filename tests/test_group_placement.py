@@ -150,8 +150,9 @@ def test_the_borough_is_the_lad_set_with_a_margin_for_generalised_lines(cwac_app
 
 
 def test_an_update_that_keeps_the_place_is_not_asked_about_it(cwac_app):
-    from tests.test_group_submissions import publish
     from shapely.geometry import Point
+
+    from tests.test_group_submissions import publish
     group_id = publish(cwac_app, name="Congleton Carers", postcode=CONGLETON, location=Point(385305, 363260))
     client = cwac_app.test_client()
     kept = post_form(client, f"/groups/{group_id}/suggest", form(name="Congleton Carers", postcode=CONGLETON,

@@ -16,8 +16,8 @@ from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from geoapp.auth.mail import outbox
-from geoapp.groups.submissions import decisions, duplicates, sending
 from geoapp.groups.records import RecordInvalid
+from geoapp.groups.submissions import decisions, duplicates, sending
 from geoapp.storage import boundary_sets, postcodes
 from geoapp.storage.groups import published_groups
 from geoapp.storage.models import AuditEntry, CommunityGroup, User
@@ -439,7 +439,7 @@ def test_name_keys_and_similarity():
 def test_the_name_index_finds_exactly_what_difflib_finds():
     import difflib
     import random
-    words = "oak tree lunch hoole blacon knit natter food bank youth football st mary's café cafe men shed".split()
+    words = ["oak", "tree", "lunch", "hoole", "blacon", "knit", "natter", "food", "bank", "youth", "football", "st", "mary's", "café", "cafe", "men", "shed"]
     rng = random.Random(7)
     names = [" ".join(rng.sample(words, rng.randint(1, 4))) for _ in range(400)]
     index = duplicates.NameIndex([(i, n, None, "published") for i, n in enumerate(names)])
@@ -451,10 +451,9 @@ def test_the_name_index_finds_exactly_what_difflib_finds():
 
 
 def test_every_problem_of_a_submission_is_raised_together(groups_app):
-    with groups_app.extensions["atlas_db"].session() as session:
-        with pytest.raises(RecordInvalid) as raised:
-            sending.submit_new(session, {"name": "", "group_type": "x", "serves_scope": "areas", "lon": "1"},
-                                   "bad")
+    with groups_app.extensions["atlas_db"].session() as session, pytest.raises(RecordInvalid) as raised:
+        sending.submit_new(session, {"name": "", "group_type": "x", "serves_scope": "areas", "lon": "1"},
+                               "bad")
     assert set(raised.value.fields) == {"name", "group_type", "areas", "lon", "submitter_email"}
     assert count(groups_app) == 0
 

@@ -43,7 +43,7 @@ def _refused(app, users, number):
         assert response.status_code in (404, 422), (query, response.status_code)
     officer = users["officer"]
     headers = {"X-CSRFToken": csrf_token(officer), "Accept": "application/json"}
-    assert officer.post(f"/proposals/1/versions", json={"assignment": {}, "expected_version": number},
+    assert officer.post("/proposals/1/versions", json={"assignment": {}, "expected_version": number},
                         headers=headers).status_code in (404, 422)
     editor = users["third_sector_editor"]
     response = editor.post("/groups/moderation/1/merge", data={"into": number, "csrf_token": csrf_token(editor)},

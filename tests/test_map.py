@@ -15,9 +15,7 @@ from shapely.geometry import shape
 from geoapp.storage import boundary_sets
 from geoapp.storage.groups import add_groups
 from geoapp.storage.indicators import list_indicators
-
 from tests.helpers import HOSTILE, add_set, demo_groups
-
 
 
 class Page(HTMLParser):

@@ -10,8 +10,16 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 
 from boundaries.errors import CRSError
 from layers.display import display_geojson, points_geojson, tolerance_for
-from layers.maps import (DEFAULT_ON, KIND_STYLES, LOCAL_ASSETS, build_map, legend_items, localise_assets,
-                         plan_overlays, render_parts)
+from layers.maps import (
+    DEFAULT_ON,
+    KIND_STYLES,
+    LOCAL_ASSETS,
+    build_map,
+    legend_items,
+    localise_assets,
+    plan_overlays,
+    render_parts,
+)
 
 
 def wiggly_pair():

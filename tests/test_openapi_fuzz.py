@@ -30,7 +30,7 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 def demo_on_postgis_if_any(request, tmp_path, tmp_path_factory):
     """The demo store on PostGIS (the production store) when a server answers, else on SQLite: one run only,
     to keep the suite short (the overflows particular to each store are tested on both by test_input_limits)."""
-    from tests.conftest import _build_store, _fill_demo, build_app  # noqa: PLC0415
+    from tests.conftest import _build_store, _fill_demo, build_app
 
     try:
         request.getfixturevalue("postgis")
@@ -58,8 +58,8 @@ def fuzzed(demo_on_postgis_if_any, live_server, tmp_path):
         indicator = session.scalar(sa.select(Indicator.id).order_by(Indicator.id))
         blocks = session.scalars(sa.select(Area.code).where(Area.set_id == "wards").order_by(Area.code)).all()
         proposal = service.create_proposal(session, name="Fuzzed", user=session.get(User, admin.id),
-                                           assignment={code: "f1" for code in blocks})
-        service.save_version(session, proposal.id, assignment={code: "f2" for code in blocks}, forums={},
+                                           assignment=dict.fromkeys(blocks, "f1"))
+        service.save_version(session, proposal.id, assignment=dict.fromkeys(blocks, "f2"), forums={},
                              note="second", expected_version=1, user=session.get(User, admin.id))
         ids = {"set_id": ward[0], "code": ward[1], "indicator": indicator, "proposal": proposal.id,
                "user": admin.id}

@@ -6,7 +6,7 @@ import re
 import sys
 import threading
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -45,7 +45,7 @@ def shown(item: dict, value: float) -> str:
 def read_pack(client, set_id: str, code: str) -> tuple[PdfReader, str, dict]:
     """The pack as a PdfReader and its text (whitespace collapsed), and the profile's JSON twin."""
     profile = client.get(f"/profiles/{set_id}/{code}.json").get_json()
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     response = client.get(f"/profiles/{set_id}/{code}.pdf")
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/pdf" and response.data[:5] == b"%PDF-"
@@ -57,7 +57,7 @@ def read_pack(client, set_id: str, code: str) -> tuple[PdfReader, str, dict]:
     pages = len(reader.pages)
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
     assert "Board pack" in text and "Partnership Atlas board pack" in text
-    assert day(before) in text or day(datetime.now(timezone.utc)) in text
+    assert day(before) in text or day(datetime.now(UTC)) in text
     assert profile["area"]["name"] in text and (profile["borough"] or {}).get("name", "") in text
     for theme in profile["themes"]:
         assert theme["theme"] in text

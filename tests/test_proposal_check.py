@@ -12,7 +12,6 @@ import pytest
 from boundaries.adjacency import adjacency_graph
 from geoapp.storage.models import AuditEntry
 
-
 #: ONS mid-2020 population of the borough's 212 LSOAs: what the forums of a whole borough add up to.
 BOROUGH = 343_823
 #: With mid-2020 populations Rural West's six wards split into two contiguous forums at best 18.5% from even

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from layers.proposal_comparison import differences, summary_sentence
 from geoapp.proposals.engine import cached_layer
+from layers.proposal_comparison import differences, summary_sentence
 from tests.conftest import csrf_token
 
 # ---- the pure core ----

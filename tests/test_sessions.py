@@ -2,7 +2,7 @@
 deactivation and expiry, because the session lives in the store, not only in the cookie."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -88,14 +88,14 @@ def test_sessions_expire_after_the_configured_lifetime(db, tmp_path, make_app):
     add_user(app, "officer")
     client = sign_in_as(app, "officer@example.org")
     cookie = client.get_cookie("session")
-    lasts = datetime.fromtimestamp(cookie.expires, timezone.utc) - datetime.now(timezone.utc) \
-        if isinstance(cookie.expires, (int, float)) else cookie.expires - datetime.now(timezone.utc)
+    lasts = datetime.fromtimestamp(cookie.expires, UTC) - datetime.now(UTC) \
+        if isinstance(cookie.expires, (int, float)) else cookie.expires - datetime.now(UTC)
     assert timedelta(hours=2, minutes=59) < lasts <= timedelta(hours=3)
     with app.extensions["atlas_db"].transaction() as session:
         (row,) = session.scalars(sa.select(UserSession)).all()
         created, ends = (sessions._aware(t) for t in (row.created_at, row.expires_at))
         assert ends - created == timedelta(hours=3)
-        row.expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)  # the server's clock says: over
+        row.expires_at = datetime.now(UTC) - timedelta(seconds=1)  # the server's clock says: over
     assert client.get("/account", headers=JSON).status_code == 401
 
 

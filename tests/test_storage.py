@@ -42,9 +42,8 @@ def test_postgis_column_is_typed_with_srid(postgis_db):
 def test_existing_set_is_a_conflict_unless_replaced(db):
     with db.transaction() as session:
         boundary_sets.save_set(session, squares(["A", "B"]), actor="test", id="s", kind="ward", name="S")
-    with pytest.raises(Conflict, match="already exists"):
-        with db.transaction() as session:
-            boundary_sets.save_set(session, squares(["C"]), actor="test", id="s", kind="ward", name="S")
+    with pytest.raises(Conflict, match="already exists"), db.transaction() as session:
+        boundary_sets.save_set(session, squares(["C"]), actor="test", id="s", kind="ward", name="S")
     with db.transaction() as session:
         boundary_sets.save_set(session, squares(["C"]), actor="test", replace=True, id="s", kind="ward",
                                name="S")
@@ -59,9 +58,8 @@ def test_existing_set_is_a_conflict_unless_replaced(db):
 
 def test_failed_save_leaves_no_set_and_no_audit_row(db):
     bad = squares(["A", "A"])  # duplicate codes violate the unique constraint
-    with pytest.raises(sa.exc.IntegrityError):
-        with db.transaction() as session:
-            boundary_sets.save_set(session, bad, actor="test", id="s", kind="ward", name="S")
+    with pytest.raises(sa.exc.IntegrityError), db.transaction() as session:
+        boundary_sets.save_set(session, bad, actor="test", id="s", kind="ward", name="S")
     with db.session() as session:
         assert session.get(BoundarySet, "s") is None
         assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0

@@ -145,11 +145,10 @@ def test_save_edit_delete_are_audited(demo_app):
 
 
 def test_storage_refuses_bad_targets_per_field(demo_app):
-    with demo_app.extensions["atlas_db"].transaction() as session:
-        with pytest.raises(targets.TargetInvalid) as caught:
-            targets.save_target(session, actor="test", user_id=None, indicator_id="nothing", set_id="wards",
-                          code="nowhere", period="", baseline_period="2024", baseline_value=0.2,
-                          target_value=0.3, direction="decrease")
+    with demo_app.extensions["atlas_db"].transaction() as session, pytest.raises(targets.TargetInvalid) as caught:
+        targets.save_target(session, actor="test", user_id=None, indicator_id="nothing", set_id="wards",
+                      code="nowhere", period="", baseline_period="2024", baseline_value=0.2,
+                      target_value=0.3, direction="decrease")
     assert set(caught.value.fields) == {"indicator_id", "code", "period"}
     assert caught.value.status == 422
     with demo_app.extensions["atlas_db"].transaction() as session:

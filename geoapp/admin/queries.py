@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -41,7 +41,7 @@ def audit_facets(session: Session) -> dict[str, list[str]]:
 
 
 def _london_midnight_utc(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ twin and download takes the same arguments.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
@@ -298,7 +298,7 @@ def _about(result, title: str) -> list[tuple[str, str]]:
         return "; ".join(p for p in (bset["name"], bset.get("vintage"), bset.get("source"), bset.get("licence")) if p)
     return [("Table", title), ("Set A", described(result.a)), ("Set B", described(result.b)),
             ("Relationship", result.sentence()), *(("Definition", line) for line in result.definitions()),
-            ("Produced", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))]
+            ("Produced", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))]
 
 
 def _dumps(collection: dict) -> str:

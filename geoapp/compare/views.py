@@ -4,7 +4,7 @@ The stable address of a comparison is ``/compare/?areas=set:code,set:code&indica
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -207,7 +207,7 @@ def _view(session, areas: list[dict]) -> dict:
             classes[s].pop("colours")
     return {"areas": areas, **data.side_by_side(session, areas), "indicator": indicator_id, "chart_set": set_id,
             "ranked": data.ranked(session, set_id, indicator_id, areas) if indicator_id else None,
-            "map_classes": classes, "produced": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "map_classes": classes, "produced": datetime.now(UTC).isoformat(timespec="seconds"),
             "links": _links(areas, indicator_id, set_id)}
 
 

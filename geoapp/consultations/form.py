@@ -15,7 +15,7 @@ ANCHORS = {"themes": "themes-0", "areas": "reach-borough", "group_ids": "groups-
 def initial(item) -> dict:
     """The form's values: empty for a new activity (the whole borough), else the activity's own."""
     if item is None:
-        return {name: "" for name in TEXT} | {"themes": [], "reach": "borough", "areas": set(), "group_ids": set()}
+        return dict.fromkeys(TEXT, "") | {"themes": [], "reach": "borough", "areas": set(), "group_ids": set()}
     return {"title": item.title, "organiser": item.organiser, "topic": item.topic or "", "method": item.method,
             "starts_on": item.starts_on.isoformat(), "ends_on": item.ends_on.isoformat() if item.ends_on else "",
             "results_url": item.results_url or "", "description": item.description or "",

@@ -134,7 +134,7 @@ def _outline(rng: np.random.Generator) -> shapely.Polygon:
         scale = math.sqrt(rng.uniform(620e6, 780e6) / unit.area)
         xy = np.round(np.column_stack([CENTRE[0] + scale * radius * np.cos(theta),
                                        CENTRE[1] + scale * radius * np.sin(theta)]), 2)
-        if 26_000 <= np.ptp(xy, axis=0).min() and np.ptp(xy, axis=0).max() <= 34_000:
+        if np.ptp(xy, axis=0).min() >= 26_000 and np.ptp(xy, axis=0).max() <= 34_000:
             return shapely.Polygon(xy)
 
 

@@ -1,9 +1,9 @@
 """Loading boundary files and whole-area manifests into the store, all or nothing."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import pandas as pd

@@ -9,7 +9,7 @@ from what is read here, without reading anything more.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import geopandas as gpd
 import numpy as np
@@ -112,7 +112,7 @@ def kind_name(kind: str, set_summary: dict) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _readings(figs: dict, code: str, parent: tuple | None, trends: dict | None) -> tuple[FigureReading, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import geopandas as gpd
 from matplotlib.figure import Figure
@@ -69,7 +69,7 @@ def facts(session: Session, proposal: Proposal, version: ProposalVersion) -> dic
     block_set, container_set = (boundary_sets.get_set(session, i)
                                 for i in (proposal.block_set_id, proposal.container_set_id))
     names = service.user_names(session, [version.saved_by])
-    produced = datetime.now(timezone.utc)
+    produced = datetime.now(UTC)
     score = next((m for m in report["indicators"] if m["id"].endswith("_average_score")), None)
     settings = proposal.settings or {}
     return {"proposal": proposal, "version": version, "report": report, "colours": palette, "map_svg": svg,
@@ -131,7 +131,7 @@ def _when(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return f"{moment.day} {moment:%B %Y} at {moment:%H:%M} {moment.tzname() or ''}".strip()
 
 

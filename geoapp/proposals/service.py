@@ -5,7 +5,7 @@ if it is still that one, so a stale save is refused (409) rather than overwritin
 """
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -328,4 +328,4 @@ def draft_summary(draft: ProposalDraft) -> dict:
 
 def _aware(moment):
     """A stored time with its zone (SQLite gives back UTC times without one)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

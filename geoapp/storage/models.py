@@ -1,7 +1,7 @@
 """The data model: boundary sets and areas, indicators, community groups, proposals, users, audit."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -41,7 +41,7 @@ MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):

@@ -31,7 +31,7 @@ def browser():
         problem = f"{CHROMIUM} is missing (apt-get install chromium)"
     else:
         try:
-            from playwright.sync_api import sync_playwright  # noqa: F401
+            from playwright.sync_api import sync_playwright
         except ImportError:
             problem = "the playwright Python package is not installed (pip install -e '.[test]')"
     if problem:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from geoapp.web.guard import rule_for
 from geoapp.auth.roles import can
+from geoapp.web.guard import rule_for
 
 AXE = Path(__file__).resolve().parent.parent.parent / "geoapp" / "static" / "vendor" / "axe-core" / "axe.min.js"
 #: Rules not walked: static files, the sign-out button's target, and API items (a page per feature: one is

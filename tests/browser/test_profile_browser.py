@@ -98,7 +98,6 @@ def test_draw_a_freehand_area_and_see_its_profile(demo_app, tab, screenshots, li
 def test_board_member_goes_from_map_to_ward_profile_compares_and_downloads_the_pack(
         demo_app, tab, screenshots, live_server):
     """The issue's journey: a ward profile from the map, compare it with two more areas, download the PDF."""
-    from playwright.sync_api import expect
     from pypdf import PdfReader
 
     from tests.conftest import PASSWORD, add_user

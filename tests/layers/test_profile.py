@@ -14,8 +14,16 @@ from shapely.geometry import box
 import layers.profile
 import layers.profile_input
 from layers.profile import RELEASES_CAVEAT, build_profile, default_rank, ranked_group
-from layers.profile_input import (FigureReading, ParentArea, ProfileInput, RankingReading, TrendReading,
-                                  parent_of, relations, touching)
+from layers.profile_input import (
+    FigureReading,
+    ParentArea,
+    ProfileInput,
+    RankingReading,
+    TrendReading,
+    parent_of,
+    relations,
+    touching,
+)
 
 CATALOGUE = {"description": "", "unit": "%", "source": "Survey 2024", "licence": "OGL", "theme": "Health",
              "catalogue": "survey", "role": None, "series": None, "domain": None}

@@ -56,7 +56,7 @@ COUNTS = {"west": 2, "east": 3}
 def grid():
     blocks = frame(GRID)
     return prepare_blocks(blocks, frame(HALVES), small_areas=blocks, population=pd.Series(PEOPLE),
-                          councillors={c: 2 for c in "abcdefgh"}, block_unit="ward", container_unit="APB")
+                          councillors=dict.fromkeys("abcdefgh", 2), block_unit="ward", container_unit="APB")
 
 
 def rule(result, rule_id):

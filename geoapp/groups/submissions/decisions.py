@@ -6,7 +6,7 @@ submitter what happened.
 """
 from __future__ import annotations
 
-from datetime import date, timezone
+from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -64,7 +64,7 @@ def reviewer(session: Session, group: CommunityGroup) -> User | None:
 
 
 def _aware(moment):
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def revision(group: CommunityGroup) -> str:

@@ -16,7 +16,7 @@ SIMILAR = 0.85
 NAME_NOISE = {"the", "a", "an", "and", "of", "for", "group", "groups", "club", "clubs", "society",
               "association", "assoc", "ltd", "limited", "cic", "inc"}
 
-_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation + "‘’“”–—"})
+_PUNCTUATION = str.maketrans(dict.fromkeys(string.punctuation + "‘’“”–—", " "))
 
 
 def name_key(name: str | None) -> str:

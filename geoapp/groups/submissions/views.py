@@ -1,7 +1,7 @@
 """Adding or updating a group without signing in, and the moderation queue of third-sector editors."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -78,7 +78,7 @@ def when(moment: datetime | date | None, with_time: bool = True) -> str:
         return ""
     if not isinstance(moment, datetime):
         return f"{moment.day} {moment:%B %Y}"
-    moment = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(LONDON)
+    moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LONDON)
     return f"{moment.day} {moment:%B %Y}" + (f", {moment:%H:%M}" if with_time else "")
 
 
@@ -279,7 +279,7 @@ def _decided(group, message: str, *, published=None):
         try:
             send(mail)
             told = " The person who sent it has been told by e-mail."
-        except Exception:  # noqa: BLE001 - the decision stands; say the e-mail failed
+        except Exception:
             current_app.logger.exception("outcome e-mail for group %s failed", group.id)
             told = " The e-mail to the person who sent it could not be sent: tell them another way."
     return done({"id": group.id, "status": group.status, "merged_into": group.merged_into,

@@ -8,7 +8,7 @@ importer wrote the import date when the file had none) is set to NULL, as nobody
 Revision ID: 0011
 Revises: 0010
 """
-from datetime import timezone
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -54,8 +54,8 @@ def upgrade():
 
 def _days(moment, london):
     """The day a stored moment fell on, in UTC and in UK time (the importer used the server's date)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return {aware.astimezone(timezone.utc).date(), aware.astimezone(london).date()}
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return {aware.astimezone(UTC).date(), aware.astimezone(london).date()}
 
 
 def downgrade():
