@@ -1,0 +1,1 @@
+"""Accounts, roles and the e-mail they are sent: who may do what."""
