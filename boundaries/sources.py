@@ -219,7 +219,9 @@ def _check_parts(file: str, shp: str, names: list[str]) -> None:
     >>> _check_parts("wards.zip", "wards.shp", ["wards.shp", "wards.shx", "wards.prj"])
     Traceback (most recent call last):
     ...
-    boundaries.errors.BoundaryError: wards.zip: the shapefile wards.shp has no wards.dbf (its attributes: the area codes and names). A shapefile is several files with one name: .shp (the shapes), .shx (their index), .dbf (the attributes) and .prj (the coordinate system); keep them together (in one zip).
+    boundaries.errors.BoundaryError: wards.zip: the shapefile wards.shp has no wards.dbf (its attributes: the area
+    codes and names). A shapefile is several files with one name: .shp (the shapes), .shx (their index), .dbf (the
+    attributes) and .prj (the coordinate system); keep them together (in one zip).
     """
     stem = shp[: -len(".shp")]
     present = {name.lower() for name in names}

@@ -199,7 +199,8 @@ def _districts(session: Session, spec: ComparatorSpec, catalogue: Catalogue, val
             filled[role] = int(frame[column].notna().sum())
     keys = [catalogue.code_column, spec.district_column, spec.district_name_column or spec.district_column]
     table = pd.read_csv(spec.file, usecols=lambda c: c in keys, dtype=str, keep_default_na=False)
-    groups = pd.Series(table[spec.district_column].to_numpy(), index=table[catalogue.code_column].astype(str).str.strip())
+    groups = pd.Series(table[spec.district_column].to_numpy(),
+                       index=table[catalogue.code_column].astype(str).str.strip())
     names = dict(zip(table[spec.district_column], table[spec.district_name_column or spec.district_column]))
     domains = [d for d in DOMAINS if DOMAINS[d].rank in frame.columns]
     out = summarise(frame, groups, domains=domains, n_lsoas=int(catalogue.national_areas), ranks=True)
@@ -213,7 +214,8 @@ def _districts(session: Session, spec: ComparatorSpec, catalogue: Catalogue, val
                    "MHCLG's (the measures of districts holding the release's own population are exact).")
     for row in out.to_dict("records"):
         session.add(DistrictSummary(
-            catalogue_id=catalogue.id, domain=row["domain"], code=row["area"], name=str(names.get(row["area"], row["area"])),
+            catalogue_id=catalogue.id, domain=row["domain"], code=row["area"],
+            name=str(names.get(row["area"], row["area"])),
             measures={m: _plain(row[m]) for m in MEASURES},
             ranks={m: _plain(row[f"rank_of_{m}"]) for m in MEASURES}, districts=districts, method=method))
     return districts

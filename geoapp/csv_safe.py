@@ -24,8 +24,8 @@ def safe_cell(value: object) -> str:
     """Return ``value`` as CSV cell text that a spreadsheet will not run as a formula.
 
     Text starting with ``=``, ``+``, ``-``, ``@`` (or a lookalike such as the fullwidth ``＝``), a tab, a
-    carriage return, a line feed or NUL gets a single quote in front. Numbers are written as they are, so that ``-3.5`` stays a number; ``None`` becomes an
-    empty cell.
+    carriage return, a line feed or NUL gets a single quote in front. Numbers are written as they are, so that
+    ``-3.5`` stays a number; ``None`` becomes an empty cell.
 
     Parameters
     ----------

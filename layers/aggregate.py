@@ -290,7 +290,8 @@ def _methods(weights, kind, unit, value, missing, coverage, min_coverage) -> np.
     sources = weights._sources_per_target
     for j, k in zip(*np.nonzero(missing), strict=True):
         n = int(sources[j])
-        gap = f"{int(missing[j, k])} of {n} {unit if n == 1 else unit + 's'} without data ({1.0 - coverage[j, k]:.0%} of the weight)"
+        gap = (f"{int(missing[j, k])} of {n} {unit if n == 1 else unit + 's'} without data "
+               f"({1.0 - coverage[j, k]:.0%} of the weight)")
         if np.isfinite(value[j, k]):
             out[j, k] = f"{base[j]}; {gap}, figure from the rest"
         else:

@@ -234,17 +234,15 @@ def summary_for(iod: pd.DataFrame, lsoa_codes, *, domain: str = "IMD", n_lsoas: 
     codes = [str(code) for code in lsoa_codes]
     out = summarise(iod, dict.fromkeys(codes, "area"), domains=[domain], n_lsoas=n_lsoas)
     row = out.iloc[0]
-    return {key: (row[key] if key == "notes" else float(row[key])) for key in (*MEASURES, "lsoas", "population", "notes")}
+    return {key: (row[key] if key == "notes" else float(row[key]))
+            for key in (*MEASURES, "lsoas", "population", "notes")}
 
 
 # --------------------------------------------------------------------------------------- internals
 
 
 def _indexed(iod: pd.DataFrame) -> pd.DataFrame:
-    if LSOA_CODE in iod.columns:
-        frame = iod.set_index(LSOA_CODE)
-    else:
-        frame = iod
+    frame = iod.set_index(LSOA_CODE) if LSOA_CODE in iod.columns else iod
     frame = frame.copy()
     frame.index = frame.index.map(str)
     if frame.index.has_duplicates:
@@ -338,7 +336,7 @@ def _summarise_domain(frame, pairs, areas, domain: Domain, n: int) -> pd.DataFra
     notes = []
     score_blank = _column_blank(frame, domain.score)
     rank_blank = _column_blank(frame, domain.rank)
-    for i, name in enumerate(areas):
+    for name in areas:
         row = sums.loc[name]
         reasons = []
         if row["absent"]:
@@ -346,11 +344,13 @@ def _summarise_domain(frame, pairs, areas, domain: Domain, n: int) -> pd.DataFra
         if score_blank:
             reasons.append(f"no {domain.name} scores in the data: average score not available")
         elif row["no_score"]:
-            reasons.append(f"{int(row['no_score'])} LSOA(s) without a {domain.name} score: average score not available")
+            reasons.append(f"{int(row['no_score'])} LSOA(s) without a {domain.name} score: "
+                           "average score not available")
         if rank_blank:
             reasons.append(f"no {domain.name} ranks in the data: rank-based measures not available")
         elif row["no_rank"]:
-            reasons.append(f"{int(row['no_rank'])} LSOA(s) without a {domain.name} rank: rank-based measures not available")
+            reasons.append(f"{int(row['no_rank'])} LSOA(s) without a {domain.name} rank: "
+                           "rank-based measures not available")
         if row["no_pop"]:
             reasons.append(f"{int(row['no_pop'])} LSOA(s) without a population: weighted measures not available")
         notes.append("; ".join(reasons))

@@ -191,7 +191,7 @@ def imd_measures(iod: pd.DataFrame, domain: str = "IMD", *, n_lsoas: int = NATIO
     ]
 
 
-def indicator_measure(id: str, label: str, kind: str, values: pd.DataFrame, *,
+def indicator_measure(indicator_id: str, label: str, kind: str, values: pd.DataFrame, *,
                       population: pd.Series | None = None, per: float | None = None, unit: str = "") -> Measure:
     """A stored indicator as a measure, by the rules of :func:`layers.aggregate.aggregate`.
 
@@ -212,15 +212,15 @@ def indicator_measure(id: str, label: str, kind: str, values: pd.DataFrame, *,
     if kind == "count":
         numerator = values.get("numerator", empty)
         counts = numerator if numerator.notna().any() else values.get("value", empty)
-        return Measure(id, label, counts, None, per or 1.0, unit)
+        return Measure(indicator_id, label, counts, None, per or 1.0, unit)
     if kind in ("proportion", "rate"):
-        return Measure(id, label, values.get("numerator", empty), values.get("denominator", empty), per or 1.0,
-                       unit)
+        return Measure(indicator_id, label, values.get("numerator", empty), values.get("denominator", empty),
+                       per or 1.0, unit)
     if kind in ("score", "rank"):
         if population is None:
             raise ValueError(f"{label}: a {kind} is a population-weighted mean and needs a population")
         pop = population.reindex(values.index)
-        return Measure(id, label, pop * values.get("value", empty), pop, per or 1.0, unit)
+        return Measure(indicator_id, label, pop * values.get("value", empty), pop, per or 1.0, unit)
     raise ValueError(f"{label}: a {kind} cannot be made from sums over small areas")
 
 

@@ -620,7 +620,8 @@ def nested_weights(
         notes.append(f"{len(nearest)} {source_unit}{'' if len(nearest) == 1 else 's'} in a gap between the "
                      "areas placed in the nearest")
     if left_out:
-        notes.append(f"{left_out} {source_unit}{'' if left_out == 1 else 's'} almost wholly outside every area left out")
+        notes.append(f"{left_out} {source_unit}{'' if left_out == 1 else 's'} almost wholly outside every area "
+                     "left out")
     phrase = METHOD_PHRASES["nested"] if not notes else "nesting (" + "; ".join(notes) + ")"
     return Weights(
         nested, src_codes, tgt_codes, "nested", key=key, source_unit=source_unit, phrase=phrase,
@@ -792,7 +793,8 @@ def population_weighted_centroids(
     sy = np.bincount(src_idx, weights=w * xy[:, 1], minlength=n)
     result = shapely.point_on_surface(src_geoms)
     has = total > 0
-    centre = shapely.points(np.where(has, sx / np.where(has, total, 1), 0), np.where(has, sy / np.where(has, total, 1), 0))
+    centre = shapely.points(np.where(has, sx / np.where(has, total, 1), 0),
+                            np.where(has, sy / np.where(has, total, 1), 0))
     inside = has & shapely.contains(src_geoms, centre)
     result[inside] = centre[inside]
     fallback = np.flatnonzero(has & ~inside)

@@ -36,7 +36,7 @@ def _measure(set_a: str, set_b: str, sliver_width: float, ignore_slivers: bool) 
             return measure_sets(session, set_a, set_b, sliver_width=sliver_width, ignore_slivers=ignore_slivers)
     except AtlasError as error:
         hint = ["Run 'geoapp sets' to list the boundary sets in the store."] if isinstance(error, NotFound) else []
-        raise BadSets("\n".join([error.message, *error.details, *hint]))
+        raise BadSets("\n".join([error.message, *error.details, *hint])) from None
 
 
 def _sliver_options(command):
@@ -161,7 +161,7 @@ def lookup_command(from_set: str, to_set: str, out: Path, shares: bool, sliver_w
     try:
         _write_atomically(out, text)
     except OSError as error:
-        raise click.ClickException(f"Could not write {out}: {error.strerror or error}. Nothing was written.")
+        raise click.ClickException(f"Could not write {out}: {error.strerror or error}. Nothing was written.") from None
     unmatched = int(table.iloc[:, 2].isna().sum())
     a, b = _plain(result.a["name"]), _plain(result.b["name"])
     click.echo(f"Wrote {len(table):,} rows ({a} to {b}) to {out}")

@@ -23,7 +23,7 @@ def create_user_command(email: str, name: str, role: str, apb_code: str | None, 
             user = accounts.create_user(session, email=email, name=name, role=role, password=password,
                                         apb_code=apb_code, actor="cli")
     except FAILURES as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.email} ({role_label(role)}).")
 
 
@@ -40,7 +40,7 @@ def set_role_command(email: str, role: str):
                 raise click.ClickException(f"There is no user with the e-mail {email}.")
             accounts.update_user(session, user, actor="cli", role=role)
     except FAILURES as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from None
     click.echo(f"{email} is now: {role_label(role)}.")
 
 

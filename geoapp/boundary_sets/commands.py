@@ -63,7 +63,7 @@ def export_command(set_id: str, fmt: str, out: Path):
         with db.session() as session:
             areas = boundary_sets.load_areas(session, boundary_sets.get_set(session, set_id).id)
     except FAILURES as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from None
     path = write_boundaries(areas[["code", "name", "properties", "geometry"]], out, fmt, layer=set_id)
     click.echo(f"Wrote {len(areas)} areas of '{set_id}' to {path}")
 

@@ -65,7 +65,8 @@ def side_by_side(session: Session, areas: list[dict]) -> dict:
     for fig in first.values():
         sources.setdefault((fig.indicator["source"], fig.indicator["licence"]), set()).add(fig.period)
     return {"themes": [{"theme": t, "indicators": items} for t, items in sorted(themes.items())],
-            "borough": borough and {"set": figures.borough_set(session).id, "code": borough["code"], "name": borough["name"]},
+            "borough": borough and {"set": figures.borough_set(session).id, "code": borough["code"],
+                                    "name": borough["name"]},
             "methods": [{"set": s, "set_name": boundary_sets.get_set(session, s).name,
                          "method": next(iter(f.values())).weights} for s, f in figs.items()],
             "sources": [{"source": s, "licence": lic, "periods": sorted(p for p in periods if p)}

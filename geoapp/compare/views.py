@@ -33,7 +33,8 @@ def _comparison_context(found: dict) -> dict:
     if len(areas) < saved_lists.MIN_AREAS:
         return _chooser_context(session, areas)
     return {"view": found, "areas": _with_links(areas), "chooser": _chooser(session, areas),
-            "themes": figures.themes(session), "sets": boundary_sets.list_sets(session), "max_areas": saved_lists.MAX_AREAS}
+            "themes": figures.themes(session), "sets": boundary_sets.list_sets(session),
+            "max_areas": saved_lists.MAX_AREAS}
 
 
 @page(bp, "/", template="compare/index.html", json=_comparison_json, context=_comparison_context,

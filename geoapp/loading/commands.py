@@ -72,7 +72,7 @@ def import_postcodes_command(file: Path, licence: str | None):
             report = postcodes.load(session, file, actor="cli", licence=licence)
             total = postcodes.count(session)
     except AtlasError as error:
-        raise BadInput("\n".join([str(error), *error.details]))
+        raise BadInput("\n".join([str(error), *error.details])) from None
     click.echo(f"Imported {report['source']} ({report['layout']}) in {time.perf_counter() - start:.1f} s:")
     click.echo(f"  rows read: {report['rows_read']:,}")
     click.echo(f"  stored: {report['stored']:,} ({report['replaced']:,} of them replacing stored rows)")

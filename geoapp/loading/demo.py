@@ -668,7 +668,7 @@ def _groups(rng, lsoa, indicators, parishes, parish_place, ward_place, lsoa_town
             apb_index) -> gpd.GeoDataFrame:
     """About 120 groups: one council per parish, the rest placed in LSOAs by population."""
     rows, taken = [], set()
-    for code, name, geom in zip(parishes["code"], parishes["name"], parishes.geometry):
+    for name, geom in zip(parishes["name"], parishes.geometry):
         council = name.replace(" Parish", " Parish Council")
         rows.append((council, "town or parish council", (SUST, SAFER), "residents", "small",
                      _points_in(rng, geom, 1)[0]))

@@ -25,10 +25,10 @@ NEEDS = ("PDF board packs need WeasyPrint and Pango "
 def board_pack(html: str) -> bytes:
     """The board pack's HTML (see :func:`pack_context`) as a PDF."""
     try:
-        from weasyprint import HTML
+        from weasyprint import HTML  # noqa: PLC0415 - lazy: needs Pango's libraries; the app starts without
     except (ImportError, OSError) as error:  # OSError: Pango's libraries are missing
         raise ServiceUnavailable(NEEDS) from error
-    from weasyprint.urls import URLFetcher  # WeasyPrint 68 and later
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415 - lazy, as above; WeasyPrint 68 and later
 
     fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
     return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()

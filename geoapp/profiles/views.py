@@ -22,7 +22,8 @@ from .schema import FOUND, FREEHAND_BODY, PROFILE
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
 
-@page(bp, "/", template="profiles/index.html", json=lambda data: data["twin"], context=lambda data: _index(data["found"]),
+@page(bp, "/", template="profiles/index.html", json=lambda data: data["twin"],
+      context=lambda data: _index(data["found"]),
       operation_id="getProfiles", schema=FOUND,
       summary="Every area with a profile by boundary set, or the areas a postcode, place, name or code finds",
       query=({"name": "q", "in": "query", "required": False, "schema": {"type": "string"},
@@ -74,7 +75,8 @@ def show(set_id: str, code: str):
     return _profile(set_id, code)
 
 
-@page(bp, "/freehand", template="profiles/show.html", methods=("POST",), twin_endpoint="freehand_json", json=lambda data: as_json(data["profile"]),
+@page(bp, "/freehand", template="profiles/show.html", methods=("POST",), twin_endpoint="freehand_json",
+      json=lambda data: as_json(data["profile"]),
       context=lambda data: _page(data["profile"], data["shape"]), operation_id="postFreehandProfile",
       summary="The profile of an area you send (computed on the fly, nothing stored)", schema=PROFILE,
       parameters=("rank",), body=FREEHAND_BODY, response="The profile", errors=("413", "422"))

@@ -99,7 +99,7 @@ def proposal_check_command(assignment: Path, blocks_id: str, within_id: str, tol
         report = check(layer, zip(table[block], table[forum]), tolerance=tolerance,
                        forums_per_container=counts, names={k: v for k, v in names.items() if v})
     except (ValueError, AtlasError) as error:
-        raise BadInput(str(error))
+        raise BadInput(str(error)) from None
     report = {"assignment": assignment.name, "blocks": blocks_id, "within": within_id, "tolerance": tolerance,
               "forums_per_container": counts, "passed": report["passed"],
               "indicators": [{"id": m.id, "label": m.label} for m in layer.measures],
@@ -119,10 +119,11 @@ def import_councillors_command(file: Path, set_id: str):
     db = ready_db()
     try:
         with db.transaction() as session:
-            report = stored_councillors.store(session, set_id, stored_councillors.read_csv(file.read_bytes(), file.name),
-                                       actor="cli", source=file.name)
+            report = stored_councillors.store(session, set_id,
+                                              stored_councillors.read_csv(file.read_bytes(), file.name),
+                                              actor="cli", source=file.name)
     except AtlasError as error:
-        raise BadInput("\n".join([str(error), *error.details]))
+        raise BadInput("\n".join([str(error), *error.details])) from None
     click.echo(f"{file.name}: councillor counts of {report['changed']} area(s) of {set_id} set, "
                f"{report['cleared']} cleared.")
 

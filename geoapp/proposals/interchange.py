@@ -118,7 +118,7 @@ def _read(data: bytes, filename: str) -> pd.DataFrame:
     try:
         table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise InvalidInput(f"{filename} cannot be read as a CSV of block code and forum: {error}")
+        raise InvalidInput(f"{filename} cannot be read as a CSV of block code and forum: {error}") from None
     if table.shape[1] < 2 or table.empty:
         raise InvalidInput(f"{filename} needs a header and at least one row of block code and forum.")
     return table

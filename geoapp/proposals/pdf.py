@@ -40,10 +40,10 @@ def write_pdf(html: str) -> bytes:
     # imported here, as the board packs do: WeasyPrint loads Pango's system libraries on import (an OSError
     # where they are missing), and the app must still start and serve every other page without them
     try:
-        from weasyprint import HTML
+        from weasyprint import HTML  # noqa: PLC0415 - lazy: needs Pango's libraries; the app starts without
     except (ImportError, OSError) as error:
         raise ServiceUnavailable(NEEDS) from error
-    from weasyprint.urls import URLFetcher  # WeasyPrint 68 and later
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415 - lazy, as above; WeasyPrint 68 and later
     fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
     return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
 

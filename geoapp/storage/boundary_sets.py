@@ -181,8 +181,8 @@ def link_sets(session: Session, small_id: str, large_id: str, *, min_share: floa
     found = overlaps(small[["code", "geometry"]], large[["code", "geometry"]], min_share=min_share)
     small_ids = dict(zip(small["code"], small["id"]))
     large_ids = dict(zip(large["code"], large["id"]))
-    rows = [{"area_id": int(small_ids[s]), "container_id": int(large_ids[l]), "share": float(share)}
-            for s, l, share in zip(found["small_code"], found["large_code"], found["share"])]
+    rows = [{"area_id": int(small_ids[small_code]), "container_id": int(large_ids[large_code]), "share": float(share)}
+            for small_code, large_code, share in zip(found["small_code"], found["large_code"], found["share"])]
     if rows:
         session.execute(insert(AreaLink), rows)
     return len(rows)

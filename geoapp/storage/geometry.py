@@ -41,12 +41,12 @@ def _passthrough(element, compiler, **kw):
 
 @compiles(_FromWKB, "postgresql")
 def _from_wkb_postgis(element, compiler, **kw):
-    return "ST_GeomFromWKB(%s, %d)" % (compiler.process(list(element.clauses)[0], **kw), element.srid)
+    return f"ST_GeomFromWKB({compiler.process(list(element.clauses)[0], **kw)}, {element.srid:d})"
 
 
 @compiles(_AsWKB, "postgresql")
 def _as_wkb_postgis(element, compiler, **kw):
-    return "ST_AsBinary(%s)" % compiler.process(list(element.clauses)[0], **kw)
+    return f"ST_AsBinary({compiler.process(list(element.clauses)[0], **kw)})"
 
 
 class PostGISGeometry(UserDefinedType):

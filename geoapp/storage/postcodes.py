@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -141,7 +142,7 @@ class _Member:
 def _members(path: Path):
     """The CSV files to read: the file itself, or the Code-Point Open CSVs inside a zip."""
     if not zipfile.is_zipfile(path):
-        yield [_Member(path.name, lambda: open(path, "rb"))]
+        yield [_Member(path.name, partial(open, path, "rb"))]
         return
     with zipfile.ZipFile(path) as archive:
         names = sorted(n for n in archive.namelist()
@@ -276,7 +277,8 @@ def load(session: Session, path: str | Path, *, actor: str, licence: str | None 
     """Store every postcode in the file, replacing rows with the same postcode; all or nothing, audited.
 
     ``licence`` is the file's credit lines (the product's usual attribution, :data:`LICENCES`, when not
-    given), kept in ``postcode_sources`` while any stored postcode comes from the file. Raises InvalidInput (naming the lines) for a file that is not one of the layouts or has bad rows.
+    given), kept in ``postcode_sources`` while any stored postcode comes from the file. Raises InvalidInput
+    (naming the lines) for a file that is not one of the layouts or has bad rows.
     Returns {"source", "layout", "rows_read", "stored", "replaced", "without_coordinates",
     "terminated", "notes"}.
     """

@@ -99,7 +99,7 @@ def read_table(path: Path, what: str, first=(), second=()) -> tuple[pd.DataFrame
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise BadInput(f"{path.name} cannot be read as the CSV of {what}: {error}")
+        raise BadInput(f"{path.name} cannot be read as the CSV of {what}: {error}") from None
     if table.shape[1] < 2 or table.empty:
         raise BadInput(f"{path.name} needs a header and at least one row of two columns ({what}); "
                        f"it has {table.shape[1]} column(s) and {len(table)} row(s)")

@@ -1,6 +1,7 @@
 """The `geoapp import-groups` command: a list of community groups checked, placed and loaded."""
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -79,15 +80,13 @@ def import_groups_command(file: Path, sheet: str | None, maps: tuple[str, ...], 
                                     default_type=default_type, source=source, licence=licence)
         mapping = mapping.checked(table)
     except AtlasError as error:
-        raise BadInput("\n".join([str(error), *error.details]))
+        raise BadInput("\n".join([str(error), *error.details])) from None
     db = ready_db()
     with db.transaction() as session:
         report = importer.check(session, table, mapping)
-        try:
+        with contextlib.suppress(importer.ImportRefused):  # nothing was written; the report lists the refused rows
             importer.load(session, report, actor="cli", load_good=load_good,
                           decisions={d.line: duplicates for d in report.duplicates})
-        except importer.ImportRefused:
-            pass  # nothing was written; the report lists the refused rows
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, default=str))
     else:

@@ -1,7 +1,7 @@
 """Initial schema: boundary sets and areas, indicators, groups, proposals, users, audit log.
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 import sqlalchemy as sa
 from alembic import op
