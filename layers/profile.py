@@ -17,7 +17,8 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 import numpy as np
 
-from layers.intervals import compare, polarity_of
+from layers.figures import polarity
+from layers.intervals import compare
 from layers.profile_input import FigureReading, Neighbour, ParentArea, ProfileInput, RankingReading, RelatedSet, doc
 
 Comparison = Literal["better", "similar", "worse", "higher", "lower", "not compared"]
@@ -434,7 +435,19 @@ def build_profile(data: ProfileInput) -> Profile:
 
 
 def key_facts(data: ProfileInput, population: Population | None) -> KeyFacts:
-    """Population, people by age (the bands of the population's own catalogue), land area and what it holds."""
+    """Population, people by age (the bands of the population's own catalogue), land area and what it holds.
+
+    ``data`` needs ``figures``, ``population_catalogue``, ``area_m2`` and ``related``.
+
+    >>> from types import SimpleNamespace as Read
+    >>> young = FigureReading(id="age_0_15", indicator={"role": "age band", "catalogue": "mid2020",
+    ...     "title": "Aged 0 to 15"}, available=True, period="mid-2020", periods=("mid-2020",), display_factor=1.0,
+    ...     weights="", placement=(), own={"value": 1800.0}, borough=None, england=None, values=np.array([]))
+    >>> people = Population(9000.0, "mid-2020", "pop", "Population", "ONS", "OGL", "Official estimate")
+    >>> facts = key_facts(Read(figures=[young], population_catalogue="mid2020", area_m2=4.5e6, related=[]), people)
+    >>> facts.area_km2, facts.density, [(b.title, b.share) for b in facts.age_bands]
+    (4.5, 2000.0, [('Aged 0 to 15', 0.2)])
+    """
     bands = []
     if population:
         for fig in data.figures:
@@ -453,7 +466,15 @@ def key_facts(data: ProfileInput, population: Population | None) -> KeyFacts:
 
 def themes(figures: Sequence[FigureReading], parent: ParentArea | None,
            releases: frozenset[str] = frozenset()) -> tuple[Theme, ...]:
-    """Each indicator's latest release by theme (themes in alphabetical order), leaving out unavailable ones."""
+    """Each indicator's latest release by theme (themes in alphabetical order), leaving out unavailable ones.
+
+    >>> fig = FigureReading(id="smoking", indicator={"title": "Smoking", "description": None, "type": "proportion",
+    ...     "unit": "%", "polarity": "low is good", "source": "Survey", "licence": None, "theme": "Health"},
+    ...     available=True, period="2024", periods=("2024",), display_factor=100.0, weights="nested", placement=(),
+    ...     own={"value": 0.2}, borough=None, england=None, values=np.array([0.2]))
+    >>> [(t.theme, [i.id for i in t.indicators]) for t in themes([fig], None)]
+    [('Health', ['smoking'])]
+    """
     by_theme: dict[str, list[IndicatorFigure]] = {}
     for fig in figures:
         if fig.latest and fig.available:
@@ -504,15 +525,6 @@ def indicator_figure(fig: FigureReading, parent: ParentArea | None,
         compared_with_england=own.get("compared_with_england", "not compared"),
         parent=parent_figure, compared_with_parent=compared_with_parent, spine=spine(fig.values),
         trend=trend, trend_caveat=caveat)
-
-
-def polarity(words: str | None) -> str:
-    """The catalogue's polarity as ``high_is_good``, ``low_is_good`` or ``no_judgement``.
-
-    >>> polarity(None)
-    'no_judgement'
-    """
-    return polarity_of((words or "neither").strip().lower())
 
 
 def spine(values) -> Spine | None:
@@ -589,7 +601,12 @@ def ranked(reading: RankingReading | None) -> SubAreas | None:
 
 
 def groups(found: Mapping[str, Any]) -> dict[str, Any]:
-    """The groups section: the counts of groups based in the area first, then what coverage found."""
+    """The groups section: the counts of groups based in the area first, then what coverage found.
+
+    >>> found = groups({"based": {"all": 3, "by_theme": {"Health": 2, "Sport": 0}, "small": 1}, "serving": 5})
+    >>> found["count"], found["by_theme"], found["serving"]
+    (3, {'Health': 2}, 5)
+    """
     based = found["based"]
     return {"count": based["all"], "by_theme": {t: n for t, n in based["by_theme"].items() if n},
             "small": based["small"]} | dict(found)
@@ -623,7 +640,13 @@ def sources(figures: Sequence[FigureReading], empty: Sequence[tuple[str, str, st
 
 
 def services(section: Mapping[str, Any] | None) -> Services | None:
-    """The service areas section (its lines as the alignment measure made them)."""
+    """The service areas section (its lines as the alignment measure made them); None for a freehand area.
+
+    >>> services({"direction": "serving", "ignore_slivers": True, "lines": [], "method": ["By postcodes."]})
+    Services(direction='serving', ignore_slivers=True, lines=(), method=('By postcodes.',))
+    >>> services(None) is None
+    True
+    """
     if section is None:
         return None
     return Services(section["direction"], section["ignore_slivers"], tuple(section["lines"]),
@@ -632,7 +655,15 @@ def services(section: Mapping[str, Any] | None) -> Services | None:
 
 def deprivation(section: Mapping[str, Any]) -> Deprivation:
     """The deprivation section from its parts as summarised: the latest release, earlier ones as its trend, and
-    the caveat on comparing."""
+    the caveat on comparing.
+
+    >>> part = {"release": "IoD2025", "period": "2025", "measures": [{"id": "score", "label": "Average score"}],
+    ...         "source": "MHCLG", "method": "Population-weighted", "summary": [], "deciles": [], "districts": 296,
+    ...         "notes": []}
+    >>> section = deprivation(part | {"earlier": [part | {"release": "IoD2019", "period": "2019"}], "caveat": "c"})
+    >>> section.release, [e.release for e in section.earlier], section.measures[0].label
+    ('IoD2025', ['IoD2019'], 'Average score')
+    """
     return Deprivation(**_release(section), earlier=tuple(DeprivationRelease(**_release(e))
                                                           for e in section["earlier"]),
                        caveat=section["caveat"])

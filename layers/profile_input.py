@@ -27,7 +27,11 @@ Relation = Literal["contains", "within", "overlaps"]
 
 
 def doc(text: str, **more) -> dict:
-    """Field metadata carrying a description (read by the OpenAPI schema derived from these types)."""
+    """Field metadata carrying a description (read by the OpenAPI schema derived from these types).
+
+    >>> doc("The area's GSS code", omit=None)
+    {'doc': "The area's GSS code", 'omit': None}
+    """
     return {"doc": text} | more
 
 
