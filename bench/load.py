@@ -38,8 +38,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from geoapp.loading.load import load_manifest  # noqa: E402 - the project is importable only once ROOT is on sys.path
+from geoapp.loading.manifest import read_manifest  # noqa: E402 - the project is importable only once ROOT is on sys.path
+from geoapp.storage.db import Database  # noqa: E402 - the project is importable only once ROOT is on sys.path
 
 MANIFEST = ROOT / "examples" / "cheshire-west-and-chester.toml"
 PG_ADMIN = os.environ.get("ATLAS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -115,10 +121,6 @@ def free_port() -> int:
 
 
 def load_store(url: str) -> None:
-    from geoapp.loading.load import load_manifest
-    from geoapp.loading.manifest import read_manifest
-    from geoapp.storage.db import Database
-
     db = Database(url)
     db.upgrade()
     began = time.perf_counter()
@@ -129,8 +131,6 @@ def load_store(url: str) -> None:
 
 
 def fresh_postgis() -> str:
-    import sqlalchemy as sa
-
     name = f"atlas_load_{os.getpid()}"
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -146,8 +146,6 @@ def fresh_postgis() -> str:
 
 
 def drop_postgis(url: str) -> None:
-    import sqlalchemy as sa
-
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
@@ -155,8 +153,6 @@ def drop_postgis(url: str) -> None:
 
 
 def ward_codes(url: str) -> list[str]:
-    import sqlalchemy as sa
-
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         codes = [row[0] for row in conn.execute(sa.text("SELECT code FROM areas WHERE set_id = 'wards' ORDER BY code"))]

@@ -63,7 +63,7 @@ def trace_profile(root: Path) -> list[dict]:
                 caches.clear_all()
             files, calls, climbs = set(), 0, 0
 
-            def follow(frame, event, _arg):
+            def follow(frame, event, _arg, files=files):
                 nonlocal calls, climbs
                 if event != "call" or not frame.f_code.co_filename.startswith(roots):
                     return

@@ -35,7 +35,8 @@ def load_postcodes(app, path) -> None:
 def lsoa_population(shared_data) -> float:
     """CWAC's total LSOA population, straight from the ONS mid-2020 file (the population the store shows)."""
     codes = set(gpd.read_file(shared_data / "cheshire_west_and_chester.gpkg", layer="lsoa", engine="pyogrio")["code"])
-    table = pd.read_csv(shared_data / "england" / "lsoa11_population_mid2020_syoa.csv", usecols=["LSOA Code", "All Ages"])
+    table = pd.read_csv(shared_data / "england" / "lsoa11_population_mid2020_syoa.csv",
+                        usecols=["LSOA Code", "All Ages"])
     return float(table[table["LSOA Code"].isin(codes)]["All Ages"].sum())
 
 

@@ -151,8 +151,10 @@ def test_every_json_twin_is_in_the_openapi_document(demo_app):
         if rule.rule.endswith(".json"):
             path = rule.rule
             for arg in rule.arguments:
-                path = path.replace(f"<{arg}>", "{" + names.get(arg, arg) + "}").replace(f"<int:{arg}>", "{" + names.get(arg, arg) + "}")
+                path = path.replace(f"<{arg}>", "{" + names.get(arg, arg) + "}").replace(
+                    f"<int:{arg}>", "{" + names.get(arg, arg) + "}")
             twins.add(path)
     assert twins and twins <= set(document["paths"]), twins - set(document["paths"])
     profile = document["paths"]["/profiles/{setId}/{code}.json"]["get"]
-    assert profile["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/profile"}
+    assert profile["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/profile"}

@@ -396,7 +396,8 @@ def test_an_edit_without_a_name_changes_nothing(cwac_app, sign_in):
                                                          "vintage": "x" * 41})
     assert response.status_code == 422
     html = page(response)
-    assert "Give the set a name." in html and "at most 40 characters" in html and "<details id=\"edit-details\" open>" in html
+    assert ("Give the set a name." in html and "at most 40 characters" in html
+            and "<details id=\"edit-details\" open>" in html)
     _exists, _areas, audit = stored(cwac_app, "apb")
     assert [a.action for a in audit] == ["create"]
     assert client.get("/boundaries/apb.json").get_json()["boundary_set"]["name"] == "Area Partnership Boards"
@@ -427,7 +428,8 @@ def test_the_service_of_a_service_set_can_be_changed_and_names_its_lookup_column
 def test_a_set_other_sets_are_built_from_cannot_be_deleted(cwac_app, sign_in):
     client = sign_in(cwac_app, "officer")
     confirm = page(client.get("/boundaries/wards/delete"))
-    assert "“Wards (2019)” cannot be deleted yet" in confirm and 'href="/boundaries/apb">Area Partnership Boards</a>' in confirm
+    assert ("“Wards (2019)” cannot be deleted yet" in confirm
+            and 'href="/boundaries/apb">Area Partnership Boards</a>' in confirm)
     assert 'class="button warning"' not in confirm
     refused = client.post("/boundaries/wards/delete", data={"csrf_token": csrf_token(client)})
     assert refused.status_code == 409

@@ -54,7 +54,7 @@ def test_least_recently_used_goes_first_and_stale_entries_are_dropped_on_a_build
     assert cache.get_or_build(("x", 2), lambda: "X2", stale=lambda key: key[0] == "x") == "X2"
     cache.put(("x", 1), "old")
     assert cache.get_or_build(("x", 3), lambda: "X3", stale=lambda key: key[0] == "x") == "X3"
-    assert [k for k in cache.keys() if k[0] == "x"] == [("x", 3)] and cache.builds == 2
+    assert [k for k in cache.keys() if k[0] == "x"] == [("x", 3)] and cache.builds == 2  # noqa: SIM118 - LRUCache has no __iter__
 
 
 def test_threads_share_one_cache_within_its_bound():
@@ -64,7 +64,7 @@ def test_threads_share_one_cache_within_its_bound():
     def work(n):
         try:
             for i in range(500):
-                assert cache.get_or_build((n, i % 60), lambda: (n, i % 60)) == (n, i % 60)
+                assert cache.get_or_build((n, i % 60), lambda i=i: (n, i % 60)) == (n, i % 60)
         except AssertionError as error:  # pragma: no cover - reported below
             errors.append(error)
 

@@ -107,7 +107,7 @@ def test_conflicting_moderation_decisions_are_decided_once(race_app):
         for batch in (ids[i:i + BATCH] for i in range(0, len(ids), BATCH)):
             barrier = threading.Barrier(2 * len(batch))
 
-            def fire(job):
+            def fire(job, barrier=barrier, pair=pair, revisions=revisions):
                 group_id, side = job
                 client, token = editors[side]
                 barrier.wait()
@@ -211,7 +211,7 @@ def test_two_adoptions_at_once_leave_one_current_forum_set(cwac_race_app, forums
             proposals.append(created.get_json()["id"])
         barrier = threading.Barrier(2)
 
-        def adopt(job):
+        def adopt(job, barrier=barrier):
             (client, headers), proposal_id = job
             barrier.wait()
             return client.post(f"/proposals/{proposal_id}/adopt", headers=headers)

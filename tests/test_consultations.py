@@ -52,7 +52,7 @@ def geography(demo_app):
         lsoas = boundary_sets.load_areas(session, "lsoa")
         apbs = boundary_sets.load_areas(session, "apb")
     points = lsoas.geometry.representative_point()
-    for ward_code, shape in zip(wards["code"], wards.geometry):
+    for ward_code, shape in zip(wards["code"], wards.geometry):  # noqa: B007 - ward_code is read after the break
         inside = set(lsoas.loc[points.within(shape).to_numpy(), "code"])
         if len(inside) >= 3:
             break

@@ -106,8 +106,8 @@ def test_scores_are_weighted_by_the_population_their_catalogue_declares(session)
 def test_weights_are_cached_by_both_sets_versions(session):
     figures.figures(session, "msoa", [INCOME])
     lsoa, msoa = boundary_sets.get_set(session, "lsoa"), boundary_sets.get_set(session, "msoa")
-    key = figures.weights_key("lsoa", figures.set_version(lsoa), "msoa", figures.set_version(msoa), "auto", figures.store_id(session),
-                        postcodes.state(session))
+    key = figures.weights_key("lsoa", figures.set_version(lsoa), "msoa", figures.set_version(msoa), "auto",
+                              figures.store_id(session), postcodes.state(session))
     assert key.startswith(f"lsoa@{lsoa.version}.") and f">msoa@{msoa.version}." in key
     assert key in figures.WEIGHTS
     cached = figures.WEIGHTS.get(key)
@@ -130,7 +130,8 @@ def test_an_lsoa_of_2021_gets_the_2019_figures_through_the_lookup(session):
     result = figures.figures(session, "lsoa2021", ["imd2019-score"])["imd2019-score"].table["value"]
     own = load_values(session, "lsoa", ["imd2019-score"]).set_index("code")["value"]
     assert result["E01018308"] == own["E01018308"]  # unchanged (U) between 2011 and 2021
-    assert "through the published lookup" in figures.figures(session, "lsoa2021", ["imd2019-score"])["imd2019-score"].weights
+    assert "through the published lookup" in figures.figures(
+        session, "lsoa2021", ["imd2019-score"])["imd2019-score"].weights
 
 
 def test_latest_period():

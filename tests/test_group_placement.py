@@ -105,7 +105,7 @@ def test_a_postcode_outside_the_borough_is_told_and_editors_see_a_warning_and_a_
     thanks = page(client.get(sent.headers["Location"]))
     assert f"The group is outside {BOROUGH}: an editor will put it on the map only if it serves people" in thanks
 
-    (group,) = [g for g in stored(cwac_app, status="pending")]
+    (group,) = list(stored(cwac_app, status="pending"))
     assert group.sender_warnings == ["outside the borough"] and group.location is not None
     moderator = editor(cwac_app, sign_in)
     warning = (f"The group's point is outside {BOROUGH}, about 10 km from its edge: approve it only if it "

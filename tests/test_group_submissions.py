@@ -197,7 +197,8 @@ def test_a_postcode_that_is_not_one_is_refused_and_an_unknown_one_waits_for_a_pi
     response = post_form(client, "/groups/add", form(postcode="ZZ"))
     assert response.status_code == 422 and "&#39;ZZ&#39; is not a UK postcode" in response.get_data(as_text=True)
     asked = post_form(client, "/groups/add", form(postcode=UNKNOWN))
-    assert asked.status_code == 200 and count(groups_app) == 0  # the sender is asked first (tests/test_group_placement.py)
+    # the sender is asked first (tests/test_group_placement.py)
+    assert asked.status_code == 200 and count(groups_app) == 0
     response = post_form(client, "/groups/add", form(postcode=UNKNOWN, send_anyway=f"unknown postcode:{UNKNOWN}"))
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"could not find the postcode {UNKNOWN}" in thanks
@@ -439,7 +440,8 @@ def test_name_keys_and_similarity():
 def test_the_name_index_finds_exactly_what_difflib_finds():
     import difflib
     import random
-    words = ["oak", "tree", "lunch", "hoole", "blacon", "knit", "natter", "food", "bank", "youth", "football", "st", "mary's", "café", "cafe", "men", "shed"]
+    words = ["oak", "tree", "lunch", "hoole", "blacon", "knit", "natter", "food", "bank", "youth", "football", "st",
+             "mary's", "café", "cafe", "men", "shed"]
     rng = random.Random(7)
     names = [" ".join(rng.sample(words, rng.randint(1, 4))) for _ in range(400)]
     index = duplicates.NameIndex([(i, n, None, "published") for i, n in enumerate(names)])

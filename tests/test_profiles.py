@@ -37,7 +37,8 @@ def areas(app, set_id):
 def assert_fits_its_schema(client, profile: dict) -> None:
     """The twin matches the profile schema the API document serves (derived from :class:`layers.profile.Profile`)."""
     schema = client.get("/api/openapi").get_json()["components"]["schemas"]["profile"]
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in OAS30Validator(schema).iter_errors(profile)]
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+              for e in OAS30Validator(schema).iter_errors(profile)]
     assert not errors, errors[:10]
 
 

@@ -219,9 +219,9 @@ def test_form_chooses_blocks_containers_and_tolerance(demo_app, officer):
                         forums_per_container="3", seed_forums="numbered")
     page = refused.get_data(as_text=True)  # the form again, as typed, saying what to change
     assert refused.status_code == 422 and "Blocks must be wards, LSOAs or parishes" in page
-    assert 'value="Parishes of APBs"' in page and 'id="new-tolerance" name="tolerance" type="number" min="0" max="99" ' \
-        'step="0.5" value="7.5"' in page and 'id="new-forums" name="forums_per_container" type="number" min="1" ' \
-        'max="20" value="3"' in page
+    assert 'value="Parishes of APBs"' in page and 'id="new-tolerance" name="tolerance" type="number" min="0" ' \
+        'max="99" step="0.5" value="7.5"' in page and 'id="new-forums" name="forums_per_container" type="number" ' \
+        'min="1" max="20" value="3"' in page
     assert f'<option value="{sets["apb"]}" selected>' in page and 'value="numbered" checked' in page
 
 

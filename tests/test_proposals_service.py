@@ -76,7 +76,7 @@ def test_concurrent_conflicting_saves_lose_nothing(postgis):
     for round_ in range(rounds):
         barrier, won, refused = threading.Barrier(len(users)), [], []
 
-        def save(user_id):
+        def save(user_id, barrier=barrier, round_=round_, won=won, refused=refused):
             with db.session() as session:
                 user = session.get(User, user_id)
                 barrier.wait()

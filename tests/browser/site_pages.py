@@ -44,7 +44,8 @@ RUN_AXE = """async (scope) => {
   const found = await axe.run(context, {resultTypes: ['violations']});
   return found.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' :: ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' '))
+    nodes: v.nodes.slice(0, 3).map((n) =>
+      n.target.join(' ') + ' :: ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' '))
   }));
 }"""
 WIDEST = """() => {
@@ -56,11 +57,14 @@ WIDEST = """() => {
       let parent = node.parentElement, clipped = false;
       while (parent && parent !== document.body) {
         const style = getComputedStyle(parent);
-        if (style.overflowX !== 'visible' && parent.getBoundingClientRect().right <= limit + 1) { clipped = true; break; }
+        if (style.overflowX !== 'visible' && parent.getBoundingClientRect().right <= limit + 1) {
+          clipped = true; break;
+        }
         parent = parent.parentElement;
       }
       if (!clipped) { wide.push(node.tagName.toLowerCase() + (node.id ? '#' + node.id : '') +
-        (node.className && typeof node.className === 'string' ? '.' + node.className.trim().split(/\\s+/).join('.') : '') +
+        (node.className && typeof node.className === 'string'
+          ? '.' + node.className.trim().split(/\\s+/).join('.') : '') +
         ' ' + Math.round(box.right)); }
     }
   }

@@ -58,7 +58,8 @@ def stored_samples(app, *, demo: bool = True) -> dict:
         indicator = "income_deprivation_rate" if demo else shares[0].id
         target = targets.save_target(session, actor="test", user_id=officer, indicator_id=indicator,
                                      set_id="lsoa" if not demo else "wards",
-                                     code=ward if demo else str(boundary_sets.load_areas(session, "lsoa")["code"].iloc[0]),
+                                     code=ward if demo
+                                     else str(boundary_sets.load_areas(session, "lsoa")["code"].iloc[0]),
                                      period="2028", baseline_period="2024", baseline_value=0.3, target_value=0.15,
                                      direction="decrease", label="Halve it").id
         published = published_records(session)
@@ -181,4 +182,5 @@ def test_every_page_fits_a_phone_with_the_real_data(cwac_db, tmp_path, make_app,
     app = make_app(cwac_db, tmp_path, SEND_FILE_MAX_AGE_DEFAULT=3600)
     problems, visited, took = walk(app, browser, live_server, ["admin"], axe=False)
     assert visited > 40, f"only {visited} pages were visited"
-    assert not problems, f"{len(problems)} pages scroll sideways ({visited} visited, {took:.0f} s):\n" + "\n".join(problems)
+    assert not problems, (f"{len(problems)} pages scroll sideways ({visited} visited, {took:.0f} s):\n"
+                          + "\n".join(problems))

@@ -67,7 +67,8 @@ def test_draw_a_freehand_area_and_see_its_profile(demo_app, tab, screenshots, li
     ward = wards.iloc[5]
     corners = gpd.GeoSeries([ward.geometry.envelope], crs=27700).to_crs(4326).iloc[0]
     minx, miny, maxx, maxy = corners.bounds
-    ring = [(minx + (maxx - minx) * fx, miny + (maxy - miny) * fy) for fx, fy in ((0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7))]
+    ring = [(minx + (maxx - minx) * fx, miny + (maxy - miny) * fy)
+            for fx, fy in ((0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7))]
     with live_server(demo_app) as server:
         page = tab.page
         page.goto(server.url + "/profiles/")

@@ -182,11 +182,15 @@ def test_box_takes_every_ward_whose_centre_is_inside_without_zooming(demo_app, t
         boxed = assignment(page)
         assert {code for code, _ in wards} <= set(boxed) and set(boxed.values()) == {"F2"}
         # every ward taken reaches into the box (its centre is inside it)
-        top_left = page.evaluate("""([x, y]) => { const b = document.getElementById('proposal-map').getBoundingClientRect();
-            const p = window.AtlasProposal.map.containerPointToLatLng([x - b.left, y - b.top]); return [p.lng, p.lat]; }""",
+        top_left = page.evaluate("""([x, y]) => {
+            const b = document.getElementById('proposal-map').getBoundingClientRect();
+            const p = window.AtlasProposal.map.containerPointToLatLng([x - b.left, y - b.top]); return [p.lng, p.lat];
+        }""",
                                  [corners[0][0], corners[1][1]])
-        bottom_right = page.evaluate("""([x, y]) => { const b = document.getElementById('proposal-map').getBoundingClientRect();
-            const p = window.AtlasProposal.map.containerPointToLatLng([x - b.left, y - b.top]); return [p.lng, p.lat]; }""",
+        bottom_right = page.evaluate("""([x, y]) => {
+            const b = document.getElementById('proposal-map').getBoundingClientRect();
+            const p = window.AtlasProposal.map.containerPointToLatLng([x - b.left, y - b.top]); return [p.lng, p.lat];
+        }""",
                                      [corners[1][0], corners[0][1]])
         area = make_box(top_left[0], bottom_right[1], bottom_right[0], top_left[1])
         assert all(shapes[code].intersects(area) for code in boxed)
@@ -384,7 +388,8 @@ def test_a_drawn_shape_takes_the_wards_it_covers(demo_app, tab, live_server, scr
         # a shape over no ward is refused with the server's reason (the same path as a drawn one)
         page.evaluate("""() => { const map = window.AtlasProposal.map;
             map.fire('pm:create', {shape: 'Polygon', layer: L.polygon([[0, 0], [0, 0.01], [0.01, 0.01]])}); }""")
-        expect(page.locator("#proposal-status")).to_contain_text("That shape could not be used: The shape covers no ward")
+        expect(page.locator("#proposal-status")).to_contain_text(
+            "That shape could not be used: The shape covers no ward")
         idle(page)
         assert assignment(page) == {}
         refused = [e for e in tab.errors if "422" in e]

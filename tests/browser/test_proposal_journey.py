@@ -75,7 +75,7 @@ def test_officer_builds_checks_compares_and_adopts_forums(demo_app, tab, screens
         for part in (first, second):
             page.get_by_role("button", name="Add forum").click()
             settle(page)
-            for code, (lon, lat) in part:
+            for _code, (lon, lat) in part:
                 click_ward(page, lon, lat)
         codes = {assignment(page)[c] for c, _ in first} | {assignment(page)[c] for c, _ in second}
         assert len(codes) == 2 and all(assignment(page).get(c) for c, _ in first + second)

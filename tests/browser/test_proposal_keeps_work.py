@@ -205,7 +205,8 @@ def test_imported_forums_are_drawn_in_colour(demo_app, tab, live_server, tmp_pat
             .map((p) => p.getAttribute('fill'))""")
         assert len(fills) == len(wards) and not any("hatch" in (f or "") for f in fills)
         forums = page.evaluate("() => window.AtlasProposal.state().forums")
-        assert all(f.get("colour") for f in forums.values()) and len({f["colour"] for f in forums.values()}) == len(forums)
+        assert (all(f.get("colour") for f in forums.values())
+                and len({f["colour"] for f in forums.values()}) == len(forums))
         stored = page.request.get(page.url + ".json").json()["forums"]
         assert all(f.get("colour") for f in stored.values())  # coloured by the import itself
         page.screenshot(path=str(screenshots / "proposal-imported.png"))

@@ -90,7 +90,8 @@ def test_series_inputs_are_matched_by_code_and_absent_codes_count_as_missing(nes
 
 def test_apportioned_counts_conserve_totals_and_describe_the_split():
     crs = "EPSG:27700"
-    src = gpd.GeoDataFrame({"code": ["A", "B", "C"]}, crs=crs, geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10), box(20, 0, 30, 10)])
+    src = gpd.GeoDataFrame({"code": ["A", "B", "C"]}, crs=crs,
+                           geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10), box(20, 0, 30, 10)])
     tgt = gpd.GeoDataFrame({"code": ["X", "Y"]}, crs=crs, geometry=[box(0, 0, 15, 10), box(15, 0, 30, 10)])
     w = area_weights(src, tgt, source_unit="LSOA")
     out = aggregate(w, "count", value=[100, 60, 40])
@@ -107,7 +108,8 @@ def test_many_indicators_at_once_give_the_same_figures_as_one_at_a_time(nested):
     values = pd.DataFrame(
         {"people": [1.0, 2.0, 3.0, 4.0], "homes": [5.0, np.nan, 1.0, 1.0]}, index=["L4", "L3", "L2", "L1"]
     )
-    together = aggregate_many(nested, "count", values, population=pd.Series([1, 2, 3, 4], index=["L1", "L2", "L3", "L4"]))
+    together = aggregate_many(nested, "count", values,
+                              population=pd.Series([1, 2, 3, 4], index=["L1", "L2", "L3", "L4"]))
     for name in values.columns:
         alone = aggregate(nested, "count", value=values[name], population=[1, 2, 3, 4])
         pd.testing.assert_frame_equal(together[name], alone, check_names=False)

@@ -92,11 +92,11 @@ def test_district_measures_match_published_file_10(districts, code):
 
 def test_cheshire_west_and_chester_matches_to_the_published_precision(districts):
     row = districts.loc[("E06000050", "IMD")]
-    assert (round(row["average_score"], 3), round(row["proportion_most_deprived_10pc"], 4), round(row["extent"], 4)) == (
-        18.083,
-        0.0755,
-        0.1578,
-    )
+    assert (
+        round(row["average_score"], 3),
+        round(row["proportion_most_deprived_10pc"], 4),
+        round(row["extent"], 4),
+    ) == (18.083, 0.0755, 0.1578)
     assert row["lsoas"] == 212 and round(districts.loc[("E06000050", "Employment"), "average_score"], 3) == 0.095
 
 
@@ -190,7 +190,8 @@ def test_local_concentration_takes_exactly_ten_percent_of_the_population():
 def test_extent_and_proportion_follow_the_technical_report():
     n = 1000  # percentile p covers ranks 10(p-1)+1 .. 10p
     assert national_percentile([10, 11, 100, 101, 300, 301], n).tolist() == [1, 2, 10, 11, 30, 31]
-    assert extent_weight([100, 101, 200, 300, 301], n).tolist() == pytest.approx([1, 0.95, 0.95 - 9 * 0.9 / 19, 0.05, 0])
+    assert extent_weight([100, 101, 200, 300, 301], n).tolist() == pytest.approx(
+        [1, 0.95, 0.95 - 9 * 0.9 / 19, 0.05, 0])
     frame = tiny([50, 150, 250, 800], [100, 100, 100, 100])
     out = summary_for(frame, frame.index, n_lsoas=n)
     assert out["proportion_most_deprived_10pc"] == 0.25
@@ -211,7 +212,8 @@ def test_split_lsoas_count_with_their_share_of_population():
     frame = tiny([10, 900], [1000, 1000], scores=[40.0, 10.0])
     weights = lookup_weights({"L0": "A", "L1": "B"}, source_unit="LSOA")
     half = type(weights)(
-        weights.matrix.multiply(0.5).tocsr() + lookup_weights({"L0": "B", "L1": "A"}, target_codes=["A", "B"]).matrix.multiply(0.5),
+        weights.matrix.multiply(0.5).tocsr()
+        + lookup_weights({"L0": "B", "L1": "A"}, target_codes=["A", "B"]).matrix.multiply(0.5),
         weights.source_codes,
         weights.target_codes,
         "area",

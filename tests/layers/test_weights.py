@@ -99,7 +99,8 @@ def test_area_weights_handle_containment_both_ways_without_changing_the_result()
 
 def test_area_weights_match_a_float64_overlay_reference_on_irregular_shapes():
     rng = np.random.default_rng(7)
-    sources = [shapely.Point(X0 + x, Y0 + y).buffer(r, quad_segs=6) for x, y, r in rng.uniform([0, 0, 30], [900, 900, 120], (60, 3))]
+    sources = [shapely.Point(X0 + x, Y0 + y).buffer(r, quad_segs=6)
+               for x, y, r in rng.uniform([0, 0, 30], [900, 900, 120], (60, 3))]
     sources = [geom.difference(shapely.union_all(sources[:i])) if i else geom for i, geom in enumerate(sources)]
     keep = [i for i, geom in enumerate(sources) if geom.area > 1]
     src = frame([f"s{i}" for i in keep], [sources[i] for i in keep])
