@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from pypdf import PdfReader
 
+from geoapp.printing import NEEDS
 from geoapp.profiles import pack
 from geoapp.profiles.read import read_profile_input
 from geoapp.profiles.views import pack_html
@@ -282,7 +283,7 @@ def test_a_missing_weasyprint_is_a_clear_503(demo_app, sign_in, monkeypatch):
     response = sign_in(demo_app, "board_member").get(f"/profiles/apb/{code}.pdf",
                                                      headers={"Accept": "application/json"})
     assert response.status_code == 503
-    assert response.get_json()["description"] == pack.NEEDS and "libpango-1.0-0" in pack.NEEDS
+    assert response.get_json()["description"] == f"PDF board packs need {NEEDS}" and "libpango-1.0-0" in NEEDS
 
 
 def test_a_briefing_says_plainly_when_nothing_differs_and_the_borough_is_not_compared_with_itself(demo_app):

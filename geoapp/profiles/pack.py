@@ -14,24 +14,14 @@ from sqlalchemy.orm import Session
 from layers.profile import Profile
 
 from ..credits import Credit, dataset_credits
-from ..errors import ServiceUnavailable
+from ..printing import write_pdf
 from . import charts
 from .briefing import briefing
-
-NEEDS = ("PDF board packs need WeasyPrint and Pango "
-         "(apt-get install libpango-1.0-0 libpangoft2-1.0-0)")
 
 
 def board_pack(html: str) -> bytes:
     """The board pack's HTML (see :func:`pack_context`) as a PDF."""
-    try:
-        from weasyprint import HTML  # noqa: PLC0415 - lazy: needs Pango's libraries; the app starts without
-    except (ImportError, OSError) as error:  # OSError: Pango's libraries are missing
-        raise ServiceUnavailable(NEEDS) from error
-    from weasyprint.urls import URLFetcher  # noqa: PLC0415 - lazy, as above; WeasyPrint 68 and later
-
-    fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
-    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    return write_pdf(html, "PDF board packs")
 
 
 def pack_context(session: Session, profile: Profile) -> dict:

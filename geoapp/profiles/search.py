@@ -16,6 +16,7 @@ import shapely
 
 from boundaries.points import areas_holding
 from layers.maps import LIST_ORDER
+from layers.text import strip_accents
 from layers.weights import NEAREST_M
 
 from ..storage import boundary_sets, postcodes
@@ -88,8 +89,7 @@ def fold(text: str) -> str:
     >>> fold("St. John's & Ashton-under-Lyne"), fold("  Ynys Môn ")
     ('st johns and ashton under lyne', 'ynys mon')
     """
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
-    plain = re.sub(r"['’‘`]", "", plain.replace("&", " and "))
+    plain = re.sub(r"['’‘`]", "", strip_accents(text).replace("&", " and "))
     return " ".join(re.sub(r"[\W_]+", " ", plain).split())
 
 

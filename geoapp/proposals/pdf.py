@@ -1,9 +1,9 @@
 """A forum proposal as an A4 PDF: a map of its forums in their colours, the statistics and the rules.
 
 :func:`facts` gathers what templates/proposals/pdf.html shows (the blueprint renders it) and
-:func:`write_pdf` has WeasyPrint draw the page, as the profiles' board packs are drawn
-(:mod:`geoapp.profiles.pack`): the map is an SVG from :func:`layers.charts.area_map` carried as a data: URI,
-so nothing is fetched and the URL fetcher refuses any other URL.
+:func:`geoapp.printing.write_pdf` has WeasyPrint draw the page, as it draws the profiles' board packs: the
+map is an SVG from :func:`layers.charts.area_map` carried as a data: URI, so nothing is fetched and the URL
+fetcher refuses any other URL.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from layers import charts
 from layers.proposals import forum_colours
 
 from .. import figures
-from ..errors import NotFound, ServiceUnavailable
+from ..errors import NotFound
 from ..profiles import deprivation
 from ..storage import boundary_sets
 from ..storage.indicators import list_indicators
@@ -27,25 +27,10 @@ from ..storage.models import Proposal, ProposalVersion
 from . import service
 from .engine import UNIT_WORDS, check_proposal
 
-NEEDS = ("PDF proposals need WeasyPrint and Pango "
-         "(apt-get install libpango-1.0-0 libpangoft2-1.0-0)")
 #: How much of each forum colour is kept on the printed map (the rest is white), so labels stay legible.
 TINT = 0.6
 #: Forums named on the map in full; with more, by code only.
 NAMED_FORUMS = 24
-
-
-def write_pdf(html: str) -> bytes:
-    """The printable page (one self-contained HTML document) as a PDF; ServiceUnavailable without WeasyPrint."""
-    # imported here, as the board packs do: WeasyPrint loads Pango's system libraries on import (an OSError
-    # where they are missing), and the app must still start and serve every other page without them
-    try:
-        from weasyprint import HTML  # noqa: PLC0415 - lazy: needs Pango's libraries; the app starts without
-    except (ImportError, OSError) as error:
-        raise ServiceUnavailable(NEEDS) from error
-    from weasyprint.urls import URLFetcher  # noqa: PLC0415 - lazy, as above; WeasyPrint 68 and later
-    fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=False)
-    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
 
 
 def printed_version(session: Session, proposal: Proposal, number: int | None = None) -> ProposalVersion:

@@ -15,6 +15,7 @@ from layers.proposals import FORUM_COLOURS
 
 from ..auth.roles import can
 from ..errors import Conflict, InvalidInput, NotFound
+from ..printing import write_pdf
 from ..profiles.freehand import read_request
 from ..storage import boundary_sets, councillors
 from ..storage.indicators import list_indicators
@@ -456,7 +457,7 @@ def export(proposal_id: int, fmt: str):
     proposal = _visible(proposal_id)
     if fmt == "pdf":
         version = pdf.printed_version(session, proposal)
-        data, media_type = pdf.write_pdf(pdf_html(session, proposal, version)), "application/pdf"
+        data, media_type = write_pdf(pdf_html(session, proposal, version), "PDF proposals"), "application/pdf"
         name = f"{file_stem(proposal, version)}.pdf"
     else:
         data, media_type, name = export_file(session, proposal, fmt)
