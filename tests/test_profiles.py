@@ -269,6 +269,8 @@ def test_profile_page_shows_every_theme_and_the_figures(demo_app):
     assert f"{income['value'] * 100:.1f}%" in page
     assert "Key facts" in page and "Community groups" in page and "Sources and methods" in page
     assert f"{profile['key_facts']['population']['value']:,.0f}" in page
+    method = profile["key_facts"]["population"]["method"]  # "153 LSOAs combined ...": capitals kept
+    assert "LSOAs" in method and f"{method[:1].upper()}{method[1:]}." in page
 
 
 def test_profile_index_lists_and_finds_areas(demo_app):
