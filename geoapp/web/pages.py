@@ -81,7 +81,8 @@ def page(bp: Blueprint, rule: str, *, template: str | None = None, twin: str | b
         json_rule = rule
         if template is not None and twin:
             json_rule = twin if isinstance(twin, str) else rule + ("index.json" if rule.endswith("/") else ".json")
-            bp.add_url_rule(json_rule, twin_endpoint or f"{view.__name__}_json", answer, methods=list(methods))
+            twin_methods = ["GET"] if "GET" in methods else list(methods)  # a POST-only page's twin is POST too
+            bp.add_url_rule(json_rule, twin_endpoint or f"{view.__name__}_json", answer, methods=twin_methods)
         if operation_id:
             permission = getattr(view, "required_permission", None)
             if permission is None:
