@@ -218,7 +218,7 @@ def archive(session: Session, group_id, editor: User, reason: str | None = None)
         raise RecordInvalid({"reason": str(error)}, "The archiving") from None
     group = get_group(session, group_id)
     if group.status != "published":
-        raise Conflict(f"'{group.name}' is {group.status}; only published groups can be archived.")
+        raise Conflict(_taken(session, group) + " Only published groups can be archived; nothing was changed.")
     (group,) = _claim(session, {group.id: ("published",)})
     before = snapshot(group)
     group.status = "archived"
