@@ -491,3 +491,19 @@ class PostcodeSource(Base):
     layout: Mapped[str] = mapped_column(String(60))
     licence: Mapped[str | None] = mapped_column(Text)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Persisted(Base):
+    """A result worked out once from stored data and kept for every process (weights between two sets, how
+    two sets align, a set's indicator figures): ``key`` hashes everything it was made from (set versions,
+    values version, ...), so a changed input makes a new key; the sets it belongs to delete it with them."""
+
+    __tablename__ = "persisted_results"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    set_a: Mapped[str | None] = mapped_column(ForeignKey("boundary_sets.id", ondelete="CASCADE"), index=True)
+    set_b: Mapped[str | None] = mapped_column(ForeignKey("boundary_sets.id", ondelete="CASCADE"), index=True)
+    #: Results of one kind, sets and slot replace each other (a hash of the three).
+    slot: Mapped[str] = mapped_column(String(64), index=True)
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)

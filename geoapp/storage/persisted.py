@@ -1,0 +1,217 @@
+"""Results worked out once and kept in the store (table ``persisted_results``), so every process, and a process
+just restarted, reads them instead of building them again: weights between two sets, how two sets align,
+indicator figures, deprivation summaries.
+
+A result is found by a key hashing its kind and everything it was made from (the sets' versions, the values
+version, the postcodes loaded, ...): a changed input makes a new key, and the row of the old one is deleted
+when its sibling (same kind, same sets, same ``slot``) is written. Deleting a set deletes its rows.
+
+Payloads are plain data, never pickles: JSON (compressed) in which numpy arrays, scipy sparse matrices and
+pandas frames keep their exact bytes and dtypes, so what is read back equals what was built, bit for bit.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import zlib
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from .models import Persisted
+
+log = logging.getLogger(__name__)
+#: Raised into the key, so results written by an older layout of a kind are never read.
+FORMAT = 1
+
+
+def key_of(kind: str, parts: Hashable) -> str:
+    """The row key of a result: a hash of its kind and what it was made from.
+
+    >>> key_of("weights", ("lsoa", "1.5", "wards", "2.0")) == key_of("weights", ("lsoa", "1.5", "wards", "2.0"))
+    True
+    >>> len(key_of("weights", ())), key_of("a", (1,)) != key_of("a", ("1",))
+    (64, True)
+    """
+    return hashlib.sha256(repr((FORMAT, kind, parts)).encode()).hexdigest()
+
+
+def read(session: Session, kind: str, parts: Hashable) -> Any | None:
+    """The stored result of ``kind`` made from ``parts``, decoded; None when none is stored."""
+    found = session.scalar(select(Persisted.payload).where(Persisted.key == key_of(kind, parts)))
+    return None if found is None else decode(found)
+
+
+def read_many(session: Session, kind: str, parts: dict[Hashable, Hashable]) -> dict:
+    """The stored results of ``kind`` for each name of ``parts`` (name -> what it was made from), decoded;
+    the names with nothing stored are left out."""
+    keys = {key_of(kind, made): name for name, made in parts.items()}
+    found = {}
+    listed = list(keys)
+    for start in range(0, len(listed), 500):
+        rows = session.execute(select(Persisted.key, Persisted.payload)
+                               .where(Persisted.key.in_(listed[start:start + 500]))).all()
+        found |= {keys[key]: decode(payload) for key, payload in rows}
+    return found
+
+
+def write(session: Session, kind: str, parts: Hashable, value: Any, *, sets: Iterable[str] = (),
+          slot: Hashable = None) -> None:
+    """Store ``value`` as the result of ``kind`` made from ``parts`` in ``session`` (the caller commits),
+    replacing older results of the same kind, sets and ``slot`` (what else tells two current results apart,
+    e.g. the indicator of a figure)."""
+    set_a, set_b = (list(sets) + [None, None])[:2]
+    key = key_of(kind, parts)
+    sibling = key_of(kind + " slot", (set_a, set_b, slot))
+    session.execute(delete(Persisted).where(Persisted.kind == kind, Persisted.set_a == set_a,
+                                            Persisted.set_b == set_b, Persisted.slot == sibling,
+                                            Persisted.key != key))
+    if session.get(Persisted, key) is None:
+        session.add(Persisted(key=key, kind=kind, set_a=set_a, set_b=set_b, slot=sibling,
+                              payload=encode(value)))
+        session.flush()
+
+
+def keep(session: Session, kind: str, parts: Hashable, value: Any, *, sets: Iterable[str] = (),
+         slot: Hashable = None) -> None:
+    """Store a result built while answering a request, in a transaction of its own beside the request's:
+    a store that cannot take it now (locked by a load, or the row written meanwhile by another process)
+    is logged and skipped, as the result is only a shortcut."""
+    bind = session.get_bind()
+    try:
+        with Session(bind=bind, join_transaction_mode="create_savepoint") as own, own.begin():
+            if bind.dialect.name == "sqlite":
+                own.connection().exec_driver_sql("PRAGMA busy_timeout = 200")
+            write(own, kind, parts, value, sets=sets, slot=slot)
+    except (IntegrityError, OperationalError) as error:
+        log.warning("a %s result was not kept in the store: %s", kind, str(error).splitlines()[0])
+
+
+def remember(session: Session, kind: str, parts: Hashable, build: Callable[[], Any], *,
+             sets: Iterable[str] = (), slot: Hashable = None) -> Any:
+    """The stored result of ``kind`` made from ``parts``, else ``build()``, kept (see :func:`keep`)."""
+    found = read(session, kind, parts)
+    if found is not None:
+        return found
+    value = build()
+    keep(session, kind, parts, value, sets=sets, slot=slot)
+    return value
+
+
+def forget(session: Session, kind: str | None = None) -> int:
+    """Delete every stored result (of one ``kind``); returns how many."""
+    query = delete(Persisted) if kind is None else delete(Persisted).where(Persisted.kind == kind)
+    return session.execute(query).rowcount
+
+
+# --------------------------------------------------------------------------------------- codec
+
+
+def encode(value: Any) -> bytes:
+    """``value`` (plain data, numpy arrays, scipy sparse matrices, pandas frames and series) as bytes.
+
+    >>> frame = pd.DataFrame({"code": ["a", None], "x": [0.1, np.nan]}, index=pd.Index([3, 4], name="n"))
+    >>> back = decode(encode({"t": frame, "m": sparse.csr_matrix(np.eye(2)), "s": (1, "b")}))
+    >>> pd.testing.assert_frame_equal(back["t"], frame); back["m"].toarray().tolist(), back["s"]
+    ([[1.0, 0.0], [0.0, 1.0]], (1, 'b'))
+    """
+    return zlib.compress(json.dumps(_plain(value), separators=(",", ":")).encode(), 1)
+
+
+def decode(payload: bytes) -> Any:
+    """What :func:`encode` was given."""
+    return _revive(json.loads(zlib.decompress(payload)))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        if any(isinstance(d, pd.CategoricalDtype) for d in value.dtypes):
+            raise TypeError("categorical columns cannot be kept in the store")
+        return {"~frame": {"index": _plain(value.index),
+                           "columns": [[_plain(name), _plain(value[name].to_numpy() if value[name].dtype != object
+                                                             else value[name].tolist())]
+                                       for name in value.columns],
+                           "dtypes": [str(d) for d in value.dtypes]}}
+    if isinstance(value, pd.Series):
+        return {"~series": [_plain(value.name), _plain(value.index), _plain(value.to_frame("v"))]}
+    if isinstance(value, pd.Index):
+        values = value.to_numpy()
+        return {"~index": [_plain(value.name), str(value.dtype),
+                           _plain(values if values.dtype != object else list(values))]}
+    if sparse.issparse(value):
+        csr = sparse.csr_matrix(value)
+        return {"~csr": [_plain(csr.data), _plain(csr.indices), _plain(csr.indptr), list(csr.shape)]}
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            return {"~objects": [_plain(v) for v in value.tolist()]}
+        data = np.ascontiguousarray(value)
+        return {"~array": [data.dtype.str, list(data.shape), base64.b64encode(data.tobytes()).decode()]}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return {"~tuple": [_plain(v) for v in value]}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("~") for k in value):
+            return {k: _plain(v) for k, v in value.items()}
+        return {"~dict": [[_plain(k), _plain(v)] for k, v in value.items()]}
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    raise TypeError(f"cannot keep a {type(value).__name__} in the store")
+
+
+def _revive(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) != 1 or not next(iter(value)).startswith("~"):
+        return {k: _revive(v) for k, v in value.items()}
+    tag, body = next(iter(value.items()))
+    if tag == "~array":
+        dtype, shape, data = body
+        return np.frombuffer(base64.b64decode(data), dtype=np.dtype(dtype)).reshape(shape).copy()
+    if tag == "~objects":
+        out = np.empty(len(body), dtype=object)
+        out[:] = [_revive(v) for v in body]
+        return out
+    if tag == "~csr":
+        data, indices, indptr, shape = (_revive(b) for b in body)
+        return sparse.csr_matrix((data, indices, indptr), shape=tuple(shape))
+    if tag == "~tuple":
+        return tuple(_revive(v) for v in body)
+    if tag == "~dict":
+        return {_key(_revive(k)): _revive(v) for k, v in body}
+    if tag == "~index":
+        name, dtype, values = (_revive(b) for b in body)
+        return pd.Index(values, name=name, dtype=dtype)
+    if tag == "~series":
+        name, index, frame = (_revive(b) for b in body)
+        return frame["v"].set_axis(index).rename(name)
+    if tag == "~frame":
+        columns = {}
+        for (name, values), dtype in zip(body["columns"], body["dtypes"]):
+            values = _revive(values)
+            columns[_revive(name)] = pd.Series(values, dtype=object) if dtype == "object" else \
+                pd.Series(values).astype(dtype)
+        index = _revive(body["index"])
+        frame = pd.DataFrame({k: v.set_axis(index) for k, v in columns.items()}, index=index,
+                             columns=list(columns))
+        if len(columns) != len(frame.columns):
+            raise ValueError("duplicate column names cannot be kept in the store")
+        return frame
+    raise ValueError(f"unknown tag {tag!r} in a stored result")
+
+
+def _key(value):
+    return tuple(value) if isinstance(value, list) else value
+
