@@ -20,12 +20,12 @@ population is the catalogue of population estimates' (:func:`population`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from layers.figures import (
@@ -54,7 +54,7 @@ from layers.weights import (
 
 from .caches import MISSING, LRUCache, register
 from .errors import NotFound
-from .storage import boundary_sets, postcodes
+from .storage import boundary_sets, persisted, postcodes
 from .storage.indicators import (
     all_periods,
     indicator_summary,
@@ -65,7 +65,7 @@ from .storage.indicators import (
 )
 from .storage.lookups import lookup_pairs
 from .storage.memo import remembered
-from .storage.models import ComparatorValue, Indicator, IndicatorCatalogue
+from .storage.models import ComparatorValue, DistrictSummary, Indicator, IndicatorCatalogue
 
 #: Weights between pairs of boundary-set versions, shared by every request of the process.
 WEIGHTS = register("weights between sets", WeightsCache(maxsize=64))
@@ -96,14 +96,19 @@ class IndicatorFigures:
     #: Small areas left out, placed by nearness or partly outside, with their people (also in ``notes``).
     placement: list[str] = field(default_factory=list)
     _rows: dict | None = field(default=None, repr=False, compare=False)
+    _columns: dict | None = field(default=None, repr=False, compare=False)
 
     def row(self, code: str) -> dict | None:
         """One area's row as a plain dict (NaN becomes None; a copy), or None when the set has no such area.
-        The rows are made plain once per figures object (which the figures cache keeps)."""
+        Each row is made plain once per figures object (which the figures cache keeps)."""
         if self._rows is None:
-            self._rows = {area: {k: plain(v) for k, v in record.items()}
-                          for area, record in zip(self.table.index, self.table.to_dict("records"))}
-        found = self._rows.get(code)
+            self._rows, self._columns = {}, {column: self.table[column].to_numpy() for column in self.table.columns}
+        if code not in self._rows:
+            at = self.table.index.get_indexer([code])[0]
+            self._rows[code] = None if at < 0 else {
+                column: plain(values[at].item() if isinstance(values[at], np.generic) else values[at])
+                for column, values in self._columns.items()}
+        found = self._rows[code]
         return None if found is None else dict(found)
 
     def records(self) -> list[dict]:
@@ -293,8 +298,29 @@ def weights_for(session: Session, source, target) -> Weights | None:
                 return error.area_weights
             return points.weights(points.members(tgt), tgt["code"], source_unit=unit)
 
-    weights = WEIGHTS.get_or_build(key, build)
+    parts = (source.id, set_version(source), target.id, set_version(target), "auto",
+             postcodes.state(session) if source.kind == "lsoa" else "", _blocks_version(session, target))
+    weights = WEIGHTS.get_or_build(key, lambda: _stored_weights(session, parts, (source.id, target.id), build))
     return None if weights.method == "nested" and weights.phrase == _NOT_NESTED_PHRASE else weights
+
+
+def _stored_weights(session: Session, parts: tuple, sets: tuple, build) -> Weights:
+    """The weights made from ``parts`` as kept in the store, else built and kept (see
+    :mod:`geoapp.storage.persisted`): a restarted process reads them instead of overlaying the sets again."""
+    found = persisted.read(session, "weights", parts)
+    if found is not None:
+        return Weights(**found)
+    weights = build()
+    persisted.keep(session, "weights", parts, {f.name: getattr(weights, f.name) for f in fields(weights)},
+                   sets=sets)
+    return weights
+
+
+def _blocks_version(session: Session, target) -> str:
+    """The version of the blocks (wards) a set is built from, on which its weights also depend ("" if none)."""
+    if not target.built_from:
+        return ""
+    return set_version(boundary_sets.get_set(session, target.built_from))
 
 
 def _through_lookup(session: Session, source, src, tgt, pairs: pd.DataFrame) -> Weights:
@@ -332,9 +358,11 @@ def _through_lookup(session: Session, source, src, tgt, pairs: pd.DataFrame) -> 
 def _block_lookup(session: Session, blocks, target) -> Weights:
     """Blocks (wards) to the set built from them (APBs), exactly."""
     key = weights_key(blocks.id, set_version(blocks), target.id, set_version(target), "blocks", store_id(session))
-    return WEIGHTS.get_or_build(key, lambda: nested_weights(boundary_sets.load_areas(session, blocks.id),
-                                                            boundary_sets.load_areas(session, target.id),
-                                                            source_unit=_unit(blocks.kind)))
+    parts = (blocks.id, set_version(blocks), target.id, set_version(target), "blocks")
+    return WEIGHTS.get_or_build(key, lambda: _stored_weights(
+        session, parts, (blocks.id, target.id), lambda: nested_weights(
+            boundary_sets.load_areas(session, blocks.id), boundary_sets.load_areas(session, target.id),
+            source_unit=_unit(blocks.kind))))
 
 
 _NOT_NESTED_PHRASE = "does not nest"
@@ -369,6 +397,12 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
         else:
             found[indicator_id] = fig
     if missing:
+        state = inputs_state(session)
+        stored = persisted.read_many(session, "figures", {i: state + keys[i][1:] for i in missing})
+        for indicator_id, kept in stored.items():
+            found[indicator_id] = _FIGURES.put(keys[indicator_id], IndicatorFigures(**kept))
+        missing = [i for i in missing if i not in stored]
+    if missing:
         areas = boundary_sets.load_areas(session, set_id)
         names = dict(zip(areas["code"], areas["name"]))
         borough = borough_set(session) if with_borough else None
@@ -380,8 +414,29 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
                              target=target)
         for indicator_id, fig in made.items():
             _FIGURES.put(keys[indicator_id], fig)
+        persisted.keep_many(session, "figures", {
+            i: (state + keys[i][1:], _plain_figures(fig), keys[i][-2:] + (with_borough,))
+            for i, fig in made.items()}, sets=(set_id,))
         found |= made
     return {i: found[i] for i in indicator_ids}
+
+
+def _plain_figures(fig: IndicatorFigures) -> dict:
+    """What the store keeps of an indicator's figures: every field but the rows made plain on demand."""
+    return {f.name: getattr(fig, f.name) for f in fields(fig) if not f.name.startswith("_")}
+
+
+def inputs_state(session: Session) -> tuple:
+    """What a set's stored figures and summaries may depend on beyond its own version, for their keys: every
+    set's version (the borough, the blocks, the LSOAs), the values, the postcodes and England's comparators
+    and district summaries."""
+    def read() -> tuple:
+        compared = session.scalar(select(func.count()).select_from(ComparatorValue))
+        districts = session.scalar(select(func.count()).select_from(DistrictSummary))
+        return (tuple((s.id, set_version(s)) for s in boundary_sets.list_sets(session)), values_version(session),
+                postcodes.state(session), compared, districts)
+
+    return remembered(session, "figures inputs", read)
 
 
 def figures_for_areas(session: Session, areas, indicator_ids: list[str], *, geography: dict,

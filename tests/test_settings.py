@@ -3,8 +3,7 @@ import stat
 
 import pytest
 
-from geoapp.app import ROOT, create_app
-from geoapp.cli import COMMANDS
+from geoapp.app import COMMANDS, ROOT, create_app
 from geoapp.settings import SETTINGS, ConfigError
 from tests.conftest import csrf_token
 

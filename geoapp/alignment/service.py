@@ -22,7 +22,7 @@ from layers import alignment as people
 from .. import figures
 from ..caches import MISSING, LRUCache
 from ..errors import InvalidInput, NotFound
-from ..storage import boundary_sets, postcodes
+from ..storage import boundary_sets, persisted, postcodes
 from ..storage.indicators import values_version
 from ..storage.models import SERVICE_TYPES
 
@@ -152,6 +152,36 @@ def measure_sets(session: Session, a_id: str, b_id: str, *, sliver_width: float 
         names={"a": dict(zip(a_areas["code"], a_areas["name"])), "b": dict(zip(b_areas["code"], b_areas["name"]))},
         population=described, sliver_width=float(sliver_width), ignore_slivers=bool(ignore_slivers),
         headline={side: _headline(session, bset_id) for side, bset_id in (("a", a_id), ("b", b_id))})
+    return _ALIGNMENTS.put(key, result)
+
+
+def profile_fit(session: Session, a_id: str, b_id: str) -> SetAlignment:
+    """:func:`measure_sets` of two whole sets with slivers left out, as profiles show it, without the pieces'
+    shapes (``pieces`` is a plain frame): worked out once per version of the two sets (and of the population
+    and postcodes they are peopled from) and kept in the store, so a profile, in any process, only reads it.
+    """
+    set_a, set_b = boundary_sets.get_set(session, a_id), boundary_sets.get_set(session, b_id)
+    source = _source(session)
+    parts = (a_id, figures.set_version(set_a), b_id, figures.set_version(set_b),
+             source and source.id, source and figures.set_version(source), values_version(session),
+             postcodes.state(session), float(geometry.SLIVER_WIDTH_M), True)
+    key = ("profile fit", figures.store_id(session), *parts)
+    found = _ALIGNMENTS.get(key)
+    if found is not MISSING:
+        return found
+    stored = persisted.read(session, "alignment", parts)
+    if stored is None:
+        measured = measure_sets(session, a_id, b_id, ignore_slivers=True)
+        stored = {"pieces": pd.DataFrame(measured.pieces.drop(columns=measured.pieces.geometry.name)),
+                  "pairs": measured.fit.pairs, "a_fit": measured.fit.a_fit, "b_fit": measured.fit.b_fit,
+                  "scores": measured.fit.scores, "names": measured.names, "population": measured.population}
+        persisted.keep(session, "alignment", parts, stored, sets=(a_id, b_id))
+    fit = geometry.Alignment(stored["pairs"], stored["a_fit"], stored["b_fit"], scores=stored["scores"],
+                             ignore_slivers=True)
+    result = SetAlignment(
+        a=boundary_sets.set_summary(set_a), b=boundary_sets.set_summary(set_b), pieces=stored["pieces"], fit=fit,
+        names=stored["names"], population=stored["population"], sliver_width=float(geometry.SLIVER_WIDTH_M),
+        ignore_slivers=True, headline={side: _headline(session, i) for side, i in (("a", a_id), ("b", b_id))})
     return _ALIGNMENTS.put(key, result)
 
 

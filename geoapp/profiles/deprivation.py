@@ -22,7 +22,7 @@ from layers.weights import Weights
 
 from .. import figures
 from ..caches import MISSING, LRUCache
-from ..storage import boundary_sets
+from ..storage import boundary_sets, persisted
 from ..storage.indicators import load_values, values_version
 from ..storage.models import DistrictSummary, Indicator, IndicatorCatalogue
 
@@ -67,7 +67,7 @@ def _read_release(session: Session, release: IndicatorCatalogue) -> pd.DataFrame
 
 def for_area(session: Session, target, code: str) -> Deprivation | None:
     """The deprivation section of one area of a stored set. Every area of the set is summarised at once and
-    kept until the sets or the values change."""
+    kept in the store (and by the process) until the sets or the values change."""
     key = (figures.store_id(session), target.id, figures.set_version(target), values_version(session),
            tuple((s.id, figures.set_version(s)) for s in figures.small_sets(session)))
     found = _SETS.get(key)
@@ -77,24 +77,28 @@ def for_area(session: Session, target, code: str) -> Deprivation | None:
     def weights_of(release):
         return figures.weights_for(session, boundary_sets.get_set(session, release.set_id), target)
 
-    return _SETS.put(key, _sections(session, weights_of, ranked=target.kind == "lad")).get(code)
+    plain = persisted.remember(session, "deprivation", (target.id, figures.inputs_state(session)),
+                               lambda: _section_dicts(session, weights_of, ranked=target.kind == "lad"),
+                               sets=(target.id,))
+    return _SETS.put(key, {area: as_section(section) for area, section in plain.items()}).get(code)
 
 
 def for_drawn_area(session: Session, weights_by_set: dict[str, Weights]) -> Deprivation | None:
     """The deprivation section of an area that is not stored, from its weights from each LSOA set."""
-    found = _sections(session, lambda release: weights_by_set.get(release.set_id), ranked=False)
-    return next(iter(found.values()), None)
+    found = _section_dicts(session, lambda release: weights_by_set.get(release.set_id), ranked=False)
+    return next((as_section(section) for section in found.values()), None)
 
 
-def _sections(session: Session, weights_of, *, ranked: bool) -> dict[str, Deprivation]:
-    """Each target area's section: the latest release's measures, earlier releases as its trend."""
+def _section_dicts(session: Session, weights_of, *, ranked: bool) -> dict[str, dict]:
+    """Each target area's section as plain data (kept in the store for stored sets): the latest release's
+    measures, earlier releases as its trend."""
     by_area: dict[str, list[dict]] = {}
     for release in releases(session):
         weights = weights_of(release)
         if weights is not None:
             for code, section in deprivation(session, release, weights, ranked=ranked).items():
                 by_area.setdefault(code, []).append(section)
-    return {code: as_section(dict(found[0], earlier=found[1:], caveat=RELEASES_CAVEAT if len(found) > 1 else None))
+    return {code: dict(found[0], earlier=found[1:], caveat=RELEASES_CAVEAT if len(found) > 1 else None)
             for code, found in by_area.items()}
 
 

@@ -1,9 +1,10 @@
 """The "Service areas" section of an area profile: which service areas serve a partnership area, or which
 partnership areas a service area serves, with the shares of population and land from the coterminosity measure.
 
-Every figure comes from :func:`geoapp.alignment.service.measure_sets` (the partnership set as A, the service
-set as B) for the two whole sets, measured once per pair of set versions and cached, so every profile reads
-the same shares as the alignment page. Slivers are left out.
+Every figure comes from :func:`geoapp.alignment.service.profile_fit` (the partnership set as A, the service
+set as B): the alignment page's measure of the two whole sets, worked out once per pair of set versions and
+kept in the store, so a profile only reads it and shows the same shares as the alignment page. Slivers are
+left out.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import math
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from ..alignment.service import SetAlignment, measure_sets, one_area, percent
+from ..alignment.service import SetAlignment, one_area, percent, profile_fit
 from ..storage import boundary_sets
 from ..storage.models import SERVICE_TYPES, BoundarySet
 
@@ -26,7 +27,7 @@ def for_area(session: Session, bset: BoundarySet, code: str) -> dict:
     """The section for one stored area: the service areas serving it or, for a service area, what it serves."""
     current = boundary_sets.list_sets(session)
     if bset.kind == "service":
-        results = [measure_sets(session, other.id, bset.id, ignore_slivers=True)
+        results = [profile_fit(session, other.id, bset.id)
                    for kind in SERVED_KINDS for other in current if other.kind == kind]
         lines = [_kept(result, _serves, code) for result in results]
     else:
@@ -34,7 +35,7 @@ def for_area(session: Session, bset: BoundarySet, code: str) -> dict:
         served = sorted((other for other in current if other.kind == "service"),
                         key=lambda other: (order.index(other.service_type if other.service_type in order else None),
                                            other.name))
-        results = [measure_sets(session, bset.id, other.id, ignore_slivers=True) for other in served]
+        results = [profile_fit(session, bset.id, other.id) for other in served]
         lines = [_kept(result, _served_by, code) for result in results]
     return {"direction": "serves" if bset.kind == "service" else "served by", "ignore_slivers": True,
             "lines": lines, "method": results[0].definitions()[2:] if results else []}

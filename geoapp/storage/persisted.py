@@ -85,14 +85,24 @@ def keep(session: Session, kind: str, parts: Hashable, value: Any, *, sets: Iter
     """Store a result built while answering a request, in a transaction of its own beside the request's:
     a store that cannot take it now (locked by a load, or the row written meanwhile by another process)
     is logged and skipped, as the result is only a shortcut."""
+    keep_many(session, kind, {None: (parts, value, slot)}, sets=sets)
+
+
+def keep_many(session: Session, kind: str, items: dict[Hashable, tuple], *, sets: Iterable[str] = ()) -> None:
+    """:func:`keep` for several results of one kind and sets at once: ``items`` maps any name to
+    ``(parts, value, slot)``."""
+    if not items:
+        return
+    sets = tuple(sets)
     bind = session.get_bind()
     try:
         with Session(bind=bind, join_transaction_mode="create_savepoint") as own, own.begin():
             if bind.dialect.name == "sqlite":
                 own.connection().exec_driver_sql("PRAGMA busy_timeout = 200")
-            write(own, kind, parts, value, sets=sets, slot=slot)
+            for parts, value, slot in items.values():
+                write(own, kind, parts, value, sets=sets, slot=slot)
     except (IntegrityError, OperationalError) as error:
-        log.warning("a %s result was not kept in the store: %s", kind, str(error).splitlines()[0])
+        log.warning("%s %s result(s) not kept in the store: %s", len(items), kind, str(error).splitlines()[0])
 
 
 def remember(session: Session, kind: str, parts: Hashable, build: Callable[[], Any], *,
@@ -198,15 +208,19 @@ def _revive(value: Any) -> Any:
         name, index, frame = (_revive(b) for b in body)
         return frame["v"].set_axis(index).rename(name)
     if tag == "~frame":
-        columns = {}
+        columns, index = {}, _revive(body["index"])
         for (name, values), dtype in zip(body["columns"], body["dtypes"]):
             values = _revive(values)
-            columns[_revive(name)] = pd.Series(values, dtype=object) if dtype == "object" else \
-                pd.Series(values).astype(dtype)
-        index = _revive(body["index"])
-        frame = pd.DataFrame({k: v.set_axis(index) for k, v in columns.items()}, index=index,
-                             columns=list(columns))
-        if len(columns) != len(frame.columns):
+            if isinstance(values, list):
+                values, listed = np.empty(len(values), dtype=object), values
+                values[:] = listed
+            if dtype == "object":  # kept as objects: a frame would make strings of them
+                values = pd.Series(values, index=index, dtype=object, copy=False)
+            elif str(values.dtype) != dtype:
+                values = pd.array(values, dtype=dtype)
+            columns[_revive(name)] = values
+        frame = pd.DataFrame(columns, index=index, columns=list(columns), copy=False)
+        if len(columns) != len(body["columns"]):
             raise ValueError("duplicate column names cannot be kept in the store")
         return frame
     raise ValueError(f"unknown tag {tag!r} in a stored result")
