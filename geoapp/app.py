@@ -3,6 +3,7 @@ security."""
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy.orm import configure_mappers
 
 from .admin.views import bp as admin_bp
 from .alignment.commands import COMMANDS as ALIGNMENT
@@ -46,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment's settings, overridden by ``config``."""
     app = bare_app(config)
     _register(app)
+    configure_mappers()  # once at start, not in the first request (half a second of it)
     return app
 
 

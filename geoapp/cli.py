@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-from click.utils import make_default_short_help
+import click
 from flask.cli import FlaskGroup, ScriptInfo
 
 #: Each command by name: the module whose ``COMMANDS`` holds it, and the start of its help (for the list
@@ -58,7 +58,7 @@ class LazyGroup(FlaskGroup):
     def format_commands(self, ctx, formatter) -> None:
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(map(len, names))
-        rows = [(name, make_default_short_help(COMMANDS[name][1], limit) if name in COMMANDS
+        rows = [(name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit) if name in COMMANDS
                  else self.commands[name].get_short_help_str(limit)) for name in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)

@@ -66,21 +66,26 @@ def _read_release(session: Session, release: IndicatorCatalogue) -> pd.DataFrame
 
 
 def for_area(session: Session, target, code: str) -> Deprivation | None:
-    """The deprivation section of one area of a stored set. Every area of the set is summarised at once and
-    kept in the store (and by the process) until the sets or the values change."""
+    """The deprivation section of one area of a stored set. Every area of the set is summarised at once; the
+    process keeps the set's sections and the store each area's (a row per area, so that a restarted process
+    reads one), until the sets or the values change."""
     key = (figures.store_id(session), target.id, figures.set_version(target), values_version(session),
            tuple((s.id, figures.set_version(s)) for s in figures.small_sets(session)))
     found = _SETS.get(key)
     if found is not MISSING:
         return found.get(code)
+    state = figures.inputs_state(session)
+    stored = persisted.read(session, "deprivation", (target.id, code, state))
+    if stored is not None:
+        return as_section(stored)
 
     def weights_of(release):
         return figures.weights_for(session, boundary_sets.get_set(session, release.set_id), target)
 
-    plain = persisted.remember(session, "deprivation", (target.id, figures.inputs_state(session)),
-                               lambda: _section_dicts(session, weights_of, ranked=target.kind == "lad"),
-                               sets=(target.id,))
-    return _SETS.put(key, {area: as_section(section) for area, section in plain.items()}).get(code)
+    sections = _section_dicts(session, weights_of, ranked=target.kind == "lad")
+    persisted.keep_many(session, "deprivation", {area: ((target.id, area, state), section, area)
+                                                 for area, section in sections.items()}, sets=(target.id,))
+    return _SETS.put(key, {area: as_section(section) for area, section in sections.items()}).get(code)
 
 
 def for_drawn_area(session: Session, weights_by_set: dict[str, Weights]) -> Deprivation | None:

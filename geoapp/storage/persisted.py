@@ -17,6 +17,7 @@ import json
 import logging
 import zlib
 from collections.abc import Callable, Hashable, Iterable
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,8 @@ from .models import Persisted
 log = logging.getLogger(__name__)
 #: Raised into the key, so results written by an older layout of a kind are never read.
 FORMAT = 1
+#: Set in a session's ``info`` by :func:`kept_in`.
+_HERE = "atlas_persist_here"
 
 
 def key_of(kind: str, parts: Hashable) -> str:
@@ -94,6 +97,11 @@ def keep_many(session: Session, kind: str, items: dict[Hashable, tuple], *, sets
     if not items:
         return
     sets = tuple(sets)
+    if session.info.get(_HERE):
+        with session.begin_nested():
+            for parts, value, slot in items.values():
+                write(session, kind, parts, value, sets=sets, slot=slot)
+        return
     bind = session.get_bind()
     try:
         with Session(bind=bind, join_transaction_mode="create_savepoint") as own, own.begin():
@@ -103,6 +111,18 @@ def keep_many(session: Session, kind: str, items: dict[Hashable, tuple], *, sets
                 write(own, kind, parts, value, sets=sets, slot=slot)
     except (IntegrityError, OperationalError) as error:
         log.warning("%s %s result(s) not kept in the store: %s", len(items), kind, str(error).splitlines()[0])
+
+
+@contextmanager
+def kept_in(session: Session):
+    """Within the block, results built are kept in ``session`` itself (committed with it) rather than in a
+    transaction of their own: for a load preparing what profiles read, whose transaction holds the store."""
+    before = session.info.get(_HERE)
+    session.info[_HERE] = True
+    try:
+        yield session
+    finally:
+        session.info[_HERE] = before
 
 
 def remember(session: Session, kind: str, parts: Hashable, build: Callable[[], Any], *,

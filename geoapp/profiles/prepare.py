@@ -1,0 +1,29 @@
+"""What profiles read, worked out before the first request and kept in the store (:mod:`geoapp.storage.persisted`):
+the weights from each LSOA set, every indicator's figures for every set (and the periods of its trend), the
+deprivation sections and the service alignments. A load calls :func:`prepare_profiles` in its own transaction,
+so a restarted process answers the first profile of any set by reading, not by overlaying and aggregating."""
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..storage import boundary_sets, persisted
+from ..storage.models import Area
+from .read import read_profile_input
+
+
+def prepare_profiles(session: Session, set_ids: list[str] | None = None) -> dict[str, float]:
+    """Build the profile of one area of each set (every set by default), keeping what it builds in
+    ``session`` (committed with the caller's transaction); returns the seconds each set took."""
+    chosen = [s for s in boundary_sets.list_sets(session) if set_ids is None or s.id in set_ids]
+    took = {}
+    with persisted.kept_in(session):
+        for bset in chosen:
+            start = time.perf_counter()
+            code = session.scalar(select(Area.code).where(Area.set_id == bset.id).order_by(Area.code).limit(1))
+            if code is not None:
+                read_profile_input(session, bset.id, code)
+            took[bset.id] = time.perf_counter() - start
+    return took
