@@ -1,27 +1,33 @@
-"""Time the area-profile JSON twin, GET /profiles/<set>/<code>.json, at borough and at England scale.
+"""Time the area-profile JSON twin, GET /profiles/<set>/<code>.json, at borough and at England scale, and the
+command line's start.
 
 Borough scale: Cheshire West and Chester is loaded from examples/cheshire-west-and-chester.toml into a
-fresh SQLite file and a fresh PostGIS database; every APB (5) and every ward (45) is requested once with
-the process's caches empty ("cold"; the very first request of each set, which builds the weights and
-figures caches, is reported on its own as "first"), then ``--rounds`` times more ("warm").
+fresh SQLite file and a fresh PostGIS database, then what profiles read is prepared and kept in the store
+(:func:`geoapp.profiles.prepare.prepare_profiles`, timed; ``--no-prepare`` leaves it to the first requests).
+For each level (borough, APB, ward, LSOA):
 
-England scale: all 32,844 England LSOAs (../shared/data/england/lsoa2011.gpkg) as the set ``lsoa``, the
-7,681 2013 wards (../shared/data/england/wards.gpkg) as the set ``wards`` (kind ward) and the IoD2019
-values of every LSOA (../shared/data/england/iod2019_file7_partial.csv, through a copy of
-examples/indicators/iod2019-cheshire-west-and-chester.toml pointing at the England file) are loaded into
-each backend; the linking of the sets (AreaLink rows, which profiles do not read) is skipped unless
-``--england-links``. Then 200 wards and 200 LSOAs, drawn with a fixed seed, are timed as above.
+* ``restart``: ``--restarts`` areas (default 10), each requested with every process cache emptied, as the
+  first request after a restart is (the store keeps what was prepared or kept);
+* ``cold``: every area's first request in a process that has served the level once;
+* ``warm``: ``--rounds`` more rounds over every area.
 
-Each response must be 200 and carry the area's code. For each scale, backend and set the script prints
-the first request, the cold pass (the other areas' first requests) and the warm rounds as count, p50,
-p95 and max in wall-clock ms, with the p50 and p95 of the process's CPU time (which other processes
-competing for the cores hardly move; the load average is printed too); then a summary against the aims
-(p95 under 100 ms at borough scale and under 300 ms at England scale) and the peak memory of the
-process. ``--profile-top K`` adds, for each set, a cProfile of the first request and of one warm round,
-listing the K functions with most cumulative time.
+England scale (``--england``, minutes): every England LSOA of 2011 and 2021, the 2024 wards, the mid-2020
+population, both IoD releases and England as comparator, from ../shared/data/england through a manifest
+written to the temporary folder (the borough's catalogues pointed at England's files; not committed), loaded
+step by step without the AreaLink rows profiles do not read (``--england-links`` adds them), prepared as
+above; then ``--sample`` wards and LSOAs drawn with a fixed seed are timed the same way.
 
-Run: .venv/bin/python bench/profiles.py [--borough-only | --england-only] [--backend sqlite|postgis|both]
-     [--rounds N] [--sample N] [--england-links] [--profile-top K]
+Each response must be 200 and carry the area's code. Each pass prints count, p50, p95 and max in
+wall-clock ms with the p50 and p95 of the process's CPU time (which other processes competing for the cores
+hardly move; the load average is printed too); then a summary against the aims (warm p95 under 100 ms at
+borough scale and 300 ms at England scale; the first request after a restart under 500 ms at borough
+scale and 1 s at England scale; no request over gunicorn's 30 s) and the peak memory. The command line's
+start (``geoapp --help`` and ``geoapp sets`` on an empty store, each in a new interpreter) is timed too
+(aim: under 1 s). ``--profile-top K`` adds a cProfile of each level's first restart request and of one
+warm round.
+
+Run: .venv/bin/python bench/profiles.py [--england | --england-only] [--backend sqlite|postgis|both]
+     [--rounds N] [--restarts N] [--sample N] [--england-links] [--no-prepare] [--profile-top K]
 """
 from __future__ import annotations
 
@@ -34,6 +40,8 @@ import pstats
 import random
 import re
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,18 +57,25 @@ sys.path.insert(0, str(ROOT))
 
 from geoapp import caches  # noqa: E402
 from geoapp.app import create_app  # noqa: E402
+from geoapp.comparators import load_comparator  # noqa: E402
 from geoapp.loading.load import LoadReport, Reporter, import_boundary_file, import_indicators, load_manifest  # noqa: E402
 from geoapp.loading.manifest import read_manifest  # noqa: E402
+from geoapp.profiles.prepare import prepare_profiles  # noqa: E402
 from geoapp.storage import boundary_sets  # noqa: E402
 from geoapp.storage.db import Database  # noqa: E402
+from geoapp.storage.lookups import save_lookup  # noqa: E402
 from geoapp.web.security import limiter  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 ENGLAND = DATA / "england"
 CWAC_MANIFEST = ROOT / "examples" / "cheshire-west-and-chester.toml"
-CWAC_CATALOGUE = ROOT / "examples" / "indicators" / "iod2019-cheshire-west-and-chester.toml"
+CATALOGUES = ROOT / "examples" / "indicators"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 AIMS_MS = {"borough": 100.0, "England": 300.0}
+#: The first request after a restart, and any request (gunicorn's default timeout), in ms.
+RESTART_AIMS_MS = {"borough": 500.0, "England": 1000.0}
+TIMEOUT_MS = 30_000.0
+CLI_AIM_S = 1.0
 SEED = 2019
 
 
@@ -166,17 +181,23 @@ def stats(times) -> dict:
             "cpu95": float(np.percentile(cpu, 95))}
 
 
-def measure(client, set_id: str, codes: list[str], rounds: int, *, profile_top: int = 0) -> dict:
-    """First request, cold pass over the other areas, then ``rounds`` warm rounds over all of them."""
-    if profile_top:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        first = fetch(client, set_id, codes[0])
-        profiler.disable()
-        print_profile(f"first request of '{set_id}' ({codes[0]})", profiler, profile_top)
-    else:
-        first = fetch(client, set_id, codes[0])
-    cold = [fetch(client, set_id, code) for code in codes[1:]]
+def measure(client, set_id: str, codes: list[str], rounds: int, restarts: int, *, profile_top: int = 0) -> dict:
+    """Requests after a restart (every process cache emptied before each), the cold pass over every area in a
+    process that has served the level once, then ``rounds`` warm rounds over all of them."""
+    restarted = []
+    for i, code in enumerate(codes[:max(restarts, 1)]):
+        clear_caches()
+        if profile_top and i == 0:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            restarted.append(fetch(client, set_id, code))
+            profiler.disable()
+            print_profile(f"first request of '{set_id}' after a restart ({code})", profiler, profile_top)
+        else:
+            restarted.append(fetch(client, set_id, code))
+    clear_caches()
+    fetch(client, set_id, codes[-1])
+    cold = [fetch(client, set_id, code) for code in codes]
     warm = []
     for _ in range(rounds):
         warm += [fetch(client, set_id, code) for code in codes]
@@ -187,7 +208,7 @@ def measure(client, set_id: str, codes: list[str], rounds: int, *, profile_top: 
             fetch(client, set_id, code)
         profiler.disable()
         print_profile(f"one warm round of '{set_id}' ({len(codes)} requests)", profiler, profile_top)
-    return {"first": first, "cold": stats(cold), "warm": stats(warm)}
+    return {"restart": stats(restarted), "cold": stats(cold), "warm": stats(warm)}
 
 
 def print_profile(title: str, profiler: cProfile.Profile, top: int) -> None:
@@ -201,23 +222,38 @@ def print_profile(title: str, profiler: cProfile.Profile, top: int) -> None:
     print()
 
 
-HEADER = (f"    {'set':<8} {'pass':<6} {'count':>6} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}"
+HEADER = (f"    {'set':<9} {'pass':<8} {'count':>6} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9}"
           f" {'cpu p50':>9} {'cpu p95':>9}")
+PASSES = ("restart", "cold", "warm")
 
 
 def print_result(set_id: str, result: dict) -> None:
-    wall, cpu = result["first"]
-    print(f"    {set_id:<8} {'first':<6} {1:>6} {wall:>9.1f} {'':>9} {wall:>9.1f} {cpu:>9.1f}")
-    for name in ("cold", "warm"):
+    for name in PASSES:
         s = result[name]
-        print(f"    {set_id:<8} {name:<6} {s['n']:>6} {s['p50']:>9.1f} {s['p95']:>9.1f} {s['max']:>9.1f}"
-              f" {s['cpu50']:>9.1f} {s['cpu95']:>9.1f}")
+        print(f"    {set_id:<9} {name:<8} {s['n']:>6} {s['p50']:>9.1f} {s['p95']:>9.1f} {s['max']:>9.1f}"
+              f" {s['cpu50']:>9.1f} {s['cpu95']:>9.1f}", flush=True)
+
+
+def prepare(db: Database, prepared: bool) -> None:
+    """Build and keep what profiles read (:func:`prepare_profiles`), in one committed transaction, timed."""
+    if not prepared:
+        print(f"  {'prepare profiles':<44}  skipped (--no-prepare): the first requests build and keep it")
+        return
+    clear_caches()
+    start = time.perf_counter()
+    with db.transaction() as session:
+        took = prepare_profiles(session)
+    print(f"  {'prepare profiles (keep what they read)':<44} {time.perf_counter() - start:8.2f} s  ("
+          + ", ".join(f"{k} {v:.1f}" for k, v in took.items()) + ")")
 
 
 # ------------------------------------------------------------------------------------------ borough
 
 
-def borough(backend: str, tmp: Path, rounds: int, profile_top: int, summary: list) -> None:
+BOROUGH_LEVELS = ("lad", "apb", "wards", "lsoa")
+
+
+def borough(backend: str, tmp: Path, args, summary: list) -> None:
     name = "atlas_bench_profiles"
     print(f"\nBorough scale, {backend}: {CWAC_MANIFEST.relative_to(ROOT)}")
     clear_caches()
@@ -226,12 +262,13 @@ def borough(backend: str, tmp: Path, rounds: int, profile_top: int, summary: lis
         report, _ = timed("load_manifest (all sets, indicators, links)", load_manifest, db,
                           read_manifest(CWAC_MANIFEST), actor="bench")
         print("  " + ", ".join(f"{k} {v}" for k, v in report.sets.items()) + f"; {report.links} links")
+        prepare(db, not args.no_prepare)
         client = make_app(db, tmp).test_client()
         with db.session() as session:
-            codes = {s: list(boundary_sets.load_areas(session, s)["code"]) for s in ("apb", "wards")}
+            codes = {s: list(boundary_sets.load_areas(session, s)["code"]) for s in BOROUGH_LEVELS}
         print(HEADER)
-        for set_id in ("apb", "wards"):
-            result = measure(client, set_id, codes[set_id], rounds, profile_top=profile_top)
+        for set_id in BOROUGH_LEVELS:
+            result = measure(client, set_id, codes[set_id], args.rounds, args.restarts, profile_top=args.profile_top)
             print_result(set_id, result)
             summary.append(("borough", backend, set_id, result))
     finally:
@@ -243,7 +280,8 @@ def borough(backend: str, tmp: Path, rounds: int, profile_top: int, summary: lis
 
 
 ENGLAND_MANIFEST = """\
-# Written by bench/profiles.py: every England LSOA and every 2013 England ward, with IoD2019 for the LSOAs.
+# Written by bench/profiles.py: every England LSOA (2011 and 2021) and ward (2024), the mid-2020 population,
+# IoD2019 and IoD2025 and England as comparator, through copies of the borough's catalogues.
 [area]
 name = "England (benchmark)"
 
@@ -251,48 +289,126 @@ name = "England (benchmark)"
 id = "lsoa"
 kind = "lsoa"
 name = "LSOAs (2011), England"
-file = "{lsoa}"
+file = "{england}/lsoa2011.gpkg"
 layer = "lsoa2011"
 code_field = "lsoa11cd"
 name_field = "lsoa11nm"
 vintage = "LSOA December 2011"
 
 [[boundaries]]
+id = "lsoa2021"
+kind = "lsoa"
+name = "LSOAs (2021), England"
+file = "{england}/lsoa2021.gpkg"
+layer = "lsoa"
+code_field = "code"
+name_field = "name"
+vintage = "LSOA December 2021"
+
+[[boundaries]]
 id = "wards"
 kind = "ward"
-name = "Wards (2013), England"
-file = "{wards}"
-layer = "wards2013"
-code_field = "wd13cd"
-name_field = "wd13nm"
-vintage = "WD13"
+name = "Wards (May 2024), England"
+file = "{england}/wards2024.gpkg"
+layer = "wards"
+code_field = "code"
+name_field = "name"
+vintage = "WD24"
 
 [[indicators]]
-catalogue = "{catalogue}"
+catalogue = "{population}"
 set = "lsoa"
+
+[[indicators]]
+catalogue = "{iod2019}"
+set = "lsoa"
+
+[[indicators]]
+catalogue = "{iod2025}"
+set = "lsoa2021"
+
+[[lookups]]
+file = "{england}/lsoa11_lsoa21_lad22_lookup.csv"
+from_set = "lsoa"
+to_set = "lsoa2021"
+from_column = "LSOA11CD"
+to_column = "LSOA21CD"
+change_column = "CHGIND"
+
+[[comparators]]
+catalogue = "{iod2019}"
+file = "{england}/iod2019_file7_partial.csv"
+code = "E92000001"
+name = "England"
+district_column = "Local Authority District code (2019)"
+district_name_column = "Local Authority District name (2019)"
+
+[[comparators]]
+catalogue = "{iod2025}"
+file = "{england}/iod2025_file7.csv"
+code = "E92000001"
+name = "England"
+district_column = "Local Authority District code (2024)"
+district_name_column = "Local Authority District name (2024)"
+
+[comparators.weighting_population]
+file = "{england}/lsoa11_population_mid2020_syoa.csv"
+code_column = "LSOA Code"
+period = "mid-2020"
+source = "ONS mid-2020 LSOA population estimates"
+lookup = "{england}/lsoa11_lsoa21_lad22_lookup.csv"
+from_column = "LSOA11CD"
+to_column = "LSOA21CD"
+
+[comparators.weighting_population.columns]
+population = "All Ages"
+"working-age population" = {working}
+"children population" = {children}
+"older population" = {older}
 """
+#: Single years of age summed into each weighting population (as in examples/cheshire-west-and-chester.toml).
+AGES = {"working": [str(a) for a in range(18, 67)], "children": [str(a) for a in range(16)],
+        "older": [str(a) for a in range(60, 90)] + ["90+"]}
+#: Each copied catalogue: the borough's, and the England file it reads instead (None: it already reads England's).
+ENGLAND_CATALOGUES = {"population": ("population-mid2020.toml", None),
+                      "iod2019": ("iod2019-cheshire-west-and-chester.toml", "iod2019_file7_partial.csv"),
+                      "iod2025": ("iod2025-cheshire-west-and-chester.toml", "iod2025_file7.csv")}
 
 
-def england_catalogue(tmp: Path) -> tuple[Path, list[str]]:
-    """A copy of the CWAC IoD2019 catalogue reading the England file; returns it and the indicators dropped."""
-    table = ENGLAND / "iod2019_file7_partial.csv"
-    header = set(pd.read_csv(table, nrows=0).columns)
-    text = CWAC_CATALOGUE.read_text(encoding="utf-8")
+def england_catalogue(tmp: Path, name: str, table: str | None) -> tuple[Path, list[str]]:
+    """A copy of a borough catalogue whose ``file`` is absolute (England's ``table`` when given); returns it and
+    the indicators dropped (columns missing in the England file)."""
+    original = CATALOGUES / name
+    text = original.read_text(encoding="utf-8")
     head, *blocks = text.split("[[indicators]]")
-    head = re.sub(r'(?m)^file = ".*"$', f'file = "{table.resolve()}"', head)
-    head = re.sub(r'(?m)^id = "iod2019"$', 'id = "iod2019-england"', head)
-    head = re.sub(r'(?m)^title = "(.*)"$', r'title = "\1 (England)"', head)
+    current = tomllib.loads(head)["catalogue"]["file"]
+    path = (ENGLAND / table) if table else (original.parent / current)
+    head = re.sub(r'(?m)^file = ".*"$', f'file = "{path.resolve()}"', head)
+    header = set(pd.read_csv(path, nrows=0).columns)
     kept, dropped = [], []
     for block in blocks:
         spec = tomllib.loads(block)
-        needed = [spec[k] for k in ("column", "numerator", "denominator") if k in spec]
+        needed = [spec[k] for k in ("column", "numerator", "denominator") if k in spec and isinstance(spec[k], str)]
         if all(c in header for c in needed):
             kept.append(block)
         else:
             dropped.append(spec["id"])
-    path = tmp / "iod2019-england.toml"
-    path.write_text(head + "".join("[[indicators]]" + b for b in kept), encoding="utf-8")
-    return path, dropped
+    copy = tmp / f"england-{name}"
+    copy.write_text(head + "".join("[[indicators]]" + b for b in kept), encoding="utf-8")
+    return copy, dropped
+
+
+def england_manifest(tmp: Path) -> Path:
+    copies = {}
+    for key, (name, table) in ENGLAND_CATALOGUES.items():
+        copies[key], dropped = england_catalogue(tmp, name, table)
+        if dropped:
+            print(f"  {name}: indicators dropped from the copy (columns missing in the England file): "
+                  f"{', '.join(dropped)}")
+    path = tmp / "england.toml"
+    ages = {k: "[" + ", ".join(f'"{a}"' for a in v) + "]" for k, v in AGES.items()}
+    path.write_text(ENGLAND_MANIFEST.format(england=ENGLAND.resolve(), **copies, **ages), encoding="utf-8")
+    return path
 
 
 def load_england(db: Database, manifest_path: Path, links: bool) -> dict:
@@ -306,11 +422,21 @@ def load_england(db: Database, manifest_path: Path, links: bool) -> dict:
                                        actor="bench", replace=False, fictional=False, reporter=reporter,
                                        report=report)
         for entry in manifest.indicators:
-            result, times["indicators"] = timed(f"import indicators for '{entry.set}'", import_indicators,
-                                                session, entry.catalogue, entry.set, actor="bench",
-                                                reporter=reporter, report=report)
+            result, took = timed(f"import {entry.catalogue.name} for '{entry.set}'", import_indicators,
+                                 session, entry.catalogue, entry.set, actor="bench", reporter=reporter, report=report)
+            times["indicators"] = times.get("indicators", 0.0) + took
             print(f"  {result['indicators']} indicators, {result['values']:,} values "
                   f"({result['missing_values']:,} missing), {result['unknown_codes']} unknown codes")
+        for entry in manifest.lookups:
+            table = pd.read_csv(entry.file, dtype=str, keep_default_na=False)
+            _, times["lookups"] = timed(f"store the lookup {entry.file.name}", save_lookup, session, table,
+                                        from_set=entry.from_set, to_set=entry.to_set, from_column=entry.from_column,
+                                        to_column=entry.to_column, change_column=entry.change_column,
+                                        name=entry.file.name, actor="bench")
+        for entry in manifest.comparators:
+            _, took = timed(f"England's figures from {entry.file.name}", load_comparator, session, entry,
+                            actor="bench")
+            times["comparators"] = times.get("comparators", 0.0) + took
         if links:
             count, times["links"] = timed("link the sets (AreaLink)", boundary_sets.link_all, session,
                                           list(report.sets))
@@ -321,43 +447,59 @@ def load_england(db: Database, manifest_path: Path, links: bool) -> dict:
     return times
 
 
-def england(backend: str, tmp: Path, rounds: int, sample: int, links: bool, profile_top: int,
-            summary: list, load_times: dict) -> None:
+ENGLAND_LEVELS = ("wards", "lsoa")
+
+
+def england(backend: str, tmp: Path, args, summary: list, load_times: dict) -> None:
     name = "atlas_bench_profiles_england"
     print(f"\nEngland scale, {backend}")
     clear_caches()
-    catalogue, dropped = england_catalogue(tmp)
-    if dropped:
-        print(f"  indicators dropped from the catalogue copy (columns missing in the England file): "
-              f"{', '.join(dropped)}")
-    else:
-        print("  catalogue copy keeps every indicator: the England file has all the columns it names "
-              "(the blank File 7 columns import as missing values, as for the borough)")
-    manifest = tmp / "england.toml"
-    manifest.write_text(ENGLAND_MANIFEST.format(lsoa=(ENGLAND / "lsoa2011.gpkg").resolve(),
-                                                wards=(ENGLAND / "wards.gpkg").resolve(),
-                                                catalogue=catalogue), encoding="utf-8")
+    manifest = england_manifest(tmp)
     db = fresh_store(backend, name, tmp)
     try:
         start = time.perf_counter()
-        load_times[backend] = load_england(db, manifest, links)
+        load_times[backend] = load_england(db, manifest, args.england_links)
         load_times[backend]["total"] = time.perf_counter() - start
         print(f"  {'load in all (one transaction, committed)':<44} {load_times[backend]['total']:8.2f} s")
+        start = time.perf_counter()
+        prepare(db, not args.no_prepare)
+        load_times[backend]["prepare"] = time.perf_counter() - start
         client = make_app(db, tmp).test_client()
         with db.session() as session:
-            all_codes = {s: sorted(boundary_sets.load_areas(session, s)["code"]) for s in ("wards", "lsoa")}
+            all_codes = {s: sorted(boundary_sets.load_areas(session, s)["code"]) for s in ENGLAND_LEVELS}
         rng = random.Random(SEED)
-        codes = {s: rng.sample(c, min(sample, len(c))) for s, c in all_codes.items()}
+        codes = {s: rng.sample(c, min(args.sample, len(c))) for s, c in all_codes.items()}
         print(f"  sample (seed {SEED}): {len(codes['wards'])} of {len(all_codes['wards']):,} wards, "
               f"{len(codes['lsoa'])} of {len(all_codes['lsoa']):,} LSOAs")
         print(HEADER)
-        for set_id in ("wards", "lsoa"):
-            result = measure(client, set_id, codes[set_id], rounds, profile_top=profile_top)
+        for set_id in ENGLAND_LEVELS:
+            result = measure(client, set_id, codes[set_id], args.rounds, args.restarts,
+                             profile_top=args.profile_top)
             print_result(set_id, result)
             summary.append(("England", backend, set_id, result))
     finally:
         drop_store(backend, name, db)
         clear_caches()
+
+
+# ------------------------------------------------------------------------------------------ command line
+
+
+def cli_start(tmp: Path, runs: int = 5) -> dict:
+    """Seconds for ``geoapp --help`` and ``geoapp sets`` (an empty store) to run in a new interpreter, each
+    ``runs`` times: median and fastest."""
+    env = os.environ | {"PYTHONPATH": str(ROOT), "ATLAS_ENV": "development", "ATLAS_INSTANCE_PATH": str(tmp),
+                        "DATABASE_URL": f"sqlite:///{tmp / 'cli.sqlite'}"}
+    found = {}
+    for args in (["--help"], ["sets"]):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "from geoapp.cli import main; main()", *args], env=env,
+                           cwd=tmp, check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+        found[" ".join(args)] = (statistics.median(times), min(times))
+    return found
 
 
 # ------------------------------------------------------------------------------------------ main
@@ -370,15 +512,19 @@ def _load() -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     scope = parser.add_mutually_exclusive_group()
-    scope.add_argument("--borough-only", action="store_true", help="skip the England-scale case")
-    scope.add_argument("--england-only", action="store_true", help="skip the borough-scale case")
+    scope.add_argument("--england", action="store_true", help="add the England-scale case (minutes)")
+    scope.add_argument("--england-only", action="store_true", help="only the England-scale case")
     parser.add_argument("--backend", choices=("sqlite", "postgis", "both"), default="both")
     parser.add_argument("--rounds", type=int, default=5, help="warm rounds over all areas (default 5)")
+    parser.add_argument("--restarts", type=int, default=10,
+                        help="areas of each level requested after a restart (default 10)")
     parser.add_argument("--sample", type=int, default=200, help="England areas per set (default 200)")
     parser.add_argument("--england-links", action="store_true",
                         help="also link the England sets (AreaLink), as load_manifest does")
+    parser.add_argument("--no-prepare", action="store_true",
+                        help="do not prepare profiles after the load: the first requests build and keep it")
     parser.add_argument("--profile-top", type=int, default=0, metavar="K",
-                        help="cProfile each set's first request and one warm round; show the top K functions")
+                        help="cProfile each level's first request after a restart and one warm round; top K")
     args = parser.parse_args(argv)
     if not DATA.is_dir():
         print(f"no shared data at {DATA}: this benchmark needs ../shared/data", file=sys.stderr)
@@ -396,32 +542,41 @@ def main(argv=None) -> int:
     started, started_load = time.perf_counter(), _load()
     print(f"{os.cpu_count()} cores; load average (1, 5, 15 min) {started_load}")
     with tempfile.TemporaryDirectory(prefix="atlas-bench-profiles-") as tmp:
+        cli = cli_start(Path(tmp))
+        print("\nCommand line start, new interpreter (s): " + "; ".join(
+            f"geoapp {k}: median {m:.2f}, fastest {f:.2f}" for k, (m, f) in cli.items())
+            + f" (aim < {CLI_AIM_S:g} s); load average {_load()}")
         for backend in backends:
             if not args.england_only:
-                borough(backend, Path(tmp), args.rounds, args.profile_top, summary)
+                borough(backend, Path(tmp), args, summary)
         for backend in backends:
-            if not args.borough_only:
-                england(backend, Path(tmp), args.rounds, args.sample, args.england_links, args.profile_top,
-                        summary, load_times)
+            if args.england or args.england_only:
+                england(backend, Path(tmp), args, summary, load_times)
 
     if load_times:
-        steps = ["lsoa", "wards", "indicators"] + (["links"] if args.england_links else []) + ["total"]
+        steps = ["lsoa", "lsoa2021", "wards", "indicators", "lookups", "comparators"] + (
+            ["links"] if args.england_links else []) + ["total", "prepare"]
         print("\nEngland load (s)  " + "".join(f"{s:>12}" for s in steps))
         for backend, times in load_times.items():
             print(f"  {backend:<15} " + "".join(f"{times.get(s, np.nan):>12.2f}" for s in steps))
 
-    print(f"\nSummary: warm profile JSON latency ({args.rounds} rounds), ms")
-    print(f"  {'scale':<8} {'backend':<8} {'set':<6} {'first':>9} {'cold p95':>9} {'p50':>8} {'p95':>8} "
-          f"{'max':>8} {'cpu p95':>8} {'aim p95':>8}  verdict")
+    print(f"\nSummary: profile JSON latency, ms ({args.restarts} requests after a restart per level, "
+          f"{args.rounds} warm rounds)")
+    print(f"  {'scale':<8} {'backend':<8} {'set':<9} {'restart p50':>11} {'p95':>8} {'max':>8} {'cpu p95':>8} "
+          f"{'aim':>7}   {'warm p50':>8} {'p95':>8} {'max':>8} {'cpu p95':>8} {'aim':>7}  verdict")
     for scale, backend, set_id, r in summary:
-        aim = AIMS_MS[scale]
-        warm = r["warm"]
-        verdict = "met" if warm["p95"] < aim else "NOT MET"
-        print(f"  {scale:<8} {backend:<8} {set_id:<6} {r['first'][0]:>9.1f} {r['cold']['p95']:>9.1f} "
+        restart, warm = r["restart"], r["warm"]
+        worst = max(r[p]["max"] for p in PASSES)
+        met = [warm["p95"] < AIMS_MS[scale], restart["p95"] < RESTART_AIMS_MS[scale], worst < TIMEOUT_MS]
+        verdict = "met" if all(met) else "NOT MET: " + ", ".join(
+            n for n, ok in zip(("warm", "restart", "30 s"), met) if not ok)
+        print(f"  {scale:<8} {backend:<8} {set_id:<9} {restart['p50']:>11.1f} {restart['p95']:>8.1f} "
+              f"{restart['max']:>8.1f} {restart['cpu95']:>8.1f} {'< ' + format(RESTART_AIMS_MS[scale], '.0f'):>7}   "
               f"{warm['p50']:>8.1f} {warm['p95']:>8.1f} {warm['max']:>8.1f} {warm['cpu95']:>8.1f} "
-              f"{'< ' + format(aim, '.0f'):>8}  {verdict}")
-    print("  verdict: warm wall-clock p95 against the aim; first = the very first request of the set (it builds "
-          "the weights and figures caches); cold p95 = the other areas' first requests")
+              f"{'< ' + format(AIMS_MS[scale], '.0f'):>7}  {verdict}")
+    print("  restart = the first request after a restart (every process cache emptied, the store as loaded and "
+          "prepared); warm = later rounds; verdict: warm and restart wall-clock p95 against the aims, and no "
+          "request of any pass over 30 s")
     busy = max(os.getloadavg()) > os.cpu_count()
     print(f"  load average (1, 5, 15 min) at the start {started_load}, at the end {_load()}"
           + (f": above the {os.cpu_count()} cores, so other processes competed and wall-clock times are "
