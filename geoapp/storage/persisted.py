@@ -6,15 +6,16 @@ A result is found by a key hashing its kind and everything it was made from (the
 version, the postcodes loaded, ...): a changed input makes a new key, and the row of the old one is deleted
 when its sibling (same kind, same sets, same ``slot``) is written. Deleting a set deletes its rows.
 
-Payloads are plain data, never pickles: JSON (compressed) in which numpy arrays, scipy sparse matrices and
-pandas frames keep their exact bytes and dtypes, so what is read back equals what was built, bit for bit.
+Payloads are plain data, never pickles: a compressed JSON head with the bytes of every numpy array after it
+(scipy sparse matrices and pandas frames as their arrays, strings as their distinct values and codes), so
+what is read back equals what was built, bit for bit, and a large table is read without parsing its numbers.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
+import struct
 import zlib
 from collections.abc import Callable, Hashable, Iterable
 from contextlib import contextmanager
@@ -32,6 +33,9 @@ from .models import Persisted
 log = logging.getLogger(__name__)
 #: Raised into the key, so results written by an older layout of a kind are never read.
 FORMAT = 1
+#: The first bytes of a payload: a JSON head (compressed), the arrays' bytes (each compressed when that pays),
+#: and where each array lies.
+MAGIC = b"ATLAS-KEPT-1"
 #: Set in a session's ``info`` by :func:`kept_in`.
 _HERE = "atlas_persist_here"
 
@@ -153,84 +157,127 @@ def encode(value: Any) -> bytes:
     >>> pd.testing.assert_frame_equal(back["t"], frame); back["m"].toarray().tolist(), back["s"]
     ([[1.0, 0.0], [0.0, 1.0]], (1, 'b'))
     """
-    return zlib.compress(json.dumps(_plain(value), separators=(",", ":")).encode(), 1)
+    buffers: list[bytes] = []
+    head = zlib.compress(json.dumps(_plain(value, buffers), separators=(",", ":")).encode(), 1)
+    spans, at = [], len(MAGIC) + 8 + len(head)
+    for i, data in enumerate(buffers):
+        packed = zlib.compress(data, 1)
+        inflate = len(packed) < 0.75 * len(data)  # worth inflating when read
+        buffers[i] = packed if inflate else data
+        spans.append((at, len(buffers[i]), inflate))
+        at += len(buffers[i])
+    spans_json = json.dumps(spans).encode()
+    return b"".join([MAGIC, struct.pack("<II", len(head), len(spans_json)), head, *buffers, spans_json])
 
 
 def decode(payload: bytes) -> Any:
     """What :func:`encode` was given."""
-    return _revive(json.loads(zlib.decompress(payload)))
+    payload = bytes(payload)  # a driver may hand a memoryview
+    if payload[:len(MAGIC)] != MAGIC:
+        raise ValueError("not a result kept by this version of the Atlas")
+    head_size, spans_size = struct.unpack_from("<II", payload, len(MAGIC))
+    start = len(MAGIC) + 8
+    spans = json.loads(payload[len(payload) - spans_size:])
+    return _revive(json.loads(zlib.decompress(payload[start:start + head_size])), (payload, spans))
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, out: list) -> Any:
     if isinstance(value, pd.DataFrame):
         if any(isinstance(d, pd.CategoricalDtype) for d in value.dtypes):
             raise TypeError("categorical columns cannot be kept in the store")
-        return {"~frame": {"index": _plain(value.index),
-                           "columns": [[_plain(name), _plain(value[name].to_numpy() if value[name].dtype != object
-                                                             else value[name].tolist())]
+        return {"~frame": {"index": _plain(value.index, out),
+                           "columns": [[_plain(name, out), _plain(value[name].to_numpy(), out)]
                                        for name in value.columns],
                            "dtypes": [str(d) for d in value.dtypes]}}
     if isinstance(value, pd.Series):
-        return {"~series": [_plain(value.name), _plain(value.index), _plain(value.to_frame("v"))]}
+        return {"~series": [_plain(value.name, out), _plain(value.index, out), _plain(value.to_frame("v"), out)]}
     if isinstance(value, pd.Index):
-        values = value.to_numpy()
-        return {"~index": [_plain(value.name), str(value.dtype),
-                           _plain(values if values.dtype != object else list(values))]}
+        return {"~index": [_plain(value.name, out), str(value.dtype), _plain(value.to_numpy(), out)]}
     if sparse.issparse(value):
         csr = sparse.csr_matrix(value)
-        return {"~csr": [_plain(csr.data), _plain(csr.indices), _plain(csr.indptr), list(csr.shape)]}
+        return {"~csr": [_plain(csr.data, out), _plain(csr.indices, out), _plain(csr.indptr, out), list(csr.shape)]}
     if isinstance(value, np.ndarray):
         if value.dtype == object:
-            return {"~objects": [_plain(v) for v in value.tolist()]}
+            return _objects(value, out)
         data = np.ascontiguousarray(value)
-        return {"~array": [data.dtype.str, list(data.shape), base64.b64encode(data.tobytes()).decode()]}
+        out.append(data.tobytes())
+        return {"~array": [data.dtype.str, list(data.shape), len(out) - 1]}
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, tuple):
-        return {"~tuple": [_plain(v) for v in value]}
+        return {"~tuple": [_plain(v, out) for v in value]}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain(v, out) for v in value]
     if isinstance(value, dict):
         if all(isinstance(k, str) and not k.startswith("~") for k in value):
-            return {k: _plain(v) for k, v in value.items()}
-        return {"~dict": [[_plain(k), _plain(v)] for k, v in value.items()]}
+            return {k: _plain(v, out) for k, v in value.items()}
+        return {"~dict": [[_plain(k, out), _plain(v, out)] for k, v in value.items()]}
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     raise TypeError(f"cannot keep a {type(value).__name__} in the store")
 
 
-def _revive(value: Any) -> Any:
+def _objects(values: np.ndarray, out: list) -> dict:
+    """An array of objects: strings (and one kind of missing value) as their distinct values and a code per
+    element; other plain scalars as a list; anything else element by element."""
+    listed = values.tolist()
+    if all(v is None or isinstance(v, (str, bool, int, float)) for v in listed):
+        texts = [v for v in listed if isinstance(v, str)]
+        missing = {repr(v) for v in listed if not isinstance(v, str)}
+        if len(missing) <= 1 and (not missing or missing <= {"None", "nan"}):
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            if len(texts) + int((codes < 0).sum()) == len(listed):
+                return {"~coded": [uniques.tolist(), _plain(codes.astype(np.int32), out),
+                                   next(iter(missing), "None")]}
+        return {"~scalars": listed}
+    return {"~objects": [_plain(v, out) for v in listed]}
+
+
+def _revive(value: Any, blob: tuple) -> Any:
     if isinstance(value, list):
-        return [_revive(v) for v in value]
+        return [_revive(v, blob) for v in value]
     if not isinstance(value, dict):
         return value
     if len(value) != 1 or not next(iter(value)).startswith("~"):
-        return {k: _revive(v) for k, v in value.items()}
+        return {k: _revive(v, blob) for k, v in value.items()}
     tag, body = next(iter(value.items()))
     if tag == "~array":
-        dtype, shape, data = body
-        return np.frombuffer(base64.b64decode(data), dtype=np.dtype(dtype)).reshape(shape).copy()
+        dtype, shape, number = body
+        payload, spans = blob
+        at, size, packed = spans[number]
+        data = zlib.decompress(payload[at:at + size]) if packed else payload[at:at + size]
+        return np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape).copy()
+    if tag == "~coded":
+        uniques, codes, missing = body
+        table = np.empty(len(uniques) + 1, dtype=object)
+        table[:-1] = uniques
+        table[-1] = None if missing == "None" else np.nan
+        return table[_revive(codes, blob)]
+    if tag == "~scalars":
+        out = np.empty(len(body), dtype=object)
+        out[:] = body
+        return out
     if tag == "~objects":
         out = np.empty(len(body), dtype=object)
-        out[:] = [_revive(v) for v in body]
+        out[:] = [_revive(v, blob) for v in body]
         return out
     if tag == "~csr":
-        data, indices, indptr, shape = (_revive(b) for b in body)
+        data, indices, indptr, shape = (_revive(b, blob) for b in body)
         return sparse.csr_matrix((data, indices, indptr), shape=tuple(shape))
     if tag == "~tuple":
-        return tuple(_revive(v) for v in body)
+        return tuple(_revive(v, blob) for v in body)
     if tag == "~dict":
-        return {_key(_revive(k)): _revive(v) for k, v in body}
+        return {_key(_revive(k, blob)): _revive(v, blob) for k, v in body}
     if tag == "~index":
-        name, dtype, values = (_revive(b) for b in body)
+        name, dtype, values = (_revive(b, blob) for b in body)
         return pd.Index(values, name=name, dtype=dtype)
     if tag == "~series":
-        name, index, frame = (_revive(b) for b in body)
+        name, index, frame = (_revive(b, blob) for b in body)
         return frame["v"].set_axis(index).rename(name)
     if tag == "~frame":
-        columns, index = {}, _revive(body["index"])
+        columns, index = {}, _revive(body["index"], blob)
         for (name, values), dtype in zip(body["columns"], body["dtypes"]):
-            values = _revive(values)
+            values = _revive(values, blob)
             if isinstance(values, list):
                 values, listed = np.empty(len(values), dtype=object), values
                 values[:] = listed
@@ -238,7 +285,7 @@ def _revive(value: Any) -> Any:
                 values = pd.Series(values, index=index, dtype=object, copy=False)
             elif str(values.dtype) != dtype:
                 values = pd.array(values, dtype=dtype)
-            columns[_revive(name)] = values
+            columns[_revive(name, blob)] = values
         frame = pd.DataFrame(columns, index=index, columns=list(columns), copy=False)
         if len(columns) != len(body["columns"]):
             raise ValueError("duplicate column names cannot be kept in the store")
