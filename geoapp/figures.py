@@ -74,6 +74,8 @@ WEIGHTS = register("weights between sets", WeightsCache(maxsize=64))
 _FIGURES = LRUCache("figures of an indicator for a set", 4096)
 #: Postcode populations and each set's members, by store and versions.
 _POINTS = LRUCache("postcode populations and members", 64)
+#: Each set's codes and names in its figures' order (the tables kept in the store leave them out).
+_LABELS = LRUCache("codes and names of a set's areas", 64)
 #: Codes listed in a note before "and N more".
 LISTED = 10
 
@@ -399,9 +401,12 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
     if missing:
         state = inputs_state(session)
         stored = persisted.read_many(session, "figures", {i: state + keys[i][1:] for i in missing})
+        labels = _labels(session, target) if stored else None
         for indicator_id, kept in stored.items():
-            found[indicator_id] = _FIGURES.put(keys[indicator_id], IndicatorFigures(**kept))
-        missing = [i for i in missing if i not in stored]
+            fig = _figures_from_store(kept, labels)
+            if fig is not None:
+                found[indicator_id] = _FIGURES.put(keys[indicator_id], fig)
+        missing = [i for i in missing if i not in found]
     if missing:
         areas = boundary_sets.load_areas(session, set_id)
         names = dict(zip(areas["code"], areas["name"]))
@@ -414,16 +419,50 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
                              target=target)
         for indicator_id, fig in made.items():
             _FIGURES.put(keys[indicator_id], fig)
+        labels = _labels(session, target, next(iter(made.values())).table["name"])
         persisted.keep_many(session, "figures", {
-            i: (state + keys[i][1:], _plain_figures(fig), keys[i][-2:] + (with_borough,))
+            i: (state + keys[i][1:], _plain_figures(fig, labels), keys[i][-2:] + (with_borough,))
             for i, fig in made.items()}, sets=(set_id,))
         found |= made
     return {i: found[i] for i in indicator_ids}
 
 
-def _plain_figures(fig: IndicatorFigures) -> dict:
-    """What the store keeps of an indicator's figures: every field but the rows made plain on demand."""
-    return {f.name: getattr(fig, f.name) for f in fields(fig) if not f.name.startswith("_")}
+def _plain_figures(fig: IndicatorFigures, labels: pd.Series | None) -> dict:
+    """What the store keeps of an indicator's figures: every field but the rows made plain on demand; the
+    table without its codes and names when they are the set's ``labels`` (kept once for every indicator)."""
+    plain = {f.name: getattr(fig, f.name) for f in fields(fig) if not f.name.startswith("_")}
+    table = fig.table
+    labelled = (labels is not None and len(table.columns) and table.columns[0] == "name"
+                and table.index.equals(labels.index) and table["name"].equals(labels))
+    if labelled:
+        plain["table"] = table.iloc[:, 1:].reset_index(drop=True)
+    return plain | {"labelled": bool(labelled)}
+
+
+def _figures_from_store(kept: dict, labels: pd.Series | None) -> IndicatorFigures | None:
+    """Figures as :func:`_plain_figures` kept them (None when their set's labels are not to be found)."""
+    if kept.pop("labelled"):
+        if labels is None:
+            return None
+        table = kept["table"].set_axis(labels.index)
+        table.insert(0, "name", labels)
+        kept["table"] = table
+    return IndicatorFigures(**kept)
+
+
+def _labels(session: Session, target, made: pd.Series | None = None) -> pd.Series | None:
+    """The codes (index) and names of a set's areas in its figures' order, kept once per set version: from
+    ``made`` (a table's name column) when given, else as kept (None when none is)."""
+    key = (store_id(session), target.id, set_version(target))
+    parts = (target.id, set_version(target))
+    if made is not None:
+        if _LABELS.get(key) is MISSING:
+            persisted.keep(session, "area labels", parts, made, sets=(target.id,))
+        return _LABELS.put(key, made)
+    found = _LABELS.get(key)
+    if found is MISSING:
+        found = _LABELS.put(key, persisted.read(session, "area labels", parts))
+    return found
 
 
 def inputs_state(session: Session) -> tuple:

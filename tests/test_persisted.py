@@ -3,6 +3,8 @@ profile shows, indicator figures and deprivation summaries are worked out once, 
 computation after a restart (every process cache emptied), and replaced when a set they come from is."""
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from geoapp.alignment import service
 from geoapp.boundary_sets.manage import delete_set
 from geoapp.profiles.prepare import prepare_profiles
 from geoapp.storage import boundary_sets, persisted
+from geoapp.storage.indicators import list_indicators
 from geoapp.storage.models import Persisted
 from tests.conftest import build_app
 
@@ -46,6 +49,25 @@ def test_codec_keeps_frames_arrays_and_sparse_matrices_exactly():
     assert back["tuple"] == ("E01", 2) and back[(1, "k")] is None
     with pytest.raises(TypeError, match="cannot keep a object"):
         persisted.encode(object())
+
+
+def test_figures_are_kept_and_read_back_equal_to_fresh_ones(cwac_db):
+    restart()
+    with cwac_db.transaction() as session:
+        ids = [i.id for i in list_indicators(session)]
+        made = figures.figures(session, "wards", ids)
+        assert len(kept(session, "figures", "wards")) == len(ids) and kept(session, "area labels", "wards")
+    restart()
+    with cwac_db.session() as session:
+        read = figures.figures(session, "wards", ids)
+        assert len(figures.WEIGHTS) == 0, "read, not aggregated again"
+    for indicator_id in ids:
+        for field in fields(made[indicator_id]):
+            if field.name == "table":
+                pd.testing.assert_frame_equal(read[indicator_id].table, made[indicator_id].table, check_exact=True)
+            elif not field.name.startswith("_"):
+                assert getattr(read[indicator_id], field.name) == getattr(made[indicator_id], field.name), field.name
+        assert read[indicator_id].row(WARD) == made[indicator_id].row(WARD)
 
 
 def test_service_alignment_is_kept_and_read_back_equal_to_a_fresh_measure(cwac_db):
