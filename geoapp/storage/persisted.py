@@ -17,7 +17,7 @@ import json
 import logging
 import struct
 import zlib
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable, Iterable
 from contextlib import contextmanager
 from typing import Any
 
@@ -97,7 +97,7 @@ def keep(session: Session, kind: str, parts: Hashable, value: Any, *, sets: Iter
 
 def keep_many(session: Session, kind: str, items: dict[Hashable, tuple], *, sets: Iterable[str] = ()) -> None:
     """:func:`keep` for several results of one kind and sets at once: ``items`` maps any name to
-    ``(parts, value, slot)``."""
+    ``(parts, value, slot)``. Within :func:`kept_in` they are written in ``session`` itself."""
     if not items:
         return
     sets = tuple(sets)
@@ -127,17 +127,6 @@ def kept_in(session: Session):
         yield session
     finally:
         session.info[_HERE] = before
-
-
-def remember(session: Session, kind: str, parts: Hashable, build: Callable[[], Any], *,
-             sets: Iterable[str] = (), slot: Hashable = None) -> Any:
-    """The stored result of ``kind`` made from ``parts``, else ``build()``, kept (see :func:`keep`)."""
-    found = read(session, kind, parts)
-    if found is not None:
-        return found
-    value = build()
-    keep(session, kind, parts, value, sets=sets, slot=slot)
-    return value
 
 
 def forget(session: Session, kind: str | None = None) -> int:
