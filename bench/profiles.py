@@ -572,13 +572,16 @@ def main(argv=None) -> int:
         met = [warm["p95"] < AIMS_MS[scale], restart["p95"] < RESTART_AIMS_MS[scale], worst < TIMEOUT_MS]
         verdict = "met" if all(met) else "NOT MET: " + ", ".join(
             n for n, ok in zip(("warm", "restart", "30 s"), met) if not ok)
+        on_cpu = warm["cpu95"] < AIMS_MS[scale] and restart["cpu95"] < RESTART_AIMS_MS[scale]
+        verdict += f" (on CPU time: {'met' if on_cpu else 'NOT MET'})"
         print(f"  {scale:<8} {backend:<8} {set_id:<9} {restart['p50']:>11.1f} {restart['p95']:>8.1f} "
               f"{restart['max']:>8.1f} {restart['cpu95']:>8.1f} {'< ' + format(RESTART_AIMS_MS[scale], '.0f'):>7}   "
               f"{warm['p50']:>8.1f} {warm['p95']:>8.1f} {warm['max']:>8.1f} {warm['cpu95']:>8.1f} "
               f"{'< ' + format(AIMS_MS[scale], '.0f'):>7}  {verdict}")
     print("  restart = the first request after a restart (every process cache emptied, the store as loaded and "
           "prepared); warm = later rounds; verdict: warm and restart wall-clock p95 against the aims, and no "
-          "request of any pass over 30 s")
+          "request of any pass over 30 s; in brackets the same p95 aims held to the CPU time of the process, "
+          "which other processes competing for the cores hardly move")
     busy = max(os.getloadavg()) > os.cpu_count()
     print(f"  load average (1, 5, 15 min) at the start {started_load}, at the end {_load()}"
           + (f": above the {os.cpu_count()} cores, so other processes competed and wall-clock times are "
