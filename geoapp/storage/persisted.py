@@ -180,6 +180,8 @@ def _plain(value: Any, out: list) -> Any:
                            "dtypes": [str(d) for d in value.dtypes]}}
     if isinstance(value, pd.Series):
         return {"~series": [_plain(value.name, out), _plain(value.index, out), _plain(value.to_frame("v"), out)]}
+    if isinstance(value, pd.RangeIndex):
+        return {"~range": [_plain(value.name, out), value.start, value.stop, value.step]}
     if isinstance(value, pd.Index):
         return {"~index": [_plain(value.name, out), str(value.dtype), _plain(value.to_numpy(), out)]}
     if sparse.issparse(value):
@@ -257,6 +259,9 @@ def _revive(value: Any, blob: tuple) -> Any:
         return tuple(_revive(v, blob) for v in body)
     if tag == "~dict":
         return {_key(_revive(k, blob)): _revive(v, blob) for k, v in body}
+    if tag == "~range":
+        name, start, stop, step = body
+        return pd.RangeIndex(start, stop, step, name=_revive(name, blob))
     if tag == "~index":
         name, dtype, values = (_revive(b, blob) for b in body)
         return pd.Index(values, name=name, dtype=dtype)
