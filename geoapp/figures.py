@@ -313,8 +313,8 @@ def _stored_weights(session: Session, parts: tuple, sets: tuple, build) -> Weigh
     if found is not None:
         return Weights(**found)
     weights = build()
-    persisted.keep(session, "weights", parts, {f.name: getattr(weights, f.name) for f in fields(weights)},
-                   sets=sets)
+    persisted.keep(session, "weights", parts, {f.name: getattr(weights, f.name) for f in fields(weights)
+                                               if f.name != "key"}, sets=sets)  # the cache sets the key
     return weights
 
 
