@@ -8,10 +8,14 @@ from sqlalchemy.orm import Session
 
 from layers.catalogue import Catalogue, column_label
 
+from ..caches import MISSING, LRUCache
 from ..errors import InvalidInput
-from . import audit
+from . import audit, persisted
 from .memo import remembered
 from .models import Area, Indicator, IndicatorCatalogue, IndicatorValue, utcnow
+
+#: The periods of every indicator, by store and values version (see :func:`all_periods`).
+_PERIODS = LRUCache("periods of every indicator", 16)
 
 META_FIELDS = ("id", "catalogue", "title", "description", "theme", "type", "multiplier", "numerator",
                "denominator", "polarity", "unit", "source", "licence", "fictional", "role", "domain", "series",
@@ -149,14 +153,27 @@ def periods(session: Session, indicator_id: str) -> list[str]:
 
 
 def all_periods(session: Session) -> dict[str, list[str]]:
-    """The periods every indicator has values for (one query, remembered for the session's reading)."""
-    def read() -> dict[str, list[str]]:
+    """The periods every indicator has values for: one query over every value per version of the values (a
+    second at England scale), its answer kept by the process and in the store, remembered for the session."""
+    def query() -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
         rows = session.execute(select(IndicatorValue.indicator_id, IndicatorValue.period).distinct()).all()
         for indicator_id, period in rows:
             if period is not None:
                 found.setdefault(indicator_id, []).append(period)
         return {k: sorted(v) for k, v in found.items()}
+
+    def read() -> dict[str, list[str]]:
+        parts = (values_version(session),)
+        key = (session.get_bind().engine.url.render_as_string(hide_password=True), *parts)
+        found = _PERIODS.get(key)
+        if found is MISSING:
+            found = persisted.read(session, "periods", parts)
+            if found is None:
+                found = query()
+                persisted.keep(session, "periods", parts, found)
+            _PERIODS.put(key, found)
+        return found
 
     return remembered(session, "all_periods", read)
 
