@@ -109,12 +109,22 @@ def keep_many(session: Session, kind: str, items: dict[Hashable, tuple], *, sets
     bind = session.get_bind()
     try:
         with Session(bind=bind, join_transaction_mode="create_savepoint") as own, own.begin():
-            if bind.dialect.name == "sqlite":
-                own.connection().exec_driver_sql("PRAGMA busy_timeout = 200")
-            for parts, value, slot in items.values():
-                write(own, kind, parts, value, sets=sets, slot=slot)
+            waits = _wait_briefly(own.connection()) if bind.dialect.name == "sqlite" else None
+            try:
+                for parts, value, slot in items.values():
+                    write(own, kind, parts, value, sets=sets, slot=slot)
+            finally:
+                if waits is not None:  # the pooled connection waits as long as before for other writers
+                    own.connection().exec_driver_sql(f"PRAGMA busy_timeout = {int(waits)}")
     except (IntegrityError, OperationalError) as error:
         log.warning("%s %s result(s) not kept in the store: %s", len(items), kind, str(error).splitlines()[0])
+
+
+def _wait_briefly(connection) -> int:
+    """Make a SQLite connection wait at most 0.2 s for another writer; returns how long it waited before."""
+    before = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql("PRAGMA busy_timeout = 200")
+    return before
 
 
 @contextmanager
