@@ -28,3 +28,26 @@ def strip_accents(text: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return re.sub(r"\s+", " ", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def fold(text: str) -> str:
+    """Text to compare names by: lower case, without accents, apostrophes or other punctuation.
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+
+    Returns
+    -------
+    str
+        ``text`` as :func:`strip_accents` makes it, with "&" as "and", apostrophes dropped and other
+        punctuation made spaces.
+
+    Examples
+    --------
+    >>> fold("St. John's & Ashton-under-Lyne"), fold("  Ynys Môn ")
+    ('st johns and ashton under lyne', 'ynys mon')
+    """
+    plain = re.sub(r"['’‘`]", "", strip_accents(text).replace("&", " and "))
+    return " ".join(re.sub(r"[\W_]+", " ", plain).split())

@@ -16,7 +16,7 @@ import shapely
 
 from boundaries.points import areas_holding
 from layers.maps import LIST_ORDER
-from layers.text import strip_accents
+from layers.text import fold
 from layers.weights import NEAREST_M
 
 from ..storage import boundary_sets, postcodes
@@ -81,16 +81,6 @@ def find(session, text) -> Found:
         by_set[area["set"]].append({"code": area["code"], "name": area["name"]})
     found.sets = [boundary_sets.set_summary(s) | {"areas": by_set[s.id]} for s in sets]
     return found
-
-
-def fold(text: str) -> str:
-    """Text to compare names by: lower case, without accents, apostrophes or other punctuation.
-
-    >>> fold("St. John's & Ashton-under-Lyne"), fold("  Ynys Môn ")
-    ('st johns and ashton under lyne', 'ynys mon')
-    """
-    plain = re.sub(r"['’‘`]", "", strip_accents(text).replace("&", " and "))
-    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
 
 
 def _listed(session) -> list:
