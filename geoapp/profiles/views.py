@@ -157,7 +157,9 @@ def _page(profile: Profile, shape=None) -> dict:
         def url(name, fmt):
             return url_for("profiles.chart" if fmt == "svg" else "profiles.chart_png", set_id=area.set["id"],
                            code=area.code, name=name)
-    return {"p": profile, "rank_choices": _rank_choices(profile),
+    ranks = [r for i in profile.indicators for r in i.ranks]
+    return {"p": profile, "rank_choices": _rank_choices(profile), "has_ranks": bool(ranks),
+            "ranked_in_england": any(r.scope == "england" for r in ranks),
             "charts": charts.for_page(db_session(), profile, shape, url=url), "exports": _exports(profile),
             "recent": recent}
 
