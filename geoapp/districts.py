@@ -18,7 +18,7 @@ from layers.text import fold
 from . import figures
 from .caches import LRUCache
 from .storage import boundary_sets
-from .storage.area_districts import area_districts
+from .storage.area_districts import area_districts, set_areas
 
 _DIRECTORIES = LRUCache("each set's areas with their districts", 64)
 
@@ -50,11 +50,19 @@ class Directory:
         found = self.areas.loc[self.areas["district"] == code, "district_name"]
         return None if found.empty else found.iloc[0]
 
-    def select(self, *, district: str | None = None, words: str | None = None) -> pd.DataFrame:
-        """The areas in ``district`` whose name holds every word of ``words`` or whose code is ``words``."""
+    def letters(self) -> list[str]:
+        """The first letters (or digits) of the areas' names, in order."""
+        return sorted({name[:1].upper() for name in self.areas["folded"] if name})
+
+    def select(self, *, district: str | None = None, words: str | None = None,
+               letter: str | None = None) -> pd.DataFrame:
+        """The areas in ``district``, whose name begins with ``letter`` and holds every word of ``words`` (or
+        whose code is ``words``), by name."""
         areas = self.areas
         if district:
             areas = areas[areas["district"] == district]
+        if letter:
+            areas = areas[areas["folded"].str.startswith(letter.casefold())]
         if words and words.strip():
             wanted = fold(words).split()
             code = words.replace(" ", "").casefold()
@@ -74,8 +82,7 @@ def directory(session: Session, set_id: str) -> Directory:
 
 
 def _read(session: Session, bset, district_set) -> Directory:
-    listed = boundary_sets.area_directory(session)
-    areas = listed.loc[listed["set_id"] == bset.id, ["code", "name"]].reset_index(drop=True)
+    areas = set_areas(session, bset.id)
     areas["folded"] = areas["name"].map(fold)
     held = None
     if district_set is not None and district_set.id != bset.id:

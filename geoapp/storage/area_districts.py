@@ -1,4 +1,5 @@
-"""Which district holds each area of a set, read from the links between sets in one query."""
+"""The areas of one set for listing: codes and names, and the district holding each (from the links between
+sets), each read in one query."""
 from __future__ import annotations
 
 import pandas as pd
@@ -6,6 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from .models import Area, AreaLink
+
+
+def set_areas(session: Session, set_id: str) -> pd.DataFrame:
+    """``code`` and ``name`` of every area of ``set_id``, by name then code (no geometry)."""
+    query = select(Area.code, Area.name).where(Area.set_id == set_id).order_by(Area.name, Area.code)
+    return pd.DataFrame(session.execute(query).all(), columns=["code", "name"])
 
 
 def area_districts(session: Session, set_id: str, district_set_id: str) -> pd.DataFrame:
