@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from .. import figures
+from .. import districts, figures
 from ..errors import AtlasError, InvalidInput, NotFound
 from ..storage import boundary_sets, saved_lists
 from ..web.db import db_session
 from ..web.exports import chart_response, safe_filename, table_download
 from ..web.guard import actor, current_user, requires
 from ..web.pages import done, page, refused
+from ..web.paging import Paging, list_limit
 from . import charts, data, selection, tables
 from .schema import COMPARISON
 
@@ -231,16 +232,32 @@ def _with_links(areas: list[dict]) -> list[dict]:
 
 
 def _chooser(session, areas: list[dict]) -> dict:
-    """The sets to choose from, and the areas of the one chosen (``?choose_set=``, else the last area's)."""
+    """The sets to choose from, and the areas of the one chosen (``?choose_set=``, else the last area's); a set
+    above ``ATLAS_LIST_LIMIT`` a page at a time, in the district ``?choose_district=`` and matching the words of
+    ``?choose_q=``."""
     sets = boundary_sets.list_sets(session)
     ids = [s.id for s in sets]
     default = areas[-1]["set"] if areas else next((s.id for s in sets if s.kind == "apb"), ids[0] if ids else None)
     wanted = request.args.get("choose_set")
     chosen = wanted if wanted in ids else default
     taken = {(a["set"], a["code"]) for a in areas}
-    return {"sets": sets, "set": chosen, "set_name": next((s.name for s in sets if s.id == chosen), None),
-            "areas": [a | {"taken": (chosen, a["code"]) in taken} for a in data.set_areas(session, chosen)]
-            if chosen else [], "text": selection.text(areas)}
+    found = {"sets": sets, "set": chosen, "set_name": next((s.name for s in sets if s.id == chosen), None),
+             "areas": [], "text": selection.text(areas), "paging": None, "districts": [], "district": None,
+             "words": None}
+    if not chosen:
+        return found
+    if boundary_sets.area_counts(session).get(chosen, 0) <= list_limit():
+        listed = data.set_areas(session, chosen)
+    else:
+        directory = districts.directory(session, chosen)
+        found["district"] = request.args.get("choose_district") or None
+        found["words"] = (request.args.get("choose_q") or "").strip()[:100] or None
+        found["districts"] = directory.districts()
+        picked = directory.select(district=found["district"], words=found["words"])
+        page, found["paging"] = Paging.asked().cut(picked)
+        listed = page[["code", "name", "district_name"]].to_dict("records")
+    found["areas"] = [a | {"taken": (chosen, a["code"]) in taken} for a in listed]
+    return found
 
 
 def _chooser_context(session, areas: list[dict], error: AtlasError | None = None) -> dict:
