@@ -16,7 +16,10 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 from geoapp import districts
+from geoapp.profiles.read import read_profile_input
 from geoapp.profiles.views import pack_html
+from geoapp.web.db import db_session
+from layers.profile import build_profile
 from tests import national_store
 from tests.conftest import _build_store, build_app, require_shared_data
 from tests.test_profiles import assert_fits_its_schema
@@ -72,8 +75,6 @@ def follow(client, url: str) -> list[dict]:
         data = client.get(url).get_json()
         paging = data["paging"]
         assert paging["prev"] is None if paging["page"] == 1 else page_of(paging["prev"]) == paging["page"] - 1
-        assert paging["prev"] is None or client.get(paging["prev"]).get_json()["paging"]["next"] == url or \
-            page_of(url) == paging["page"]
         pages.append(data)
         url = paging["next"]
     return pages
@@ -175,7 +176,7 @@ def test_the_index_twin_fits_its_openapi_schema(three_app):
     schema = next(op for path, item in client.get("/api/openapi").get_json()["paths"].items()
                   if path == "/profiles/index.json" for op in item.values())["responses"]["200"]
     schema = schema["content"]["application/json"]["schema"]
-    for url in ("/profiles/index.json", "/profiles/index.json?q=halton", f"/profiles/index.json?set=wards&page=2"):
+    for url in ("/profiles/index.json", "/profiles/index.json?q=halton", "/profiles/index.json?set=wards&page=2"):
         errors = [e.message for e in OAS30Validator(schema).iter_errors(client.get(url).get_json())]
         assert not errors, (url, errors[:5])
 
@@ -253,9 +254,6 @@ def test_ranks_are_on_the_page_in_the_csv_and_in_the_board_pack(three_app, sign_
     assert (row["Rank in the district"], row["Areas ranked in the district"]) == (str(district["position"]), "45")
     assert row["Rank 1 is"] == "most deprived"
     with three_app.test_request_context():
-        from geoapp.web.db import db_session
-        from layers.profile import build_profile
-        from geoapp.profiles.read import read_profile_input
         pack = html.unescape(pack_html(build_profile(read_profile_input(db_session(), "wards", BLACON))))
     assert loaded["text"][:1].upper() + loaded["text"][1:] in pack
 
@@ -289,7 +287,7 @@ def test_the_indicator_table_pages_a_large_set_and_its_csv_holds_every_area(thre
     assert [values[c] for c in rows] == halton[:PER_PAGE]  # the sort runs over the district, then pages
     assert "Areas 1 to 25 of 79 in Halton" in page and 'href="/indicators/imd2019-score/lsoa?' in page
     found = html.unescape(member.get(f"/indicators/{SCORE}/lsoa?q=halton 001a").get_data(as_text=True))
-    assert re.findall(r'<td><code>(E\d+)</code>', found) and "1 area matching" not in found
+    assert len(re.findall(r'<td><code>(E\d+)</code>', found)) == 1 and "1 area matching “halton 001a”" in found
     download = member.get(f"/indicators/{SCORE}/lsoa.csv")
     table = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
     assert len(table) == 525 and {r["District code"] for r in table} == set(national_store.DISTRICTS)

@@ -96,12 +96,13 @@ DRAW_KINDS = (("lad", "#0b0c0c"), ("apb", "#0b0c0c"), ("ward", "#1d70b8"))
 
 
 def _draw_layers(sets: list[dict]) -> list[dict]:
-    """GeoJSON URLs of the borough (or APBs) and wards, to draw over; none without an LSOA set."""
+    """GeoJSON URLs of the borough (or APBs) and wards, to draw over; none without an LSOA set. A set too large
+    to list (``ATLAS_LIST_LIMIT``) is not sent whole as GeoJSON."""
     if not any(s["kind"] == "lsoa" for s in sets):
         return []
     found = []
     for kind, colour in DRAW_KINDS:
-        match = next((s for s in sets if s["kind"] == kind), None)
+        match = next((s for s in sets if s["kind"] == kind and s.get("areas", []) is not None), None)
         if match and not (kind == "apb" and found):
             found.append({"url": url_for("map.set_geojson", set_id=match["id"]), "colour": colour})
     return found
