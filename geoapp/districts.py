@@ -37,18 +37,20 @@ class Directory:
         """Each area's district code (None where none holds it), by area code."""
         return self.areas.set_index("code")["district"]
 
-    def districts(self) -> list[dict]:
-        """Each district holding areas of the set, by name, with how many."""
+    @cached_property
+    def _districts(self) -> tuple[tuple[str, str, int], ...]:
         known = self.areas[self.areas["district"].notna()]
         counts = known.groupby(["district", "district_name"]).size().reset_index(name="areas")
         counts = counts.sort_values(["district_name", "district"])
-        return [{"code": c, "name": n, "areas": int(k)}
-                for c, n, k in zip(counts["district"], counts["district_name"], counts["areas"])]
+        return tuple(zip(counts["district"], counts["district_name"], counts["areas"].astype(int).tolist()))
+
+    def districts(self) -> list[dict]:
+        """Each district holding areas of the set, by name, with how many."""
+        return [{"code": c, "name": n, "areas": k} for c, n, k in self._districts]
 
     def district_name(self, code: str | None) -> str | None:
         """A district's name, or None when no area of the set lies in it."""
-        found = self.areas.loc[self.areas["district"] == code, "district_name"]
-        return None if found.empty else found.iloc[0]
+        return next((n for c, n, _ in self._districts if c == code), None)
 
     def letters(self) -> list[str]:
         """The first letters (or digits) of the areas' names, in order."""
@@ -66,7 +68,9 @@ class Directory:
         if words and words.strip():
             wanted = fold(words).split()
             code = words.replace(" ", "").casefold()
-            named = areas["folded"].map(lambda name: all(w in name for w in wanted))
+            named = pd.Series(True, index=areas.index)
+            for word in wanted:
+                named &= areas["folded"].str.contains(word, regex=False)
             areas = areas[named | (areas["code"].str.casefold() == code)]
         return areas
 

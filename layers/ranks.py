@@ -81,7 +81,28 @@ def direction(polarity: str | None, *, deprivation: bool = False) -> tuple[bool,
     return high_first, DEPRIVATION if deprivation else ("highest" if high_first else "lowest"), worse
 
 
-def rank_table(values: pd.Series, districts: pd.Series | None = None, *, high_first: bool = True) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RankTable:
+    """Every area's ranks on one indicator, as :func:`rank_table` made them."""
+
+    codes: dict[str, int]  #: each area's row
+    rank: np.ndarray  #: the set's ranks (0: no value)
+    tied: np.ndarray
+    district: np.ndarray  #: each area's district code (None: none known)
+    district_rank: np.ndarray
+    district_tied: np.ndarray
+    ranked: int  #: areas with a value
+    unranked: int
+    districts: dict[str, tuple[int, int]]  #: each district's areas with and without a value
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a DataFrame indexed by code."""
+        return pd.DataFrame({"rank": self.rank, "tied": self.tied, "district": self.district,
+                             "district_rank": self.district_rank, "district_tied": self.district_tied},
+                            index=list(self.codes))
+
+
+def rank_table(values: pd.Series, districts: pd.Series | None = None, *, high_first: bool = True) -> RankTable:
     """Every area's rank in the whole set and within its district, from one sort.
 
     Parameters
@@ -89,48 +110,64 @@ def rank_table(values: pd.Series, districts: pd.Series | None = None, *, high_fi
     values : pandas.Series
         Each area's value, indexed by code; NaN for an area without one.
     districts : pandas.Series, optional
-        Each area's district code, indexed by code (missing or NaN: no district known).
+        Each area's district code, indexed by code (missing or None: no district known).
     high_first : bool
         Rank the highest value 1st (else the lowest).
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed by code: ``rank``, ``tied`` (the set), ``district``, ``district_rank``, ``district_tied``;
-        ranks are 0 for areas without a value. ``attrs`` holds ``ranked`` and ``unranked`` (the set's counts),
-        and ``districts``: each district's (ranked, unranked).
+    RankTable
+        Ranks are 0 for areas without a value; tied areas share the better place.
 
     Examples
     --------
     >>> values = pd.Series([5.0, 9.0, 5.0, None, 1.0], index=["a", "b", "c", "d", "e"])
     >>> table = rank_table(values, pd.Series({"a": "X", "b": "X", "c": "Y", "d": "Y", "e": "Y"}))
-    >>> table[["rank", "tied", "district_rank"]].values.tolist()
+    >>> table.frame()[["rank", "tied", "district_rank"]].values.tolist()
     [[2, True, 2], [1, False, 1], [2, True, 1], [0, False, 0], [4, False, 2]]
-    >>> table.attrs["ranked"], table.attrs["unranked"], table.attrs["districts"]["Y"]
+    >>> table.ranked, table.unranked, table.districts["Y"]
     (4, 1, (2, 1))
     """
-    numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    keyed = -numbers if high_first else numbers
-    valued = np.isfinite(numbers.to_numpy())
-    rank = keyed.rank(method="min", na_option="keep")
-    count = keyed.map(keyed.value_counts(dropna=True))
-    table = pd.DataFrame({"rank": rank.fillna(0).astype(int), "tied": (count > 1).to_numpy() & valued},
-                         index=numbers.index)
-    district = (districts.reindex(numbers.index) if districts is not None
-                else pd.Series(None, index=numbers.index, dtype=object))
-    table["district"] = district.where(district.notna(), None)
-    grouped = keyed.groupby(district, dropna=True)
-    table["district_rank"] = grouped.rank(method="min").reindex(numbers.index).fillna(0).astype(int)
-    together = pd.DataFrame({"district": district, "key": keyed})
-    sizes = together.groupby(["district", "key"], dropna=True)["key"].transform("size").reindex(numbers.index)
-    table["district_tied"] = (sizes > 1).fillna(False).to_numpy(dtype=bool) & valued
-    known = pd.Series(valued, index=numbers.index).groupby(district, dropna=True)
-    table.attrs = {"ranked": int(valued.sum()), "unranked": int((~valued).sum()),
-                   "districts": {d: (int(n.sum()), int((~n).sum())) for d, n in known}}
-    return table
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    valued = np.isfinite(numbers)
+    keys = -numbers if high_first else numbers
+    if districts is None:
+        district = np.full(len(numbers), None, dtype=object)
+    else:
+        district = districts.reindex(values.index).astype(object).to_numpy(copy=True)
+        district[pd.isna(district)] = None
+    group, names = pd.factorize(pd.Series(district, dtype=object), use_na_sentinel=True)
+    whole_rank, whole_tied = _min_ranks(np.zeros(len(keys), dtype=int), keys, valued)
+    in_district = valued & (group >= 0)
+    district_rank, district_tied = _min_ranks(group, keys, in_district)
+    with_value = np.bincount(group[in_district], minlength=len(names))
+    without = np.bincount(group[~valued & (group >= 0)], minlength=len(names))
+    return RankTable(dict(zip(values.index.tolist(), range(len(values)))), whole_rank, whole_tied, district,
+                     district_rank, district_tied, int(valued.sum()), int((~valued).sum()),
+                     {name: (int(a), int(b)) for name, a, b in zip(names, with_value, without, strict=True)})
 
 
-def ranks_of(table: pd.DataFrame, code: str, *, kind: str, first: str, worse: str | None, national: bool,
+def _min_ranks(groups: np.ndarray, keys: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each kept element's 1-based place among the kept elements of its group by ascending key (ties: the
+    lowest place, and tied), from one sort; 0 and not tied for the others."""
+    rank, tied = np.zeros(len(keys), dtype=int), np.zeros(len(keys), dtype=bool)
+    kept = np.flatnonzero(keep)
+    if not len(kept):
+        return rank, tied
+    order = kept[np.lexsort((keys[kept], groups[kept]))]
+    g, k = groups[order], keys[order]
+    new_group = np.r_[True, g[1:] != g[:-1]]
+    new_run = new_group | np.r_[True, k[1:] != k[:-1]]
+    place = np.arange(len(order))
+    group_start = np.maximum.accumulate(np.where(new_group, place, 0))
+    run_start = np.maximum.accumulate(np.where(new_run, place, 0))
+    run = np.cumsum(new_run) - 1
+    rank[order] = run_start - group_start + 1
+    tied[order] = np.bincount(run)[run] > 1
+    return rank, tied
+
+
+def ranks_of(table: RankTable, code: str, *, kind: str, first: str, worse: str | None, national: bool,
              district_name: str | None = None) -> tuple[Rank, ...]:
     """One area's ranks from :func:`rank_table`: in England (``national``) or among the areas loaded, then within
     its district (named ``district_name``). The set-wide rank is left out when every ranked area lies in the
@@ -148,24 +185,22 @@ def ranks_of(table: pd.DataFrame, code: str, *, kind: str, first: str, worse: st
     >>> ranks_of(table, "d", kind="ward", first="highest", worse=None, national=True)
     ()
     """
-    if code not in table.index:
-        return ()
-    row = table.loc[code]
-    if not row["rank"]:
+    row = table.codes.get(code)
+    if row is None or not table.rank[row]:
         return ()
     plural = PLURALS.get(kind, f"{kind} areas")
     out = []
-    district = row["district"]
-    counts = table.attrs["districts"].get(district) if district is not None else None
-    if national or counts is None or counts[0] < table.attrs["ranked"]:
+    district = table.district[row]
+    counts = table.districts.get(district) if district is not None else None
+    if national or counts is None or counts[0] < table.ranked:
         among = f"{plural} in England" if national else f"{plural} loaded"
-        out.append(_rank(int(row["rank"]), table.attrs["ranked"], bool(row["tied"]), "england" if national
-                         else "loaded", among, first, worse, table.attrs["unranked"]))
+        out.append(_rank(int(table.rank[row]), table.ranked, bool(table.tied[row]), "england" if national
+                         else "loaded", among, first, worse, table.unranked))
     if counts is not None:
         name = district_name or district
         among = f"{plural if counts[0] != 1 else _one(plural)} in {name}"
-        out.append(_rank(int(row["district_rank"]), counts[0], bool(row["district_tied"]), "district", among,
-                         first, worse, counts[1]))
+        out.append(_rank(int(table.district_rank[row]), counts[0], bool(table.district_tied[row]), "district",
+                         among, first, worse, counts[1]))
     return tuple(out)
 
 

@@ -20,6 +20,7 @@ def test_a_district_is_browsed_page_by_page_by_keyboard(three_app, tab, live_ser
 
     with live_server(three_app) as server:
         page = tab.page
+        page.context.add_init_script(site_pages.NETWORK_WATCH)
         page.set_viewport_size({"width": 1366, "height": 900})
         page.goto(server.url + "/profiles/")
         page.screenshot(path=str(screenshots / "national-profiles-index-1366.png"), full_page=True)

@@ -22,15 +22,20 @@ def test_ranks_agree_with_counting_the_areas_before_each(high_first):
     values = {f"A{n:03}": float(v) for n, v in enumerate(rng.integers(0, 40, 300))}  # many ties
     values |= {"A900": None, "A901": float("nan")}
     district = {code: ("X" if n % 3 else "Y") for n, code in enumerate(values)}
-    table = rank_table(pd.Series(values, dtype=float), pd.Series(district), high_first=high_first)
+    ranked = rank_table(pd.Series(values, dtype=float), pd.Series(district), high_first=high_first)
+    table = ranked.frame()
     assert table["rank"].to_dict() == brute_force(values, high_first)
     for name in ("X", "Y"):
         inside = {k: v for k, v in values.items() if district[k] == name}
         assert table.loc[list(inside), "district_rank"].to_dict() == brute_force(inside, high_first)
+        same = pd.Series(inside, dtype=float).value_counts()
+        assert table.loc[list(inside), "district_tied"].to_dict() == {
+            k: bool(v is not None and v == v and same[v] > 1) for k, v in inside.items()}
     counts = pd.Series(values, dtype=float).value_counts()
-    assert table.loc["A000", "tied"] == (counts[values["A000"]] > 1)
-    assert table.attrs["ranked"] == 300 and table.attrs["unranked"] == 2
-    assert sum(r for r, _ in table.attrs["districts"].values()) == 300
+    assert table["tied"].to_dict() == {k: bool(v == v and v is not None and counts[v] > 1)
+                                       for k, v in values.items()}
+    assert ranked.ranked == 300 and ranked.unranked == 2
+    assert sum(r for r, _ in ranked.districts.values()) == 300 and sum(u for _, u in ranked.districts.values()) == 2
 
 
 def test_the_words_say_which_way_is_worse_and_where():
