@@ -7,7 +7,7 @@ from layers.profile import Profile, build_profile
 
 from ..api.schema import as_json, schema_of
 from ..consultations.service import recent_for_area
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..web.db import db_session
 from ..web.errors import wants_json
 from ..web.exports import chart_response, safe_filename, table_download
@@ -38,7 +38,7 @@ bp = Blueprint("profiles", __name__, url_prefix="/profiles")
               "description": "With set=: only the areas in this district (its code)"},
              {"name": "letter", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 1},
               "description": "With set=: only the areas whose name begins with this letter or digit"},
-             *PAGE_QUERY))
+             *PAGE_QUERY), errors=("404", "422"))
 @requires("read")
 def index():
     """Every area with a profile by boundary set, or those ?q= finds (a postcode, place, name or code); a large
@@ -64,7 +64,9 @@ def index():
 
 def _browse(session, set_id: str, paging: Paging) -> dict:
     """One set's areas a page at a time: in a district, by first letter, or matching words of a name or code."""
-    letter = (request.args.get("letter") or "").strip()[:1] or None
+    letter = (request.args.get("letter") or "").strip() or None
+    if letter is not None and len(letter) != 1:
+        raise InvalidInput(f"?letter= takes one letter or digit; it is “{letter[:40]}”.")
     words = (request.args.get("q") or "").strip()[:search.MAX_LENGTH] or None
     chosen = search.browse(session, set_id, district=request.args.get("district") or None, words=words,
                            letter=letter)

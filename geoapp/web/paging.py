@@ -13,13 +13,14 @@ from flask import current_app, request, url_for
 from ..errors import InvalidInput
 from ..settings import whole_number
 
-#: The most areas one page may hold.
-MAX_PER_PAGE = 1000
+#: The most areas one page may hold, and the highest page number asked for.
+MAX_PER_PAGE, MAX_PAGE = 1000, 10**9
 
 
 #: The query parameters of a paged list, for its OpenAPI entry.
 PAGE_QUERY = (
-    {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},
+    {"name": "page", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
      "description": "Which page of the list (from 1; past the last: the last)"},
     {"name": "per_page", "in": "query", "required": False,
      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
@@ -42,7 +43,7 @@ class Paging:
     def asked(cls) -> Paging:
         """The page ``?page=`` and ``?per_page=`` ask for (default: the first, ``ATLAS_PAGE_SIZE`` long)."""
         default = whole_number(current_app.config, "ATLAS_PAGE_SIZE", minimum=1)
-        return cls(_number("page", 1, 10**9), _number("per_page", default, MAX_PER_PAGE))
+        return cls(_number("page", 1, MAX_PAGE), _number("per_page", default, MAX_PER_PAGE))
 
     def cut(self, items) -> tuple[list, dict]:
         """This page of ``items`` (a list or DataFrame) and what the page says of itself: ``total``, ``page``,
