@@ -171,7 +171,8 @@ def ranks_of(table: RankTable, code: str, *, kind: str, first: str, worse: str |
              district_name: str | None = None) -> tuple[Rank, ...]:
     """One area's ranks from :func:`rank_table`: in England (``national``) or among the areas loaded, then within
     its district (named ``district_name``). The set-wide rank is left out when every ranked area lies in the
-    area's district (it would repeat the district's) unless the set is national.
+    area's district (it would repeat the district's) unless the set is national; a rank among fewer than two
+    areas is left out.
 
     Examples
     --------
@@ -181,7 +182,9 @@ def ranks_of(table: RankTable, code: str, *, kind: str, first: str, worse: str |
     ...                      district_name="Wyedale"):
     ...     print(rank.text)
     joint 2nd highest of 3 wards loaded (higher is worse; 1 without a value)
-    1st highest of 1 ward in Wyedale (higher is worse; 1 without a value)
+    >>> [r.text for r in ranks_of(table, "a", kind="ward", first="highest", worse=None, national=False,
+    ...                           district_name="Ashdown")]
+    ['joint 2nd highest of 3 wards loaded (1 without a value)', '2nd highest of 2 wards in Ashdown']
     >>> ranks_of(table, "d", kind="ward", first="highest", worse=None, national=True)
     ()
     """
@@ -192,11 +195,11 @@ def ranks_of(table: RankTable, code: str, *, kind: str, first: str, worse: str |
     out = []
     district = table.district[row]
     counts = table.districts.get(district) if district is not None else None
-    if national or counts is None or counts[0] < table.ranked:
+    if (national or counts is None or counts[0] < table.ranked) and table.ranked > 1:
         among = f"{plural} in England" if national else f"{plural} loaded"
         out.append(_rank(int(table.rank[row]), table.ranked, bool(table.tied[row]), "england" if national
                          else "loaded", among, first, worse, table.unranked))
-    if counts is not None:
+    if counts is not None and counts[0] > 1:
         name = district_name or district
         among = f"{plural if counts[0] != 1 else _one(plural)} in {name}"
         out.append(_rank(int(table.district_rank[row]), counts[0], bool(table.district_tied[row]), "district",

@@ -68,6 +68,8 @@ def test_a_set_within_one_district_is_ranked_there_only_unless_it_is_national():
     without = rank_table(values)  # no districts at all (the district set itself)
     assert [r.text for r in ranks_of(without, "a", kind="lad", first="highest", worse=None, national=False)] == \
         ["1st highest of 3 districts loaded"]
+    alone = rank_table(pd.Series({"a": 1.0, "b": None}), pd.Series({"a": "E1", "b": "E1"}))
+    assert ranks_of(alone, "a", kind="lad", first="highest", worse=None, national=False) == ()  # 1st of 1: nothing
 
 
 def test_ordinals():
