@@ -85,7 +85,7 @@ def direction(polarity: str | None, *, deprivation: bool = False) -> tuple[bool,
 class RankTable:
     """Every area's ranks on one indicator, as :func:`rank_table` made them."""
 
-    codes: dict[str, int]  #: each area's row
+    codes: dict[str, int]  #: each area's row (shared by the tables of one set: not to be changed)
     rank: np.ndarray  #: the set's ranks (0: no value)
     tied: np.ndarray
     district: np.ndarray  #: each area's district code (None: none known)
@@ -102,15 +102,52 @@ class RankTable:
                             index=list(self.codes))
 
 
-def rank_table(values: pd.Series, districts: pd.Series | None = None, *, high_first: bool = True) -> RankTable:
+@dataclass(frozen=True)
+class Districts:
+    """Each area of a set numbered by its district (-1: none known), made once to rank many indicators."""
+
+    index: pd.Index  #: the areas' codes, in the order of the values ranked
+    group: np.ndarray
+    names: pd.Index
+    district: np.ndarray  #: each area's district code (None: none known)
+    positions: dict[str, int]  #: each area's row
+
+    @classmethod
+    def of(cls, index: pd.Index, districts: pd.Series | None) -> Districts:
+        """The districts of the areas ``index`` names, from each area's district code by area code.
+
+        >>> found = Districts.of(pd.Index(["a", "b", "c"]), pd.Series({"a": "X", "c": "Y"}))
+        >>> found.group.tolist(), list(found.names), found.district.tolist()
+        ([0, -1, 1], ['X', 'Y'], ['X', None, 'Y'])
+        """
+        if districts is None:
+            district = np.full(len(index), None, dtype=object)
+        else:
+            district = districts.reindex(index).astype(object).to_numpy(copy=True)
+            district[pd.isna(district)] = None
+        group, names = pd.factorize(pd.Series(district, dtype=object), use_na_sentinel=True)
+        return cls(index, group, pd.Index(names), district, _positions(index))
+
+    def district_of_codes(self) -> pd.Series:
+        """Each area's district code by area code.
+
+        >>> Districts.of(pd.Index(["a", "b"]), pd.Series({"a": "X"})).district_of_codes().to_dict()
+        {'a': 'X', 'b': None}
+        """
+        return pd.Series(self.district, index=self.index, dtype=object)
+
+
+def rank_table(values: pd.Series, districts: pd.Series | Districts | None = None, *,
+               high_first: bool = True) -> RankTable:
     """Every area's rank in the whole set and within its district, from one sort.
 
     Parameters
     ----------
     values : pandas.Series
         Each area's value, indexed by code; NaN for an area without one.
-    districts : pandas.Series, optional
-        Each area's district code, indexed by code (missing or None: no district known).
+    districts : pandas.Series or Districts, optional
+        Each area's district code, indexed by code (missing or None: no district known), or the same made once
+        for many indicators of a set (:meth:`Districts.of`).
     high_first : bool
         Rank the highest value 1st (else the lowest).
 
@@ -131,20 +168,23 @@ def rank_table(values: pd.Series, districts: pd.Series | None = None, *, high_fi
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     valued = np.isfinite(numbers)
     keys = -numbers if high_first else numbers
-    if districts is None:
-        district = np.full(len(numbers), None, dtype=object)
-    else:
-        district = districts.reindex(values.index).astype(object).to_numpy(copy=True)
-        district[pd.isna(district)] = None
-    group, names = pd.factorize(pd.Series(district, dtype=object), use_na_sentinel=True)
+    if not (isinstance(districts, Districts) and (districts.index is values.index
+                                                  or districts.index.equals(values.index))):
+        districts = Districts.of(values.index, districts.district_of_codes() if isinstance(districts, Districts)
+                                 else districts)
+    group, names, district = districts.group, districts.names, districts.district
     whole_rank, whole_tied = _min_ranks(np.zeros(len(keys), dtype=int), keys, valued)
     in_district = valued & (group >= 0)
     district_rank, district_tied = _min_ranks(group, keys, in_district)
     with_value = np.bincount(group[in_district], minlength=len(names))
     without = np.bincount(group[~valued & (group >= 0)], minlength=len(names))
-    return RankTable(dict(zip(values.index.tolist(), range(len(values)))), whole_rank, whole_tied, district,
+    return RankTable(districts.positions, whole_rank, whole_tied, district,
                      district_rank, district_tied, int(valued.sum()), int((~valued).sum()),
                      {name: (int(a), int(b)) for name, a, b in zip(names, with_value, without, strict=True)})
+
+
+def _positions(index: pd.Index) -> dict[str, int]:
+    return dict(zip(index.tolist(), range(len(index))))
 
 
 def _min_ranks(groups: np.ndarray, keys: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

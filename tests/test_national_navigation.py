@@ -295,3 +295,18 @@ def test_the_indicator_table_pages_a_large_set_and_its_csv_holds_every_area(thre
     assert three_app.test_client().get(f"/indicators/{SCORE}/lsoa.csv").status_code == 302  # sign in first
     small = member.get(f"/indicators/{SCORE}/lad").get_data(as_text=True)
     assert "table-district" not in small and len(re.findall(r'<th scope="row">', small)) == 3
+
+
+def test_in_a_one_borough_store_an_area_is_ranked_within_the_borough_only(cwac_app):
+    client = cwac_app.test_client()
+    ward = ranks(client.get(f"/profiles/wards/{BLACON}.json").get_json(), SCORE)
+    assert [(r["scope"], r["of"], r["among"]) for r in ward] == [
+        ("district", 45, "wards in Cheshire West and Chester")]
+    values = {a["code"]: a["value"] for a in client.get(f"/indicators/{SCORE}/wards.json").get_json()["areas"]}
+    assert ward[0]["position"] == expected(values, BLACON, high_first=True)
+    lsoa = ranks(client.get("/profiles/lsoa/E01018308.json").get_json(), SCORE)
+    assert [(r["of"], r["among"]) for r in lsoa] == [(212, "LSOAs in Cheshire West and Chester")]
+    borough = client.get("/profiles/lad/E06000050.json").get_json()
+    assert all(not i["ranks"] for t in borough["themes"] for i in t["indicators"])  # 1st of 1 says nothing
+    listed = client.get("/profiles/index.json").get_json()  # a small store: every set listed whole, unpaged
+    assert listed["paging"] is None and all(s["areas"] is not None for s in listed["boundary_sets"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers.ranks import Rank, direction, rank_table, ranks_of
+from layers.ranks import Districts, Rank, direction, rank_table, ranks_of
 
 from .. import districts, figures
 from ..caches import LRUCache
@@ -36,30 +36,42 @@ def for_area(session: Session, bset, code: str, figs: dict) -> dict[str, tuple[R
                                                       for s in boundary_sets.list_sets(session)),
             values_version(session), postcodes.state(session))
     found = {}
+    national = _National(session, bset)
+    grouped = []  # the set's areas numbered by district, made once for every indicator ranked now
+
+    def build(fig, high_first: bool) -> tuple:
+        if not grouped:
+            grouped.append(Districts.of(fig.table.index, directory.district_of))
+        return rank_table(fig.table["value"], grouped[0], high_first=high_first), national(fig.indicator["id"])
+
     for indicator_id, fig in shown.items():
-        table, national = _TABLES.get_or_build(base + (indicator_id, fig.period),
-                                               lambda f=fig: _table(session, bset, f, directory))
-        _, first, worse = direction(fig.indicator["polarity"], deprivation=bool(fig.indicator["domain"]))
-        found[indicator_id] = ranks_of(table, code, kind=bset.kind, first=first, worse=worse, national=national,
+        high_first, first, worse = direction(fig.indicator["polarity"], deprivation=bool(fig.indicator["domain"]))
+        table, whole = _TABLES.get_or_build(base + (indicator_id, fig.period),
+                                            lambda f=fig, h=high_first: build(f, h))
+        found[indicator_id] = ranks_of(table, code, kind=bset.kind, first=first, worse=worse, national=whole,
                                        district_name=district_name)
     return found
 
 
-def _table(session: Session, bset, fig, directory) -> tuple:
-    high_first, _, _ = direction(fig.indicator["polarity"], deprivation=bool(fig.indicator["domain"]))
-    return rank_table(fig.table["value"], directory.district_of, high_first=high_first), \
-        _national(session, bset, fig.indicator["id"])
+class _National:
+    """Whether the set holds every area of England for an indicator (see the module's description), worked out
+    once per set of small areas holding values."""
 
+    def __init__(self, session: Session, bset):
+        self.session, self.bset, self.by_source = session, bset, {}
 
-def _national(session: Session, bset, indicator_id: str) -> bool:
-    """Whether the set holds every area of England for this indicator (see the module's description)."""
-    indicator = session.get(Indicator, indicator_id)
-    source = figures.indicator_set(session, indicator)
-    complete = session.scalars(select(IndicatorCatalogue.national_areas).where(
-        IndicatorCatalogue.set_id == source.id, IndicatorCatalogue.national_areas.is_not(None))).all()
-    if not complete or boundary_sets.area_counts(session).get(source.id) not in complete:
-        return False
-    if source.id == bset.id:
-        return True
-    weights = figures.weights_for(session, source, bset)
-    return weights is not None and not weights.placement()["outside"]
+    def __call__(self, indicator_id: str) -> bool:
+        source = figures.indicator_set(self.session, self.session.get(Indicator, indicator_id))
+        if source.id not in self.by_source:
+            self.by_source[source.id] = self._national(source)
+        return self.by_source[source.id]
+
+    def _national(self, source) -> bool:
+        complete = set(self.session.scalars(select(IndicatorCatalogue.national_areas).where(
+            IndicatorCatalogue.set_id == source.id, IndicatorCatalogue.national_areas.is_not(None))))
+        if boundary_sets.area_counts(self.session).get(source.id) not in complete:
+            return False
+        if source.id == self.bset.id:
+            return True
+        weights = figures.weights_for(self.session, source, self.bset)
+        return weights is not None and not weights.placement()["outside"]

@@ -45,6 +45,7 @@ def index():
     set (?set=) a page at a time, by district, first letter or name."""
     session = db_session()
     paging = Paging.asked()
+    _letter()
     if request.args.get("set"):
         return _browse(session, request.args["set"], paging)
     found = search.find(session, request.args.get("q"), limit=list_limit())
@@ -64,9 +65,7 @@ def index():
 
 def _browse(session, set_id: str, paging: Paging) -> dict:
     """One set's areas a page at a time: in a district, by first letter, or matching words of a name or code."""
-    letter = (request.args.get("letter") or "").strip() or None
-    if letter is not None and len(letter) != 1:
-        raise InvalidInput(f"?letter= takes one letter or digit; it is “{letter[:40]}”.")
+    letter = _letter()
     words = (request.args.get("q") or "").strip()[:search.MAX_LENGTH] or None
     chosen = search.browse(session, set_id, district=request.args.get("district") or None, words=words,
                            letter=letter)
@@ -78,6 +77,14 @@ def _browse(session, set_id: str, paging: Paging) -> dict:
     twin = {"query": words, "found_by": "browse", "postcode": None, "message": None, "matches": None,
             "paging": paging_twin, "browse": chosen, "boundary_sets": []}
     return {"twin": twin, "found": None}
+
+
+def _letter() -> str | None:
+    """The first letter ``?letter=`` asks for (a 422 for more than one character)."""
+    letter = (request.args.get("letter") or "").strip() or None
+    if letter is not None and len(letter) != 1:
+        raise InvalidInput(f"?letter= takes one letter or digit; it is “{letter[:40]}”.")
+    return letter
 
 
 def _index(found, twin: dict) -> dict:
