@@ -299,12 +299,13 @@ def test_the_indicator_table_pages_a_large_set_and_its_csv_holds_every_area(thre
 
 def test_in_a_one_borough_store_an_area_is_ranked_within_the_borough_only(cwac_app):
     client = cwac_app.test_client()
-    ward = ranks(client.get(f"/profiles/wards/{BLACON}.json").get_json(), SCORE)
+    latest = "iod2025-imd-score"  # the latest release of the IMD score's series, which the profile shows
+    ward = ranks(client.get(f"/profiles/wards/{BLACON}.json").get_json(), latest)
     assert [(r["scope"], r["of"], r["among"]) for r in ward] == [
         ("district", 45, "wards in Cheshire West and Chester")]
-    values = {a["code"]: a["value"] for a in client.get(f"/indicators/{SCORE}/wards.json").get_json()["areas"]}
+    values = {a["code"]: a["value"] for a in client.get(f"/indicators/{latest}/wards.json").get_json()["areas"]}
     assert ward[0]["position"] == expected(values, BLACON, high_first=True)
-    lsoa = ranks(client.get("/profiles/lsoa/E01018308.json").get_json(), SCORE)
+    lsoa = ranks(client.get("/profiles/lsoa/E01018308.json").get_json(), latest)
     assert [(r["of"], r["among"]) for r in lsoa] == [(212, "LSOAs in Cheshire West and Chester")]
     borough = client.get("/profiles/lad/E06000050.json").get_json()
     assert all(not i["ranks"] for t in borough["themes"] for i in t["indicators"])  # 1st of 1 says nothing
