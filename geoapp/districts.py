@@ -13,7 +13,7 @@ from functools import cached_property
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from layers.text import fold
+from layers.text import fold, fold_all
 
 from . import figures
 from .caches import LRUCache
@@ -87,7 +87,7 @@ def directory(session: Session, set_id: str) -> Directory:
 
 def _read(session: Session, bset, district_set) -> Directory:
     areas = set_areas(session, bset.id)
-    areas["folded"] = areas["name"].map(fold)
+    areas["folded"] = fold_all(areas["name"])
     held = None
     if district_set is not None and district_set.id != bset.id:
         held = area_districts(session, bset.id, district_set.id).set_index("code")

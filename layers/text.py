@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pandas as pd
+
 
 def strip_accents(text: str) -> str:
     """Text in lower case without accents; punctuation kept, runs of white space made one space.
@@ -51,3 +53,28 @@ def fold(text: str) -> str:
     """
     plain = re.sub(r"['’‘`]", "", strip_accents(text).replace("&", " and "))
     return " ".join(re.sub(r"[\W_]+", " ", plain).split())
+
+
+def fold_all(texts):
+    """:func:`fold` of many texts at once (a pandas Series), vectorised for plain ASCII text.
+
+    Parameters
+    ----------
+    texts : pandas.Series of str
+
+    Returns
+    -------
+    pandas.Series
+        Each text as :func:`fold` makes it, in the same order and index.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fold_all(pd.Series(["St. John's & Ashton-under-Lyne", "  Ynys Môn ", "Halton 001A"])).tolist()
+    ['st johns and ashton under lyne', 'ynys mon', 'halton 001a']
+    """
+    ascii_only = texts.map(str.isascii)
+    plain = texts[ascii_only].str.lower().str.replace("&", " and ", regex=False)
+    plain = plain.str.replace(r"['`]", "", regex=True).str.replace(r"[\W_]+", " ", regex=True).str.strip()
+    rest = texts[~ascii_only].map(fold)
+    return (plain if rest.empty else pd.concat([plain, rest])).reindex(texts.index)
