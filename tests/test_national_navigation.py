@@ -311,3 +311,21 @@ def test_in_a_one_borough_store_an_area_is_ranked_within_the_borough_only(cwac_a
     assert all(not i["ranks"] for t in borough["themes"] for i in t["indicators"])  # 1st of 1 says nothing
     listed = client.get("/profiles/index.json").get_json()  # a small store: every set listed whole, unpaged
     assert listed["paging"] is None and all(s["areas"] is not None for s in listed["boundary_sets"])
+
+
+def test_a_comparison_ranks_and_maps_a_large_set_around_the_districts_compared(three_app):
+    client = three_app.test_client()
+    halton_ward = sorted(source_codes("wards")[HALTON])[0]
+    view = client.get(f"/compare/index.json?areas=wards:{BLACON},wards:{halton_ward}&indicator={SCORE}").get_json()
+    ranked = view["ranked"]
+    assert ranked["within"] == ["Cheshire West and Chester", "Halton"] and ranked["set_areas"] == 115
+    assert {r["code"] for r in ranked["rows"]} == source_codes("wards")[CWAC] | source_codes("wards")[HALTON]
+    assert [r["code"] for r in ranked["rows"] if r["compared"]] == sorted(
+        [BLACON, halton_ward], key=lambda c: -next(r["value"] for r in ranked["rows"] if r["code"] == c))
+    page = html.unescape(client.get(f"/compare/?areas=wards:{BLACON},wards:{halton_ward}&indicator={SCORE}")
+                         .get_data(as_text=True))
+    assert "all Wards (2024) in Cheshire West and Chester and Halton ranked" in page
+    svg = client.get(f"/compare/maps/1.svg?areas=wards:{BLACON},wards:{halton_ward}&indicator={SCORE}")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    small = client.get(f"/compare/index.json?areas=lad:{CWAC},lad:{HALTON}&indicator={SCORE}").get_json()
+    assert small["ranked"]["within"] == [] and len(small["ranked"]["rows"]) == 3  # a small set: every area

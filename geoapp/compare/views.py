@@ -89,7 +89,7 @@ def _chart(fmt: str):
     session, areas = _image_request(fmt)
     indicator_id, set_id = _choice(session, areas)
     _need(indicator_id)
-    fig = charts.ranked_figure(data.ranked(session, set_id, indicator_id, areas))
+    fig = charts.ranked_figure(data.ranked(session, set_id, indicator_id, areas, limit=list_limit()))
     return _image(fig, fmt, f"compare-{indicator_id}-{set_id}")
 
 
@@ -113,7 +113,7 @@ def _small_map(n: int, fmt: str):
         raise NotFound(f"This comparison has {len(areas)} maps, numbered 0 to {len(areas) - 1}.")
     indicator_id, _ = _choice(session, areas)
     _need(indicator_id)
-    fig = charts.map_figure(session, areas[n], indicator_id, areas)
+    fig = charts.map_figure(session, areas[n], indicator_id, areas, limit=list_limit())
     return _image(fig, fmt, f"compare-map-{areas[n]['code']}-{indicator_id}")
 
 
@@ -208,7 +208,7 @@ def _view(session, areas: list[dict]) -> dict:
             classes[s] = data.map_classes(session, s, indicator_id, areas)
             classes[s].pop("colours")
     return {"areas": areas, **data.side_by_side(session, areas), "indicator": indicator_id, "chart_set": set_id,
-            "ranked": data.ranked(session, set_id, indicator_id, areas) if indicator_id else None,
+            "ranked": data.ranked(session, set_id, indicator_id, areas, limit=list_limit()) if indicator_id else None,
             "map_classes": classes, "produced": datetime.now(UTC).isoformat(timespec="seconds"),
             "links": _links(areas, indicator_id, set_id)}
 
