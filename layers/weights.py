@@ -1098,9 +1098,15 @@ def _point_in_polygon(points: np.ndarray, polygons: np.ndarray) -> tuple[np.ndar
 
 
 def _overlap_areas(src: np.ndarray, tgt: np.ndarray, workers: int | None):
-    """(source index, target index, shared area) for every pair whose boxes meet."""
+    """(source index, target index, shared area) for every pair of areas that meet.
+
+    The spatial index's bulk query keeps only pairs whose geometries intersect (pairs whose boxes merely
+    overlap, a third of them at national scale, are never intersected). A source lying inside a target
+    (or around it) takes its own (or the target's) area without an overlay; only pairs that cross each
+    other's boundary are intersected, in float64, spread over threads.
+    """
     tree = shapely.STRtree(tgt)
-    rows, cols = tree.query(src)  # bounding boxes only: the exact test comes with the area
+    rows, cols = tree.query(src, predicate="intersects")
     if len(rows) == 0:
         return rows, cols, np.zeros(0)
     src_area = shapely.area(src)
@@ -1121,10 +1127,6 @@ def _overlap_areas(src: np.ndarray, tgt: np.ndarray, workers: int | None):
             covered = shapely.covers(tgt[cols[rest]], src[rows[rest]])
             shared[rest[covered]] = src_area[rows[rest[covered]]]
             rest = rest[~covered]
-        if len(rest):  # neighbours sharing only an edge
-            edge = shapely.touches(tgt[cols[rest]], src[rows[rest]])
-            shared[rest[edge]] = 0.0
-            rest = rest[~edge]
     finally:
         shapely.destroy_prepared(tgt)
         shapely.destroy_prepared(src)
