@@ -109,7 +109,8 @@ def items(collection_id: str):
     body = {"type": "FeatureCollection", "numberMatched": page.matched, "numberReturned": len(page.features),
             "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "links": _page_links(collection_id, page, limit, offset), "features": served.text}
-    return _render(body, "api/items.html", GEOJSON, collection_id=collection_id, features=page.features)
+    return _render(body, "api/items.html", GEOJSON, html_body=body | {"features": page.features},
+                   collection_id=collection_id)
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
@@ -129,8 +130,8 @@ def item(collection_id: str, feature_id: str):
             (collection_id, feature_id, stamp), read, stale=lambda old: old[2] != stamp)
     links = [*_self_links("api.item", GEOJSON, collection_id=collection_id, feature_id=feature_id),
              _link("collection", JSON, "The collection", "api.collection", collection_id=collection_id)]
-    body = served.data | {"geometry": served.text, "links": links}
-    return _render(body, "api/item.html", GEOJSON, collection_id=collection_id)
+    return _render(served.data | {"geometry": served.text, "links": links}, "api/item.html", GEOJSON,
+                   html_body=served.data | {"links": links}, collection_id=collection_id)
 
 
 @bp.get("/openapi", endpoint="openapi")
@@ -195,15 +196,14 @@ def _dumps(value) -> str:
                       separators=(",", ":"), default=current_app.json.default)
 
 
-def _render(body: dict, template: str, media_type: str = JSON, **context):
-    """The body as JSON of ``media_type``, or the HTML page when that is asked for.
+def _render(body: dict, template: str, media_type: str = JSON, html_body: dict | None = None, **context):
+    """The body as JSON of ``media_type``, or the HTML page (made from ``html_body`` when the body holds parts
+    already serialised) when that is asked for.
 
     Parts already serialised (:class:`Raw`) are spliced in as they are, the rest serialised now.
     """
     if params.output_format() == "html":
-        page = {key: (context.pop(key) if key in context else json.loads(value)) if isinstance(value, Raw)
-                else value for key, value in body.items()}
-        return render_template(template, body=page, **context)
+        return render_template(template, body=body if html_body is None else html_body, **context)
     text = "{" + ",".join(f"{json.dumps(key)}:{value if isinstance(value, Raw) else _dumps(value)}"
                           for key, value in body.items()) + "}\n"
     response = current_app.response_class(text)
