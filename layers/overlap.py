@@ -113,12 +113,12 @@ def _pair_areas(rows, cols, axy, aring, ageom, abox, bxy, bring, bgeom, bbox, ou
         if x0 > x1 or y0 > y1:
             continue
         one, bad_one, cut_one, in_one, out_one = _inside_part(
-            axy, aring, ageom[i], ageom[i + 1], bxy, bring, bgeom[j], bgeom[j + 1], x0, y0, x1, y1)
+            axy, aring, ageom[i], ageom[i + 1], bxy, bring, bgeom[j], bgeom[j + 1], x0, y0, x1, y1, True)
         if bad_one:
             status[k] = 1
             continue
         two, bad_two, cut_two, in_two, out_two = _inside_part(
-            bxy, bring, bgeom[j], bgeom[j + 1], axy, aring, ageom[i], ageom[i + 1], x0, y0, x1, y1)
+            bxy, bring, bgeom[j], bgeom[j + 1], axy, aring, ageom[i], ageom[i + 1], x0, y0, x1, y1, False)
         area = one + two
         if bad_two or area < -1e-9 * (x1 - x0) * (y1 - y0):
             status[k] = 1
@@ -130,9 +130,13 @@ def _pair_areas(rows, cols, axy, aring, ageom, abox, bxy, bring, bgeom, bbox, ou
 
 
 @njit(cache=True, nogil=True)
-def _inside_part(pxy, pring, p0, p1, qxy, qring, q0, q1, x0, y0, x1, y1):
+def _inside_part(pxy, pring, p0, p1, qxy, qring, q0, q1, x0, y0, x1, y1, p_left):
     """∫ x dy along the parts of P's boundary inside Q (coordinates taken from the box's corner); whether
-    anything was degenerate, whether P's boundary crosses Q's, and whether any of it lies inside, outside Q."""
+    anything was degenerate, whether P's boundary crosses Q's, and whether any of it lies inside, outside Q.
+
+    A crossing point is worked out from the left polygon's edge whichever of the two P is, so both halves of
+    the boundary of the shared part meet at bitwise the same points and it closes exactly (nearly parallel
+    edges would otherwise put the two halves' copies of a crossing apart along the edges)."""
     total_edges = qring[q1] - qring[q0] - (q1 - q0)
     edges = np.empty((max(total_edges, 1), 4))
     m = 0
@@ -143,7 +147,7 @@ def _inside_part(pxy, pring, p0, p1, qxy, qring, q0, q1, x0, y0, x1, y1):
                 continue
             edges[m, 0], edges[m, 1], edges[m, 2], edges[m, 3] = ax - x0, ay - y0, bx - x0, by - y0
             m += 1
-    cuts = np.empty(m + 2)
+    cuts = np.empty((m + 2, 3))
     total = 0.0
     crossed, some_in, some_out = False, False, False
     w, h = x1 - x0, y1 - y0
@@ -184,24 +188,35 @@ def _inside_part(pxy, pring, p0, p1, qxy, qring, q0, q1, x0, y0, x1, y1):
                     continue
                 if t <= _END or t >= 1 - _END or s <= _END or s >= 1 - _END:
                     return 0.0, True, False, False, False  # a crossing at a vertex
-                cuts[n] = t
+                if p_left:
+                    cuts[n, 1], cuts[n, 2] = _crossing(ax, ay, bx, by, cx, cy, ex, ey)
+                else:
+                    cuts[n, 1], cuts[n, 2] = _crossing(cx, cy, ex, ey, ax, ay, bx, by)
+                cuts[n, 0] = t
                 n += 1
             if n > 1:
-                cuts[:n] = np.sort(cuts[:n])
-            previous = 0.0
+                cuts[:n] = cuts[np.argsort(cuts[:n, 0])]
+            px, py = ax, ay
             crossed = crossed or n > 0
             for c in range(n + 1):
-                t = cuts[c] if c < n else 1.0
+                qx, qy = (cuts[c, 1], cuts[c, 2]) if c < n else (bx, by)
                 some_in = some_in or inside
                 some_out = some_out or not inside
                 if inside:
-                    px, py = ax + previous * dx, ay + previous * dy
-                    qx, qy = ax + t * dx, ay + t * dy
                     total += 0.5 * (px + qx) * (qy - py)
                 if c < n:
                     inside = not inside
-                previous = t
+                px, py = qx, qy
     return total, False, crossed, some_in, some_out
+
+
+@njit(cache=True, nogil=True)
+def _crossing(ax, ay, bx, by, cx, cy, ex, ey):
+    """Where edge a-b (of the left polygon) crosses edge c-e, worked out along a-b."""
+    dx, dy = bx - ax, by - ay
+    fx, fy = ex - cx, ey - cy
+    t = ((cx - ax) * fy - (cy - ay) * fx) / (dx * fy - dy * fx)
+    return ax + t * dx, ay + t * dy
 
 
 @njit(cache=True, nogil=True)
