@@ -16,16 +16,18 @@ from sqlalchemy.orm import Session
 
 from layers.display import display_geojson, tolerance_for
 from layers.maps import LABELLED
+from layers.tiles import TileSource
 
 from ..caches import LRUCache
 from ..storage import boundary_sets
+from ..tiles.service import container_order, make_tile
 
 #: Entries kept per app (least recently used dropped first).
 MAX_ENTRIES = 64
 #: Area ids per containers() query (SQLite allows a limited number of bound parameters).
 ID_CHUNK = 500
-#: Popups list containers finest first (ward, then APB, then borough), service areas last.
-CONTAINER_RANK = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 3, "laf": 4, "apb": 5, "lad": 6, "service": 9}
+#: Python tile sources kept per app (each a large set's areas in Web Mercator, indexed), and tiles kept.
+TILE_SOURCES, TILES = 4, 2048
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def _build(session: Session, bset) -> DisplaySet:
         found.update(boundary_sets.containers(session, ids[start:start + ID_CHUNK]))
     areas = areas.assign(
         kind=bset.kind, set=bset.id, set_name=bset.name,
-        containers=[sorted(found.get(i, []), key=_container_order) for i in ids])
+        containers=[sorted(found.get(i, []), key=container_order) for i in ids])
     collection = display_geojson(areas, tolerance_m=tolerance_for(bset.kind, areas),
                                  properties=("code", "name", "kind", "set", "set_name", "containers"),
                                  label_points=bset.kind in LABELLED)
@@ -89,5 +91,17 @@ def _build(session: Session, bset) -> DisplaySet:
                       sole_name=str(areas["name"].iloc[0]) if len(areas) == 1 else None)
 
 
-def _container_order(container: dict) -> tuple:
-    return (CONTAINER_RANK.get(container["kind"], 8), container["set"], -container["share"])
+def set_tile(session: Session, set_id: str, z: int, x: int, y: int) -> tuple[bytes, int]:
+    """The tile (z, x, y) of a set and the set's version, cached per version (a replaced set is never served
+    stale). Raises NotFound for an unknown set or a tile outside the zooms served."""
+    bset = boundary_sets.get_set(session, set_id)
+    key = (bset.id, bset.version, z, x, y)
+
+    def source() -> TileSource:
+        return app_cache("atlas_tile_sources", TILE_SOURCES).get_or_build(
+            (bset.id, bset.version), lambda: TileSource.from_areas(boundary_sets.load_areas(session, bset.id)),
+            stale=lambda old: old[0] == bset.id)
+
+    body = app_cache("atlas_tiles", TILES).get_or_build(key, lambda: make_tile(session, bset.id, z, x, y, source),
+                                                     stale=lambda old: old[0] == bset.id and old[1] != bset.version)
+    return body, bset.version

@@ -1,0 +1,173 @@
+"""Mapbox vector tiles of a boundary set, made in Python (for a store without PostGIS).
+
+A :class:`TileSource` holds a set's areas once in Web Mercator (EPSG:3857) with an STRtree over
+them; each tile is then the areas meeting it, clipped to the tile plus a small buffer, snapped to
+the tile's 4096-unit grid (which also drops detail finer than a pixel) and encoded with the
+``mapbox-vector-tile`` library into one layer, ``areas``, whose features carry ``code`` and ``name``.
+The same tile grid, extent, buffer and layer name are used by PostGIS's ``ST_AsMVT`` in the shell,
+so a map draws both alike.
+
+Pure: knows nothing of Flask or the database.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import mapbox_vector_tile
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from boundaries.crs import STORAGE_CRS
+from boundaries.errors import CRSError
+
+#: The tiles' projection.
+WEB_MERCATOR = "EPSG:3857"
+#: Half the width of the Web Mercator world, in metres.
+WORLD = 20037508.342789244
+#: Units across a tile, and the buffer (in those units) kept around it so lines meet across tile edges.
+EXTENT, BUFFER = 4096, 64
+#: The one layer of every tile.
+LAYER = "areas"
+#: The zooms tiles are made for: from a county (all England's LSOAs at zoom 6 would be megabytes a tile)
+#: to the map's closest.
+MIN_ZOOM, MAX_ZOOM = 8, 18
+
+
+def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """The tile's (minx, miny, maxx, maxy) in EPSG:3857 metres (XYZ scheme: y counts down from the north).
+
+    Examples
+    --------
+    >>> [round(v) for v in tile_bounds(0, 0, 0)]
+    [-20037508, -20037508, 20037508, 20037508]
+    >>> [round(v) for v in tile_bounds(1, 1, 0)]
+    [0, 0, 20037508, 20037508]
+    """
+    size = 2 * WORLD / 2 ** z
+    minx, maxy = -WORLD + x * size, WORLD - y * size
+    return minx, maxy - size, minx + size, maxy
+
+
+def tile_exists(z: int, x: int, y: int) -> bool:
+    """Whether (z, x, y) names a tile of the world within the zooms served.
+
+    Examples
+    --------
+    >>> tile_exists(10, 503, 332), tile_exists(10, 1024, 0), tile_exists(19, 0, 0), tile_exists(7, 0, 0)
+    (True, False, False, False)
+    """
+    return MIN_ZOOM <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z
+
+
+def tiles_covering(bounds: tuple[float, float, float, float], z: int) -> list[tuple[int, int, int]]:
+    """The tiles at zoom ``z`` meeting a longitude/latitude box (west, south, east, north).
+
+    Examples
+    --------
+    >>> tiles_covering((-2.95, 53.17, -2.85, 53.22), 12)
+    [(12, 2014, 1330), (12, 2015, 1330), (12, 2014, 1331), (12, 2015, 1331)]
+    """
+    west, south, east, north = bounds
+
+    def column(lon):
+        return int(math.floor((lon + 180.0) / 360.0 * 2 ** z))
+
+    def row(lat):
+        rad = math.radians(lat)
+        return int(math.floor((1 - math.log(math.tan(rad) + 1 / math.cos(rad)) / math.pi) / 2 * 2 ** z))
+
+    last = 2 ** z - 1
+    xs = range(max(column(west), 0), min(column(east), last) + 1)
+    ys = range(max(row(north), 0), min(row(south), last) + 1)
+    return [(z, x, y) for y in ys for x in xs]
+
+
+@dataclass(frozen=True)
+class TileSource:
+    """A set's areas in EPSG:3857 with a spatial index, ready to cut into tiles.
+
+    Build it once per version of a set (:meth:`from_areas`) and keep it: each :meth:`tile` then
+    reads only the areas meeting that tile.
+    """
+
+    geometry: np.ndarray  #: shapely geometries in EPSG:3857
+    properties: list[dict]  #: each area's feature properties
+    tree: shapely.STRtree
+
+    @classmethod
+    def from_areas(cls, areas: gpd.GeoDataFrame, properties: Iterable[str] = ("code", "name")) -> TileSource:
+        """Project a set's areas (EPSG:27700) to Web Mercator and index them.
+
+        Parameters
+        ----------
+        areas : GeoDataFrame
+            The areas in EPSG:27700. Not modified.
+        properties : iterable of str, default ("code", "name")
+            Columns each tile feature carries (strings or numbers).
+
+        Raises
+        ------
+        boundaries.errors.CRSError
+            If ``areas`` is not in EPSG:27700.
+
+        Examples
+        --------
+        >>> from shapely.geometry import box
+        >>> squares = gpd.GeoDataFrame({"code": ["E01000001"], "name": ["Square"]},
+        ...                            geometry=[box(340000, 366000, 341000, 367000)], crs=STORAGE_CRS)
+        >>> source = TileSource.from_areas(squares)
+        >>> len(source.geometry), source.properties
+        (1, [{'code': 'E01000001', 'name': 'Square'}])
+        """
+        if areas.crs is None or not CRS(areas.crs).equals(CRS(STORAGE_CRS)):
+            raise CRSError(f"TileSource needs areas in {STORAGE_CRS}; got {areas.crs}.")
+        columns = list(properties)
+        geometry = areas.geometry.to_crs(WEB_MERCATOR).to_numpy()
+        values = {c: areas[c].tolist() for c in columns}
+        rows = [{c: _plain(values[c][i]) for c in columns} for i in range(len(areas))]
+        return cls(geometry=geometry, properties=rows, tree=shapely.STRtree(geometry))
+
+    def tile(self, z: int, x: int, y: int) -> bytes:
+        """The tile (z, x, y) as Mapbox vector tile bytes; empty bytes when no area meets it.
+
+        Examples
+        --------
+        >>> from shapely.geometry import box
+        >>> squares = gpd.GeoDataFrame({"code": ["E01000001"], "name": ["Square"]},
+        ...                            geometry=[box(340000, 366000, 341000, 367000)], crs=STORAGE_CRS)
+        >>> source = TileSource.from_areas(squares)
+        >>> tile = mapbox_vector_tile.decode(source.tile(12, 2015, 1330), default_options={"y_coord_down": True})
+        >>> [f["properties"] for f in tile["areas"]["features"]], tile["areas"]["extent"]
+        ([{'code': 'E01000001', 'name': 'Square'}], 4096)
+        >>> source.tile(12, 0, 0)
+        b''
+        """
+        minx, miny, maxx, maxy = tile_bounds(z, x, y)
+        unit = (maxx - minx) / EXTENT
+        pad = BUFFER * unit
+        hits = np.sort(self.tree.query(shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)))
+        if not len(hits):
+            return b""
+        clipped = shapely.clip_by_rect(self.geometry[hits], minx - pad, miny - pad, maxx + pad, maxy + pad)
+        # to the tile's grid, y down: 0..4096 across the tile, whole units (a pixel's sixteenth on screen)
+        gridded = shapely.transform(clipped, lambda xy: np.column_stack(((xy[:, 0] - minx) / unit,
+                                                                         (maxy - xy[:, 1]) / unit)))
+        snapped = shapely.set_precision(gridded, 1.0)
+        features = [{"geometry": geom, "properties": self.properties[i]}
+                    for i, geom in zip(hits, snapped) if not geom.is_empty
+                    and shapely.get_type_id(geom) in (3, 6)]  # polygons only: slivers collapse to lines
+        if not features:
+            return b""
+        return mapbox_vector_tile.encode([{"name": LAYER, "features": features}],
+                                         default_options={"extents": EXTENT, "y_coord_down": True})
+
+
+def _plain(value):
+    """Numpy scalars as plain Python values; None as an empty string (a tile property needs a value)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return "" if value is None else value
