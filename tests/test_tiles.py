@@ -162,4 +162,4 @@ def test_the_areas_in_a_view_are_listed_by_name_for_the_keyboard(tiled_app):
     assert names == sorted(names)
     for bad, words in [("", "four numbers"), ("1,2,3", "four numbers"), ("5,50,4,51", "west <= east")]:
         response = client.get(f"/map/sets/lsoa/areas.json?bbox={bad}", headers={"Accept": "application/json"})
-        assert response.status_code == 400 and words in response.get_data(as_text=True)
+        assert response.status_code == 422 and words in response.get_data(as_text=True)
