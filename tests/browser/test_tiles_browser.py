@@ -63,9 +63,10 @@ def test_tiles_draw_and_a_click_opens_the_popup_with_the_profile_link(tiled_app,
 def test_the_choropleth_colours_the_tiled_areas(tiled_app, tab, live_server):
     with live_server(tiled_app) as server:
         page = tab.page
-        open_tiled(page, server, "?indicator=income_deprivation_rate&set=lsoa")
-        page.wait_for_selector('[data-atlas-map][data-choropleth="income_deprivation_rate/lsoa"]')
-        classes = page.evaluate("""() => fetch('/indicators/income_deprivation_rate/lsoa/classes.json?scheme=quantiles',
+        open_tiled(page, server, "?indicator=imd2019-income-rate&set=lsoa")
+        page.wait_for_selector('[data-atlas-map][data-choropleth="imd2019-income-rate/lsoa"]', state="attached",
+                               timeout=20_000)
+        classes = page.evaluate("""() => fetch('/indicators/imd2019-income-rate/lsoa/classes.json?scheme=quantiles',
             {headers: {Accept: 'application/json'}}).then((r) => r.json())""")
         page.wait_for_function(f"""() => [...document.querySelectorAll('{TILED}')]
             .some((p) => (p.getAttribute('fill') || '') !== '' && p.getAttribute('fill-opacity') === '0.8')""")

@@ -150,7 +150,7 @@
     var grid = L.vectorGrid.protobuf(conf.tiles.url, {
       pane: TILE_PANE, interactive: true, minZoom: conf.tiles.minZoom, maxZoom: 18,
       fetchOptions: { credentials: "same-origin" },
-      // conf.paint (set by atlas-choropleth.js) adds a fill per area; redrawing the grid re-reads it
+      // conf.paint (set by atlas-choropleth.js) adds a fill per area; tiles drawn again re-read it
       vectorTileLayerStyles: { areas: function (props) {
         return conf.paint ? Object.assign({}, style, conf.paint({ properties: props })) : style;
       } }
@@ -287,7 +287,12 @@
     map: map, root: root, layers: config.layers, loadLayer: loadLayer, restack: restack,
     repaint: function (conf) {
       if (conf.geojson) { conf.geojson.resetStyle(); }
-      if (conf.grid) { conf.grid.redraw(); }
+      // added again rather than redraw(): Leaflet 1.9's redraw asks for tiles at a fractional zoom (10.25)
+      if (conf.grid && conf.group.hasLayer(conf.grid)) {
+        conf.group.removeLayer(conf.grid);
+        conf.group.addLayer(conf.grid);
+        restack();
+      }
     }
   };
 
