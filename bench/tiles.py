@@ -18,6 +18,7 @@ The machine's load average is printed before and after. Run: .venv/bin/python be
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import sys
@@ -27,6 +28,8 @@ from pathlib import Path
 
 import pyogrio
 import sqlalchemy as sa
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -93,14 +96,14 @@ def stores(sqlite_only: bool) -> list[tuple[str, str]]:
 
 def view_tiles(z: int) -> list[tuple[int, int, int]]:
     """The tiles a 1366 x 768 map centred on Chester shows at zoom z."""
-    import math
     x = math.radians(CHESTER[0]) * WORLD / math.pi
     y = math.log(math.tan(math.pi / 4 + math.radians(CHESTER[1]) / 2)) * WORLD / math.pi
     metres = 2 * WORLD / (256 * 2 ** z)
     half_w, half_h = VIEW[0] / 2 * metres, VIEW[1] / 2 * metres
 
     def lonlat(mx, my):
-        return math.degrees(mx / WORLD * math.pi), math.degrees(2 * math.atan(math.exp(my / WORLD * math.pi)) - math.pi / 2)
+        lat = 2 * math.atan(math.exp(my / WORLD * math.pi)) - math.pi / 2
+        return math.degrees(mx / WORLD * math.pi), math.degrees(lat)
 
     west, south = lonlat(x - half_w, y - half_h)
     east, north = lonlat(x + half_w, y + half_h)
@@ -161,7 +164,6 @@ def geojson_figures(app) -> None:
 
 class Serve:
     def __init__(self, app):
-        from werkzeug.serving import make_server
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -181,7 +183,6 @@ DRAWN = """(tiled) => {
 
 
 def browser_figures(app, label: str, tiled: bool) -> None:
-    from playwright.sync_api import sync_playwright
     server = Serve(app)
     try:
         with sync_playwright() as playwright:
