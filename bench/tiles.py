@@ -13,7 +13,7 @@ into stores under /tmp that later runs reuse, then prints:
   switched on: bytes transferred, milliseconds until the LSOAs are drawn, and the JS heap; with tiles and, on
   SQLite (or with --geojson-everywhere), with the same sets sent as GeoJSON (ATLAS_TILES_MIN_AREAS raised).
 
-The machine's load average is printed before and after. Run: .venv/bin/python bench/tiles.py [--sqlite-only]
+The machine's load average is printed before and after. Run: .venv/bin/python bench/tiles.py [--help]
 """
 from __future__ import annotations
 
@@ -223,6 +223,7 @@ def main() -> int:
     parser.add_argument("--geojson-everywhere", action="store_true",
                         help="also time the GeoJSON path in Chromium on PostGIS (minutes)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium figures")
+    parser.add_argument("--tiles-only", action="store_true", help="skip the GeoJSON path (its first request: minutes)")
     args = parser.parse_args()
     print(f"load average at start: {load()} ({os.cpu_count()} cores)")
     for name, url in stores(args.sqlite_only):
@@ -239,6 +240,9 @@ def main() -> int:
             st_asmvt_figures(db)
         if not args.no_browser:
             browser_figures(tiled_app, "tiles", tiled=True)
+        if args.tiles_only:
+            db.engine.dispose()
+            continue
         whole_app = create_app(settings | {"ATLAS_TILES_MIN_AREAS": str(10 ** 9)})
         geojson_figures(whole_app)
         if not args.no_browser and (name == "SQLite" or args.geojson_everywhere):
