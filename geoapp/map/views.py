@@ -21,6 +21,7 @@ from layers.maps import (
     plan_overlays,
     render_parts,
 )
+from layers.tiles import MIN_ZOOM as TILES_MIN_ZOOM
 
 from .. import figures
 from ..groups.directory import listing
@@ -143,6 +144,28 @@ def _choropleth(session, overlays) -> dict:
             "default_set": ranked[0].set_id if ranked else None,
             "classes_url": url_for("indicators.classes", indicator_id="INDICATOR", set_id="SET"),
             "table_url": url_for("indicators.show", indicator_id="INDICATOR", set_id="SET")}
+
+
+@bp.app_template_global("drawn_from_tiles")
+def drawn_from_tiles(layers: list[dict]) -> list[dict]:
+    """Reference layers of a page's map ({"url": a set's display GeoJSON, ...}), those of sets drawn from tiles
+    given their tile URL template, first zoom and extent instead (the profile index's drawing map uses this)."""
+    session = db_session()
+    tiled = tiled_sets(session, whole_number(current_app.config, "ATLAS_TILES_MIN_AREAS"))
+    if not tiled:
+        return layers
+    versions = {s.id: s.version for s in boundary_sets.list_sets(session)}
+    by_url = {url_for("map.set_geojson", set_id=set_id): set_id for set_id in tiled}
+    out = []
+    for layer in layers:
+        set_id = by_url.get(layer.get("url"))
+        if set_id is None:
+            out.append(layer)
+            continue
+        bounds, _ = extent(session, [boundary_sets.get_set(session, set_id)], None, {set_id})
+        out.append(layer | {"tiles": tile_urls(set_id, versions[set_id]).tiles, "minZoom": TILES_MIN_ZOOM,
+                            "bounds": bounds})
+    return out
 
 
 def tile_urls(set_id: str, version: int) -> TileUrls:

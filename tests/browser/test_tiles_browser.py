@@ -126,3 +126,20 @@ def test_a_profile_link_to_a_tiled_area_focuses_it(tiled_app, tab, live_server):
         page.wait_for_selector(".leaflet-popup .atlas-popup-profile")
         assert code in page.locator(".leaflet-popup-content").inner_text()
         assert not tab.errors, tab.errors
+
+
+def test_the_profile_drawing_map_draws_large_sets_from_tiles(cwac_db, tmp_path, make_app, tab, live_server,
+                                                             screenshots):
+    app = make_app(cwac_db, tmp_path, ATLAS_TILES_MIN_AREAS="40")  # the 45 wards too
+    with live_server(app) as server:
+        page = tab.page
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.goto(server.url + "/profiles/")
+        page.wait_for_selector('[data-atlas-draw][data-ready="true"]')
+        page.wait_for_selector("[data-atlas-draw] .leaflet-tile-loaded svg path, "
+                               "[data-atlas-draw] svg.leaflet-tile-loaded path")
+        assert any("/map/tiles/wards/" in url for url in tab.requests)
+        assert not any("/map/sets/wards.geojson" in url for url in tab.requests)
+        assert any("/map/sets/lad.geojson" in url for url in tab.requests)  # the borough is small: GeoJSON
+        page.locator("[data-atlas-draw]").screenshot(path=str(screenshots / "tiles-profile-draw-1366.png"))
+        assert not tab.errors, tab.errors
