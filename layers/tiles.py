@@ -13,9 +13,12 @@ Pure: knows nothing of Flask or the database.
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -132,6 +135,40 @@ class TileSource:
         values = {c: areas[c].tolist() for c in columns}
         rows = [{c: _plain(values[c][i]) for c in columns} for i in range(len(areas))]
         return cls(geometry=geometry, properties=rows, tree=shapely.STRtree(geometry))
+
+    def save(self, path: Path) -> None:
+        """Write the source to ``path`` (geometry as WKB, properties as JSON), through a temporary file, so a
+        later process reads it back with :meth:`read` instead of projecting the set again."""
+        wkb = shapely.to_wkb(self.geometry).tolist()
+        partial = path.with_name(path.name + f".{os.getpid()}.partial")
+        with partial.open("wb") as out:
+            np.savez(out, wkb=np.frombuffer(b"".join(wkb), dtype=np.uint8),
+                     ends=np.cumsum([len(w) for w in wkb], dtype=np.int64),
+                     properties=np.array(json.dumps(self.properties, ensure_ascii=False)))
+        partial.replace(path)
+
+    @classmethod
+    def read(cls, path: Path) -> TileSource:
+        """A source written by :meth:`save`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from shapely.geometry import box
+        >>> squares = gpd.GeoDataFrame({"code": ["E01000001"], "name": ["Square"]},
+        ...                            geometry=[box(340000, 366000, 341000, 367000)], crs=STORAGE_CRS)
+        >>> source = TileSource.from_areas(squares)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     source.save(Path(folder) / "squares.npz")
+        ...     again = TileSource.read(Path(folder) / "squares.npz")
+        >>> again.properties, again.tile(12, 2015, 1330) == source.tile(12, 2015, 1330)
+        ([{'code': 'E01000001', 'name': 'Square'}], True)
+        """
+        with np.load(path, allow_pickle=False) as saved:
+            blob, ends = saved["wkb"].tobytes(), saved["ends"].tolist()
+            properties = json.loads(str(saved["properties"]))
+        geometry = shapely.from_wkb(np.array([blob[a:b] for a, b in zip([0, *ends[:-1]], ends)], dtype=object))
+        return cls(geometry=geometry, properties=properties, tree=shapely.STRtree(geometry))
 
     def tile(self, z: int, x: int, y: int) -> bytes:
         """The tile (z, x, y) as Mapbox vector tile bytes; empty bytes when no area meets it.

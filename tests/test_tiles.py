@@ -163,3 +163,30 @@ def test_the_areas_in_a_view_are_listed_by_name_for_the_keyboard(tiled_app):
     for bad, words in [("", "four numbers"), ("1,2,3", "four numbers"), ("5,50,4,51", "west <= east")]:
         response = client.get(f"/map/sets/lsoa/areas.json?bbox={bad}", headers={"Accept": "application/json"})
         assert response.status_code == 422 and words in response.get_data(as_text=True)
+
+
+def test_the_embedded_store_keeps_each_sets_tile_source_for_the_next_process(cwac_db, backend, tmp_path, make_app):
+    z, x, y = chester_tile(12)
+    url = f"/map/tiles/lsoa/{z}/{x}/{y}.mvt"
+    first = make_app(cwac_db, tmp_path, ATLAS_TILES_MIN_AREAS="100")
+    body = first.test_client().get(url).data
+    folder = tmp_path / "tile-sources"
+    if backend == "postgis":  # tiles come from ST_AsMVT: nothing is kept beside the store
+        assert not folder.exists()
+        return
+    saved = list(folder.glob("*.npz"))
+    assert len(saved) == 1
+    stamp = saved[0].stat().st_mtime_ns
+    restarted = make_app(cwac_db, tmp_path, ATLAS_TILES_MIN_AREAS="100")  # a new app: its caches start empty
+    assert restarted.test_client().get(url).data == body
+    assert [(p, p.stat().st_mtime_ns) for p in folder.glob("*.npz")] == [(saved[0], stamp)]  # read, not rebuilt
+
+    square = gpd.GeoDataFrame({"code": ["E01999999"], "name": ["Square"]},
+                              geometry=[MultiPolygon([box(340000, 366000, 341000, 367000)])], crs="EPSG:27700")
+    with restarted.extensions["atlas_db"].transaction() as session:
+        boundary_sets.save_set(session, square, actor="test", replace=True, id="lsoa", kind="lsoa", name="LSOAs")
+    z, x, y = tiles_covering((-2.892, 53.19, -2.892, 53.19), 12)[0]
+    replaced = decode(restarted.test_client().get(f"/map/tiles/lsoa/{z}/{x}/{y}.mvt").data)
+    assert [f["properties"]["code"] for f in replaced] == ["E01999999"]
+    now = list(folder.glob("*.npz"))
+    assert len(now) == 1 and now[0] != saved[0]  # the replaced set's copy is gone

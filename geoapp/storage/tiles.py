@@ -7,6 +7,8 @@ Mercator and cut by ``ST_AsMVTGeom``. Grid, extent, buffer and layer name are th
 """
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -50,3 +52,14 @@ def areas_in_box(session: Session, set_id: str, box: tuple[float, float, float, 
     rows = session.execute(select(Area.code, Area.name).where(*where).order_by(Area.name, Area.code)
                            .limit(limit)).all()
     return [{"code": code, "name": name} for code, name in rows], int(matched or 0)
+
+
+def set_fingerprint(session: Session, set_id: str) -> str:
+    """A short digest of the store, the set and what its areas add up to (count, ids, total area, bounds): names
+    a saved copy of the set's tile source, which a set replaced, or a store made again, never matches."""
+    row = session.execute(select(func.count(), func.min(Area.id), func.max(Area.id), func.sum(Area.area_m2),
+                                 func.min(Area.minx), func.min(Area.miny), func.max(Area.maxx), func.max(Area.maxy))
+                          .where(Area.set_id == set_id)).one()
+    url = session.get_bind().url.render_as_string(hide_password=True)
+    text = "|".join([url, set_id, *(repr(round(v, 3)) if isinstance(v, float) else repr(v) for v in row)])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]

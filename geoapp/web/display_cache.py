@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from layers.tiles import TileSource
 
 from ..caches import LRUCache
 from ..storage import boundary_sets
+from ..storage.tiles import set_fingerprint
 from ..tiles.service import container_order, make_tile
 
 #: Entries kept per app (least recently used dropped first).
@@ -72,6 +74,25 @@ def display_set(session: Session, set_id: str, signature: tuple | None = None) -
     return cache().get_or_build(key, lambda: _build(session, bset), stale=lambda old: old[2] != signature)
 
 
+def _tile_source(session: Session, set_id: str) -> TileSource:
+    """A set's tile source: read from the instance folder when saved there by an earlier process (projecting
+    England's LSOAs again takes seconds), else built from the store and saved."""
+    folder = Path(current_app.instance_path) / "tile-sources"
+    prefix = hashlib.sha256(set_id.encode("utf-8")).hexdigest()[:12]
+    path = folder / f"{prefix}-{set_fingerprint(session, set_id)}.npz"
+    if path.is_file():
+        try:
+            return TileSource.read(path)
+        except (OSError, ValueError, KeyError) as error:  # a damaged copy: build it again
+            current_app.logger.warning("Tile source %s could not be read (%s); building it again", path, error)
+    source = TileSource.from_areas(boundary_sets.load_areas(session, set_id))
+    folder.mkdir(parents=True, exist_ok=True)
+    for older in folder.glob(f"{prefix}-*.npz"):  # the set's earlier versions
+        older.unlink(missing_ok=True)
+    source.save(path)
+    return source
+
+
 def _build(session: Session, bset) -> DisplaySet:
     areas = boundary_sets.load_areas(session, bset.id)
     ids = [int(i) for i in areas["id"]]
@@ -99,8 +120,7 @@ def set_tile(session: Session, set_id: str, z: int, x: int, y: int) -> tuple[byt
 
     def source() -> TileSource:
         return app_cache("atlas_tile_sources", TILE_SOURCES).get_or_build(
-            (bset.id, bset.version), lambda: TileSource.from_areas(boundary_sets.load_areas(session, bset.id)),
-            stale=lambda old: old[0] == bset.id)
+            (bset.id, bset.version), lambda: _tile_source(session, bset.id), stale=lambda old: old[0] == bset.id)
 
     body = app_cache("atlas_tiles", TILES).get_or_build(key, lambda: make_tile(session, bset.id, z, x, y, source),
                                                      stale=lambda old: old[0] == bset.id and old[1] != bset.version)
