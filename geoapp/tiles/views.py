@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from layers.tiles import LAYER
 
 from ..web.db import db_session
 from ..web.display_cache import set_tile
 from ..web.guard import requires
-from .service import area_detail, areas_in_view, parse_bbox
+from ..web.pages import page
+from .service import VIEW_LIMIT, area_detail, areas_in_view, parse_bbox
 
 bp = Blueprint("tiles", __name__)
 
@@ -34,15 +35,35 @@ def tile(set_id: str, z: int, x: int, y: int):
     return response.make_conditional(request)
 
 
-@bp.get("/map/sets/<set_id>/areas/<code>.json")
+_STRING = {"type": "string"}
+_CONTAINER = {"type": "object", "properties": {"set": _STRING, "set_name": _STRING, "kind": _STRING,
+                                               "code": _STRING, "name": _STRING, "share": {"type": "number"}}}
+_LONLAT = {"type": "array", "items": {"type": "number"}}
+AREA = {"type": "object", "properties": {
+    "code": _STRING, "name": _STRING, "kind": _STRING, "set": _STRING, "set_name": _STRING,
+    "containers": {"type": "array", "items": _CONTAINER, "description": "Areas of other sets holding it, finest first"},
+    "label": {**_LONLAT, "description": "[longitude, latitude] of a point inside the area"},
+    "bbox": {**_LONLAT, "description": "[west, south, east, north] in degrees"}}}
+VIEW = {"type": "object", "properties": {
+    "set": _STRING, "set_name": _STRING, "matched": {"type": "integer"}, "limit": {"type": "integer"},
+    "areas": {"type": "array", "items": {"type": "object", "properties": {"code": _STRING, "name": _STRING}}}}}
+BBOX = {"name": "bbox", "in": "query", "required": True, "schema": _STRING,
+        "description": "west,south,east,north in degrees (WGS 84)"}
+
+
+@page(bp, "/map/sets/<set_id>/areas/<code>.json", operation_id="getMapArea", schema=AREA,
+      summary="What an area's map popup shows: name, code, the areas holding it, a point inside it, its box",
+      parameters=("setId", "code"))
 @requires("read")
 def area(set_id: str, code: str):
     """Return what an area's popup shows: name, code, set, the areas holding it, a point inside it, its box."""
-    return jsonify(area_detail(db_session(), set_id, code))
+    return area_detail(db_session(), set_id, code)
 
 
-@bp.get("/map/sets/<set_id>/areas.json")
+@page(bp, "/map/sets/<set_id>/areas.json", operation_id="getMapAreasInView", schema=VIEW,
+      summary=f"The areas of a set whose bounds meet a box, by name (at most {VIEW_LIMIT}), and how many in all",
+      parameters=("setId",), query=(BBOX,), errors=("404", "422"))
 @requires("read")
 def in_view(set_id: str):
     """Return the areas of a set whose bounds meet ?bbox=west,south,east,north (degrees), by name."""
-    return jsonify(areas_in_view(db_session(), set_id, parse_bbox(request.args.get("bbox"))))
+    return areas_in_view(db_session(), set_id, parse_bbox(request.args.get("bbox")))
