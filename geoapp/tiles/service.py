@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import geopandas as gpd
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 from sqlalchemy.orm import Session
 
 from boundaries.crs import DISPLAY_CRS, STORAGE_CRS, to_display
@@ -20,6 +20,7 @@ CONTAINER_RANK = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 3, "laf": 4, "apb":
 #: Most areas a view lists for the keyboard (zooming in lists the rest).
 VIEW_LIMIT = 250
 _TO_STORAGE = Transformer.from_crs(DISPLAY_CRS, STORAGE_CRS, always_xy=True)
+_USE = CRS(STORAGE_CRS).area_of_use
 
 
 def tiled_sets(session: Session, threshold: int) -> set[str]:
@@ -76,6 +77,11 @@ def areas_in_view(session: Session, set_id: str, bbox: tuple[float, float, float
                   limit: int = VIEW_LIMIT) -> dict:
     """The set's areas whose bounds meet a longitude/latitude box, by name (at most ``limit``), and their count."""
     bset = boundary_sets.get_set(session, set_id)
-    box = _TO_STORAGE.transform_bounds(*bbox, densify_pts=21)
-    areas, matched = areas_in_box(session, bset.id, box, limit)
+    # within the storage CRS's area of use (every stored area lies there; beyond it the projection folds)
+    west, south, east, north = (max(bbox[0], _USE.west), max(bbox[1], _USE.south), min(bbox[2], _USE.east),
+                                min(bbox[3], _USE.north))
+    areas, matched = [], 0
+    if west <= east and south <= north:
+        box = _TO_STORAGE.transform_bounds(west, south, east, north, densify_pts=21)
+        areas, matched = areas_in_box(session, bset.id, box, limit)
     return {"set": bset.id, "set_name": bset.name, "matched": matched, "limit": limit, "areas": areas}
