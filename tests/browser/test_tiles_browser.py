@@ -111,6 +111,9 @@ def test_the_keyboard_list_opens_a_tiled_area_of_the_view(tiled_app, tab, live_s
         page.keyboard.press("Escape")
         expect(popup).to_have_count(0)
         assert page.evaluate("() => document.activeElement.id") == "home-map-choice"
+        # the list follows the view as the map moves to the area, and keeps the area chosen
+        page.wait_for_timeout(500)
+        assert picker.evaluate("(s) => s.options[s.selectedIndex].textContent") == choice
         page.screenshot(path=str(screenshots / "tiles-keyboard-1200.png"))
         assert not tab.errors, tab.errors
 

@@ -85,8 +85,10 @@
     else { container.appendChild(box); }
     var found = [];
 
+    function key(item) { return item ? (item.group || "") + "\u0000" + item.code : null; }
+
     function refresh() {
-      var chosen = select.value;
+      var chosen = select.value === "" ? null : key(found[Number(select.value)]);  // kept as the list changes
       found = items().slice().sort(function (a, b) {
         return (a.group || "").localeCompare(b.group || "") || String(a.name).localeCompare(String(b.name));
       });
@@ -116,7 +118,8 @@
         select.appendChild(more);
       }
       button.disabled = !found.length;
-      if (chosen && select.querySelector('option[value="' + chosen + '"]')) { select.value = chosen; }
+      var again = chosen === null ? -1 : found.map(key).indexOf(chosen);
+      if (again >= 0) { select.value = String(again); }
     }
 
     function show() {
