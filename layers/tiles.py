@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,15 +138,19 @@ class TileSource:
         return cls(geometry=geometry, properties=rows, tree=shapely.STRtree(geometry))
 
     def save(self, path: Path) -> None:
-        """Write the source to ``path`` (geometry as WKB, properties as JSON), through a temporary file, so a
-        later process reads it back with :meth:`read` instead of projecting the set again."""
+        """Write the source to ``path`` (geometry as WKB, properties as JSON) through a temporary file of its
+        own (two writers never meet), so a later process reads it back with :meth:`read` instead of projecting
+        the set again."""
         wkb = shapely.to_wkb(self.geometry).tolist()
-        partial = path.with_name(path.name + f".{os.getpid()}.partial")
-        with partial.open("wb") as out:
-            np.savez(out, wkb=np.frombuffer(b"".join(wkb), dtype=np.uint8),
-                     ends=np.cumsum([len(w) for w in wkb], dtype=np.int64),
-                     properties=np.array(json.dumps(self.properties, ensure_ascii=False)))
-        partial.replace(path)
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                np.savez(out, wkb=np.frombuffer(b"".join(wkb), dtype=np.uint8),
+                         ends=np.cumsum([len(w) for w in wkb], dtype=np.int64),
+                         properties=np.array(json.dumps(self.properties, ensure_ascii=False)))
+            os.replace(partial, path)
+        finally:
+            Path(partial).unlink(missing_ok=True)
 
     @classmethod
     def read(cls, path: Path) -> TileSource:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 import geopandas as gpd
 import mapbox_vector_tile
@@ -193,3 +194,23 @@ def test_the_embedded_store_keeps_each_sets_tile_source_for_the_next_process(cwa
     assert [f["properties"]["code"] for f in replaced] == ["E01999999"]
     now = list(folder.glob("*.npz"))
     assert len(now) == 1 and now[0] != saved[0]  # the replaced set's copy is gone
+
+
+# SQLite only: what is shared between requests is the tile source saved beside the store (PostGIS tiles come
+# from ST_AsMVT), and the PostGIS fixture's rolled-back test transaction is one connection, not for threads.
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_maps_first_tiles_arriving_together_are_all_served(cwac_db, backend, tmp_path, make_app):
+    app = make_app(cwac_db, tmp_path, ATLAS_TILES_MIN_AREAS="100")
+    urls = [f"/map/tiles/lsoa/{z}/{x}/{y}.mvt" for z, x, y in tiles_covering((-2.95, 53.15, -2.80, 53.25), 12)]
+    statuses: list[int] = []
+
+    def fetch(url):
+        statuses.append(app.test_client().get(url).status_code)
+
+    threads = [threading.Thread(target=fetch, args=(url,)) for url in urls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(statuses) == len(urls) > 4 and set(statuses) <= {200, 204} and 200 in statuses
+    assert len(list((tmp_path / "tile-sources").glob("*"))) == 1  # one source saved, no partial file left

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ MAX_ENTRIES = 64
 ID_CHUNK = 500
 #: Python tile sources kept per app (each a large set's areas in Web Mercator, indexed), and tiles kept.
 TILE_SOURCES, TILES = 4, 2048
+_SOURCE_BUILDS = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,13 @@ def _tile_source(session: Session, set_id: str) -> TileSource:
         except (OSError, ValueError, KeyError) as error:  # a damaged copy: build it again
             current_app.logger.warning("Tile source %s could not be read (%s); building it again", path, error)
     source = TileSource.from_areas(boundary_sets.load_areas(session, set_id))
-    folder.mkdir(parents=True, exist_ok=True)
-    for older in folder.glob(f"{prefix}-*.npz"):  # the set's earlier versions
-        older.unlink(missing_ok=True)
-    source.save(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for older in folder.glob(f"{prefix}-*.npz"):  # the set's earlier versions
+            older.unlink(missing_ok=True)
+        source.save(path)
+    except OSError as error:  # the tiles are still served; the next process builds the source again
+        current_app.logger.warning("Tile source %s could not be saved (%s)", path, error)
     return source
 
 
@@ -119,8 +124,9 @@ def set_tile(session: Session, set_id: str, z: int, x: int, y: int) -> tuple[byt
     key = (bset.id, bset.version, z, x, y)
 
     def source() -> TileSource:
-        return app_cache("atlas_tile_sources", TILE_SOURCES).get_or_build(
-            (bset.id, bset.version), lambda: _tile_source(session, bset.id), stale=lambda old: old[0] == bset.id)
+        with _SOURCE_BUILDS:  # a map's first tiles arrive together: the set is read and projected once
+            return app_cache("atlas_tile_sources", TILE_SOURCES).get_or_build(
+                (bset.id, bset.version), lambda: _tile_source(session, bset.id), stale=lambda old: old[0] == bset.id)
 
     body = app_cache("atlas_tiles", TILES).get_or_build(key, lambda: make_tile(session, bset.id, z, x, y, source),
                                                      stale=lambda old: old[0] == bset.id and old[1] != bset.version)
