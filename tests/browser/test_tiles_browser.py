@@ -2,6 +2,8 @@
 profile link, the indicator colours reach the tiled areas, and the keyboard list opens the areas of the view."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser import site_pages
@@ -145,4 +147,20 @@ def test_the_profile_drawing_map_draws_large_sets_from_tiles(cwac_db, tmp_path, 
         assert not any("/map/sets/wards.geojson" in url for url in tab.requests)
         assert any("/map/sets/lad.geojson" in url for url in tab.requests)  # the borough is small: GeoJSON
         page.locator("[data-atlas-draw]").screenshot(path=str(screenshots / "tiles-profile-draw-1366.png"))
+        assert not tab.errors, tab.errors
+
+
+def test_zoomed_out_beyond_the_tiles_the_map_says_to_zoom_in(tiled_app, tab, live_server):
+    from playwright.sync_api import expect
+
+    with live_server(tiled_app) as server:
+        page = tab.page
+        open_tiled(page, server)
+        page.evaluate("""() => { const c = JSON.parse(document.querySelector('[data-atlas-map]').dataset.atlasMap);
+            window[c.map].setZoom(7, {animate: false}); }""")
+        status = page.locator(".map-status")
+        expect(status).to_have_text(re.compile(r"^Zoom in to see Lower layer super output areas \(2011\)"))
+        page.evaluate("""() => { const c = JSON.parse(document.querySelector('[data-atlas-map]').dataset.atlasMap);
+            window[c.map].setZoom(11, {animate: false}); }""")
+        expect(status).to_have_text("")
         assert not tab.errors, tab.errors
