@@ -2,6 +2,7 @@
 areas in a view (the keyboard way to them), and the tile itself from PostGIS or from a Python tile source."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import geopandas as gpd
@@ -61,16 +62,16 @@ def area_detail(session: Session, set_id: str, code: str) -> dict:
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float]:
-    """``west,south,east,north`` in degrees as four numbers; InvalidInput saying what is wrong otherwise."""
+    """``west,south,east,north`` in degrees as four numbers (either corner first); InvalidInput saying what is
+    wrong otherwise."""
     parts = (text or "").split(",")
     try:
         west, south, east, north = (float(p) for p in parts)
     except ValueError:
         raise InvalidInput(f"bbox must be four numbers, west,south,east,north in degrees; got {text!r}.") from None
-    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        raise InvalidInput(f"bbox {text!r} is not west,south,east,north in degrees with west <= east "
-                           "and south <= north.")
-    return west, south, east, north
+    if any(math.isnan(v) for v in (west, south, east, north)):
+        raise InvalidInput(f"bbox must be four numbers, west,south,east,north in degrees; got {text!r}.")
+    return min(west, east), min(south, north), max(west, east), max(south, north)
 
 
 def areas_in_view(session: Session, set_id: str, bbox: tuple[float, float, float, float],

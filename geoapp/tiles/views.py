@@ -47,8 +47,10 @@ AREA = {"type": "object", "properties": {
 VIEW = {"type": "object", "properties": {
     "set": _STRING, "set_name": _STRING, "matched": {"type": "integer"}, "limit": {"type": "integer"},
     "areas": {"type": "array", "items": {"type": "object", "properties": {"code": _STRING, "name": _STRING}}}}}
-BBOX = {"name": "bbox", "in": "query", "required": True, "schema": _STRING,
-        "description": "west,south,east,north in degrees (WGS 84)"}
+_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
+BBOX = {"name": "bbox", "in": "query", "required": True,
+        "schema": {"type": "string", "pattern": f"^{_NUMBER}(,{_NUMBER}){{3}}$"},
+        "description": "west,south,east,north in degrees (WGS 84); only what lies in Great Britain is listed"}
 
 
 @page(bp, "/map/sets/<set_id>/areas/<code>.json", operation_id="getMapArea", schema=AREA,
