@@ -62,7 +62,7 @@ def test_tiles_draw_and_a_click_opens_the_popup_with_the_profile_link(tiled_app,
         assert not tab.errors, tab.errors
 
 
-def test_the_choropleth_colours_the_tiled_areas(tiled_app, tab, live_server):
+def test_the_choropleth_colours_the_tiled_areas(tiled_app, tab, live_server, screenshots):
     with live_server(tiled_app) as server:
         page = tab.page
         open_tiled(page, server, "?indicator=imd2019-income-rate&set=lsoa")
@@ -79,6 +79,10 @@ def test_the_choropleth_colours_the_tiled_areas(tiled_app, tab, live_server):
         assert {f.lower() for f in painted} <= allowed
         assert len(painted) >= 4  # quantiles over the view: most classes appear
         assert all(opacity in ("0.8", "0.55") for _, opacity in fills)  # every tiled area painted
+        for width, height in [(1366, 768), (390, 844)]:
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(screenshots / f"tiles-choropleth-{width}.png"))
         page.select_option("#choropleth-indicator", "")
         page.wait_for_function(f"""() => [...document.querySelectorAll('{TILED}')]
             .every((p) => p.getAttribute('fill-opacity') === '0')""")
