@@ -1,4 +1,5 @@
-"""The home map, and the GeoJSON it loads: boundary sets for display and published community groups."""
+"""The home map, and the GeoJSON it loads: boundary sets for display and published community groups (a set
+above ATLAS_TILES_MIN_AREAS areas is drawn from vector tiles instead: see geoapp/tiles)."""
 from __future__ import annotations
 
 import json

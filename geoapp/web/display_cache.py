@@ -4,6 +4,10 @@ The key holds the set's id and the id, version and name of every current set, re
 a set bumps its version (versions are never reused, even for a set deleted and made again) and renaming changes
 its name, so neither its own geometry nor the containers other sets list for their areas ("In: Chester (APB)")
 are ever served stale, whichever process made the change.
+
+The vector tiles of large sets are kept by set id and version (a tile holds only codes and names); on the
+embedded store each set's tile source (its areas projected and indexed) is kept too, and saved in the
+instance folder for the next process.
 """
 from __future__ import annotations
 
