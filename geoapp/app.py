@@ -30,6 +30,7 @@ from .settings import load_settings, secret_key, whole_number
 from .storage.db import Database
 from .storage.models import MAX_ID
 from .targets.views import bp as targets_bp
+from .tiles.views import bp as tiles_bp
 from .web.db import init_app
 from .web.errors import register_error_handlers
 from .web.guard import init_guard
@@ -39,7 +40,7 @@ from .web.security import register_security
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets_bp, profiles_bp, compare_bp,
               proposals_bp, groups_bp, group_submissions_bp, group_coverage_bp,
-              group_import_bp, consultations_bp, alignment_bp)
+              group_import_bp, consultations_bp, alignment_bp, tiles_bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -31,6 +31,9 @@ SETTINGS = (
             "Basemap tile URL template. Empty: no basemap (boundaries still render with no network)."),
     Setting("ATLAS_BASEMAP_ATTRIBUTION", "© OpenStreetMap contributors",
             "Attribution shown for the basemap tiles."),
+    Setting("ATLAS_TILES_MIN_AREAS", "2000",
+            "A boundary set with more areas than this is drawn on the maps as vector tiles cut from the store "
+            "for each view, not sent whole as one GeoJSON file."),
     Setting("ATLAS_MAX_UPLOAD_MB", "50", "Largest upload accepted, in megabytes."),
     Setting("ATLAS_MAIL_BACKEND", "console",
             "How e-mail (password resets, moderation outcomes) is sent: `console` prints it to the "
