@@ -1,32 +1,35 @@
-"""Time apportioning ten indicators by area: tobler against the atlas's own engine, cold and warm.
+"""Time apportioning ten indicators by area: tobler against the atlas's own engine, in the same run.
 
-For each pair of boundary sets it prints the time of
+tobler runs where the peers keep it, ``../shared/peers/tobler_baseline.py`` in the peers' venv
+(``$PEERS_TMP/venv-gis``, made by ../shared/peers/setup.sh): ``area_interpolate(..., allocate_total=False)``
+(an edge LSOA keeps only the share of its total inside the targets, as in the atlas) and a float64
+``geopandas.overlay`` + groupby-sum, whose per-target totals it writes at full precision.  This script
+then runs the atlas engine on the same frames and the same ten variables (the baseline's: four
+IoD2019 mid-2015 population counts and six population-weighted sums, per LSOA):
 
-* tobler's ``area_interpolate`` (``allocate_total=False``, so an edge LSOA keeps only the share of
-  its total inside the targets, as in the atlas), single process as tobler runs by default;
-* the atlas engine *cold*: weights built (``layers.weights.area_weights``) and all ten indicators
-  aggregated (``layers.aggregate.aggregate_many``);
-* the atlas engine *warm*: weights already cached, the ten indicators aggregated again;
+* *cold*: weights built (``layers.weights.area_weights``) and all ten indicators aggregated
+  (``layers.aggregate.aggregate_many``), nothing cached: timed once before tobler runs and once after;
+* *warm*: weights cached, the ten indicators aggregated again (best of 5).
 
-and, for tobler and for the engine, the largest relative difference of any target's total of any
-indicator from a float64 reference made with ``geopandas.overlay`` (piece area / LSOA area x value,
-summed per target).  Pairs: Cheshire West and Chester's 212 LSOAs to its 45 wards and to its five
-APBs (wards dissolved by ../shared/data/cwac_apb_wards.csv), and all 32,844 England LSOAs to the
-7,681 2013 wards.
+Agreement: for every target and variable, ``|atlas - overlay| / |overlay|`` (targets the overlay gives 0
+count by absolute difference), and ``|atlas - overlay| / max(|overlay|, 1)`` as tobler_baseline.py measures
+(a ward that gets only a sliver of an LSOA has a total of a hundred-thousandth of a person, whose last digits
+depend on how each library cuts nearly parallel edges); the largest of each is printed, with the second
+for tobler (whose area table is float32, so about 1e-7 is its floor).  Pairs: Cheshire West and
+Chester's 212 LSOAs -> 45 wards, and England's 32,844 LSOAs -> 7,681 2013 wards.  The load average is
+printed before and after.
 
-Indicators: the five IoD2019 population denominators (File 6), income- and employment-deprived
-people (IoD2019 rates x their denominators), the IMD score x population, and two synthetic counts
-(seeded Poisson draws), all per LSOA.
-
-Run: .venv/bin/python bench/aggregate.py [--borough-only]
+Run: .venv/bin/python bench/aggregate.py [--borough-only] [--tobler-runs 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -39,136 +42,164 @@ sys.path.insert(0, str(ROOT))
 from layers.aggregate import aggregate_many  # noqa: E402 - the project is importable only once ROOT is on sys.path
 from layers.weights import WeightsCache, area_weights, weights_key  # noqa: E402 - as above, after sys.path
 
-DATA = ROOT.parent / "shared" / "data"
-LSOA_CODE = "LSOA code (2011)"
+SHARED = ROOT.parent / "shared"
+DATA = SHARED / "data"
+PEERS = SHARED / "peers"
+PEERS_TMP = Path(os.environ.get("PEERS_TMP") or Path(os.environ.get("TMPDIR") or "/tmp") / "atlas-peers")
+GIS_PY = PEERS_TMP / "venv-gis" / "bin" / "python"
+
+# The baseline's ten variables (tobler_baseline.load_iod), rebuilt here from the same IoD2019 columns.
+POP = {
+    "pop_total": "Total population: mid 2015 (excluding prisoners)",
+    "pop_0_15": "Dependent Children aged 0-15: mid 2015 (excluding prisoners)",
+    "pop_16_59": "Population aged 16-59: mid 2015 (excluding prisoners)",
+    "pop_60_plus": "Older population aged 60 and over: mid 2015 (excluding prisoners)",
+}
+WEIGHTED = {
+    "pop_x_imd_score": "Index of Multiple Deprivation (IMD) Score",
+    "pop_x_imd_rank": "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",
+    "pop_x_income_rank": "Income Rank (where 1 is most deprived)",
+    "pop_x_employment_rank": "Employment Rank (where 1 is most deprived)",
+    "pop_x_health_rank": "Health Deprivation and Disability Rank (where 1 is most deprived)",
+}
+DECILE = "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"
+SCALES = {  # source gpkg, layer, code column; target gpkg, layer, code column
+    "cwac": (DATA / "cheshire_west_and_chester.gpkg", "lsoa", "code",
+             DATA / "cheshire_west_and_chester.gpkg", "wards", "code"),
+    "england": (DATA / "england" / "lsoa2011.gpkg", "lsoa2011", "lsoa11cd",
+                DATA / "england" / "wards.gpkg", "wards2013", "wd13cd"),
+}
 
 
-def indicators(iod: pd.DataFrame, codes: pd.Series) -> pd.DataFrame:
-    """Ten count indicators per LSOA, in the order of ``codes``."""
-    table = iod.set_index(LSOA_CODE).reindex(codes.astype(str))
-    total = table["Total population: mid 2015 (excluding prisoners)"]
-    working = table["Working age population 18-59/64: for use with Employment Deprivation Domain (excluding prisoners)"]
-    rng = np.random.default_rng(2019)
-    out = pd.DataFrame(
-        {
-            "population": total,
-            "children_0_15": table["Dependent Children aged 0-15: mid 2015 (excluding prisoners)"],
-            "aged_16_59": table["Population aged 16-59: mid 2015 (excluding prisoners)"],
-            "aged_60_plus": table["Older population aged 60 and over: mid 2015 (excluding prisoners)"],
-            "working_age": working,
-            "income_deprived": table["Income Score (rate)"] * total,
-            "employment_deprived": table["Employment Score (rate)"] * working,
-            "imd_score_x_population": table["Index of Multiple Deprivation (IMD) Score"] * total,
-            "synthetic_groups": rng.poisson(3.0, len(table)).astype(float),
-            "synthetic_visits": rng.poisson(250.0, len(table)).astype(float),
-        }
-    )
-    out.index = codes.astype(str).to_numpy()
-    return out.astype(float)
+def variables(iod: pd.DataFrame, codes: pd.Series) -> pd.DataFrame:
+    """The ten extensive variables per LSOA, indexed by code in the order of ``codes``."""
+    table = iod.set_index("LSOA code (2011)").reindex(codes.astype(str))
+    out = pd.DataFrame({short: table[column].astype("float64") for short, column in POP.items()})
+    for short, column in WEIGHTED.items():
+        out[short] = out["pop_total"] * table[column]
+    out["pop_in_imd_decile1"] = out["pop_total"] * (table[DECILE] == 1)
+    if out.isna().any().any():
+        raise SystemExit("an LSOA has no IoD2019 row: the variables would not match the baseline's")
+    return out
 
 
-def overlay_reference(source, target, scode, tcode, values: pd.DataFrame) -> pd.DataFrame:
-    src = source[[scode, "geometry"]].rename(columns={scode: "_s"})
-    tgt = target[[tcode, "geometry"]].rename(columns={tcode: "_t"})
-    pieces = gpd.overlay(src, tgt, how="intersection", keep_geom_type=True)
-    src_area = pd.Series(src.area.to_numpy(), index=src["_s"].astype(str))
-    share = pieces.area.to_numpy() / src_area.reindex(pieces["_s"].astype(str)).to_numpy()
-    contrib = values.reindex(pieces["_s"].astype(str)).to_numpy() * share[:, None]
-    totals = pd.DataFrame(contrib, columns=values.columns).groupby(pieces["_t"].astype(str).to_numpy()).sum()
-    return totals.reindex(target[tcode].astype(str)).fillna(0.0)
+def load_average() -> str:
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def max_relative_difference(result: pd.DataFrame, reference: pd.DataFrame) -> float:
+def run_peers(scales: list[str], runs: int, out: Path) -> pd.DataFrame:
+    """Run tobler and the overlay in the peers' venv; their timing lines as a frame."""
+    if not GIS_PY.exists():
+        raise SystemExit(f"no peers venv at {GIS_PY}: run `source {PEERS / 'setup.sh'}; peers_venv_gis` first")
+    command = [str(GIS_PY), str(PEERS / "tobler_baseline.py"), "--scales", ",".join(scales), "--runs", str(runs),
+               "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    lines = done.stdout.splitlines()
+    for line in lines:
+        if line.startswith("#"):
+            print("  peers" + line[1:])
+    header = lines.index("method,scale,median_s,min_s,max_s")
+    rows = [line.split(",") for line in lines[header + 1:] if line]
+    return pd.DataFrame(rows, columns=lines[header].split(",")).astype({"median_s": float, "min_s": float})
+
+
+def max_relative_difference(result: pd.DataFrame, reference: pd.DataFrame, floor: float = 0.0) -> float:
+    """Largest |result - reference| / max(|reference|, floor) over targets and variables (absolute where both
+    the reference and the floor are 0)."""
     ours = result.reindex(index=reference.index, columns=reference.columns).to_numpy(dtype=float)
     ref = reference.to_numpy(dtype=float)
-    mask = np.abs(ref) > 0
     diff = np.abs(ours - ref)
-    worst = np.max(diff[mask] / np.abs(ref[mask])) if mask.any() else 0.0
-    stray = np.max(diff[~mask]) if (~mask).any() else 0.0  # targets the reference gives nothing
-    return max(worst, stray)
+    scale = np.maximum(np.abs(ref), floor)
+    mask = scale > 0
+    worst = np.max(diff[mask] / scale[mask]) if mask.any() else 0.0
+    stray = np.max(diff[~mask]) if (~mask).any() else 0.0
+    return float(max(worst, stray))
 
 
-def timed(fn, repeat: int = 1):
+def peer_totals(path: Path, scale: str, method: str, columns) -> pd.DataFrame:
+    table = pd.read_csv(path, dtype={"target_id": str})
+    table = table[(table["scale"] == scale) & (table["method"] == method)]
+    return table.set_index("target_id")[list(columns)]
+
+
+def engine(source, target, scode, tcode, values, key, cache):
+    weights = area_weights(source, target, source_code=scode, target_code=tcode, source_unit="LSOA", key=key)
+    cache.put(weights)
+    return warm_engine(weights, values)
+
+
+def warm_engine(weights, values):
+    return aggregate_many(weights, "count", values).xs("value", axis=1, level=1)
+
+
+def timed(fn, *args, repeat: int = 1):
     best, result = np.inf, None
     for _ in range(repeat):
         start = time.perf_counter()
-        result = fn()
+        result = fn(*args)
         best = min(best, time.perf_counter() - start)
     return result, best
-
-
-def engine(weights, values: pd.DataFrame) -> pd.DataFrame:
-    out = aggregate_many(weights, "count", values)
-    return out.xs("value", axis=1, level=1)
-
-
-def run_case(label, source, target, scode, tcode, values, *, repeat_small: int) -> dict:
-    print(f"\n{label}: {len(source):,} LSOAs -> {len(target):,} areas, {values.shape[1]} indicators")
-    reference, t_ref = timed(lambda: overlay_reference(source, target, scode, tcode, values))
-    print(f"  geopandas.overlay reference (float64) {t_ref:9.3f} s")
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from tobler.area_weighted import area_interpolate  # noqa: PLC0415 - tobler warns as it imports; silenced here
-
-        src = source[[scode, "geometry"]].join(values, on=scode)
-        tob, t_tob = timed(
-            lambda: area_interpolate(
-                src, target[[tcode, "geometry"]], extensive_variables=list(values.columns), allocate_total=False
-            ),
-            repeat_small,
-        )
-    tob.index = target[tcode].astype(str).to_numpy()
-    tob_diff = max_relative_difference(tob[values.columns], reference)
-    print(f"  tobler area_interpolate               {t_tob:9.3f} s   max rel diff {tob_diff:.2e}")
-
-    cache = WeightsCache()
-    key = weights_key(label, 1, tcode, 1, "area")
-
-    def cold():
-        weights = area_weights(source, target, source_code=scode, target_code=tcode, source_unit="LSOA", key=key)
-        cache.put(weights)
-        return engine(weights, values)
-
-    ours_cold, t_cold = timed(cold, repeat_small)
-    ours_warm, t_warm = timed(lambda: engine(cache.get(key), values), 5)
-    diff = max(max_relative_difference(ours_cold, reference), max_relative_difference(ours_warm, reference))
-    print(f"  atlas engine, cold (weights built)    {t_cold:9.3f} s   max rel diff {diff:.2e}")
-    print(f"  atlas engine, warm (weights cached)   {t_warm:9.3f} s")
-    print(f"  speed-up over tobler: cold {t_tob / t_cold:6.1f}x, warm {t_tob / t_warm:8.1f}x")
-    return {"case": label, "tobler": t_tob, "cold": t_cold, "warm": t_warm, "diff": diff}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--borough-only", action="store_true", help="skip the England-wide case")
+    parser.add_argument("--tobler-runs", type=int, default=1, help="timed runs of tobler after its warm-up")
     args = parser.parse_args(argv)
     if not DATA.is_dir():
         print(f"no shared data at {DATA}", file=sys.stderr)
         return 1
+    scales = ["cwac"] if args.borough_only else ["cwac", "england"]
     iod = pd.read_csv(DATA / "england" / "iod2019_file7_partial.csv")
+    frames = {}
+    for scale in scales:
+        sg, sl, scode, tg, tl, tcode = SCALES[scale]
+        source = gpd.read_file(sg, layer=sl, engine="pyogrio")[[scode, "geometry"]]
+        target = gpd.read_file(tg, layer=tl, engine="pyogrio")[[tcode, "geometry"]]
+        frames[scale] = (source, target, scode, tcode, variables(iod, source[scode]))
 
-    gpkg = DATA / "cheshire_west_and_chester.gpkg"
-    lsoa = gpd.read_file(gpkg, layer="lsoa", engine="pyogrio")
-    wards = gpd.read_file(gpkg, layer="wards", engine="pyogrio")
-    apb_wards = pd.read_csv(DATA / "cwac_apb_wards.csv", dtype=str)
-    apbs = (
-        wards.merge(apb_wards[["ward_code", "apb_id"]], left_on="code", right_on="ward_code")
-        .dissolve(by="apb_id", as_index=False)[["apb_id", "geometry"]]
-        .rename(columns={"apb_id": "code"})
-    )
-    values = indicators(iod, lsoa["code"])
-    rows = [
-        run_case("CWAC LSOAs -> wards", lsoa, wards, "code", "code", values, repeat_small=5),
-        run_case("CWAC LSOAs -> APBs", lsoa, apbs, "code", "code", values, repeat_small=5),
-    ]
-    if not args.borough_only:
-        england = gpd.read_file(DATA / "england" / "lsoa2011.gpkg", layer="lsoa2011", engine="pyogrio")
-        ewards = gpd.read_file(DATA / "england" / "wards.gpkg", layer="wards2013", engine="pyogrio")
-        evalues = indicators(iod, england["lsoa11cd"])
-        rows.append(run_case("England LSOAs -> wards", england, ewards, "lsoa11cd", "wd13cd", evalues, repeat_small=1))
-    print("\nsummary")
-    print(pd.DataFrame(rows).set_index("case").round(4).to_string())
+    print(f"# start: {load_average()}  cpus {os.cpu_count()}")
+    before = {}
+    for scale, (source, target, scode, tcode, values) in frames.items():
+        _, before[scale] = timed(engine, source, target, scode, tcode, values, "x", WeightsCache())
+    print(f"# atlas cold before the peers: {load_average()}")
+    with tempfile.TemporaryDirectory() as scratch:
+        totals = Path(scratch) / "totals.csv"
+        peers = run_peers(scales, args.tobler_runs, totals)
+        print(f"# peers done: {load_average()}")
+        rows = []
+        for scale, (source, target, scode, tcode, values) in frames.items():
+            cache = WeightsCache()
+            key = weights_key(scale, 1, tcode, 1, "area")
+            cold_result, cold = timed(engine, source, target, scode, tcode, values, key, cache)
+            warm_result, warm = timed(warm_engine, cache.get(key), values, repeat=5)
+            reference = peer_totals(totals, scale, "geopandas_overlay_groupby", values.columns)
+            tobler = peer_totals(totals, scale, "tobler_area_interpolate", values.columns)
+            ours = pd.DataFrame(cold_result.to_numpy(), index=list(cache.get(key).target_codes),
+                                columns=values.columns)
+            warm_frame = pd.DataFrame(warm_result.to_numpy(), index=ours.index, columns=values.columns)
+            diff = max(max_relative_difference(ours, reference), max_relative_difference(warm_frame, reference))
+            floored = max(max_relative_difference(ours, reference, 1.0),
+                          max_relative_difference(warm_frame, reference, 1.0))
+            grand = float(np.max(np.abs(ours.sum() - reference.sum()) / np.abs(reference.sum())))
+            t_tob = float(peers.loc[(peers.method == "tobler_area_interpolate") & (peers.scale == scale),
+                                    "median_s"].iloc[0])
+            t_ovl = float(peers.loc[(peers.method == "geopandas_overlay_groupby") & (peers.scale == scale),
+                                    "median_s"].iloc[0])
+            rows.append({"case": scale, "sources": len(source), "targets": len(target), "tobler_s": t_tob,
+                         "overlay_s": t_ovl, "cold_before_s": before[scale], "cold_after_s": cold, "warm_s": warm,
+                         "cold_x": t_tob / max(before[scale], cold), "warm_x": t_tob / warm,
+                         "rel_diff_overlay": diff, "rel_diff_overlay_floor1": floored,
+                         "grand_total_rel_diff": grand,
+                         "tobler_rel_diff_floor1": max_relative_difference(tobler, reference, 1.0)})
+    print(f"# end: {load_average()}")
+    print("# cold_x uses the slower of the two cold runs. Differences from the overlay, per target and variable:\n"
+          "# rel_diff_overlay = max |atlas - overlay| / |overlay|; _floor1 = / max(|overlay|, 1), the peers' measure\n"
+          "# (a ward whose total is a sliver of a person is compared in absolute terms); grand_total = over all\n"
+          "# targets' sums; tobler_rel_diff_floor1 = tobler against the overlay, the peers' measure")
+    summary = pd.DataFrame(rows).set_index("case")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(summary.to_string(float_format=lambda v: f"{v:.4g}"))
     return 0
 
 

@@ -29,6 +29,7 @@ from .profiles.views import bp as profiles_bp
 from .proposals.commands import COMMANDS as PROPOSALS
 from .proposals.views import bp as proposals_bp
 from .targets.views import bp as targets_bp
+from .tiles.views import bp as tiles_bp
 from .web.errors import register_error_handlers
 from .web.factory import ROOT, bare_app
 from .web.guard import init_guard
@@ -38,7 +39,7 @@ from .web.security import register_security
 __all__ = ["BLUEPRINTS", "COMMANDS", "ROOT", "create_app", "main"]
 BLUEPRINTS = (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets_bp, profiles_bp, compare_bp,
               proposals_bp, groups_bp, group_submissions_bp, group_coverage_bp,
-              group_import_bp, consultations_bp, alignment_bp)
+              group_import_bp, consultations_bp, alignment_bp, tiles_bp)
 #: Every domain's commands (the ``geoapp`` command line finds them by name in :data:`geoapp.cli.COMMANDS`).
 COMMANDS = (*LOADING, *BOUNDARY_SETS, *INDICATORS, *ACCOUNTS, *PROPOSALS, *GROUPS, *ALIGNMENT)
 

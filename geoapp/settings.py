@@ -31,6 +31,9 @@ SETTINGS = (
             "Basemap tile URL template. Empty: no basemap (boundaries still render with no network)."),
     Setting("ATLAS_BASEMAP_ATTRIBUTION", "© OpenStreetMap contributors",
             "Attribution shown for the basemap tiles."),
+    Setting("ATLAS_TILES_MIN_AREAS", "2000",
+            "A boundary set with more areas than this is drawn on the maps as vector tiles cut from the store "
+            "for each view, not sent whole as one GeoJSON file."),
     Setting("ATLAS_MAX_UPLOAD_MB", "50", "Largest upload accepted, in megabytes."),
     Setting("ATLAS_MAIL_BACKEND", "console",
             "How e-mail (password resets, moderation outcomes) is sent: `console` prints it to the "
@@ -44,6 +47,12 @@ SETTINGS = (
             "Where rate-limit counts are kept: `database` (the store, shared by every app server), a Redis "
             "URL such as `redis://127.0.0.1:6379/0` (needs the `redis` Python package), or `memory://` "
             "(each process counts alone: one process only)."),
+    Setting("ATLAS_LIST_LIMIT", "500",
+            "A boundary set with more areas than this is browsed a page at a time (by district, by first letter "
+            "or by searching its names) on the profiles index, the compare chooser and the indicator tables, "
+            "instead of being listed whole."),
+    Setting("ATLAS_PAGE_SIZE", "100",
+            "How many areas one page of such a set shows (`?per_page=` asks for another size, up to 1,000)."),
     Setting("ATLAS_PROXIES", "0",
             "How many reverse proxies in front of the app set `X-Forwarded-For` and `X-Forwarded-Proto` "
             "(1 behind one nginx). Rate limits then count the client's address, not the proxy's."),

@@ -18,6 +18,8 @@ from branca.element import CssLink, Element, JavascriptLink
 from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 
+from .tiles import MIN_ZOOM as TILES_MIN_ZOOM
+
 #: Short words for each kind, used in popups ("In: Chester (APB)") and the legend.
 KIND_WORDS = {"lad": "borough", "apb": "APB", "laf": "LAF", "ward": "ward", "parish": "parish",
               "lsoa": "LSOA", "msoa": "MSOA", "service": "service area"}
@@ -100,6 +102,15 @@ UNUSED_ASSETS = frozenset({"jquery", "bootstrap", "awesome_markers", "bootstrap_
 
 
 @dataclass(frozen=True)
+class TileUrls:
+    """Where a large set's map finds its vector tiles and, for one area or a view, its areas' details."""
+
+    tiles: str  #: tile URL template with {z}, {x} and {y}
+    area: str  #: an area's popup details, with CODE in place of its code
+    view: str  #: the areas meeting ?bbox=west,south,east,north
+
+
+@dataclass(frozen=True)
 class Overlay:
     """One boundary set as a map overlay."""
 
@@ -110,6 +121,7 @@ class Overlay:
     style: Style
     show: bool
     labels: bool
+    tiles: TileUrls | None = None  #: set when the set is drawn from vector tiles rather than its GeoJSON
 
     @property
     def rank(self) -> int:
@@ -138,7 +150,8 @@ class MapParts:
     script: str  #: folium's inline script (without the <script> tags)
 
 
-def plan_overlays(sets: Iterable[Mapping], url: Callable[[str], str]) -> list[Overlay]:
+def plan_overlays(sets: Iterable[Mapping], url: Callable[[str], str],
+                  tiles: Callable[[Mapping], TileUrls | None] | None = None) -> list[Overlay]:
     """Choose a style, visibility and labels for each boundary set.
 
     Parameters
@@ -147,6 +160,8 @@ def plan_overlays(sets: Iterable[Mapping], url: Callable[[str], str]) -> list[Ov
         Boundary sets with at least ``id``, ``kind`` and ``name``.
     url : callable
         Returns the URL of a set's display GeoJSON from its id.
+    tiles : callable, optional
+        Returns a set's :class:`TileUrls` when it is to be drawn from vector tiles, else None.
 
     Returns
     -------
@@ -161,6 +176,9 @@ def plan_overlays(sets: Iterable[Mapping], url: Callable[[str], str]) -> list[Ov
     ...         "name": "NHS"}, {"id": "wards", "kind": "ward", "name": "Wards"}]
     >>> [(o.set_id, o.show, o.style.words) for o in plan_overlays(sets, lambda i: f"/{i}")]
     [('lad', True, 'wide grey band'), ('wards', True, 'medium blue line'), ('nhs', False, 'thick orange line')]
+    >>> big = TileUrls("/t/wards/{z}/{x}/{y}.mvt", "/a/CODE", "/v")
+    >>> [o.tiles for o in plan_overlays(sets, str, lambda s: big if s["id"] == "wards" else None)][1].tiles
+    '/t/wards/{z}/{x}/{y}.mvt'
     """
     overlays = []
     shown_kinds: set[str] = set()
@@ -177,8 +195,9 @@ def plan_overlays(sets: Iterable[Mapping], url: Callable[[str], str]) -> list[Ov
         show = kind in DEFAULT_ON and kind not in shown_kinds
         if show:
             shown_kinds.add(kind)
+        tiled = tiles(bset) if tiles else None
         overlays.append(Overlay(set_id=bset["id"], name=bset["name"], kind=kind, url=url(bset["id"]),
-                                style=style, show=show, labels=kind in LABELLED))
+                                style=style, show=show, labels=kind in LABELLED and tiled is None, tiles=tiled))
     if overlays and not any(o.show for o in overlays):
         first = overlays[0]
         overlays[0] = Overlay(**{**first.__dict__, "show": True})
@@ -231,7 +250,8 @@ def build_map(overlays: list[Overlay], *, bounds: list[list[float]] | None, grou
                                     show=overlay.show).add_to(fmap)
         layers.append({"var": group.get_name(), "id": overlay.set_id, "name": overlay.name,
                        "kind": overlay.kind, "url": overlay.url, "rank": overlay.rank,
-                       "style": overlay.style.leaflet(), "labels": overlay.labels, "show": overlay.show})
+                       "style": overlay.style.leaflet(), "labels": overlay.labels, "show": overlay.show,
+                       "tiles": _tiles_config(overlay.tiles)})
 
     groups = None
     if groups_url:
@@ -246,6 +266,12 @@ def build_map(overlays: list[Overlay], *, bounds: list[list[float]] | None, grou
         fmap.fit_bounds(bounds, padding=(12, 12))
     config = {"map": fmap.get_name(), "layers": layers, "groups": groups, "kindWords": KIND_WORDS}
     return AtlasMap(map=fmap, overlays=list(overlays), config=config)
+
+
+def _tiles_config(urls: TileUrls | None) -> dict | None:
+    if urls is None:
+        return None
+    return {"url": urls.tiles, "area": urls.area, "view": urls.view, "minZoom": TILES_MIN_ZOOM}
 
 
 def legend_items(overlays: list[Overlay], *, groups: bool) -> list[dict]:

@@ -20,6 +20,7 @@ import numpy as np
 from layers.figures import polarity
 from layers.intervals import compare
 from layers.profile_input import FigureReading, Neighbour, ParentArea, ProfileInput, RankingReading, RelatedSet, doc
+from layers.ranks import Rank
 
 Comparison = Literal["better", "similar", "worse", "higher", "lower", "not compared"]
 #: Sets listed as sub-areas, preferred in this order, for the ranked table.
@@ -188,6 +189,9 @@ class IndicatorFigure:
         "The figure in every period of its series, earliest first (null with fewer than two)."))
     trend_caveat: str | None = field(default=None, metadata=doc(
         "Why releases may not be compared (with a trend only).", omit=lambda item: item.trend is None))
+    ranks: tuple[Rank, ...] = field(default=(), metadata=doc(
+        "Where the area stands among the areas of its set: in England (or among the areas loaded, when the "
+        "store does not hold all of England's), then within its district. Empty for a freehand area."))
 
 
 @dataclass(frozen=True)
@@ -524,7 +528,7 @@ def indicator_figure(fig: FigureReading, parent: ParentArea | None,
         england=fig.england and EnglandFigure(fig.england["value"], fig.england["method"]),
         compared_with_england=own.get("compared_with_england", "not compared"),
         parent=parent_figure, compared_with_parent=compared_with_parent, spine=spine(fig.values),
-        trend=trend, trend_caveat=caveat)
+        trend=trend, trend_caveat=caveat, ranks=fig.ranks)
 
 
 def spine(values) -> Spine | None:

@@ -15,6 +15,8 @@ from typing import Any, Literal
 import numpy as np
 import shapely
 
+from layers.ranks import Rank
+
 #: Words for each kind of area, for headings ("Ward", "Area Partnership Board").
 KIND_NAMES = {"lad": "Borough", "apb": "Area Partnership Board", "laf": "Local Area Forum", "ward": "Ward",
               "parish": "Parish", "lsoa": "LSOA (small area)", "msoa": "MSOA", "service": "Service area",
@@ -195,6 +197,7 @@ class FigureReading:
     latest: bool = True
     parent: Mapping[str, Any] | None = None
     trend: tuple[TrendReading, ...] | None = None
+    ranks: tuple[Rank, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ SAMPLES = {"set_id": "wards", "fmt": "gpkg", "collection_id": "wards", "feature_
            "filename": "css/atlas.css", "token_id": "999", "token": "not-a-token", "user_id": "999",
            "code": "X05000001", "indicator_id": "income_deprivation_rate",
            "name": "map", "target_id": "999", "list_id": "999", "n": "0",
-           "proposal_id": "999", "number": "1", "group_id": "999", "consultation_id": "999"}
+           "proposal_id": "999", "number": "1", "group_id": "999", "consultation_id": "999",
+           "z": "12", "x": "2015", "y": "1330"}
 GUARD_TITLES = {"Not allowed", "Sign in needed"}
 LAST = {"auth.sign_out"}  # signs the client out: run it after everything else
 

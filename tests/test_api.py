@@ -12,6 +12,7 @@ from shapely.geometry import Point, shape
 from boundaries.crs import to_display
 from geoapp.storage import boundary_sets, groups
 from geoapp.storage.groups import PUBLIC_FIELDS, add_groups
+from tests.helpers import add_set
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -272,3 +273,38 @@ def test_html_items_page_lists_features_and_pages_in_html(cwac_app):
     assert all(f"/api/collections/lsoa/items/{code}?f=html" in page for code in codes[10:20])
     assert codes[9] not in page and codes[20] not in page
     assert 'rel="next"' in page and 'rel="prev"' in page and "f=html&amp;offset=20&amp;limit=10" in page
+
+
+def test_pages_and_features_are_served_fresh_after_a_set_is_replaced(app):
+    """What a page or a feature is served from is kept per state of the store's sets: replacing a set (new
+    geometry, new names, an area gone) is seen on the next request."""
+    client = app.test_client()
+    add_set(app, "patches", "ward", "Patches", [("P1", "First", (340000, 366000, 341000, 367000)),
+                                                ("P2", "Second", (341000, 366000, 342000, 367000))])
+    page = get(client, "/api/collections/patches/items", content_type=GEOJSON)
+    before = get(client, "/api/collections/patches/items/P1", content_type=GEOJSON)
+    assert [f["properties"]["name"] for f in page["features"]] == ["First", "Second"]
+    assert before["properties"]["name"] == "First"
+    add_set(app, "patches", "ward", "Patches", [("P1", "First again", (340000, 366000, 340500, 366500))], replace=True)
+    page = get(client, "/api/collections/patches/items", content_type=GEOJSON)
+    one = get(client, "/api/collections/patches/items/P1", content_type=GEOJSON)
+    assert [f["properties"]["name"] for f in page["features"]] == ["First again"] and page["numberMatched"] == 1
+    assert one["properties"]["name"] == "First again" and one == page["features"][0] | {"links": one["links"]}
+    assert shape(one["geometry"]).area == pytest.approx(shape(before["geometry"]).area / 4, rel=0.01)  # 500 m, not 1 km
+    get(client, "/api/collections/patches/items/P2", status=404)
+
+
+def test_repeated_requests_reuse_one_serialisation_with_their_own_timestamp_and_links(app):
+    client = app.test_client()
+    add_set(app, "patches", "ward", "Patches", [("P1", "First", (340000, 366000, 341000, 367000))])
+    first = client.get("/api/collections/patches/items/P1")
+    builds = app.extensions["atlas_items"].builds
+    again = client.get("/api/collections/patches/items/P1", base_url="http://atlas.example.org")
+    assert app.extensions["atlas_items"].builds == builds  # served from what the first request made
+    assert first.get_json() | {"links": []} == again.get_json() | {"links": []}
+    assert all(link["href"].startswith("http://atlas.example.org/") for link in again.get_json()["links"])
+    assert first.get_data(as_text=True).endswith("}\n") and first.content_type == GEOJSON
+    pages = [client.get("/api/collections/patches/items?limit=1") for _ in range(2)]
+    assert app.extensions["atlas_item_pages"].builds == 1
+    feature = {key: value for key, value in first.get_json().items() if key != "links"}
+    assert pages[0].get_json()["features"] == pages[1].get_json()["features"] == [feature]

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GEOGRAPHY = {"geopandas", "shapely", "fiona", "pyogrio", "pyproj", "numpy", "pandas", "networkx"}
 ALLOWED = {
     "boundaries": GEOGRAPHY | {"boundaries"},
-    "layers": GEOGRAPHY | {"boundaries", "layers", "scipy", "mapclassify", "matplotlib", "folium", "branca"},
+    "layers": GEOGRAPHY | {"boundaries", "layers", "scipy", "numba", "mapclassify", "matplotlib", "folium", "branca",
+                           "mapbox_vector_tile"},
 }
 MODULES = [(package, ".".join(path.relative_to(ROOT).with_suffix("").parts))
            for package in ALLOWED for path in sorted((ROOT / package).rglob("*.py")) if path.stem != "__init__"]

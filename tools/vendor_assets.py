@@ -25,6 +25,8 @@ FILES = {
     "leaflet.markercluster": ["dist/leaflet.markercluster.js", "dist/leaflet.markercluster.js.map",
                               "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css",
                               "MIT-LICENCE.txt"],
+    # vector tiles of large boundary sets (the package ships no licence file: "Beerware", see its package.json)
+    "leaflet.vectorgrid": ["dist/Leaflet.VectorGrid.bundled.min.js", "package.json"],
     "@geoman-io/leaflet-geoman-free": ["dist/leaflet-geoman.min.js", "dist/leaflet-geoman.css", "LICENSE"],
     # used by the browser tests only (injected into each page to check accessibility); no page loads it
     "axe-core": ["axe.min.js", "LICENSE"],

@@ -1,15 +1,18 @@
 """OGC API – Features (Part 1: Core): boundary sets and community groups as GeoJSON, with an OpenAPI document."""
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from ..storage import boundary_sets
+from ..storage.features import sets_stamp
 from ..storage.indicators import list_indicators
 from ..storage.models import MAX_ID
 from ..web.db import db_session
-from ..web.display_cache import app_cache, store_signature
+from ..web.display_cache import app_cache
 from ..web.guard import requires
 from . import features, openapi, params
 from .params import GEOJSON, HTML, JSON
@@ -19,6 +22,22 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 CONFORMANCE = [f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{name}"
                for name in ("core", "geojson", "oas30", "html")]
 FORMATS = {JSON: "json", GEOJSON: "json", openapi.MEDIA_TYPE: "json", HTML: "html"}
+#: Serialised pages and features kept per app (least recently used dropped first).
+PAGES_KEPT = 256
+ITEMS_KEPT = 4096
+
+
+class Raw(str):
+    """JSON text serialised once (a page's features, a feature's geometry), spliced into a response as it is."""
+
+
+@dataclass(frozen=True)
+class Serialised:
+    """What a boundary set's page or feature is served from: the data (for HTML) and its JSON text, made once
+    per state of the store's sets, so a request only adds its timestamp and links."""
+
+    data: object
+    text: Raw
 
 
 @bp.before_request
@@ -80,24 +99,39 @@ def items(collection_id: str):
 
     if collection_id == features.GROUPS:  # what a reader sees of a group depends on who reads
         page = read()
+        served = Serialised(page, Raw(_dumps(page.features)))
     else:  # a boundary set's pages are kept per state of the store's sets (read on every request)
-        signature = store_signature(session)
-        page = app_cache("atlas_item_pages", 256).get_or_build(
-            (collection_id, signature, bbox, limit, offset_read), read, stale=lambda old: old[1] != signature)
+        stamp = sets_stamp(session)
+        served = app_cache("atlas_item_pages", PAGES_KEPT).get_or_build(
+            (collection_id, stamp, bbox, limit, offset_read), lambda: _serialised(read(), "features"),
+            stale=lambda old: old[1] != stamp)
+        page = served.data
     body = {"type": "FeatureCollection", "numberMatched": page.matched, "numberReturned": len(page.features),
             "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "links": _page_links(collection_id, page, limit, offset), "features": page.features}
-    return _render(body, "api/items.html", GEOJSON, collection_id=collection_id)
+            "links": _page_links(collection_id, page, limit, offset), "features": served.text}
+    return _render(body, "api/items.html", GEOJSON, html_body=body | {"features": page.features},
+                   collection_id=collection_id)
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 @requires("read")
 def item(collection_id: str, feature_id: str):
     """Return one feature by its id."""
-    feature = features.item(db_session(), collection_id, feature_id)
+    session = db_session()
+
+    def read() -> Serialised:
+        return _serialised(features.item(session, collection_id, feature_id), "geometry")
+
+    if collection_id == features.GROUPS:
+        served = read()
+    else:
+        stamp = sets_stamp(session)
+        served = app_cache("atlas_items", ITEMS_KEPT).get_or_build(
+            (collection_id, feature_id, stamp), read, stale=lambda old: old[2] != stamp)
     links = [*_self_links("api.item", GEOJSON, collection_id=collection_id, feature_id=feature_id),
              _link("collection", JSON, "The collection", "api.collection", collection_id=collection_id)]
-    return _render(feature | {"links": links}, "api/item.html", GEOJSON, collection_id=collection_id)
+    return _render(served.data | {"geometry": served.text, "links": links}, "api/item.html", GEOJSON,
+                   html_body=served.data | {"links": links}, collection_id=collection_id)
 
 
 @bp.get("/openapi", endpoint="openapi")
@@ -150,10 +184,28 @@ def _with_links(described: dict) -> dict:
         _link("items", HTML, f"The features of {described['title']} as HTML", "api.items", collection_id=cid)]}
 
 
-def _render(body: dict, template: str, media_type: str = JSON, **context):
-    """The body as JSON of ``media_type``, or the HTML page when that is asked for."""
+def _serialised(data, key: str) -> Serialised:
+    """A page (``key`` "features") or a feature (``key`` "geometry") with that part serialised once."""
+    part = data.features if key == "features" else data[key]
+    return Serialised(data, Raw(_dumps(part)))
+
+
+def _dumps(value) -> str:
+    """JSON text as the app's JSON provider writes it (ASCII only, keys in their order), without spaces."""
+    return json.dumps(value, ensure_ascii=current_app.json.ensure_ascii, sort_keys=current_app.json.sort_keys,
+                      separators=(",", ":"), default=current_app.json.default)
+
+
+def _render(body: dict, template: str, media_type: str = JSON, html_body: dict | None = None, **context):
+    """The body as JSON of ``media_type``, or the HTML page (made from ``html_body`` when the body holds parts
+    already serialised) when that is asked for.
+
+    Parts already serialised (:class:`Raw`) are spliced in as they are, the rest serialised now.
+    """
     if params.output_format() == "html":
-        return render_template(template, body=body, **context)
-    response = current_app.json.response(body)
+        return render_template(template, body=body if html_body is None else html_body, **context)
+    text = "{" + ",".join(f"{json.dumps(key)}:{value if isinstance(value, Raw) else _dumps(value)}"
+                          for key, value in body.items()) + "}\n"
+    response = current_app.response_class(text)
     response.content_type = media_type
     return response

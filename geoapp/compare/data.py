@@ -12,7 +12,7 @@ from layers.classify import classify
 from layers.figures import plain, polarity
 from layers.profile_input import KIND_NAMES
 
-from .. import figures
+from .. import districts, figures
 from ..storage import boundary_sets
 from ..storage.indicators import list_indicators
 from ..storage.models import Area
@@ -83,13 +83,37 @@ def _cell(fig, area: dict) -> dict:
     return cell
 
 
-def ranked(session: Session, set_id: str, indicator_id: str, areas: list[dict]) -> dict:
-    """One indicator for every area of a set, highest first (no data last); the compared areas flagged."""
+def around(session: Session, set_id: str, areas: list[dict], limit: int | None) -> tuple[set[str] | None, list[str]]:
+    """The areas of a set of more than ``limit`` areas shown around the compared areas: those in the districts
+    holding the compared areas, with the districts' names; (None, []) for a smaller set, or when no district
+    holds any compared area (then every area)."""
+    if limit is None or boundary_sets.area_counts(session).get(set_id, 0) <= limit:
+        return None, []
+    directory = districts.directory(session, set_id)
+    borough = figures.borough_set(session)
+    wanted = set()
+    for area in areas:
+        if borough is not None and area["set"] == borough.id:
+            wanted.add(area["code"])
+        else:
+            wanted.add(districts.directory(session, area["set"]).district_of.get(area["code"]))
+    names = sorted(n for n in (directory.district_name(d) for d in wanted if d) if n)
+    if not names:
+        return None, []
+    return set(directory.areas.loc[directory.areas["district"].isin(wanted), "code"]), names
+
+
+def ranked(session: Session, set_id: str, indicator_id: str, areas: list[dict], *, limit: int | None = None) -> dict:
+    """One indicator for every area of a set (of more than ``limit`` areas: those in the districts of the compared
+    areas, named in ``within``), highest first (no data last); the compared areas flagged."""
     bset = boundary_sets.get_set(session, set_id)
     fig = figures.figures(session, set_id, [indicator_id])[indicator_id]
     chosen = [a["code"] for a in areas if a["set"] == set_id]
-    rows = sorted(fig.records(), key=lambda r: (r["value"] is None, -(r["value"] or 0)))
+    keep, within = around(session, set_id, areas, limit)
+    rows = sorted((r for r in fig.records() if keep is None or r["code"] in keep),
+                  key=lambda r: (r["value"] is None, -(r["value"] or 0)))
     return {"set": boundary_sets.set_summary(bset), "indicator": fig.indicator, "period": fig.period,
+            "within": within, "set_areas": len(fig.table),
             "display_factor": fig.display_factor, "borough": fig.borough, "method": fig.weights,
             "highlight": chosen, "elsewhere": [a for a in areas if a["set"] != set_id],
             "rows": [{k: r.get(k) for k in ("code", "name", "value", "lower", "upper", "comparison")}

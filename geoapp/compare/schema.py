@@ -23,7 +23,8 @@ COMPARISON = {
                                   "set": {"type": "string"}, "code": {"type": "string"},
                                   "comparison": {"type": "string"},
                                   "interval_method": {"type": "string", "nullable": True}}}]}}}}}}}},
-        "ranked": {"type": "object", "nullable": True, "description": "One indicator for every area of a set."},
+        "ranked": {"type": "object", "nullable": True, "description": "One indicator for every area of a set (of a "
+                   "set too large to list: those in the districts of the compared areas, named in within)."},
         "map_classes": {"type": "object", "description": "Quantile map classes by set, with the areas in each."},
         "methods": {"type": "array", "items": {"type": "object"}},
         "sources": {"type": "array", "items": {"type": "object"}},

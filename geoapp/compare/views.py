@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from .. import figures
+from .. import districts, figures
 from ..errors import AtlasError, InvalidInput, NotFound
 from ..storage import boundary_sets, saved_lists
 from ..web.db import db_session
 from ..web.exports import chart_response, safe_filename, table_download
 from ..web.guard import actor, current_user, requires
 from ..web.pages import done, page, refused
+from ..web.paging import Paging, list_limit
 from . import charts, data, selection, tables
 from .schema import COMPARISON
 
@@ -88,7 +89,7 @@ def _chart(fmt: str):
     session, areas = _image_request(fmt)
     indicator_id, set_id = _choice(session, areas)
     _need(indicator_id)
-    fig = charts.ranked_figure(data.ranked(session, set_id, indicator_id, areas))
+    fig = charts.ranked_figure(data.ranked(session, set_id, indicator_id, areas, limit=list_limit()))
     return _image(fig, fmt, f"compare-{indicator_id}-{set_id}")
 
 
@@ -112,7 +113,7 @@ def _small_map(n: int, fmt: str):
         raise NotFound(f"This comparison has {len(areas)} maps, numbered 0 to {len(areas) - 1}.")
     indicator_id, _ = _choice(session, areas)
     _need(indicator_id)
-    fig = charts.map_figure(session, areas[n], indicator_id, areas)
+    fig = charts.map_figure(session, areas[n], indicator_id, areas, limit=list_limit())
     return _image(fig, fmt, f"compare-map-{areas[n]['code']}-{indicator_id}")
 
 
@@ -207,7 +208,7 @@ def _view(session, areas: list[dict]) -> dict:
             classes[s] = data.map_classes(session, s, indicator_id, areas)
             classes[s].pop("colours")
     return {"areas": areas, **data.side_by_side(session, areas), "indicator": indicator_id, "chart_set": set_id,
-            "ranked": data.ranked(session, set_id, indicator_id, areas) if indicator_id else None,
+            "ranked": data.ranked(session, set_id, indicator_id, areas, limit=list_limit()) if indicator_id else None,
             "map_classes": classes, "produced": datetime.now(UTC).isoformat(timespec="seconds"),
             "links": _links(areas, indicator_id, set_id)}
 
@@ -231,16 +232,32 @@ def _with_links(areas: list[dict]) -> list[dict]:
 
 
 def _chooser(session, areas: list[dict]) -> dict:
-    """The sets to choose from, and the areas of the one chosen (``?choose_set=``, else the last area's)."""
+    """The sets to choose from, and the areas of the one chosen (``?choose_set=``, else the last area's); a set
+    above ``ATLAS_LIST_LIMIT`` a page at a time, in the district ``?choose_district=`` and matching the words of
+    ``?choose_q=``."""
     sets = boundary_sets.list_sets(session)
     ids = [s.id for s in sets]
     default = areas[-1]["set"] if areas else next((s.id for s in sets if s.kind == "apb"), ids[0] if ids else None)
     wanted = request.args.get("choose_set")
     chosen = wanted if wanted in ids else default
     taken = {(a["set"], a["code"]) for a in areas}
-    return {"sets": sets, "set": chosen, "set_name": next((s.name for s in sets if s.id == chosen), None),
-            "areas": [a | {"taken": (chosen, a["code"]) in taken} for a in data.set_areas(session, chosen)]
-            if chosen else [], "text": selection.text(areas)}
+    found = {"sets": sets, "set": chosen, "set_name": next((s.name for s in sets if s.id == chosen), None),
+             "areas": [], "text": selection.text(areas), "paging": None, "districts": [], "district": None,
+             "words": None}
+    if not chosen:
+        return found
+    if boundary_sets.area_counts(session).get(chosen, 0) <= list_limit():
+        listed = data.set_areas(session, chosen)
+    else:
+        directory = districts.directory(session, chosen)
+        found["district"] = request.args.get("choose_district") or None
+        found["words"] = (request.args.get("choose_q") or "").strip()[:100] or None
+        found["districts"] = directory.districts()
+        picked = directory.select(district=found["district"], words=found["words"])
+        page, found["paging"] = Paging.asked().cut(picked)
+        listed = page[["code", "name", "district_name"]].to_dict("records")
+    found["areas"] = [a | {"taken": (chosen, a["code"]) in taken} for a in listed]
+    return found
 
 
 def _chooser_context(session, areas: list[dict], error: AtlasError | None = None) -> dict:

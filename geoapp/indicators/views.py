@@ -6,16 +6,21 @@ from flask import Blueprint, request
 from layers.classify import ClassesError, classify
 from layers.figures import plain, polarity
 
-from .. import figures
-from ..errors import InvalidInput
+from .. import districts, figures
+from ..errors import InvalidInput, NotFound
 from ..storage import boundary_sets
 from ..web.db import db_session
+from ..web.exports import table_download
 from ..web.guard import requires
 from ..web.pages import page
+from ..web.paging import Paging, list_limit
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 
 #: Columns the area table sorts by (?sort=...&order=asc|desc).
+#: The figures' columns in the CSV download, after each area's code, name and district.
+CSV_COLUMNS = ("value", "lower", "upper", "numerator", "denominator", "comparison", "compared_with_england",
+               "method", "interval_method")
 SORTABLE = {"name": "Area", "code": "Code", "value": "Value", "comparison": "Compared with the borough"}
 
 
@@ -30,7 +35,8 @@ def index():
 
 
 def _show_context(data: dict) -> dict:
-    """The table sorted by ``?sort=`` (a column of SORTABLE) and ``?order=`` (asc or desc), the sets to switch to."""
+    """The table sorted by ``?sort=`` (a column of SORTABLE) and ``?order=`` (asc or desc), the sets to switch to;
+    a set above ``ATLAS_LIST_LIMIT`` a page at a time, in the district ``?district=`` and matching ``?q=``."""
     result = data["result"]
     sort = request.args.get("sort", "name")
     sort = sort if sort in SORTABLE else "name"
@@ -40,8 +46,29 @@ def _show_context(data: dict) -> dict:
     if order == "desc":
         known = [r for r in rows if r[sort] is not None][::-1]
         rows = known + [r for r in rows if r[sort] is None]
+    session = db_session()
+    browse = None
+    if len(rows) > list_limit():
+        browse = _browse(session, result.geography["id"], rows)
+        rows = browse.pop("rows")
     return {"result": result, "rows": rows, "sort": sort, "order": order, "sortable": SORTABLE,
-            "sets": boundary_sets.list_sets(db_session())}
+            "sets": boundary_sets.list_sets(session), "browse": browse}
+
+
+def _browse(session, set_id: str, rows: list[dict]) -> dict:
+    """A page of a large set's rows (in their order), in ``?district=`` and matching ``?q=`` (name or code)."""
+    directory = districts.directory(session, set_id)
+    district = request.args.get("district") or None
+    if district and directory.district_name(district) is None:
+        raise NotFound(f"No area of the set '{set_id}' lies in a district with the code '{district}'.")
+    words = (request.args.get("q") or "").strip()[:100] or None
+    kept = set(directory.select(district=district, words=words)["code"])
+    named = directory.areas.set_index("code")["district_name"]
+    chosen = [r | {"district_name": named.get(r["code"])} for r in rows if r["code"] in kept]
+    page, paging = Paging.asked().cut(chosen)
+    return {"rows": page, "paging": paging, "districts": directory.districts(), "district": district,
+            "district_name": directory.district_name(district) if district else None, "words": words,
+            "total": len(rows)}
 
 
 @page(bp, "/<indicator_id>/<set_id>", template="indicators/show.html", context=_show_context,
@@ -50,9 +77,28 @@ def _show_context(data: dict) -> dict:
       schema={"$ref": "#/components/schemas/indicatorFigures"}, parameters=("indicatorId", "setId", "period"))
 @requires("read")
 def show(indicator_id: str, set_id: str):
-    """Show one indicator for every area of a set: value, 95% interval, comparison with the borough, method."""
+    """Show one indicator for every area of a set: value, 95% interval, comparison with the borough, method (the
+    page shows a large set a page at a time; the JSON twin and the CSV download hold every area)."""
     return {"result": figures.figures(db_session(), set_id, [indicator_id],
                                 period=request.args.get("period"))[indicator_id]}
+
+
+@bp.get("/<indicator_id>/<set_id>.csv")
+@requires("export_tables")
+def table(indicator_id: str, set_id: str):
+    """Download one indicator for every area of a set as CSV (every area, however many; ?period= as on the
+    page), with each area's district."""
+    session = db_session()
+    result = figures.figures(session, set_id, [indicator_id], period=request.args.get("period"))[indicator_id]
+    held = districts.directory(session, set_id).areas.set_index("code")
+    rows = [r | {"district": held["district"].get(r["code"]), "district_name": held["district_name"].get(r["code"])}
+            for r in result.records()]
+    columns = [("code", "Code"), ("name", "Area"), ("district", "District code"), ("district_name", "District"),
+               *[(k, k) for k in CSV_COLUMNS]]
+    about = [("Indicator", result.indicator["title"]), ("Geography", result.geography["name"]),
+             ("Period", result.period or "unknown"), ("Source", result.indicator["source"]),
+             ("Licence", result.indicator["licence"] or "not stated"), ("Method", result.weights)]
+    return table_download(rows, columns, filename=f"{indicator_id}-{set_id}", fmt="csv", about=about)
 
 
 @page(bp, "/<indicator_id>/<set_id>/classes.json", operation_id="getIndicatorClasses",

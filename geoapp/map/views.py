@@ -1,4 +1,5 @@
-"""The home map, and the GeoJSON it loads: boundary sets for display and published community groups."""
+"""The home map, and the GeoJSON it loads: boundary sets for display and published community groups (a set
+above ATLAS_TILES_MIN_AREAS areas is drawn from vector tiles instead: see geoapp/tiles)."""
 from __future__ import annotations
 
 import json
@@ -8,20 +9,26 @@ from types import SimpleNamespace
 import geopandas as gpd
 import pandas as pd
 from flask import Blueprint, Response, current_app, request, url_for
+from shapely.geometry import box
 
+from boundaries.crs import DISPLAY_CRS, STORAGE_CRS
 from layers.display import points_geojson
 from layers.figures import display_factor
 from layers.maps import (
+    TileUrls,
     build_map,
     describe_overlays,
     legend_items,
     plan_overlays,
     render_parts,
 )
+from layers.tiles import MIN_ZOOM as TILES_MIN_ZOOM
 
 from .. import figures
 from ..groups.directory import listing
+from ..settings import whole_number
 from ..storage import boundary_sets, groups
+from ..tiles.service import tiled_sets
 from ..web.db import db_session
 from ..web.display_cache import app_cache, display_set, store_signature
 from ..web.guard import requires
@@ -74,7 +81,8 @@ def _home_context(home: HomeMap) -> dict:
     return {"empty": False, "parts": parts, "config": config, "place": home.place, "shown": shown, "off": off,
             "groups": groups_url is not None, "legend": legend_items(overlays, groups=groups_url is not None),
             "choropleth": _choropleth(db_session(), overlays),
-            "basemap": bool(current_app.config.get("ATLAS_BASEMAP_URL"))}
+            "basemap": bool(current_app.config.get("ATLAS_BASEMAP_URL")),
+            "tiled": any(o.tiles for o in overlays)}
 
 
 @page(bp, "/", template="map/home.html", twin=False, json=_home_json, context=_home_context)
@@ -86,9 +94,11 @@ def home():
     if not sets:
         return HomeMap([], None, None, None, None)
     signature = store_signature(session)
+    tiled = tiled_sets(session, whole_number(current_app.config, "ATLAS_TILES_MIN_AREAS"))
     overlays = plan_overlays([boundary_sets.set_summary(s) for s in sets],
-                             lambda set_id: url_for("map.set_geojson", set_id=set_id))
-    bounds, place = extent(session, sets, signature)
+                             lambda set_id: url_for("map.set_geojson", set_id=set_id),
+                             lambda s: tile_urls(s["id"], s["version"]) if s["id"] in tiled else None)
+    bounds, place = extent(session, sets, signature, tiled)
     return HomeMap(overlays, url_for("map.groups_geojson") if groups.group_count(session) else None, bounds, place,
                    signature)
 
@@ -137,10 +147,49 @@ def _choropleth(session, overlays) -> dict:
             "table_url": url_for("indicators.show", indicator_id="INDICATOR", set_id="SET")}
 
 
-def extent(session, sets, signature) -> tuple[list[list[float]] | None, str | None]:
-    """[[south, west], [north, east]] of the borough (or the coarsest local set loaded), and its name."""
+@bp.app_template_global("drawn_from_tiles")
+def drawn_from_tiles(layers: list[dict]) -> list[dict]:
+    """Reference layers of a page's map ({"url": a set's display GeoJSON, ...}), those of sets drawn from tiles
+    given their tile URL template, first zoom and extent instead (the profile index's drawing map uses this)."""
+    session = db_session()
+    tiled = tiled_sets(session, whole_number(current_app.config, "ATLAS_TILES_MIN_AREAS"))
+    if not tiled:
+        return layers
+    versions = {s.id: s.version for s in boundary_sets.list_sets(session)}
+    by_url = {url_for("map.set_geojson", set_id=set_id): set_id for set_id in tiled}
+    out = []
+    for layer in layers:
+        set_id = by_url.get(layer.get("url"))
+        if set_id is None:
+            out.append(layer)
+            continue
+        bounds, _ = extent(session, [boundary_sets.get_set(session, set_id)], None, {set_id})
+        out.append(layer | {"tiles": tile_urls(set_id, versions[set_id]).tiles, "minZoom": TILES_MIN_ZOOM,
+                            "bounds": bounds})
+    return out
+
+
+def tile_urls(set_id: str, version: int) -> TileUrls:
+    """Where the map finds a tiled set's tiles (versioned, so browsers may keep them), areas and views."""
+    corner = url_for("tiles.tile", set_id=set_id, z=0, x=0, y=0)
+    return TileUrls(tiles=corner[:-len("0/0/0.mvt")] + "{z}/{x}/{y}.mvt?v=" + str(version),
+                    area=url_for("tiles.area", set_id=set_id, code="CODE"),
+                    view=url_for("tiles.in_view", set_id=set_id))
+
+
+def extent(session, sets, signature, tiled=frozenset()) -> tuple[list[list[float]] | None, str | None]:
+    """[[south, west], [north, east]] of the borough (or the coarsest local set loaded), and its name.
+
+    A tiled set's extent is read from its areas' stored bounds: its display GeoJSON is never built."""
     ranked = sorted(sets, key=lambda s: EXTENT_KINDS.index(s.kind) if s.kind in EXTENT_KINDS else 99)
     for bset in ranked:
+        if bset.id in tiled:
+            found = boundary_sets.set_bounds(session, bset.id)
+            if found:
+                west, south, east, north = gpd.GeoSeries([box(*found)], crs=STORAGE_CRS).to_crs(
+                    DISPLAY_CRS).total_bounds
+                return [[float(south), float(west)], [float(north), float(east)]], None
+            continue
         shown = display_set(session, bset.id, signature)
         if shown.bbox:
             west, south, east, north = shown.bbox

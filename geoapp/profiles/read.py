@@ -39,7 +39,7 @@ from ..storage.boundary_sets import KIND_ORDER
 from ..storage.indicators import empty_indicators, list_indicators, periods
 from ..storage.models import SERVICE_TYPES, Indicator
 from ..targets.service import progress_for_area
-from . import deprivation, services
+from . import deprivation, ranks, services
 
 #: Related areas and neighbours of this many areas are kept (least recently used dropped).
 _GEOGRAPHY = LRUCache("related areas and neighbours of an area", 20_000)
@@ -64,7 +64,8 @@ def read_profile_input(session: Session, set_id: str, code: str, *, rank: str | 
     population = people and people.of(code)
     summary = boundary_sets.set_summary(bset)
     section = None if not ids or bset.kind == "lsoa" else deprivation.for_area(session, bset, code)
-    readings = _readings(figs, code, parent and (parent_figs, parent.code), _trends(session, set_id, code, figs))
+    readings = _readings(figs, code, parent and (parent_figs, parent.code), _trends(session, set_id, code, figs),
+                         ranks.for_area(session, bset, code, figs))
     return ProfileInput(
         code=code, name=area.name, kind=bset.kind, kind_name=kind_name(bset.kind, summary), set=summary,
         area_m2=shape.area, bounds=shape.bounds, produced=_now(), figures=readings, population=population,
@@ -115,8 +116,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _readings(figs: dict, code: str, parent: tuple | None, trends: dict | None) -> tuple[FigureReading, ...]:
-    """Each indicator's figures for the area, with its parent area's row and its trend (stored areas)."""
+def _readings(figs: dict, code: str, parent: tuple | None, trends: dict | None,
+              ranked: dict | None = None) -> tuple[FigureReading, ...]:
+    """Each indicator's figures for the area, with its parent area's row, its trend and its ranks (stored
+    areas)."""
     latest = figures.latest_of_series(figs)
     parent_figs, parent_code = parent or ({}, None)
     out = []
@@ -129,7 +132,7 @@ def _readings(figs: dict, code: str, parent: tuple | None, trends: dict | None) 
             placement=tuple(fig.placement), own=fig.row(code), borough=fig.borough, england=fig.england,
             values=fig.table["value"].to_numpy(dtype=float) if shown else _NONE, latest=indicator_id in latest,
             parent=above.row(parent_code) if above is not None else None,
-            trend=None if trends is None else trends.get(indicator_id)))
+            trend=None if trends is None else trends.get(indicator_id), ranks=(ranked or {}).get(indicator_id, ())))
     return tuple(out)
 
 

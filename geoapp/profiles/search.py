@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -16,9 +17,11 @@ import shapely
 
 from boundaries.points import areas_holding
 from layers.maps import LIST_ORDER
-from layers.text import strip_accents
+from layers.text import fold
 from layers.weights import NEAREST_M
 
+from .. import districts
+from ..errors import NotFound
 from ..storage import boundary_sets, postcodes
 from .read import kind_name
 
@@ -61,14 +64,19 @@ class Found:
         return self.areas[0] if self.by != "everything" and len(self.areas) == 1 else None
 
 
-def find(session, text) -> Found:
-    """The areas ``text`` names: see the module's description. Never raises for any text."""
+def find(session, text, *, limit: int | None = None) -> Found:
+    """The areas ``text`` names: see the module's description. Never raises for any text.
+
+    Each set's summary in ``sets`` says how many areas it has (``area_count``) and how many were found
+    (``found``); without a query it lists the areas (``areas``) of each set of at most ``limit`` areas, and
+    none (null) of a larger set, which is browsed a page at a time (:func:`browse`).
+    """
     query = " ".join("".join(c for c in str(text or "") if unicodedata.category(c) != "Cc").split())
     sets = _listed(session)
     about = {s.id: {"set": s.id, "set_name": s.name, "kind": s.kind,
                     "kind_name": kind_name(s.kind, boundary_sets.set_summary(s))} for s in sets}
     if not query:
-        found = Found("", "everything", _named(session, about, None))
+        found = Found("", "everything", [])
     elif len(query) > MAX_LENGTH:
         found = Found(query, "name", [], message=f"That is {len(query)} characters; type at most {MAX_LENGTH}: "
                                                  f"{WHAT_TO_TYPE}.")
@@ -76,21 +84,35 @@ def find(session, text) -> Found:
         found = _by_postcode(session, about, query, postcode)
     else:
         found = _by_outcode(session, about, query) or _by_name(session, about, query)
-    by_set = {s.id: [] for s in sets}
-    for area in found.areas:
-        by_set[area["set"]].append({"code": area["code"], "name": area["name"]})
-    found.sets = [boundary_sets.set_summary(s) | {"areas": by_set[s.id]} for s in sets]
+    counts = boundary_sets.area_counts(session)
+    hits = Counter(area["set"] for area in found.areas)
+    found.sets = []
+    for s in sets:
+        summary = boundary_sets.set_summary(s) | {"area_count": counts.get(s.id, 0), "found": hits[s.id]}
+        if found.by == "everything":
+            small = limit is None or summary["area_count"] <= limit
+            summary["areas"] = _areas(session, s.id) if small else None
+        found.sets.append(summary)
     return found
 
 
-def fold(text: str) -> str:
-    """Text to compare names by: lower case, without accents, apostrophes or other punctuation.
+def browse(session, set_id: str, *, district: str | None = None, words: str | None = None,
+           letter: str | None = None) -> dict:
+    """A large set's areas to page through: those in ``district``, beginning with ``letter`` and matching
+    ``words`` (name or code), by name, each with its district; with the set's districts and first letters."""
+    directory = districts.directory(session, set_id)
+    if district and directory.district_name(district) is None:
+        raise NotFound(f"No area of the set '{set_id}' lies in a district with the code '{district}'.")
+    chosen = directory.select(district=district, words=words, letter=letter)
+    return {"set": boundary_sets.set_summary(boundary_sets.get_set(session, set_id)),
+            "districts": directory.districts(), "letters": directory.letters(),
+            "district": {"code": district, "name": directory.district_name(district)} if district else None,
+            "areas": chosen[["code", "name", "district", "district_name"]].to_dict("records")}
 
-    >>> fold("St. John's & Ashton-under-Lyne"), fold("  Ynys Môn ")
-    ('st johns and ashton under lyne', 'ynys mon')
-    """
-    plain = re.sub(r"['’‘`]", "", strip_accents(text).replace("&", " and "))
-    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
+
+def _areas(session, set_id: str) -> list[dict]:
+    areas = districts.directory(session, set_id).areas
+    return [{"code": c, "name": n} for c, n in zip(areas["code"], areas["name"])]
 
 
 def _listed(session) -> list:
@@ -99,19 +121,17 @@ def _listed(session) -> list:
     return sorted(boundary_sets.list_sets(session), key=lambda s: order.get(s.kind, len(order)))
 
 
-def _named(session, about: dict, query: str | None) -> list[dict]:
-    """Areas whose name holds every word of ``query`` or whose code is ``query`` (all without one)."""
-    directory = boundary_sets.area_directory(session)
-    wanted = fold(query) if query else ""
-    wanted_code = query.replace(" ", "").casefold() if query else None
+def _named(session, about: dict, query: str) -> list[dict]:
+    """Areas whose name holds every word of ``query`` or whose code is ``query``: the exact names first in
+    each set, then by name."""
+    wanted = fold(query)
     rows = []
-    for set_id, code, name in zip(directory["set_id"], directory["code"], directory["name"]):
-        folded = fold(name) if query else ""
-        if not query or code.casefold() == wanted_code or all(w in folded for w in wanted.split()):
-            rows.append((set_id, code, name, folded != wanted))
-    position = {set_id: n for n, set_id in enumerate(about)}
-    rows.sort(key=lambda r: (position[r[0]], r[3], r[2].casefold(), r[1]))  # exact names first in each set
-    return [about[set_id] | {"code": code, "name": name} for set_id, code, name, _ in rows]
+    for position, set_id in enumerate(about):
+        matched = districts.directory(session, set_id).select(words=query)
+        for code, name, folded in zip(matched["code"], matched["name"], matched["folded"]):
+            rows.append((position, folded != wanted, name.casefold(), code, set_id, name))
+    rows.sort(key=lambda r: r[:4])
+    return [about[set_id] | {"code": code, "name": name} for *_, code, set_id, name in rows]
 
 
 def _by_name(session, about: dict, query: str) -> Found:

@@ -7,12 +7,13 @@ from layers.profile import Profile, build_profile
 
 from ..api.schema import as_json, schema_of
 from ..consultations.service import recent_for_area
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..web.db import db_session
 from ..web.errors import wants_json
 from ..web.exports import chart_response, safe_filename, table_download
 from ..web.guard import changes_nothing, requires
 from ..web.pages import page
+from ..web.paging import PAGE_QUERY, Paging, list_limit
 from ..web.security import allow_style_attributes
 from . import charts, freehand, search, tables
 from .pack import board_pack, pack_context
@@ -23,31 +24,80 @@ bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
 
 @page(bp, "/", template="profiles/index.html", json=lambda data: data["twin"],
-      context=lambda data: _index(data["found"]),
+      context=lambda data: _index(data["found"], data["twin"]),
       operation_id="getProfiles", schema=FOUND,
-      summary="Every area with a profile by boundary set, or the areas a postcode, place, name or code finds",
+      summary="Every area with a profile by boundary set (a large set a page at a time, by district, letter or "
+              "name), or the areas a postcode, place, name or code finds",
       query=({"name": "q", "in": "query", "required": False, "schema": {"type": "string"},
               "description": "A full postcode (every area holding it, finest first), an outward code such as CH1, "
-                             "or words of an area's name or its code"},))
+                             "or words of an area's name or its code (with set=: words of a name or a code in "
+                             "that set)"},
+             {"name": "set", "in": "query", "required": False, "schema": {"type": "string"},
+              "description": "Browse one boundary set's areas a page at a time"},
+             {"name": "district", "in": "query", "required": False, "schema": {"type": "string"},
+              "description": "With set=: only the areas in this district (its code)"},
+             {"name": "letter", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 1},
+              "description": "With set=: only the areas whose name begins with this letter or digit"},
+             *PAGE_QUERY), errors=("404", "422"))
 @requires("read")
 def index():
-    """Every area with a profile by boundary set, or those ?q= finds (a postcode, place, name or code)."""
-    found = search.find(db_session(), request.args.get("q"))
+    """Every area with a profile by boundary set, or those ?q= finds (a postcode, place, name or code); a large
+    set (?set=) a page at a time, by district, first letter or name."""
+    session = db_session()
+    paging = Paging.asked()
+    _letter()
+    if request.args.get("set"):
+        return _browse(session, request.args["set"], paging)
+    found = search.find(session, request.args.get("q"), limit=list_limit())
     if found.only and not wants_json():
         return redirect(url_for(".show", set_id=found.only["set"], code=found.only["code"]))
-    matches = None if found.by == "everything" else \
-        [a | {"profile": url_for(".show", set_id=a["set"], code=a["code"])} for a in found.areas]
-    return {"twin": {"query": found.query or None, "found_by": found.by, "postcode": found.postcode,
-                     "message": found.message, "matches": matches, "boundary_sets": found.sets},
-            "found": found}
+    twin = {"query": found.query or None, "found_by": found.by, "postcode": found.postcode,
+            "message": found.message, "matches": None, "paging": None, "browse": None,
+            "boundary_sets": [s | ({"browse": url_for(request.endpoint, set=s["id"])} if s.get("areas", []) is None
+                                   else {}) for s in found.sets]}
+    if found.by != "everything":
+        page, twin["paging"] = paging.cut(found.areas)
+        twin["matches"] = [a | {"profile": url_for(".show", set_id=a["set"], code=a["code"])} for a in page]
+        for summary in twin["boundary_sets"]:
+            summary["areas"] = [{"code": a["code"], "name": a["name"]} for a in page if a["set"] == summary["id"]]
+    return {"twin": twin, "found": found}
 
 
-def _index(found) -> dict:
-    """What the index page shows: the sets and what was found, with the boundaries to draw a freehand area over."""
+def _browse(session, set_id: str, paging: Paging) -> dict:
+    """One set's areas a page at a time: in a district, by first letter, or matching words of a name or code."""
+    letter = _letter()
+    words = (request.args.get("q") or "").strip()[:search.MAX_LENGTH] or None
+    chosen = search.browse(session, set_id, district=request.args.get("district") or None, words=words,
+                           letter=letter)
+    page, paging_twin = paging.cut(chosen.pop("areas"))
+    chosen |= {"letter": letter, "words": words,
+               "areas": [a | {"profile": url_for(".show", set_id=set_id, code=a["code"])} for a in page]}
+    for district in chosen["districts"]:
+        district["browse"] = url_for(request.endpoint, set=set_id, district=district["code"])
+    twin = {"query": words, "found_by": "browse", "postcode": None, "message": None, "matches": None,
+            "paging": paging_twin, "browse": chosen, "boundary_sets": []}
+    return {"twin": twin, "found": None}
+
+
+def _letter() -> str | None:
+    """The first letter ``?letter=`` asks for (a 422 for more than one character)."""
+    letter = (request.args.get("letter") or "").strip() or None
+    if letter is not None and len(letter) != 1:
+        raise InvalidInput(f"?letter= takes one letter or digit; it is “{letter[:40]}”.")
+    return letter
+
+
+def _index(found, twin: dict) -> dict:
+    """What the index page shows: the sets and what was found (or the set browsed), with the boundaries to draw a
+    freehand area over."""
+    if found is None:
+        return {"found": None, "sets": [], "query": twin["query"], "draw_layers": [], "browse": twin["browse"],
+                "paging": twin["paging"]}
     draw_layers = _draw_layers(found.sets)
     if draw_layers:
         allow_style_attributes()
-    return {"found": found, "sets": found.sets, "query": found.query, "draw_layers": draw_layers}
+    return {"found": found, "sets": twin["boundary_sets"], "query": found.query, "draw_layers": draw_layers,
+            "browse": None, "paging": twin["paging"], "matches": twin["matches"]}
 
 
 #: Reference boundaries drawn under a freehand drawing: the coarsest first, with their colours.
@@ -55,12 +105,13 @@ DRAW_KINDS = (("lad", "#0b0c0c"), ("apb", "#0b0c0c"), ("ward", "#1d70b8"))
 
 
 def _draw_layers(sets: list[dict]) -> list[dict]:
-    """GeoJSON URLs of the borough (or APBs) and wards, to draw over; none without an LSOA set."""
+    """GeoJSON URLs of the borough (or APBs) and wards, to draw over; none without an LSOA set. A set too large
+    to list (``ATLAS_LIST_LIMIT``) is not sent whole as GeoJSON."""
     if not any(s["kind"] == "lsoa" for s in sets):
         return []
     found = []
     for kind, colour in DRAW_KINDS:
-        match = next((s for s in sets if s["kind"] == kind), None)
+        match = next((s for s in sets if s["kind"] == kind and s.get("areas", []) is not None), None)
         if match and not (kind == "apb" and found):
             found.append({"url": url_for("map.set_geojson", set_id=match["id"]), "colour": colour})
     return found
@@ -157,7 +208,9 @@ def _page(profile: Profile, shape=None) -> dict:
         def url(name, fmt):
             return url_for("profiles.chart" if fmt == "svg" else "profiles.chart_png", set_id=area.set["id"],
                            code=area.code, name=name)
-    return {"p": profile, "rank_choices": _rank_choices(profile),
+    ranks = [r for i in profile.indicators for r in i.ranks]
+    return {"p": profile, "rank_choices": _rank_choices(profile), "has_ranks": bool(ranks),
+            "ranked_in_england": any(r.scope == "england" for r in ranks),
             "charts": charts.for_page(db_session(), profile, shape, url=url), "exports": _exports(profile),
             "recent": recent}
 

@@ -4,28 +4,38 @@ The key holds the set's id and the id, version and name of every current set, re
 a set bumps its version (versions are never reused, even for a set deleted and made again) and renaming changes
 its name, so neither its own geometry nor the containers other sets list for their areas ("In: Chester (APB)")
 are ever served stale, whichever process made the change.
+
+The vector tiles of large sets are kept by set id and version (a tile holds only codes and names); on the
+embedded store each set's tile source (its areas projected and indexed) is kept too, and saved in the
+instance folder for the next process.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from layers.display import display_geojson, tolerance_for
 from layers.maps import LABELLED
+from layers.tiles import TileSource
 
 from ..caches import LRUCache
 from ..storage import boundary_sets
+from ..storage.tiles import set_fingerprint
+from ..tiles.service import container_order, make_tile
 
 #: Entries kept per app (least recently used dropped first).
 MAX_ENTRIES = 64
 #: Area ids per containers() query (SQLite allows a limited number of bound parameters).
 ID_CHUNK = 500
-#: Popups list containers finest first (ward, then APB, then borough), service areas last.
-CONTAINER_RANK = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 3, "laf": 4, "apb": 5, "lad": 6, "service": 9}
+#: Python tile sources kept per app (each a large set's areas in Web Mercator, indexed), and tiles kept.
+TILE_SOURCES, TILES = 4, 2048
+_SOURCE_BUILDS = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,28 @@ def display_set(session: Session, set_id: str, signature: tuple | None = None) -
     return cache().get_or_build(key, lambda: _build(session, bset), stale=lambda old: old[2] != signature)
 
 
+def _tile_source(session: Session, set_id: str) -> TileSource:
+    """A set's tile source: read from the instance folder when saved there by an earlier process (projecting
+    England's LSOAs again takes seconds), else built from the store and saved."""
+    folder = Path(current_app.instance_path) / "tile-sources"
+    prefix = hashlib.sha256(set_id.encode("utf-8")).hexdigest()[:12]
+    path = folder / f"{prefix}-{set_fingerprint(session, set_id)}.npz"
+    if path.is_file():
+        try:
+            return TileSource.read(path)
+        except (OSError, ValueError, KeyError) as error:  # a damaged copy: build it again
+            current_app.logger.warning("Tile source %s could not be read (%s); building it again", path, error)
+    source = TileSource.from_areas(boundary_sets.load_areas(session, set_id))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for older in folder.glob(f"{prefix}-*.npz"):  # the set's earlier versions
+            older.unlink(missing_ok=True)
+        source.save(path)
+    except OSError as error:  # the tiles are still served; the next process builds the source again
+        current_app.logger.warning("Tile source %s could not be saved (%s)", path, error)
+    return source
+
+
 def _build(session: Session, bset) -> DisplaySet:
     areas = boundary_sets.load_areas(session, bset.id)
     ids = [int(i) for i in areas["id"]]
@@ -78,7 +110,7 @@ def _build(session: Session, bset) -> DisplaySet:
         found.update(boundary_sets.containers(session, ids[start:start + ID_CHUNK]))
     areas = areas.assign(
         kind=bset.kind, set=bset.id, set_name=bset.name,
-        containers=[sorted(found.get(i, []), key=_container_order) for i in ids])
+        containers=[sorted(found.get(i, []), key=container_order) for i in ids])
     collection = display_geojson(areas, tolerance_m=tolerance_for(bset.kind, areas),
                                  properties=("code", "name", "kind", "set", "set_name", "containers"),
                                  label_points=bset.kind in LABELLED)
@@ -89,5 +121,17 @@ def _build(session: Session, bset) -> DisplaySet:
                       sole_name=str(areas["name"].iloc[0]) if len(areas) == 1 else None)
 
 
-def _container_order(container: dict) -> tuple:
-    return (CONTAINER_RANK.get(container["kind"], 8), container["set"], -container["share"])
+def set_tile(session: Session, set_id: str, z: int, x: int, y: int) -> tuple[bytes, int]:
+    """The tile (z, x, y) of a set and the set's version, cached per version (a replaced set is never served
+    stale). Raises NotFound for an unknown set or a tile outside the zooms served."""
+    bset = boundary_sets.get_set(session, set_id)
+    key = (bset.id, bset.version, z, x, y)
+
+    def source() -> TileSource:
+        with _SOURCE_BUILDS:  # a map's first tiles arrive together: the set is read and projected once
+            return app_cache("atlas_tile_sources", TILE_SOURCES).get_or_build(
+                (bset.id, bset.version), lambda: _tile_source(session, bset.id), stale=lambda old: old[0] == bset.id)
+
+    body = app_cache("atlas_tiles", TILES).get_or_build(key, lambda: make_tile(session, bset.id, z, x, y, source),
+                                                     stale=lambda old: old[0] == bset.id and old[1] != bset.version)
+    return body, bset.version

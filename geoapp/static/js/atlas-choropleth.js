@@ -44,11 +44,10 @@
     var conf = painted;
     painted = null;
     conf.paint = null;
+    conf.tip = null;
     conf.onTop = false;
-    if (conf.geojson) {
-      conf.geojson.eachLayer(function (layer) { layer.unbindTooltip(); });
-      atlas.repaint(conf);
-    }
+    if (conf.geojson) { conf.geojson.eachLayer(function (layer) { layer.unbindTooltip(); }); }
+    atlas.repaint(conf);
     atlas.restack();
   }
 
@@ -63,14 +62,20 @@
       return { fillColor: colours[area["class"]], fillOpacity: 0.8, dashArray: null };
     };
     conf.onTop = true;
-    atlas.repaint(conf);
-    conf.geojson.eachLayer(function (layer) {
-      var area = data.areas[layer.feature.properties.code];
+    // the area's name and value, shown on hover (by atlas-map.js for a set drawn from tiles)
+    conf.tip = function (props) {
+      var area = data.areas[props.code];
       var tip = el("span", "atlas-value-tip");
-      tip.appendChild(el("strong", null, layer.feature.properties.name));
+      tip.appendChild(el("strong", null, props.name));
       tip.appendChild(document.createTextNode(": " + number(area ? area.value : null, data.display_factor, unit)));
-      layer.bindTooltip(tip, { sticky: true, direction: "top", className: "atlas-value-tooltip" });
-    });
+      return tip;
+    };
+    atlas.repaint(conf);
+    if (conf.geojson) {
+      conf.geojson.eachLayer(function (layer) {
+        layer.bindTooltip(conf.tip(layer.feature.properties), { sticky: true, direction: "top", className: "atlas-value-tooltip" });
+      });
+    }
     painted = conf;
     atlas.restack();
   }
@@ -236,7 +241,7 @@
     ]).then(function (results) {
       if (mine !== asked) { return; }
       clearPaint();
-      if (!conf.geojson) { throw new Error("the areas of " + conf.name + " did not load"); }
+      if (!conf.geojson && !conf.grid) { throw new Error("the areas of " + conf.name + " did not load"); }
       paint(conf, results[0]);
       showLegend(results[0], tableUrl);
       atlas.root.setAttribute("data-choropleth", choice.indicator + "/" + choice.set);

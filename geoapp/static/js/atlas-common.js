@@ -63,7 +63,9 @@
   /* The keyboard way to a map's popups: a list of the areas drawn (grouped by set) and a button that shows
    * the chosen one on the map and opens its popup, with the focus inside it (Escape closes it and goes
    * back). items() is asked each time the list is used: [{group, name, code, layer}], layer a Leaflet
-   * path with a popup bound. Goes at the end of container (or after options.after); returns {refresh}. */
+   * path with a popup bound, or [{group, name, code, open}], open() showing the area and resolving to its
+   * open popup (areas drawn from tiles). options.note() may add a line after the list (what it leaves out).
+   * Goes at the end of container (or after options.after); returns {refresh, select}. */
   function keyboardPopups(map, container, items, options) {
     options = options || {};
     var id = (options.id || "map-keyboard") + "-choice";
@@ -83,8 +85,10 @@
     else { container.appendChild(box); }
     var found = [];
 
+    function key(item) { return item ? (item.group || "") + "\u0000" + item.code : null; }
+
     function refresh() {
-      var chosen = select.value;
+      var chosen = select.value === "" ? null : key(found[Number(select.value)]);  // kept as the list changes
       found = items().slice().sort(function (a, b) {
         return (a.group || "").localeCompare(b.group || "") || String(a.name).localeCompare(String(b.name));
       });
@@ -106,19 +110,32 @@
         none.value = "";
         select.appendChild(none);
       }
+      var note = options.note ? options.note() : "";
+      if (note) {
+        var more = el("option", null, note);
+        more.value = "";
+        more.disabled = true;
+        select.appendChild(more);
+      }
       button.disabled = !found.length;
-      if (chosen && select.querySelector('option[value="' + chosen + '"]')) { select.value = chosen; }
+      var again = chosen === null ? -1 : found.map(key).indexOf(chosen);
+      if (again >= 0) { select.value = String(again); }
     }
 
     function show() {
-      var item = found[Number(select.value)];
+      var item = select.value === "" ? null : found[Number(select.value)];
+      if (item && item.open) { Promise.resolve(item.open()).then(focusPopup); return; }
       if (!item || !item.layer) { return; }
       var layer = item.layer;
       var where = layer.getBounds ? layer.getBounds() : null;
       if (where && where.isValid()) { map.fitBounds(where, { animate: false, maxZoom: options.maxZoom || 14 }); }
       else if (layer.getLatLng) { map.setView(layer.getLatLng(), Math.max(map.getZoom(), options.maxZoom || 14), { animate: false }); }
       layer.openPopup(where && where.isValid() ? where.getCenter() : undefined);
-      var popup = layer.getPopup && layer.getPopup();
+      focusPopup(layer.getPopup && layer.getPopup());
+    }
+
+    // the focus into an open popup; Escape closes it and goes back to the list
+    function focusPopup(popup) {
       var node = popup && popup.getElement ? popup.getElement() : null;
       if (!node) { return; }
       var content = node.querySelector(".leaflet-popup-content");

@@ -1,7 +1,7 @@
 /* Partnership Atlas: draw a freehand area for a profile (Leaflet with Leaflet-Geoman).
  *
  * The [data-atlas-draw] element names GeoJSON URLs of reference boundaries (the borough, its wards)
- * to draw over. Each finished polygon is added to the form's hidden "geometry" field as a GeoJSON
+ * to draw over; a large set comes as a vector tile URL instead (drawn with Leaflet.VectorGrid). Each finished polygon is added to the form's hidden "geometry" field as a GeoJSON
  * MultiPolygon in longitude/latitude; the submit button waits until there is one.
  */
 (function () {
@@ -34,9 +34,15 @@
   }
 
   var loads = layers.map(function (item, index) {
+    var line = { color: item.colour, weight: index === 0 ? 3 : 1, fill: false };
+    if (item.tiles) {
+      if (index === 0 && item.bounds) { map.fitBounds(item.bounds); }
+      L.vectorGrid.protobuf(item.tiles, { interactive: false, pmIgnore: true, minZoom: item.minZoom, maxZoom: 18,
+        fetchOptions: { credentials: "same-origin" }, vectorTileLayerStyles: { areas: line } }).addTo(map);
+      return Promise.resolve();
+    }
     return fetch(item.url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
-      var layer = L.geoJSON(data, { pmIgnore: true, interactive: false,
-        style: { color: item.colour, weight: index === 0 ? 3 : 1, fill: false } }).addTo(map);
+      var layer = L.geoJSON(data, { pmIgnore: true, interactive: false, style: line }).addTo(map);
       if (index === 0) { map.fitBounds(layer.getBounds()); }
     });
   });

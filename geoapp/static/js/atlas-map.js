@@ -3,6 +3,9 @@
  * The page's [data-atlas-map] element carries the configuration (built by layers/maps.py): the
  * names of folium's map and layer-group variables, each boundary set's GeoJSON URL and style, and
  * the community groups URL. Boundary sets switched off at first are fetched when first switched on.
+ * A large set (conf.tiles) is drawn from vector tiles instead (Leaflet.VectorGrid), in a pane above
+ * the GeoJSON sets; a click fetches the area's popup details, and the keyboard list beside the map
+ * names the areas of the view, fetched from the server as the map moves.
  * Popups and labels are built as DOM nodes with textContent, never from HTML strings, so names
  * holding markup are shown as text. Needs atlas-common.js (window.Atlas) loaded first.
  */
@@ -100,7 +103,8 @@
 
   function restack() {
     config.layers.slice().sort(function (a, b) { return stackRank(a) - stackRank(b); }).forEach(function (conf) {
-      if (conf.group && map.hasLayer(conf.group)) { conf.group.bringToFront(); }
+      if (conf.grid) { conf.grid.setZIndex(stackRank(conf)); }
+      else if (conf.group && map.hasLayer(conf.group)) { conf.group.bringToFront(); }
     });
   }
 
@@ -115,11 +119,97 @@
     });
   }
 
+  // Tiled sets: one pane above the GeoJSON sets (finer sets lie on top, as tiled sets are the finest).
+  var TILE_PANE = "atlasTiles";
+  if (!map.getPane(TILE_PANE)) { map.createPane(TILE_PANE).style.zIndex = 450; }
+
+  // Open a tiled area's popup at latlng (its details fetched from the server); resolves to the popup.
+  function openTiledPopup(conf, latlng, code) {
+    var popup = L.popup({ maxWidth: 320 }).setLatLng(latlng).setContent(el("p", "atlas-popup", "Loading…")).openOn(map);
+    return fetchJson(conf.tiles.area.replace("CODE", encodeURIComponent(code))).then(function (props) {
+      popup.setContent(areaPopup(props));
+      return popup;
+    }, function (error) {
+      popup.setContent(el("p", "atlas-popup", "Could not load this area's details (" + error.message + ")."));
+      return popup;
+    });
+  }
+
+  // Show a tiled area whole and open its popup inside it (the keyboard list, ?focus=); resolves to the popup.
+  function showTiledArea(conf, code) {
+    return fetchJson(conf.tiles.area.replace("CODE", encodeURIComponent(code))).then(function (props) {
+      var box = props.bbox;
+      map.fitBounds([[box[1], box[0]], [box[3], box[2]]], { animate: false, maxZoom: 15 });
+      return openTiledPopup(conf, L.latLng(props.label[1], props.label[0]), code);
+    });
+  }
+
+  var hover = L.tooltip({ sticky: true, direction: "top", className: "atlas-value-tooltip" });
+
+  function loadTiles(conf, style) {
+    var grid = L.vectorGrid.protobuf(conf.tiles.url, {
+      pane: TILE_PANE, interactive: true, minZoom: conf.tiles.minZoom, maxZoom: 18,
+      fetchOptions: { credentials: "same-origin" },
+      // conf.paint (set by atlas-choropleth.js) adds a fill per area; tiles drawn again re-read it
+      vectorTileLayerStyles: { areas: function (props) {
+        return conf.paint ? Object.assign({}, style, conf.paint({ properties: props })) : style;
+      } }
+    });
+    grid.on("click", function (event) { openTiledPopup(conf, event.latlng, event.layer.properties.code); });
+    grid.on("mouseover", function (event) {
+      if (!conf.tip) { return; }
+      hover.setLatLng(event.latlng).setContent(conf.tip(event.layer.properties));
+      map.openTooltip(hover);
+    });
+    grid.on("mouseout", function () { map.closeTooltip(hover); });
+    conf.grid = grid;
+    conf.group.addLayer(grid);
+    root.setAttribute("data-loaded-" + classSafe(conf.id), "tiles");
+    listVisible(conf);
+    restack();
+    return Promise.resolve();
+  }
+
+  // The areas of a tiled set in the view, for the keyboard list (the server lists at most a few hundred).
+  function listVisible(conf) {
+    conf.visible = [];
+    conf.more = 0;
+    if (!conf.grid || !map.hasLayer(conf.group) || map.getZoom() < conf.tiles.minZoom) { return; }
+    var b = map.getBounds();
+    var bbox = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180),
+      Math.min(b.getNorth(), 90)].map(function (v) { return v.toFixed(5); }).join(",");
+    var mine = conf.viewAsked = (conf.viewAsked || 0) + 1;
+    fetchJson(conf.tiles.view + "?bbox=" + bbox).then(function (data) {
+      if (mine !== conf.viewAsked) { return; }
+      conf.visible = data.areas;
+      conf.more = data.matched - data.areas.length;
+      if (keyboard && document.activeElement !== keyboard.select) { keyboard.refresh(); }
+      root.setAttribute("data-listed-" + classSafe(conf.id), String(data.areas.length));
+    }).catch(function (error) { say("Could not list the areas of " + conf.name + " (" + error.message + ")."); });
+  }
+
+  function tiledShown() {
+    return config.layers.filter(function (conf) { return conf.grid && map.hasLayer(conf.group); });
+  }
+
+  // Below a tiled set's first zoom its areas are not drawn: say so, and how to see them.
+  function sayZoom() {
+    var hidden = tiledShown().filter(function (conf) { return map.getZoom() < conf.tiles.minZoom; });
+    if (hidden.length) {
+      say("Zoom in to see " + hidden.map(function (conf) { return conf.name; }).join(" and ") +
+        ": there are too many areas to draw at this scale.");
+    } else if (status && /^Zoom in to see/.test(status.textContent)) { say(""); }
+  }
+
   function loadLayer(conf) {
     if (conf.loading) { return conf.loading; }
     var style = Object.assign({}, conf.style, {
       className: "atlas-area atlas-kind-" + classSafe(conf.kind) + " atlas-set-" + classSafe(conf.id)
     });
+    if (conf.tiles) {
+      conf.loading = loadTiles(conf, style);
+      return conf.loading;
+    }
     conf.loading = fetchJson(conf.url).then(function (data) {
       var geojson = L.geoJSON(data, {
         // conf.paint (set by atlas-choropleth.js) adds a fill per feature; resetStyle re-reads it.
@@ -195,16 +285,33 @@
   // For atlas-choropleth.js: the map, its boundary-set layers and how to load and restack them.
   window.AtlasMap = {
     map: map, root: root, layers: config.layers, loadLayer: loadLayer, restack: restack,
-    repaint: function (conf) { if (conf.geojson) { conf.geojson.resetStyle(); } }
+    repaint: function (conf) {
+      if (conf.geojson) { conf.geojson.resetStyle(); }
+      // added again rather than redraw(): Leaflet 1.9's redraw asks for tiles at a fractional zoom (10.25)
+      if (conf.grid && conf.group.hasLayer(conf.grid)) {
+        conf.group.removeLayer(conf.grid);
+        conf.group.addLayer(conf.grid);
+        restack();
+      }
+    }
   };
 
   moveLayerControl();
   quietPointerFocus();
   // the keyboard way to the areas' popups: a list of the areas shown, beside the map
-  Atlas.keyboardPopups(map, root, function () {
+  var keyboard = null;
+  keyboard = Atlas.keyboardPopups(map, root, function () {
     var found = [];
     config.layers.forEach(function (conf) {
-      if (!conf.geojson || !conf.group || !map.hasLayer(conf.group)) { return; }
+      if (!conf.group || !map.hasLayer(conf.group)) { return; }
+      if (conf.grid) {
+        (conf.visible || []).forEach(function (area) {
+          found.push({ group: conf.name, name: area.name || area.code, code: area.code,
+            open: function () { return showTiledArea(conf, area.code); } });
+        });
+        return;
+      }
+      if (!conf.geojson) { return; }
       conf.geojson.eachLayer(function (layer) {
         var props = layer.feature.properties;
         found.push({ group: conf.name, name: props.name || props.code, code: props.code, layer: layer });
@@ -212,14 +319,25 @@
     });
     return found;
   }, { id: "home-map", label: "Open an area's details on the map (choose from the layers shown)",
-    after: document.getElementById("map-layers") });
+    after: document.getElementById("map-layers"),
+    note: function () {
+      return tiledShown().filter(function (conf) { return conf.more > 0; }).map(function (conf) {
+        return conf.more + " more of " + conf.name + " in this view: zoom in to list them";
+      }).join("; ");
+    } });
   config.layers.forEach(function (conf) { conf.group = window[conf.var]; });
 
   map.on("overlayadd", function (event) {
     config.layers.forEach(function (conf) {
-      if (conf.group === event.layer) { loadLayer(conf); }
+      if (conf.group === event.layer) { loadLayer(conf); listVisible(conf); }
     });
     restack();
+    sayZoom();
+  });
+  map.on("overlayremove", sayZoom);
+  map.on("moveend", function () {
+    tiledShown().forEach(listVisible);
+    sayZoom();
   });
 
   // ?focus=<set>:<code> (the "See it on the map" link of a profile) shows that area and opens its popup.
@@ -232,6 +350,9 @@
     if (!conf || !conf.group) { return Promise.resolve(); }
     if (!map.hasLayer(conf.group)) { map.addLayer(conf.group); }
     return loadLayer(conf).then(function () {
+      if (conf.grid) {
+        return showTiledArea(conf, code).then(function () { root.setAttribute("data-focused", setId + ":" + code); });
+      }
       if (!conf.geojson) { return; }
       conf.geojson.eachLayer(function (layer) {
         if (layer.feature.properties.code === code) {
@@ -250,6 +371,7 @@
   first.push(focusFromAddress());
   Promise.all(first).then(function () {
     if (!failures.length) { say(""); }
+    sayZoom();
     root.setAttribute("data-atlas-ready", failures.length ? "partial" : "true");
   });
 }());

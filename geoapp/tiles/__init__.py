@@ -1,0 +1,1 @@
+"""Vector tiles of large boundary sets, and the area details and lists a tiled map needs."""
