@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
@@ -45,6 +46,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "BoundaryImport",
     "ExportFormat",
+    "dissolve_codes",
     "list_layers",
     "read_boundaries",
     "write_boundaries",
@@ -133,6 +135,7 @@ def read_boundaries(
     name_field: str | None = None,
     crs: str | CRS | None = None,
     where: str | None = None,
+    dissolve: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> BoundaryImport:
     """Read one boundary layer and check it is fit to be a set of areas.
@@ -155,6 +158,11 @@ def read_boundaries(
     where : str, optional
         An attribute filter in OGR SQL (``"lad24cd = 'E06000050'"``): only the
         features it selects are read, e.g. one borough's LSOAs from England's.
+    dissolve : bool
+        Merge the features that share a code into one area (a district from its
+        LSOAs, read with ``code_field="lad24cd"``): a code may then repeat; each
+        area keeps as properties the attributes that are the same in all its
+        features, and ``parts``, how many features it was made of.
     progress : callable, optional
         Called as ``progress(done, total)`` while the features are validated.
 
@@ -214,6 +222,8 @@ def read_boundaries(
     code_field, name_field = choose_fields(raw, code_field, name_field, where=where)
     codes = [clean_code(value) for value in raw[code_field].tolist()]
     blank, duplicated = _code_problems(codes, code_field, source)
+    if dissolve:
+        duplicated = []
     geometry: list[Problem] = []
     try:
         areas, repairs = normalise(
@@ -235,6 +245,8 @@ def read_boundaries(
         geometry=areas.geometry.values,
         crs=STORAGE_CRS,
     )
+    if dissolve:
+        result = dissolve_codes(result)
     return BoundaryImport(
         areas=result,
         repairs=repairs,
@@ -298,6 +310,55 @@ def write_boundaries(gdf: gpd.GeoDataFrame, path: str | Path, fmt: str, *, layer
             frame, path, layer=layer, driver=spec.driver, promote_to_multi=True, layer_options=options
         )
     return path
+
+
+def dissolve_codes(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Merge the areas that share a code into one, in order of first appearance.
+
+    Each merged area takes the first name of its code, the properties whose
+    value is the same in all its parts, ``parts`` (how many were merged), and
+    the union of their geometry as a valid MultiPolygon.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        Columns ``code``, ``name``, ``properties`` (dicts) and geometry; not modified.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per code, in the same CRS.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> lsoas = gpd.GeoDataFrame({"code": ["E06000017", "E06000017"], "name": ["Rutland", "Rutland"],
+    ...                           "properties": [{"lsoa": "A", "region": "EM"}, {"lsoa": "B", "region": "EM"}]},
+    ...                          geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=STORAGE_CRS)
+    >>> merged = dissolve_codes(lsoas)
+    >>> merged[["code", "name", "properties"]].to_dict("records")
+    [{'code': 'E06000017', 'name': 'Rutland', 'properties': {'region': 'EM', 'parts': 2}}]
+    >>> merged.geometry[0].geom_type, merged.geometry[0].area
+    ('MultiPolygon', 2.0)
+    """
+    codes = pd.Series(areas["code"].to_numpy(dtype=object))
+    groups = codes.groupby(codes, sort=False).indices
+    geoms = np.asarray(areas.geometry.array, dtype=object)
+    names = areas["name"].to_numpy(dtype=object)
+    props = list(areas["properties"]) if "properties" in areas else [{}] * len(areas)
+    rows, merged = [], []
+    for code, members in groups.items():
+        first = props[members[0]] or {}
+        same = {key: value for key, value in first.items()
+                if all((props[i] or {}).get(key) == value for i in members[1:])}
+        rows.append({"code": code, "name": names[members[0]], "properties": same | {"parts": len(members)}})
+        union = shapely.union_all(geoms[members]) if len(members) > 1 else geoms[members[0]]
+        merged.append(union)
+    merged = np.asarray(merged, dtype=object)
+    single = shapely.get_type_id(merged) == shapely.GeometryType.POLYGON
+    if single.any():
+        merged[single] = shapely.multipolygons(merged[single], indices=np.arange(int(single.sum())))
+    return gpd.GeoDataFrame(rows, geometry=list(merged), crs=areas.crs)
 
 
 # --- codes, names and attributes -------------------------------------------------------

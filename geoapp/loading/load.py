@@ -1,6 +1,7 @@
 """Loading boundary files and whole-area manifests into the store, all or nothing."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from boundaries.grouping import dissolve_groups
 from boundaries.io import read_boundaries
 from layers.catalogue import read_catalogue, read_values
 
-from ..comparators import load_comparator
+from ..comparators import StandIn, fill_blank_populations, load_comparator, stand_in_population
 from ..errors import InvalidInput
 from ..groups.imports import importer
 from ..storage import boundary_sets, postcodes
@@ -59,11 +60,15 @@ def import_boundary_file(session: Session, entry: BoundaryEntry, *, actor: str, 
     reporter.step(f"Reading {entry.file.name} as '{entry.id}' ({entry.kind})")
     result = read_boundaries(entry.file, layer=entry.layer, code_field=entry.code_field,
                              name_field=entry.name_field, crs=entry.crs, where=entry.where,
-                             progress=reporter.progress(entry.id))
+                             dissolve=entry.dissolve, progress=reporter.progress(entry.id))
     repairs = [str(p) for p in result.repairs]
     import_report = {"file": entry.file.name, "layer": result.layer, "source_crs": result.source_crs,
                      "code_field": result.code_field, "name_field": result.name_field,
                      "features": result.feature_count, "repairs": repairs}
+    if entry.where:
+        import_report["where"] = entry.where
+    if entry.dissolve:
+        import_report["dissolved"] = f"{result.feature_count} features merged into {len(result.areas)} by code"
     reporter.step(f"Storing {len(result.areas)} areas of '{entry.id}'")
     boundary_sets.save_set(session, result.areas, actor=actor, replace=replace, report=import_report,
                            id=entry.id, kind=entry.kind, name=entry.name, vintage=entry.vintage,
@@ -147,12 +152,27 @@ def _import_groups(session: Session, entry: GroupsEntry, *, actor: str, fictiona
 
 
 def import_indicators(session: Session, catalogue_path, set_id: str, *, actor: str, reporter: Reporter,
-                      report: LoadReport) -> dict:
-    """Read, check and store an indicator catalogue's values for the areas of one boundary set."""
-    reporter.step(f"Reading indicators from {Path(catalogue_path).name} for '{set_id}'")
+                      report: LoadReport, file: Path | None = None, stand_in: StandIn | None = None) -> dict:
+    """Read, check and store an indicator catalogue's values for the areas of one boundary set.
+
+    ``file`` reads the catalogue's columns from another table; ``stand_in`` fills the populations the table
+    leaves blank (see :func:`geoapp.comparators.fill_blank_populations`), and the catalogue's source says for
+    how many of the set's areas."""
+    reporter.step(f"Reading indicators from {Path(file or catalogue_path).name} for '{set_id}'")
     catalogue = read_catalogue(catalogue_path)
+    if file is not None:
+        catalogue = dataclasses.replace(catalogue, file=Path(file))
     values = read_values(catalogue)
     boundary_sets.get_set(session, set_id)
+    if stand_in is not None:
+        population = stand_in_population(stand_in, catalogue, values)
+        values, filled = fill_blank_populations(catalogue, values, population)
+        codes = set(boundary_sets.area_codes(session, set_id))
+        used = len(filled & codes)
+        if used:
+            catalogue = dataclasses.replace(catalogue, source=(
+                f"{catalogue.source}; for {used:,} of the {len(codes):,} areas, whose table has no population, "
+                f"populations and denominators from {population['note']}"))
     result = save_catalogue(session, catalogue, values, set_id=set_id, actor=actor)
     report.indicators[catalogue.id] = result
     return result
@@ -190,7 +210,8 @@ def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, ac
             load_groups(session, entry, actor=actor, fictional=manifest.fictional, reporter=reporter,
                         report=report)
         for entry in manifest.indicators:
-            import_indicators(session, entry.catalogue, entry.set, actor=actor, reporter=reporter, report=report)
+            import_indicators(session, entry.catalogue, entry.set, actor=actor, reporter=reporter, report=report,
+                              file=entry.file, stand_in=entry.stand_in)
         for entry in manifest.lookups:
             reporter.step(f"Storing the lookup {entry.file.name} from '{entry.from_set}' to '{entry.to_set}'")
             table = pd.read_csv(entry.file, dtype=str, keep_default_na=False)

@@ -16,7 +16,7 @@ from .memo import remembered
 from .models import Area, AreaLink, AuditEntry, BoundarySet
 
 SET_FIELDS = ("id", "kind", "name", "vintage", "source", "licence", "fictional", "built_from", "service_type")
-KIND_ORDER = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 2, "laf": 3, "apb": 4, "lad": 5, "service": 9}
+KIND_ORDER = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 2, "laf": 3, "apb": 4, "lad": 5, "county": 6, "service": 9}
 
 
 def set_summary(bset: BoundarySet) -> dict:
@@ -38,6 +38,11 @@ def get_set(session: Session, set_id: str) -> BoundarySet:
     if bset is None:
         raise NotFound(f"There is no boundary set called '{set_id}'.")
     return bset
+
+
+def area_codes(session: Session, set_id: str) -> list[str]:
+    """The codes of a set's areas, in order."""
+    return list(session.scalars(select(Area.code).where(Area.set_id == set_id).order_by(Area.code)))
 
 
 def area_counts(session: Session) -> dict[str, int]:
