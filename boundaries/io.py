@@ -136,6 +136,7 @@ def read_boundaries(
     crs: str | CRS | None = None,
     where: str | None = None,
     dissolve: bool = False,
+    recode: dict[str, tuple[str, str]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BoundaryImport:
     """Read one boundary layer and check it is fit to be a set of areas.
@@ -163,6 +164,10 @@ def read_boundaries(
         LSOAs, read with ``code_field="lad24cd"``): a code may then repeat; each
         area keeps as properties the attributes that are the same in all its
         features, and ``parts``, how many features it was made of.
+    recode : dict, optional
+        New code and name for some codes (``{"E07000163": ("E06000065", "North
+        Yorkshire")}``: a district of 2019 now part of another), applied before
+        ``dissolve`` merges the features sharing a code.
     progress : callable, optional
         Called as ``progress(done, total)`` while the features are validated.
 
@@ -220,7 +225,9 @@ def read_boundaries(
             ) from err
     check_plausible(raw, where)
     code_field, name_field = choose_fields(raw, code_field, name_field, where=where)
-    codes = [clean_code(value) for value in raw[code_field].tolist()]
+    codes = read_codes = [clean_code(value) for value in raw[code_field].tolist()]
+    if recode:
+        codes = [recode[code][0] if code in recode else code for code in codes]
     blank, duplicated = _code_problems(codes, code_field, source)
     if dissolve:
         duplicated = []
@@ -235,6 +242,8 @@ def read_boundaries(
         summary = _summary(blank, duplicated, geometry)
         raise BoundaryError(f"{where} cannot be imported: {summary}", blank + duplicated + geometry)
     names = raw[name_field].tolist() if name_field else codes
+    if recode:
+        names = [recode[code][1] if code in recode else name for code, name in zip(read_codes, names)]
     other = _attribute_columns(raw, code_field, name_field, source.dataset)
     result = gpd.GeoDataFrame(
         {

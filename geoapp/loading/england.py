@@ -114,6 +114,11 @@ class England:
             rows = [r for r in rows if words.casefold() in r[0].casefold() or words.casefold() in r[1].casefold()]
         return sorted(rows)
 
+    def lad19_of(self, districts: set[str]) -> dict[str, str]:
+        """Each 2019 district code whose 2011 LSOAs lie (by the lookup) mostly in one of ``districts``: that one."""
+        rows = self.lsoa11[self.lsoa11["lad24cd"].isin(districts)]
+        return rows.groupby("lad19cd")["lad24cd"].agg(lambda s: s.value_counts().index[0]).to_dict()
+
     def placement(self, districts: list[str]) -> Placement:
         """The 2011 LSOAs of some current districts: read by their 2019 district, checked through the lookup."""
         table = self.lsoa11

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from boundaries.crs import STORAGE_CRS
 from boundaries.errors import GroupingError
 from boundaries.grouping import dissolve_groups
-from boundaries.io import read_boundaries
+from boundaries.io import dissolve_codes, read_boundaries
 from layers.catalogue import read_catalogue, read_values
 
 from ..comparators import StandIn, fill_blank_populations, load_comparator, stand_in_population
@@ -60,7 +60,14 @@ def import_boundary_file(session: Session, entry: BoundaryEntry, *, actor: str, 
     reporter.step(f"Reading {entry.file.name} as '{entry.id}' ({entry.kind})")
     result = read_boundaries(entry.file, layer=entry.layer, code_field=entry.code_field,
                              name_field=entry.name_field, crs=entry.crs, where=entry.where,
-                             dissolve=entry.dissolve, progress=reporter.progress(entry.id))
+                             dissolve=entry.dissolve, progress=reporter.progress(entry.id),
+                             recode={k: tuple(v) for k, v in entry.recode.items()} if entry.recode else None)
+    if entry.also:
+        more = read_boundaries(entry.also["file"], layer=entry.also.get("layer"), where=entry.also.get("where"),
+                               code_field=entry.also["code_field"], crs=entry.crs, dissolve=True)
+        merged = dissolve_codes(pd.concat([result.areas, more.areas.assign(name=None)], ignore_index=True))
+        merged["name"] = merged["name"].fillna(merged["code"])
+        result = dataclasses.replace(result, areas=merged, repairs=result.repairs + more.repairs)
     repairs = [str(p) for p in result.repairs]
     import_report = {"file": entry.file.name, "layer": result.layer, "source_crs": result.source_crs,
                      "code_field": result.code_field, "name_field": result.name_field,
@@ -69,6 +76,8 @@ def import_boundary_file(session: Session, entry: BoundaryEntry, *, actor: str, 
         import_report["where"] = entry.where
     if entry.dissolve:
         import_report["dissolved"] = f"{result.feature_count} features merged into {len(result.areas)} by code"
+    if entry.also:
+        import_report["also"] = {k: str(v) if k != "file" else Path(v).name for k, v in entry.also.items()}
     reporter.step(f"Storing {len(result.areas)} areas of '{entry.id}'")
     boundary_sets.save_set(session, result.areas, actor=actor, replace=replace, report=import_report,
                            id=entry.id, kind=entry.kind, name=entry.name, vintage=entry.vintage,

@@ -35,6 +35,8 @@ class BoundaryEntry:
     service_type: str | None = None
     where: str | None = None
     dissolve: bool = False
+    recode: dict | None = None
+    also: dict | None = None
 
     def check(self, where: str) -> None:
         """Raise ManifestError for an unknown kind or service type, or a service type on another kind."""
@@ -45,6 +47,17 @@ class BoundaryEntry:
         if self.dissolve and not self.code_field:
             raise ManifestError(f"{where}: dissolve = true merges the features sharing a code, so it needs "
                                 "code_field (the field holding the code of the area each feature is part of).")
+        if self.recode is not None and not (isinstance(self.recode, dict) and all(
+                isinstance(v, list) and len(v) == 2 and all(isinstance(p, str) for p in v)
+                for v in self.recode.values())):
+            raise ManifestError(f"{where}: recode must be a table of code = [\"new code\", \"new name\"], e.g. "
+                                "E07000163 = [\"E06000065\", \"North Yorkshire\"].")
+        if self.also is not None and (not self.dissolve or not isinstance(self.also, dict)
+                                      or not {"file", "code_field"} <= set(self.also)
+                                      or not set(self.also) <= {"file", "layer", "where", "code_field"}):
+            raise ManifestError(f"{where}: also (a second layer whose features are merged into the areas of the same "
+                                "code) needs dissolve = true and a table of file, code_field and optionally layer "
+                                "and where.")
         if self.service_type is None:
             return
         if self.kind != "service":
@@ -199,6 +212,8 @@ def _entry(cls, table: dict, where: str, base: Path):
     if not SET_ID.match(str(values["id"])):
         raise ManifestError(f"{where}: id '{values['id']}' must be lower-case letters, digits, '-' or '_'.")
     if cls is BoundaryEntry:
+        if isinstance(values.get("also"), dict) and "file" in values["also"]:
+            values["also"] = dict(values["also"], file=_existing(base / values["also"]["file"], where))
         entry = cls(**values)
         entry.check(where)
         return entry

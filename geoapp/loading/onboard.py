@@ -121,11 +121,17 @@ def manifest_text(found: England, code: str, name: str, districts: list[str], pl
         "# File paths are relative to this manifest. See the README (\"Loading an area\", \"Onboarding a council\").",
         "#",
         "# Boundary of the district" + ("s" if not single else "") + ": England's shared files have no district "
-        "layer, so each district is dissolved",
-        "# from its 2021 LSOAs (lsoa2021.gpkg) by their LAD 2024 code (lad24cd, from the ONS best-fit lookup).",
-        "# 2021 LSOAs nest exactly in 2024 districts, so the district's IoD2025 figures are its own LSOAs' by exact",
-        "# nesting, and the codes are current (councils merged since 2019 included). The 2021 LSOAs are ONS BSC (200 m",
-        "# super-generalised): replace the 'lad' entry with the council's own boundary file for finer maps.",
+        "layer, so it is dissolved",
+        "# from its 2011 LSOAs (lsoa2011.gpkg, ONS generalised clipped, 20 m) by their 2019 district code",
+        "# (lad19cd), recoded (`recode`) where a 2019 district is now part of a merged council, as the ONS",
+        "# 2011-to-2021 lookup and the 2021 LSOAs' LAD 2024 codes place it. Why: the 2011 LSOAs then nest exactly",
+        "# (the IoD2019 and the mid-2020 population estimates are on them) and the edges are finer than the 2021",
+        "# LSOAs' or the May 2024 wards' (ONS BSC, 200 m).",
+        *(["# `also` merges in the district's 2021 LSOAs (by lad24cd), so that they nest exactly too and the",
+           "# IoD2025 figures are MHCLG's (the two generalisations differ along coasts and estuaries)."] if single else
+          ["# With several districts the 2021 LSOAs are not merged in (neighbours would overlap): the figures say",
+           "# how the 2021 LSOAs reach the districts (nesting, else apportionment by area)."]),
+        "# Replace the 'lad' entry with the council's own boundary file if you have one.",
     ]
     if not national and not placement.outside and not placement.missing and not placement.unlinked:
         lines.append(f"# The {placement.read:,} LSOAs of 2011 read by their 2019 district all lie in "
@@ -154,10 +160,15 @@ def manifest_text(found: England, code: str, name: str, districts: list[str], pl
     if county or national:
         lines += _county_entry(found, code, data, national)
     lines += _boundary(
-        "lad", "lad", "District" if single else "Districts", data["lsoa2021"], "lsoa", in_districts,
-        "lad24cd", "lad24nm", "LAD 2024 (May 2024), dissolved from LSOA December 2021",
-        "Dissolved from ONS LSOA (December 2021) Boundaries EW BSC V4 by their LAD 2024 code (ONS best-fit "
-        "lookup), via humaniverse/geographr", dissolve=True)
+        "lad", "lad", "District" if single else "Districts", data["lsoa2011"], "lsoa2011",
+        _in("lad19cd", list(placement.lad19_codes), national), "lad19cd", "lad19nm",
+        "LAD 2024 (May 2024), dissolved from LSOA December 2011",
+        "Dissolved from ONS LSOA (December 2011) generalised clipped, via martinjc/UK-GeoJSON, by their 2019 "
+        "district, merged councils placed by the ONS LSOA 2011-2021 lookup" + (", with the 2021 LSOAs (BSC) merged "
+                                                                                 "in" if single else ""), dissolve=True,
+        recode=_merged(found, placement.lad19_codes),
+        also={"file": data["lsoa2021"], "layer": "lsoa", "where": in_districts, "code_field": "lad24cd"}
+        if single else None)
     lines += _boundary(
         "wards", "ward", "Wards (May 2024)", data["wards2024"], "wards",
         _in("lad_code", [d for d in districts if d in found.wards2024], national), "code", "name",
@@ -231,25 +242,45 @@ def manifest_text(found: England, code: str, name: str, districts: list[str], pl
 
 
 def _county_entry(found: England, code: str, data: dict, national: bool) -> list[str]:
-    where = "county_code LIKE 'E10%'" if national else f"county_code = '{code}'"
-    return ["# The county above its districts, dissolved from its May 2024 wards by county code (wards2024.gpkg",
-            "# carries each ward's county; 2021 LSOAs do not)."] + _boundary(
-        "county", "county", "Counties" if national else "County", data["wards2024"], "wards", where,
-        "county_code", "county_name", "County (May 2024), dissolved from WD24",
-        "Dissolved from ONS Electoral wards (May 2024) Boundaries UK BSC by their county code, via "
-        "pachadotdev/ukmaps", dissolve=True)
+    counties = sorted(found.counties) if national else [code]
+    recode = {}
+    for county in counties:
+        members = set(found.members(county))
+        for old, now in found.lad19_of(members).items():
+            if now in members:
+                recode[old] = (county, found.counties[county])
+    return ["# The count" + ("ies" if national else "y") + " above the districts: the same 2011 LSOAs, each 2019 "
+            "district recoded as its county (May 2024)."] + _boundary(
+        "county", "county", "Counties" if national else "County", data["lsoa2011"], "lsoa2011",
+        _in("lad19cd", sorted(recode), False), "lad19cd", "lad19nm", "County (May 2024), dissolved from LSOA "
+        "December 2011", "Dissolved from ONS LSOA (December 2011) generalised clipped, via martinjc/UK-GeoJSON, by "
+        "the county of their district (ONS May 2024 ward file)", dissolve=True, recode=recode)
+
+
+def _merged(found: England, lad19_codes) -> dict:
+    """The 2019 districts read whose code is no longer a district's, as the district they are now part of."""
+    placed = found.lad19_of(set(found.districts))
+    return {old: (placed[old], found.districts[placed[old]].name) for old in lad19_codes
+            if old not in found.districts and old in placed}
 
 
 def _boundary(set_id: str, kind: str, name: str, file: str, layer: str, where: str | None, code_field: str,
-              name_field: str, vintage: str, source: str, *, dissolve: bool = False) -> list[str]:
+              name_field: str, vintage: str, source: str, *, dissolve: bool = False,
+              recode: dict | None = None, also: dict | None = None) -> list[str]:
     lines = ["[[boundaries]]", f'id = "{set_id}"', f'kind = "{kind}"', f"name = {_q(name)}", f"file = {_q(file)}",
              f'layer = "{layer}"']
     if where:
         lines.append(f"where = {_q(where)}")
     if dissolve:
         lines.append("dissolve = true")
-    return lines + [f'code_field = "{code_field}"', f'name_field = "{name_field}"', f"vintage = {_q(vintage)}",
-                    f"source = {_q(source)}", f"licence = {_q(LICENCE)}", ""]
+    lines += [f'code_field = "{code_field}"', f'name_field = "{name_field}"', f"vintage = {_q(vintage)}",
+              f"source = {_q(source)}", f"licence = {_q(LICENCE)}", ""]
+    if also:
+        lines += ["[boundaries.also]"] + [f"{key} = {_q(value)}" for key, value in also.items()] + [""]
+    if recode:
+        lines += ["[boundaries.recode]"] + [f"{old} = [{_q(new)}, {_q(name)}]" for old, (new, name)
+                                                 in sorted(recode.items())] + [""]
+    return lines
 
 
 def _stand_in(data: dict):
@@ -275,10 +306,12 @@ def _in(field_name: str, codes: list[str], national: bool) -> str | None:
 
 
 def _relative(target: Path, base: Path) -> str:
+    """``target`` relative to the manifest's folder when they share a folder below the root, else absolute."""
     try:
-        return Path(os.path.relpath(target, base)).as_posix()
+        shared = Path(os.path.commonpath([target, base]))
     except ValueError:  # another drive
         return target.as_posix()
+    return target.as_posix() if shared == Path(shared.anchor) else Path(os.path.relpath(target, base)).as_posix()
 
 
 def _q(text: str) -> str:
