@@ -96,7 +96,7 @@ class England:
             by_name += [n for n in names if wanted and wanted.casefold() in n.casefold() and n not in by_name]
         if by_name:
             lines.append("Did you mean: " + "; ".join(f"{names[n]} {n}" for n in by_name[:8]) + "?")
-        elif CODE.match(wanted.upper()):
+        elif CODE.match(wanted.upper()) and wanted.upper() not in self.former:
             near = difflib.get_close_matches(wanted.upper(), sorted(names.values()), n=5, cutoff=0.8)
             if near:
                 lookup = {c: n for n, c in names.items()}

@@ -162,7 +162,7 @@ def manifest_text(found: England, code: str, name: str, districts: list[str], pl
     lines += _boundary(
         "lad", "lad", "District" if single else "Districts", data["lsoa2011"], "lsoa2011",
         _in("lad19cd", list(placement.lad19_codes), national), "lad19cd", "lad19nm",
-        "LAD 2024 (May 2024), dissolved from LSOA December 2011",
+        "LAD May 2024 (from LSOAs)",
         "Dissolved from ONS LSOA (December 2011) generalised clipped, via martinjc/UK-GeoJSON, by their 2019 "
         "district, merged councils placed by the ONS LSOA 2011-2021 lookup" + (", with the 2021 LSOAs (BSC) merged "
                                                                                  "in" if single else ""), dissolve=True,
@@ -252,8 +252,8 @@ def _county_entry(found: England, code: str, data: dict, national: bool) -> list
     return ["# The count" + ("ies" if national else "y") + " above the districts: the same 2011 LSOAs, each 2019 "
             "district recoded as its county (May 2024)."] + _boundary(
         "county", "county", "Counties" if national else "County", data["lsoa2011"], "lsoa2011",
-        _in("lad19cd", sorted(recode), False), "lad19cd", "lad19nm", "County (May 2024), dissolved from LSOA "
-        "December 2011", "Dissolved from ONS LSOA (December 2011) generalised clipped, via martinjc/UK-GeoJSON, by "
+        _in("lad19cd", sorted(recode), False), "lad19cd", "lad19nm", "County May 2024 (from LSOAs)",
+        "Dissolved from ONS LSOA (December 2011) generalised clipped, via martinjc/UK-GeoJSON, by "
         "the county of their district (ONS May 2024 ward file)", dissolve=True, recode=recode)
 
 
