@@ -27,7 +27,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from boundaries.codes import clean_code, is_blank
+from boundaries.codes import clean_codes, is_blank
 from boundaries.crs import DISPLAY_CRS, STORAGE_CRS, check_plausible, require_crs, to_storage
 from boundaries.errors import BoundaryError, CRSError, Problem, location
 from boundaries.fields import choose_fields
@@ -225,7 +225,7 @@ def read_boundaries(
             ) from err
     check_plausible(raw, where)
     code_field, name_field = choose_fields(raw, code_field, name_field, where=where)
-    codes = read_codes = [clean_code(value) for value in raw[code_field].tolist()]
+    codes = read_codes = clean_codes(raw[code_field].tolist())
     if recode:
         codes = [recode[code][0] if code in recode else code for code in codes]
     blank, duplicated = _code_problems(codes, code_field, source)
@@ -428,8 +428,21 @@ def _attribute_columns(
 
 
 def _properties(frame: pd.DataFrame) -> list[dict]:
-    columns = {column: [_json_value(value) for value in frame[column].tolist()] for column in frame.columns}
-    return [{column: values[i] for column, values in columns.items()} for i in range(len(frame))]
+    columns = {column: _json_values(frame[column]) for column in frame.columns}
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*columns.values())] if names else [{} for _ in range(len(frame))]
+
+
+def _json_values(column: pd.Series) -> list:
+    """:func:`_json_value` of each value of a column; text and plain numbers without the per-value checks."""
+    values = column.tolist()
+    if column.dtype.kind in "iub":
+        return values
+    if column.dtype.kind == "f":
+        return [None if value != value else value for value in values]  # NaN is not equal to itself
+    if all(type(value) is str for value in values):
+        return values
+    return [_json_value(value) for value in values]
 
 
 def _json_value(value: object) -> object:

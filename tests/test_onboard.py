@@ -74,6 +74,7 @@ def test_a_unitary_authority_is_onboarded_with_mhclg_s_figures(db, data, tmp_pat
     assert again.sets == done.report.sets
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the backends' parity: the test above
 def test_a_small_district_outside_cheshire_gets_stand_in_populations(db, data, tmp_path):
     """Rutland: IoD2025's own denominators are blank there, so the ONS mid-2020 estimates stand in, and say so."""
     done = onboard(db, data, "E06000017", tmp_path / "rutland.toml")
@@ -111,6 +112,7 @@ def test_a_county_onboards_its_districts_with_the_county_above(tmp_path, data):
     assert county.geometry.area.sum() == pytest.approx(lads.geometry.area.sum(), rel=1e-9)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_the_county_set_holds_its_districts_when_loaded(db, data, tmp_path):
     """Loaded, the districts are linked wholly into the county."""
     done = onboard(db, data, "E10000011", tmp_path / "east-sussex.toml")  # the county with fewest LSOAs
@@ -121,6 +123,15 @@ def test_the_county_set_holds_its_districts_when_loaded(db, data, tmp_path):
         for links in held.values():
             assert [(link["set"], link["code"], link["share"]) for link in links if link["set"] == "county"] == \
                 [("county", "E10000011", 1.0)]
+        # several districts: no one borough to compare with (not the first district), each ward's own district
+        assert figures.borough_set(session) is None
+        wards = pyogrio.read_dataframe(data / "wards2024.gpkg", layer="wards", read_geometry=False,
+                                       where="county_code = 'E10000011'")
+        placed = figures.districts_of(session, "wards", wards["code"].tolist())
+        agree = sum(placed.get(code) == lad for code, lad in zip(wards["code"], wards["lad_code"]))
+        assert agree == len(wards)
+        income = value(session, "wards", "iod2025-income-rate")
+        assert income.borough is None and income.england["name"] == "England"
 
 
 def test_a_merged_council_reads_its_former_districts(tmp_path, data):

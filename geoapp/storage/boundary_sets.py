@@ -1,10 +1,13 @@
 """Boundary sets and their areas in and out of the store, as GeoDataFrames in EPSG:27700."""
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, insert, select
+import shapely
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from boundaries.crs import STORAGE_CRS
@@ -12,6 +15,7 @@ from boundaries.nesting import overlaps
 
 from ..errors import Conflict, NotFound
 from . import audit, locks
+from .geometry import SRID
 from .memo import remembered
 from .models import Area, AreaLink, AuditEntry, BoundarySet
 
@@ -43,6 +47,11 @@ def get_set(session: Session, set_id: str) -> BoundarySet:
 def area_codes(session: Session, set_id: str) -> list[str]:
     """The codes of a set's areas, in order."""
     return list(session.scalars(select(Area.code).where(Area.set_id == set_id).order_by(Area.code)))
+
+
+def area_count(session: Session, set_id: str) -> int:
+    """How many areas a set holds."""
+    return session.scalar(select(func.count()).select_from(Area).where(Area.set_id == set_id))
 
 
 def area_counts(session: Session) -> dict[str, int]:
@@ -81,17 +90,42 @@ def save_set(session: Session, areas: gpd.GeoDataFrame, *, actor: str, replace: 
         bset = BoundarySet(version=version, import_report=report, **fields)
         session.add(bset)
     session.flush()
-    props = areas["properties"] if "properties" in areas else [None] * len(areas)
-    bounds = areas.geometry.bounds.to_numpy()
-    rows = [{"set_id": bset.id, "code": code, "name": name, "properties": prop or None,
-             "area_m2": geom.area, "minx": b[0], "miny": b[1], "maxx": b[2], "maxy": b[3], "geometry": geom}
-            for code, name, prop, geom, b in zip(areas["code"], areas["name"], props, areas.geometry, bounds)]
-    if rows:
-        session.execute(insert(Area), rows)
+    _insert_areas(session, bset.id, areas)
     audit.record(session, actor=actor, action="replace" if before else "create",
                  entity_type="boundary_set", entity_id=bset.id, before=before,
-                 after=set_summary(bset) | {"areas": len(rows)})
+                 after=set_summary(bset) | {"areas": len(areas)})
     return bset
+
+
+#: Rows per INSERT batch (bounds the memory of one batch of WKB).
+_BATCH = 5000
+_COLUMNS = "set_id, code, name, properties, area_m2, minx, miny, maxx, maxy, geometry"
+
+
+def _insert_areas(session: Session, set_id: str, areas: gpd.GeoDataFrame) -> None:
+    """Insert a set's areas straight through the driver: WKB, bounds and measures made for the whole set at
+    once by shapely (not row by row by the column type), properties as JSON text, PostGIS reading the WKB with
+    ST_GeomFromWKB; the ORM would spend more on each row's bookkeeping than the database on storing it."""
+    if areas.empty:
+        return
+    geoms = np.asarray(areas.geometry.array, dtype=object)
+    wkb = shapely.to_wkb(geoms)
+    bounds = shapely.bounds(geoms)
+    measured = shapely.area(geoms)
+    props = list(areas["properties"]) if "properties" in areas else [None] * len(areas)
+    text = [json.dumps(p) if p else None for p in props]
+    if session.get_bind().dialect.name == "postgresql":
+        sql = (f"INSERT INTO areas ({_COLUMNS}) VALUES (%s, %s, %s, %s::json, %s, %s, %s, %s, %s, "
+               f"ST_GeomFromWKB(%s, {SRID:d}))")
+    else:
+        sql = f"INSERT INTO areas ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    connection = session.connection()
+    codes, names = list(areas["code"]), list(areas["name"])
+    for start in range(0, len(areas), _BATCH):
+        stop = min(start + _BATCH, len(areas))
+        connection.exec_driver_sql(sql, [
+            (set_id, codes[i], names[i], text[i], float(measured[i]), float(bounds[i, 0]), float(bounds[i, 1]),
+             float(bounds[i, 2]), float(bounds[i, 3]), wkb[i]) for i in range(start, stop)])
 
 
 def _versions_used(session: Session, set_id: str) -> int:
@@ -177,27 +211,38 @@ def get_area(session: Session, set_id: str, code: str) -> Area:
     return area
 
 
-def link_sets(session: Session, small_id: str, large_id: str, *, min_share: float = 0.01) -> int:
-    """Record which areas of ``large_id`` hold each area of ``small_id``, and how much of it."""
-    small = load_areas(session, small_id)
-    large = load_areas(session, large_id)
+def link_sets(session: Session, small_id: str, large_id: str, *, min_share: float = 0.01,
+              loaded: dict | None = None) -> int:
+    """Record which areas of ``large_id`` hold each area of ``small_id``, and how much of it.
+
+    ``loaded`` keeps each set's areas as read, for callers linking one set with several others."""
+    loaded = {} if loaded is None else loaded
+    for set_id in (small_id, large_id):
+        if set_id not in loaded:
+            loaded[set_id] = load_areas(session, set_id)
+    small, large = loaded[small_id], loaded[large_id]
     if small.empty or large.empty:
         return 0
     found = overlaps(small[["code", "geometry"]], large[["code", "geometry"]], min_share=min_share)
-    small_ids = dict(zip(small["code"], small["id"]))
-    large_ids = dict(zip(large["code"], large["id"]))
-    rows = [{"area_id": int(small_ids[small_code]), "container_id": int(large_ids[large_code]), "share": float(share)}
-            for small_code, large_code, share in zip(found["small_code"], found["large_code"], found["share"])]
+    small_ids = pd.Series(small["id"].to_numpy(), index=small["code"])
+    large_ids = pd.Series(large["id"].to_numpy(), index=large["code"])
+    rows = list(zip(small_ids.reindex(found["small_code"]).astype(int).tolist(),
+                    large_ids.reindex(found["large_code"]).astype(int).tolist(),
+                    found["share"].astype(float).tolist()))
     if rows:
-        session.execute(insert(AreaLink), rows)
+        marker = "%s" if session.get_bind().dialect.name == "postgresql" else "?"
+        session.connection().exec_driver_sql(
+            f"INSERT INTO area_links (area_id, container_id, share) VALUES ({marker}, {marker}, {marker})", rows)
     return len(rows)
 
 
 def link_all(session: Session, set_ids: list[str]) -> int:
-    """Link the given sets with each other and with every other current set, finer into coarser."""
+    """Link the given sets with each other and with every other current set, finer into coarser (each set's
+    areas read once)."""
     current = list_sets(session)
     done = set()
     count = 0
+    loaded: dict = {}
     for new in (s for s in current if s.id in set_ids):
         for other in current:
             pair = frozenset((new.id, other.id))
@@ -206,10 +251,25 @@ def link_all(session: Session, set_ids: list[str]) -> int:
             done.add(pair)
             rank_new, rank_other = KIND_ORDER.get(new.kind, 0), KIND_ORDER.get(other.kind, 0)
             if rank_new < rank_other:
-                count += link_sets(session, new.id, other.id)
+                count += link_sets(session, new.id, other.id, loaded=loaded)
             elif rank_other < rank_new:
-                count += link_sets(session, other.id, new.id)
+                count += link_sets(session, other.id, new.id, loaded=loaded)
     return count
+
+
+def main_containers(session: Session, set_id: str, codes: list[str], container_set: str) -> dict[str, str]:
+    """For areas of ``set_id`` by code, the area of ``container_set`` holding the largest share of each."""
+    container, area = aliased(Area), aliased(Area)
+    found: dict[str, tuple[float, str]] = {}
+    for start in range(0, len(codes), 500):
+        rows = session.execute(
+            select(area.code, container.code, AreaLink.share)
+            .join(AreaLink, AreaLink.area_id == area.id).join(container, container.id == AreaLink.container_id)
+            .where(area.set_id == set_id, area.code.in_(codes[start:start + 500]), container.set_id == container_set))
+        for code, holder, share in rows:
+            if code not in found or (share, holder) > found[code]:
+                found[code] = (share, holder)
+    return {code: holder for code, (_, holder) in found.items()}
 
 
 def containers(session: Session, area_ids: list[int]) -> dict[int, list[dict]]:
