@@ -65,6 +65,7 @@ class England:
     former: dict[str, tuple[str, set[str]]] = field(default_factory=dict)  #: 2019 code: (name, 2024 codes)
     lsoa11: pd.DataFrame = field(default_factory=pd.DataFrame)  #: lsoa11cd, lad19cd, lad24cd (via lookup)
     wards2024: set[str] = field(default_factory=set)  #: districts with May 2024 wards
+    upper: dict[str, tuple[str, str]] = field(default_factory=dict)  #: district: its county, or itself (unitary)
 
     def members(self, county: str) -> list[str]:
         """The districts of a county, by code."""
@@ -150,7 +151,9 @@ def _read(folder: Path, _stamp: tuple) -> England:
                                     read_geometry=False)
     wards = pyogrio.read_dataframe(folder / FILES["wards2024"], layer="wards", read_geometry=False,
                                    columns=["lad_code", "county_code", "county_name"])
-    counties = wards[wards["county_code"].str.startswith(COUNTY_PREFIX)].drop_duplicates("lad_code")
+    tiers = wards.drop_duplicates("lad_code")
+    upper = dict(zip(tiers["lad_code"], zip(tiers["county_code"], tiers["county_name"])))
+    counties = tiers[tiers["county_code"].str.startswith(COUNTY_PREFIX)]
     county_of = dict(zip(counties["lad_code"], zip(counties["county_code"], counties["county_name"])))
     names = dict(zip(lsoa21["lad24cd"], lsoa21["lad24nm"]))
     districts = {code: District(code, name, *county_of.get(code, (None, None))) for code, name in sorted(names.items())}
@@ -171,4 +174,4 @@ def _read(folder: Path, _stamp: tuple) -> England:
             former[code] = (name, now)
     return England(folder=folder, districts=districts, counties=dict(zip(counties["county_code"],
                                                                           counties["county_name"])),
-                   former=former, lsoa11=lsoa11, wards2024=set(wards["lad_code"]))
+                   former=former, lsoa11=lsoa11, wards2024=set(wards["lad_code"]), upper=upper)

@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from ..storage.db import Database
 from .england import FILES, England, Placement, england
 from .load import LoadReport, Reporter, load_manifest
@@ -72,6 +74,8 @@ def plan(data: str | Path, code: str | None, manifest: str | Path | None = None,
     placement = found.placement(districts)
     text = manifest_text(found, chosen, name, districts, placement, path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if code is None or chosen in found.counties:
+        county_table(found, districts).to_csv(path.with_name(f"{path.stem}-counties.csv"), index=False)
     path.write_text(text, encoding="utf-8")
     return Onboarding(chosen, name, districts, path, placement, notes=placement_notes(placement))
 
@@ -157,8 +161,6 @@ def manifest_text(found: England, code: str, name: str, districts: list[str], pl
         "]",
         "",
     ]
-    if county or national:
-        lines += _county_entry(found, code, data, national)
     lines += _boundary(
         "lad", "lad", "District" if single else "Districts", data["lsoa2011"], "lsoa2011",
         _in("lad19cd", list(placement.lad19_codes), national), "lad19cd", "lad19nm",
@@ -178,6 +180,8 @@ def manifest_text(found: England, code: str, name: str, districts: list[str], pl
         lines += _boundary("wards2013", "ward", "Wards (2013)", data["wards2013"], "wards2013",
                            _in("lad13cd", old_wards, False), "wd13cd", "wd13nm", "WD13 (2013)",
                            "ONS electoral wards 2013, generalised clipped, via martinjc/UK-GeoJSON")
+    if county or national:
+        lines += _county_entry(national, f"{path.stem}-counties.csv")
     lines += ["# The 2011 LSOAs, read by their 2019 district (the IoD2019 and the mid-2020 estimates are on them)."]
     lines += _boundary("lsoa", "lsoa", "Lower layer super output areas (2011)", data["lsoa2011"], "lsoa2011",
                        _in("lad19cd", list(placement.lad19_codes), national), "lsoa11cd", "lsoa11nm",
@@ -241,20 +245,23 @@ def manifest_text(found: England, code: str, name: str, districts: list[str], pl
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _county_entry(found: England, code: str, data: dict, national: bool) -> list[str]:
-    counties = sorted(found.counties) if national else [code]
-    recode = {}
-    for county in counties:
-        members = set(found.members(county))
-        for old, now in found.lad19_of(members).items():
-            if now in members:
-                recode[old] = (county, found.counties[county])
-    return ["# The count" + ("ies" if national else "y") + " above the districts: the same 2011 LSOAs, each 2019 "
-            "district recoded as its county (May 2024)."] + _boundary(
-        "county", "county", "Counties" if national else "County", data["lsoa2011"], "lsoa2011",
-        _in("lad19cd", sorted(recode), False), "lad19cd", "lad19nm", "County May 2024 (from LSOAs)",
-        "Dissolved from ONS LSOA (December 2011) generalised clipped, via martinjc/UK-GeoJSON, by "
-        "the county of their district (ONS May 2024 ward file)", dissolve=True, recode=recode)
+def county_table(found: England, districts: list[str]) -> pd.DataFrame:
+    """Each district's county (a unitary authority is its own), for the ``county`` grouping of districts."""
+    rows = [(d, *found.upper.get(d, (d, found.districts[d].name))) for d in districts]
+    return pd.DataFrame(rows, columns=["lad_code", "county_code", "county_name"])
+
+
+def _county_entry(national: bool, table: str) -> list[str]:
+    return [
+        "# The count" + ("ies and unitary authorities" if national else "y") + " above the districts, as groups of "
+        "districts (" + table + ", from the May 2024 ward file's county codes" + (
+            "; a unitary authority is its own group)." if national else ")."),
+        "[[groupings]]", 'id = "county"', 'kind = "county"',
+        f"name = {_q('Counties and unitary authorities' if national else 'County')}", 'blocks = "lad"',
+        f"file = {_q(table)}", 'block_field = "lad_code"', 'group_code_field = "county_code"',
+        'group_name_field = "county_name"', 'vintage = "May 2024"',
+        'source = "Districts grouped by the county codes of ONS Electoral wards (May 2024), via pachadotdev/ukmaps"',
+        f"licence = {_q(LICENCE)}", ""]
 
 
 def _merged(found: England, lad19_codes) -> dict:
