@@ -22,7 +22,7 @@ from geoapp.loading.onboard import onboard, plan
 from geoapp.storage import boundary_sets
 from geoapp.storage.models import AreaLink, BoundarySet, DistrictSummary
 
-from .conftest import require_shared_data
+from .conftest import build_app, require_shared_data
 
 
 @pytest.fixture(scope="module")
@@ -95,19 +95,21 @@ def test_a_small_district_outside_cheshire_gets_stand_in_populations(db, data, t
 
 
 def test_a_county_onboards_its_districts_with_the_county_above(tmp_path, data):
-    """A county code writes its districts and the county as a grouping of them (Warwickshire: five districts)."""
+    """A county code writes its districts and the county above them (Warwickshire: five districts)."""
     done = plan(data, "E10000031", tmp_path / "warwickshire.toml")
     districts = england(data).members("E10000031")
     assert done.districts == districts and len(districts) == 5
     manifest = read_manifest(done.manifest)
     lad = next(b for b in manifest.boundaries if b.id == "lad")
-    county = next(g for g in manifest.groupings if g.id == "county")
-    assert (lad.kind, county.kind, county.blocks) == ("lad", "county", "lad")
-    table = pd.read_csv(county.file, dtype=str)
-    assert sorted(table["lad_code"]) == districts and set(table["county_code"]) == {"E10000031"}
+    county = next(b for b in manifest.boundaries if b.id == "county")
+    assert (lad.kind, county.kind) == ("lad", "county")
+    assert set(map(tuple, county.recode.values())) == {("E10000031", "Warwickshire")}
     areas = read_boundaries(lad.file, layer=lad.layer, where=lad.where, code_field=lad.code_field, dissolve=True,
                             recode={k: tuple(v) for k, v in (lad.recode or {}).items()}).areas
-    assert sorted(areas["code"]) == districts
+    whole = read_boundaries(county.file, layer=county.layer, where=county.where, code_field=county.code_field,
+                            dissolve=True, recode={k: tuple(v) for k, v in county.recode.items()}).areas
+    assert sorted(areas["code"]) == districts and whole["code"].tolist() == ["E10000031"]
+    assert whole.geometry.area.sum() == pytest.approx(areas.geometry.area.sum(), rel=1e-6)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -130,6 +132,11 @@ def test_the_county_set_holds_its_districts_when_loaded(db, data, tmp_path):
         assert agree == len(wards)
         income = value(session, "wards", "iod2025-income-rate")
         assert income.borough is None and income.england["name"] == "England"
+    # a ward's profile is served, compared with England
+    ward = wards["code"].iloc[0]
+    response = build_app(db, tmp_path).test_client().get(f"/profiles/wards/{ward}.json")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert ward in response.get_data(as_text=True) and "England" in response.get_data(as_text=True)
 
 
 def test_a_merged_council_reads_its_former_districts(tmp_path, data):

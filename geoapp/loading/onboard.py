@@ -14,8 +14,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from ..storage.db import Database
 from .england import FILES, England, Placement, england
 from .load import LoadReport, Reporter, load_manifest
@@ -74,8 +72,6 @@ def plan(data: str | Path, code: str | None, manifest: str | Path | None = None,
     placement = found.placement(districts)
     text = manifest_text(found, chosen, name, districts, placement, path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if code is None or chosen in found.counties:
-        county_table(found, districts).to_csv(path.with_name(f"{path.stem}-counties.csv"), index=False)
     path.write_text(text, encoding="utf-8")
     return Onboarding(chosen, name, districts, path, placement, notes=placement_notes(placement))
 
@@ -92,8 +88,8 @@ def onboard(db: Database, data: str | Path, code: str | None, manifest: str | Pa
 def placement_notes(placement: Placement) -> list[str]:
     """The 2011 LSOAs that cannot be placed in the districts, in words (nothing dropped unsaid)."""
     notes = []
-    for codes, words in ((placement.outside, "read with their 2019 district, but their 2021 LSOAs lie in another "
-                                             "district (or in two): kept in the 2011 set, outside the district"),
+    for codes, words in ((placement.outside, "read, and dissolved, with their 2019 district, though the lookup "
+                                             "places their 2021 LSOAs in another district (or in two)"),
                          (placement.missing, "whose 2021 LSOAs lie in the district but whose 2019 district is "
                                              "another: not read"),
                          (placement.unlinked, "read but in no row of the 2011-to-2021 lookup")):
@@ -181,7 +177,7 @@ def manifest_text(found: England, code: str, name: str, districts: list[str], pl
                            _in("lad13cd", old_wards, False), "wd13cd", "wd13nm", "WD13 (2013)",
                            "ONS electoral wards 2013, generalised clipped, via martinjc/UK-GeoJSON")
     if county or national:
-        lines += _county_entry(national, f"{path.stem}-counties.csv")
+        lines += _county_entry(found, code, districts, data, national)
     lines += ["# The 2011 LSOAs, read by their 2019 district (the IoD2019 and the mid-2020 estimates are on them)."]
     lines += _boundary("lsoa", "lsoa", "Lower layer super output areas (2011)", data["lsoa2011"], "lsoa2011",
                        _in("lad19cd", list(placement.lad19_codes), national), "lsoa11cd", "lsoa11nm",
@@ -245,23 +241,21 @@ def manifest_text(found: England, code: str, name: str, districts: list[str], pl
     return "\n".join(lines).rstrip() + "\n"
 
 
-def county_table(found: England, districts: list[str]) -> pd.DataFrame:
-    """Each district's county (a unitary authority is its own), for the ``county`` grouping of districts."""
-    rows = [(d, *found.upper.get(d, (d, found.districts[d].name))) for d in districts]
-    return pd.DataFrame(rows, columns=["lad_code", "county_code", "county_name"])
-
-
-def _county_entry(national: bool, table: str) -> list[str]:
+def _county_entry(found: England, code: str, districts: list[str], data: dict, national: bool) -> list[str]:
+    """The county (all of England: the counties and unitary authorities) above the districts: the same 2011
+    LSOAs, each 2019 district recoded as the county its district is in (a unitary authority as itself)."""
+    placed = found.lad19_of(set(districts))
+    recode = {old: found.upper.get(now, (now, found.districts[now].name)) for old, now in placed.items()}
     return [
-        "# The count" + ("ies and unitary authorities" if national else "y") + " above the districts, as groups of "
-        "districts (" + table + ", from the May 2024 ward file's county codes" + (
-            "; a unitary authority is its own group)." if national else ")."),
-        "[[groupings]]", 'id = "county"', 'kind = "county"',
-        f"name = {_q('Counties and unitary authorities' if national else 'County')}", 'blocks = "lad"',
-        f"file = {_q(table)}", 'block_field = "lad_code"', 'group_code_field = "county_code"',
-        'group_name_field = "county_name"', 'vintage = "May 2024"',
-        'source = "Districts grouped by the county codes of ONS Electoral wards (May 2024), via pachadotdev/ukmaps"',
-        f"licence = {_q(LICENCE)}", ""]
+        "# The count" + ("ies and unitary authorities (a unitary authority is its own)" if national else "y")
+        + " above the districts: the same 2011 LSOAs, each 2019",
+        "# district recoded as its county (the May 2024 ward file's county codes), so that every LSOA and district",
+        "# nests in it exactly."] + _boundary(
+        "county", "county", "Counties and unitary authorities" if national else "County", data["lsoa2011"],
+        "lsoa2011", None if national else _in("lad19cd", sorted(recode), False), "lad19cd", "lad19nm",
+        "County May 2024 (from LSOAs)", "Dissolved from ONS LSOA (December 2011) generalised clipped, via "
+        "martinjc/UK-GeoJSON, by the county of their district (ONS May 2024 ward file)", dissolve=True,
+        recode=recode)
 
 
 def _merged(found: England, lad19_codes) -> dict:
