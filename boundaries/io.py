@@ -243,21 +243,25 @@ def read_boundaries(
     if blank or duplicated or geometry:
         summary = _summary(blank, duplicated, geometry)
         raise BoundaryError(f"{where} cannot be imported: {summary}", blank + duplicated + geometry)
-    names = raw[name_field].tolist() if name_field else codes
-    if recode:
-        names = [recode[code][1] if code in recode else name for code, name in zip(read_codes, names)]
+    names = raw[name_field].tolist() if name_field else read_codes
     other = _attribute_columns(raw, code_field, name_field, source.dataset)
     result = gpd.GeoDataFrame(
         {
-            "code": codes,
-            "name": [_name_text(name) or code for name, code in zip(names, codes)],
+            "code": read_codes,
+            "name": [_name_text(name) or code for name, code in zip(names, read_codes)],
             "properties": _properties(raw[other]),
         },
         geometry=areas.geometry.values,
         crs=STORAGE_CRS,
     )
-    if dissolve:
+    if dissolve:  # by the codes read, then (a union of a few large pieces, not of all their parts) as recoded
         result = dissolve_codes(result)
+    if recode:
+        result["name"] = [recode[code][1] if code in recode else name
+                          for code, name in zip(result["code"], result["name"])]
+        result["code"] = [recode[code][0] if code in recode else code for code in result["code"]]
+        if dissolve:
+            result = dissolve_codes(result)
     return BoundaryImport(
         areas=result,
         repairs=repairs,
@@ -362,7 +366,8 @@ def dissolve_codes(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         first = props[members[0]] or {}
         same = {key: value for key, value in first.items()
                 if all((props[i] or {}).get(key) == value for i in members[1:])}
-        rows.append({"code": code, "name": names[members[0]], "properties": same | {"parts": len(members)}})
+        parts = sum((props[i] or {}).get("parts", 1) for i in members)
+        rows.append({"code": code, "name": names[members[0]], "properties": same | {"parts": parts}})
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # GEOS releases the GIL
         merged = np.asarray(list(pool.map(_union, (geoms[m] for m in groups.values()))), dtype=object)
     single = shapely.get_type_id(merged) == shapely.GeometryType.POLYGON

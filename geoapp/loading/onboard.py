@@ -1,11 +1,13 @@
 """`geoapp onboard`: write an editable manifest for any English district, county or all of England from the
 shared England files, then load it as `geoapp load` would.
 
-The district boundary is dissolved from its 2021 LSOAs (England's file has no district layer): the 2021 LSOAs
-carry their LAD 2024 code from the ONS best-fit lookup, 2021 LSOAs nest exactly in 2024 districts (so the
-IoD2025 figures of the district are its LSOAs' own, by exact nesting), and the codes are current, merged
-councils (North Yorkshire, Somerset, Cumberland, Westmorland and Furness) included. The 2011 LSOAs are read by
-their 2019 district and checked against the ONS 2011-to-2021 lookup: any that cannot be placed are listed.
+England's files have no district layer, so each district is dissolved from its 2011 LSOAs (ONS generalised
+clipped, 20 m) by their 2019 district code, recoded where that district is now part of a merged council
+(North Yorkshire, Somerset, Cumberland, Westmorland and Furness, Buckinghamshire) as the ONS 2011-to-2021
+lookup and the 2021 LSOAs' LAD 2024 codes place it; one district also takes in its 2021 LSOAs (``also``), so
+that both LSOA vintages nest in it exactly and its figures are MHCLG's. A county (for all of England, every
+county and unitary authority) is dissolved from the same LSOAs. 2011 LSOAs the lookup cannot place in the
+districts are listed.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from pathlib import Path
 from ..storage.db import Database
 from .england import FILES, England, Placement, england
 from .load import LoadReport, Reporter, load_manifest
-from .manifest import read_manifest
+from .manifest import ManifestError, read_manifest
 
 #: The generic catalogues the manifests name (England's File 7s and the ONS mid-2020 estimates).
 CATALOGUES = Path(__file__).resolve().parents[2] / "examples" / "indicators"
@@ -64,6 +66,9 @@ def plan(data: str | Path, code: str | None, manifest: str | Path | None = None,
     Without ``manifest`` it is written to ``<instance>/onboard/<code>.toml``.
     """
     found = england(data)
+    if not CATALOGUES.is_dir():
+        raise ManifestError(f"The generic indicator catalogues are not found in {CATALOGUES}: onboard runs from a "
+                            "checkout of the Atlas, whose examples/indicators folder holds them.")
     if code is None:
         chosen, name, districts = ENGLAND[0], ENGLAND[1], sorted(found.districts)
     else:
