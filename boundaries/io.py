@@ -51,6 +51,7 @@ __all__ = [
     "dissolve_codes",
     "list_layers",
     "read_boundaries",
+    "recode_areas",
     "write_boundaries",
 ]
 
@@ -257,11 +258,7 @@ def read_boundaries(
     if dissolve:  # by the codes read, then (a union of a few large pieces, not of all their parts) as recoded
         result = dissolve_codes(result)
     if recode:
-        result["name"] = [recode[code][1] if code in recode else name
-                          for code, name in zip(result["code"], result["name"])]
-        result["code"] = [recode[code][0] if code in recode else code for code in result["code"]]
-        if dissolve:
-            result = dissolve_codes(result)
+        result = recode_areas(result, recode, dissolve=dissolve)
     return BoundaryImport(
         areas=result,
         repairs=repairs,
@@ -325,6 +322,39 @@ def write_boundaries(gdf: gpd.GeoDataFrame, path: str | Path, fmt: str, *, layer
             frame, path, layer=layer, driver=spec.driver, promote_to_multi=True, layer_options=options
         )
     return path
+
+
+def recode_areas(areas: gpd.GeoDataFrame, recode: dict[str, tuple[str, str]], *,
+                 dissolve: bool = True) -> gpd.GeoDataFrame:
+    """Give some areas a new code and name, and with ``dissolve`` merge those that then share a code.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        Columns ``code``, ``name``, ``properties`` and geometry; not modified.
+    recode : dict
+        Old code: (new code, new name).
+    dissolve : bool
+        Merge the areas sharing a code afterwards (see :func:`dissolve_codes`).
+
+    Returns
+    -------
+    GeoDataFrame
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> old = gpd.GeoDataFrame({"code": ["E07000163", "E07000164"], "name": ["Craven", "Hambleton"],
+    ...                         "properties": [{}, {}]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+    ...                        crs=STORAGE_CRS)
+    >>> merged = recode_areas(old, {c: ("E06000065", "North Yorkshire") for c in old["code"]})
+    >>> merged[["code", "name"]].to_dict("records"), merged.geometry[0].area
+    ([{'code': 'E06000065', 'name': 'North Yorkshire'}], 2.0)
+    """
+    out = areas.copy()
+    out["name"] = [recode[code][1] if code in recode else name for code, name in zip(areas["code"], areas["name"])]
+    out["code"] = [recode[code][0] if code in recode else code for code in areas["code"]]
+    return dissolve_codes(out) if dissolve else out
 
 
 def dissolve_codes(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

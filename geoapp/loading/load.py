@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from boundaries.crs import STORAGE_CRS
 from boundaries.errors import GroupingError
 from boundaries.grouping import dissolve_groups
-from boundaries.io import dissolve_codes, read_boundaries
+from boundaries.io import dissolve_codes, read_boundaries, recode_areas
 from layers.catalogue import read_catalogue, read_values
 
 from ..comparators import StandIn, fill_blank_populations, load_comparator, stand_in_population
@@ -55,13 +55,26 @@ class Reporter:
 
 
 def import_boundary_file(session: Session, entry: BoundaryEntry, *, actor: str, replace: bool,
-                         fictional: bool, reporter: Reporter, report: LoadReport):
-    """Read, check and store one boundary file; returns the stored areas as a GeoDataFrame."""
+                         fictional: bool, reporter: Reporter, report: LoadReport, read: dict | None = None):
+    """Read, check and store one boundary file; returns the stored areas as a GeoDataFrame.
+
+    ``read`` keeps layers dissolved by the codes read, for the entries of one load that dissolve the same
+    features (the districts, then the counties recoded from them)."""
     reporter.step(f"Reading {entry.file.name} as '{entry.id}' ({entry.kind})")
-    result = read_boundaries(entry.file, layer=entry.layer, code_field=entry.code_field,
-                             name_field=entry.name_field, crs=entry.crs, where=entry.where,
-                             dissolve=entry.dissolve, progress=reporter.progress(entry.id),
-                             recode={k: tuple(v) for k, v in entry.recode.items()} if entry.recode else None)
+    recode = {k: tuple(v) for k, v in entry.recode.items()} if entry.recode else None
+    if entry.dissolve:
+        key = (entry.file, entry.layer, entry.code_field, entry.name_field, entry.crs, entry.where)
+        read = {} if read is None else read
+        if key not in read:
+            read[key] = read_boundaries(entry.file, layer=entry.layer, code_field=entry.code_field,
+                                        name_field=entry.name_field, crs=entry.crs, where=entry.where,
+                                        dissolve=True, progress=reporter.progress(entry.id))
+        result = read[key] if not recode else dataclasses.replace(read[key],
+                                                                  areas=recode_areas(read[key].areas, recode))
+    else:
+        result = read_boundaries(entry.file, layer=entry.layer, code_field=entry.code_field,
+                                 name_field=entry.name_field, crs=entry.crs, where=entry.where,
+                                 dissolve=entry.dissolve, progress=reporter.progress(entry.id), recode=recode)
     if entry.also:
         more = read_boundaries(entry.also["file"], layer=entry.also.get("layer"), where=entry.also.get("where"),
                                code_field=entry.also["code_field"], crs=entry.crs, dissolve=True)
@@ -207,11 +220,11 @@ def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, ac
     with db.transaction() as session:
         for entry in manifest.postcodes:  # first, so groups can be placed by postcode
             load_postcodes(session, entry, actor=actor, reporter=reporter, report=report)
-        stored = {}
+        stored, read = {}, {}
         for entry in manifest.boundaries:
             stored[entry.id] = import_boundary_file(session, entry, actor=actor, replace=replace,
                                                     fictional=manifest.fictional, reporter=reporter,
-                                                    report=report)
+                                                    report=report, read=read)
         for entry in manifest.groupings:
             build_grouping(session, entry, stored[entry.blocks], actor=actor, replace=replace,
                            fictional=manifest.fictional, reporter=reporter, report=report)
