@@ -406,12 +406,19 @@ def dissolve_codes(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry=list(merged), crs=areas.crs)
 
 
+#: Up to this many parts, the full union is quicker than the coverage union and its mending (a county from its
+#: districts: 1.0 s against 4.3 s for Kent); beyond it, slower (a district from its LSOAs: 1.2 s against 0.6 s).
+_FEW = 32
+
+
 def _union(parts: np.ndarray) -> shapely.Geometry:
-    """The union of areas that tile a region: GEOS's coverage union (fast, for areas sharing their edges
+    """The union of many areas that tile a region: GEOS's coverage union (fast, for areas sharing their edges
     exactly; where its rings touch themselves, mended by a zero buffer), kept when valid and its area is within
     a millionth of its parts' summed area (no overlap lost), else the full union."""
     if len(parts) == 1:
         return parts[0]
+    if len(parts) <= _FEW:
+        return shapely.union_all(parts)
     try:
         union = shapely.coverage_union_all(parts)
         if not union.is_valid:
