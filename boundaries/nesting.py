@@ -7,9 +7,6 @@ National Grid; two sets in different CRSs are refused rather than guessed at.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -74,18 +71,18 @@ def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: flo
     # cheapest tests first, each on the pairs the one before left open: a small area properly inside a large
     # one, inside it up to its edge (LSOAs on a district's edge), sharing no area (boxes meeting, or areas only
     # touching), covering the large one; only the pairs left are overlaid
-    inside = _threaded(shapely.contains_properly, pair_large, pair_small)
+    inside = shapely.contains_properly(pair_large, pair_small)
     open_ = np.flatnonzero(~inside)
-    covered = _threaded(shapely.covers, pair_large[open_], pair_small[open_])
+    covered = shapely.covers(pair_large[open_], pair_small[open_])
     inside[open_[covered]] = True
     shared[inside] = small_area[small_index[inside]]
     open_ = open_[~covered]
-    open_ = open_[_threaded(shapely.intersects, pair_large[open_], pair_small[open_])]
-    open_ = open_[~_threaded(shapely.touches, pair_large[open_], pair_small[open_])]
-    around = _threaded(shapely.covers, pair_small[open_], pair_large[open_])
+    open_ = open_[shapely.intersects(pair_large[open_], pair_small[open_])]
+    open_ = open_[~shapely.touches(pair_large[open_], pair_small[open_])]
+    around = shapely.covers(pair_small[open_], pair_large[open_])
     shared[open_[around]] = shapely.area(pair_large[open_[around]])
     open_ = open_[~around]
-    shared[open_] = shapely.area(_threaded(shapely.intersection, pair_small[open_], pair_large[open_]))
+    shared[open_] = shapely.area(shapely.intersection(pair_small[open_], pair_large[open_]))
     share = shared / small_area[small_index]
     keep = (shared > 0) & (share >= min_share)
     result = pd.DataFrame(
@@ -137,21 +134,6 @@ def best_fit(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame) -> pd.DataFrame:
     best["share"] = best["share"].fillna(0.0)
     best["large_code"] = best["large_code"].astype(object).where(best["large_code"].notna(), None)
     return best
-
-
-def _threaded(operation, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """A vectorised shapely operation over pairs, in chunks on a few threads (GEOS releases the GIL)."""
-    workers = min(4, os.cpu_count() or 1)
-    if workers == 1 or len(left) < 2 * _CHUNK:
-        return operation(left, right)
-    bounds = range(0, len(left), _CHUNK)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        parts = pool.map(lambda start: operation(left[start:start + _CHUNK], right[start:start + _CHUNK]), bounds)
-        return np.concatenate(list(parts))
-
-
-#: Pairs per chunk handed to a thread by :func:`_threaded`.
-_CHUNK = 2000
 
 
 def _storage_geometries(gdf: gpd.GeoDataFrame) -> np.ndarray:
