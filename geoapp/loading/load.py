@@ -248,5 +248,5 @@ def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, ac
                                                    "with_value": found.with_value, "districts": found.districts,
                                                    "notes": found.notes}
         reporter.step("Linking areas with the areas that contain them")
-        report.links = boundary_sets.link_all(session, list(report.sets))
+        report.links = boundary_sets.link_all(session, list(report.sets), step=reporter.step)
     return report

@@ -236,9 +236,9 @@ def link_sets(session: Session, small_id: str, large_id: str, *, min_share: floa
     return len(rows)
 
 
-def link_all(session: Session, set_ids: list[str]) -> int:
+def link_all(session: Session, set_ids: list[str], step=None) -> int:
     """Link the given sets with each other and with every other current set, finer into coarser (each set's
-    areas read once)."""
+    areas read once); ``step(message)`` is told of each pair."""
     current = list_sets(session)
     done = set()
     count = 0
@@ -250,10 +250,12 @@ def link_all(session: Session, set_ids: list[str]) -> int:
                 continue
             done.add(pair)
             rank_new, rank_other = KIND_ORDER.get(new.kind, 0), KIND_ORDER.get(other.kind, 0)
-            if rank_new < rank_other:
-                count += link_sets(session, new.id, other.id, loaded=loaded)
-            elif rank_other < rank_new:
-                count += link_sets(session, other.id, new.id, loaded=loaded)
+            if rank_new == rank_other:
+                continue
+            small, large = (new.id, other.id) if rank_new < rank_other else (other.id, new.id)
+            if step is not None:
+                step(f"Linking the areas of '{small}' with the areas of '{large}' that hold them")
+            count += link_sets(session, small, large, loaded=loaded)
     return count
 
 
