@@ -361,8 +361,10 @@ def dissolve_codes(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Merge the areas that share a code into one, in order of first appearance.
 
     Each merged area takes the first name of its code, the properties whose
-    value is the same in all its parts, ``parts`` (how many were merged), and
-    the union of their geometry as a valid MultiPolygon.
+    value is the same in all its parts, ``parts`` (how many features were
+    merged), ``members`` (the codes they had, before any :func:`recode_areas`:
+    what a set dissolved from the same features nests in by code), and the
+    union of their geometry as a valid MultiPolygon.
 
     Parameters
     ----------
@@ -382,7 +384,7 @@ def dissolve_codes(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     ...                          geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=STORAGE_CRS)
     >>> merged = dissolve_codes(lsoas)
     >>> merged[["code", "name", "properties"]].to_dict("records")
-    [{'code': 'E06000017', 'name': 'Rutland', 'properties': {'region': 'EM', 'parts': 2}}]
+    [{'code': 'E06000017', 'name': 'Rutland', 'properties': {'region': 'EM', 'parts': 2, 'members': ['E06000017']}}]
     >>> merged.geometry[0].geom_type, merged.geometry[0].area
     ('MultiPolygon', 2.0)
     """
@@ -393,11 +395,13 @@ def dissolve_codes(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     props = list(areas["properties"]) if "properties" in areas else [{}] * len(areas)
     rows = []
     for code, members in groups.items():
-        first = props[members[0]] or {}
+        first = {k: v for k, v in (props[members[0]] or {}).items() if k not in ("parts", "members")}
         same = {key: value for key, value in first.items()
                 if all((props[i] or {}).get(key) == value for i in members[1:])}
         parts = sum((props[i] or {}).get("parts", 1) for i in members)
-        rows.append({"code": code, "name": names[members[0]], "properties": same | {"parts": parts}})
+        made_of = sorted({m for i in members for m in (props[i] or {}).get("members", [codes[i]])})
+        rows.append({"code": code, "name": names[members[0]],
+                     "properties": same | {"parts": parts, "members": made_of}})
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # GEOS releases the GIL
         merged = np.asarray(list(pool.map(_union, (geoms[m] for m in groups.values()))), dtype=object)
     single = shapely.get_type_id(merged) == shapely.GeometryType.POLYGON

@@ -223,7 +223,9 @@ def link_sets(session: Session, small_id: str, large_id: str, *, min_share: floa
     small, large = loaded[small_id], loaded[large_id]
     if small.empty or large.empty:
         return 0
-    found = overlaps(small[["code", "geometry"]], large[["code", "geometry"]], min_share=min_share)
+    found = _nested_by_code(get_set(session, small_id), small, get_set(session, large_id), large)
+    if found is None:
+        found = overlaps(small[["code", "geometry"]], large[["code", "geometry"]], min_share=min_share)
     small_ids = pd.Series(small["id"].to_numpy(), index=small["code"])
     large_ids = pd.Series(large["id"].to_numpy(), index=large["code"])
     rows = list(zip(small_ids.reindex(found["small_code"]).astype(int).tolist(),
@@ -234,6 +236,32 @@ def link_sets(session: Session, small_id: str, large_id: str, *, min_share: floa
         session.connection().exec_driver_sql(
             f"INSERT INTO area_links (area_id, container_id, share) VALUES ({marker}, {marker}, {marker})", rows)
     return len(rows)
+
+
+def _nested_by_code(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: BoundarySet,
+                    large: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """Links known without geometry, or None: when the large areas were dissolved from features (their
+    ``members``, see :func:`boundaries.io.dissolve_codes`) of which each small area is one or a union (the
+    LSOAs of a district dissolved from them; the districts of a county dissolved from the same LSOAs), each
+    small area lies wholly in the large area holding its members."""
+    members = [p.get("members") if isinstance(p, dict) else None for p in large["properties"]]
+    if not all(members):
+        return None
+    holder = {m: code for code, made_of in zip(large["code"], members) for m in made_of}
+    small_members = [p.get("members") if isinstance(p, dict) else None for p in small["properties"]]
+    if not all(small_members):  # a feature dissolved into the large areas: the same file, read by the same field
+        small_report, large_report = small_set.import_report or {}, large_set.import_report or {}
+        field = large_report.get("code_field")
+        same_source = all(small_report.get(k) == large_report.get(k) for k in ("file", "layer"))
+        if not field or not same_source:
+            return None
+        small_members = [[p.get(field)] if isinstance(p, dict) else [None] for p in small["properties"]]
+    found = [{holder.get(m) for m in made_of} for made_of in small_members]
+    if not all(len(codes) == 1 and None not in codes for codes in found):
+        return None
+    area = small.geometry.area.to_numpy()
+    return pd.DataFrame({"small_code": list(small["code"]), "large_code": [next(iter(c)) for c in found],
+                         "share": 1.0, "area_m2": area})
 
 
 def link_all(session: Session, set_ids: list[str], step=None) -> int:
