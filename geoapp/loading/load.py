@@ -87,6 +87,8 @@ def import_boundary_file(session: Session, entry: BoundaryEntry, *, actor: str, 
                      "features": result.feature_count, "repairs": repairs}
     if entry.where:
         import_report["where"] = entry.where
+    if entry.nests_in:
+        import_report["nests_in"] = dict(entry.nests_in)
     if entry.dissolve:
         import_report["dissolved"] = f"{result.feature_count} features merged into {len(result.areas)} by code"
     if entry.also:

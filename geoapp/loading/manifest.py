@@ -37,6 +37,7 @@ class BoundaryEntry:
     dissolve: bool = False
     recode: dict | None = None
     also: dict | None = None
+    nests_in: dict | None = None
 
     def check(self, where: str) -> None:
         """Raise ManifestError for an unknown kind or service type, or a service type on another kind."""
@@ -58,6 +59,11 @@ class BoundaryEntry:
             raise ManifestError(f"{where}: also (a second layer whose features are merged into the areas of the same "
                                 "code) needs dissolve = true and a table of file, code_field and optionally layer "
                                 "and where.")
+        if self.nests_in is not None and not (isinstance(self.nests_in, dict) and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in self.nests_in.items())):
+            raise ManifestError(f"{where}: nests_in must be a table of set id = field, e.g. nests_in = "
+                                "{lad = \"lad24cd\"}: the field of each area holding the code of the area of that "
+                                "set it lies in.")
         if self.service_type is None:
             return
         if self.kind != "service":

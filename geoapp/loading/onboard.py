@@ -175,7 +175,8 @@ def manifest_text(found: England, code: str, name: str, districts: list[str], pl
     lines += _boundary(
         "wards", "ward", "Wards (May 2024)", data["wards2024"], "wards",
         _in("lad_code", [d for d in districts if d in found.wards2024], national), "code", "name",
-        "WD24 (May 2024)", "ONS Electoral wards (May 2024) Boundaries UK BSC, via pachadotdev/ukmaps")
+        "WD24 (May 2024)", "ONS Electoral wards (May 2024) Boundaries UK BSC, via pachadotdev/ukmaps",
+        nests_in={"lad": "lad_code"} | ({"county": "county_code"} if county or national else {}))
     if old_wards:
         lines += ["# These districts have no May 2024 wards in the shared files: their 2013 wards are all there is."]
         lines += _boundary("wards2013", "ward", "Wards (2013)", data["wards2013"], "wards2013",
@@ -187,10 +188,12 @@ def manifest_text(found: England, code: str, name: str, districts: list[str], pl
     lines += _boundary("lsoa", "lsoa", "Lower layer super output areas (2011)", data["lsoa2011"], "lsoa2011",
                        _in("lad19cd", list(placement.lad19_codes), national), "lsoa11cd", "lsoa11nm",
                        "LSOA December 2011", "ONS LSOA (December 2011) generalised clipped, via martinjc/UK-GeoJSON")
-    lines += ["# The 2021 LSOAs the IoD2025 is published on."]
+    lines += ["# The 2021 LSOAs the IoD2025 is published on. `nests_in` (here and for the wards) links each area",
+              "# wholly to the district (and county) its field names, as ONS nests them, whatever the generalisations."]
     lines += _boundary("lsoa2021", "lsoa", "Lower layer super output areas (2021)", data["lsoa2021"], "lsoa",
                        in_districts, "code", "name", "LSOA December 2021",
-                       "ONS LSOA (December 2021) Boundaries EW BSC V4 (super-generalised), via humaniverse/geographr")
+                       "ONS LSOA (December 2021) Boundaries EW BSC V4 (super-generalised), via humaniverse/geographr",
+                       nests_in={"lad": "lad24cd"} | ({"county": "lad24cd"} if county or national else {}))
     stand_in = _stand_in(data)
     lines += [
         "# Indicators: ONS mid-2020 population estimates, and both releases of the English Indices of Deprivation,",
@@ -272,7 +275,7 @@ def _merged(found: England, lad19_codes) -> dict:
 
 def _boundary(set_id: str, kind: str, name: str, file: str, layer: str, where: str | None, code_field: str,
               name_field: str, vintage: str, source: str, *, dissolve: bool = False,
-              recode: dict | None = None, also: dict | None = None) -> list[str]:
+              recode: dict | None = None, also: dict | None = None, nests_in: dict | None = None) -> list[str]:
     lines = ["[[boundaries]]", f'id = "{set_id}"', f'kind = "{kind}"', f"name = {_q(name)}", f"file = {_q(file)}",
              f'layer = "{layer}"']
     if where:
@@ -281,6 +284,8 @@ def _boundary(set_id: str, kind: str, name: str, file: str, layer: str, where: s
         lines.append("dissolve = true")
     lines += [f'code_field = "{code_field}"', f'name_field = "{name_field}"', f"vintage = {_q(vintage)}",
               f"source = {_q(source)}", f"licence = {_q(LICENCE)}", ""]
+    if nests_in:
+        lines += ["[boundaries.nests_in]"] + [f"{key} = {_q(value)}" for key, value in nests_in.items()] + [""]
     if also:
         lines += ["[boundaries.also]"] + [f"{key} = {_q(value)}" for key, value in also.items()] + [""]
     if recode:

@@ -240,28 +240,32 @@ def link_sets(session: Session, small_id: str, large_id: str, *, min_share: floa
 
 def _nested_by_code(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: BoundarySet,
                     large: gpd.GeoDataFrame) -> pd.DataFrame | None:
-    """Links known without geometry, or None: when the large areas were dissolved from features (their
-    ``members``, see :func:`boundaries.io.dissolve_codes`) of which each small area is one or a union (the
-    LSOAs of a district dissolved from them; the districts of a county dissolved from the same LSOAs), each
-    small area lies wholly in the large area holding its members."""
-    members = [p.get("members") if isinstance(p, dict) else None for p in large["properties"]]
-    if not all(members):
+    """Links known without geometry, or None (then geometry decides). Each small area lies wholly in one large
+    area when its set declares the field holding that area's code (``nests_in`` in the manifest: official
+    nesting, as 2021 LSOAs and wards nest in districts, whatever their generalisations), or when the large areas
+    were dissolved from features (their ``members``, see :func:`boundaries.io.dissolve_codes`) of which each
+    small area is one (the same file read by the same field) or a union (the districts of a county)."""
+    large_members = [p.get("members") if isinstance(p, dict) else None for p in large["properties"]]
+    holder = {m: code for code, made_of in zip(large["code"], large_members) for m in made_of or ()}
+    holder |= {code: code for code in large["code"]}
+    declared = ((small_set.import_report or {}).get("nests_in") or {}).get(large_set.id)
+    small_report, large_report = small_set.import_report or {}, large_set.import_report or {}
+    if declared:
+        small_members = [[p.get(declared)] if isinstance(p, dict) else [None] for p in small["properties"]]
+    elif not all(large_members):
         return None
-    holder = {m: code for code, made_of in zip(large["code"], members) for m in made_of}
-    small_members = [p.get("members") if isinstance(p, dict) else None for p in small["properties"]]
-    if not all(small_members):  # a feature dissolved into the large areas: the same file, read by the same field
-        small_report, large_report = small_set.import_report or {}, large_set.import_report or {}
-        field = large_report.get("code_field")
-        same_source = all(small_report.get(k) == large_report.get(k) for k in ("file", "layer"))
-        if not field or not same_source:
-            return None
-        small_members = [[p.get(field)] if isinstance(p, dict) else [None] for p in small["properties"]]
+    else:
+        small_members = [p.get("members") if isinstance(p, dict) else None for p in small["properties"]]
+        if not all(small_members):  # features dissolved into the large areas: same file, read by the same field
+            field = large_report.get("code_field")
+            if not field or not all(small_report.get(k) == large_report.get(k) for k in ("file", "layer")):
+                return None
+            small_members = [[p.get(field)] if isinstance(p, dict) else [None] for p in small["properties"]]
     found = [{holder.get(m) for m in made_of} for made_of in small_members]
     if not all(len(codes) == 1 and None not in codes for codes in found):
         return None
-    area = small.geometry.area.to_numpy()
     return pd.DataFrame({"small_code": list(small["code"]), "large_code": [next(iter(c)) for c in found],
-                         "share": 1.0, "area_m2": area})
+                         "share": 1.0, "area_m2": small.geometry.area.to_numpy()})
 
 
 def link_all(session: Session, set_ids: list[str], step=None) -> int:
