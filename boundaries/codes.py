@@ -31,6 +31,19 @@ def clean_code(value: object) -> str | None:
     return str(value).strip() or None
 
 
+def clean_codes(values: list) -> list[str | None]:
+    """:func:`clean_code` of each value; a list of text (the usual case) is stripped without per-value checks.
+
+    Examples
+    --------
+    >>> clean_codes([" E05012209", ""]), clean_codes([123.0, None])
+    (['E05012209', None], ['123', None])
+    """
+    if all(type(value) is str for value in values):
+        return [value.strip() or None for value in values]
+    return [clean_code(value) for value in values]
+
+
 def is_blank(value: object) -> bool:
     """Say whether a cell is empty (None, NaN, NA or NaT).
 

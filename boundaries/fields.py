@@ -10,7 +10,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from boundaries.codes import GSS_CODE, clean_code
+from boundaries.codes import GSS_CODE, clean_codes
 from boundaries.errors import BoundaryError
 
 
@@ -85,7 +85,7 @@ def _match(field: str, columns: list[str]) -> str | None:
 
 def _detect_code_field(frame: pd.DataFrame, columns: list[str]) -> str | None:
     def profile(column: str) -> tuple[bool, bool]:
-        values = [code for code in map(clean_code, frame[column].tolist()) if code is not None]
+        values = [code for code in clean_codes(frame[column].tolist()) if code is not None]
         unique = bool(values) and len(set(values)) == len(values)
         gss = bool(values) and all(GSS_CODE.match(value) for value in values)
         return unique, gss

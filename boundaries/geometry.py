@@ -93,7 +93,9 @@ def normalise(
     def problem(i: int, message: str) -> Problem:
         return Problem(file, layer, i + 1, codes[i], message)
 
-    geoms = shapely.force_2d(np.asarray(gdf.geometry.array, dtype=object))
+    geoms = np.array(gdf.geometry.array, dtype=object)  # a copy: the input is not modified
+    if shapely.has_z(geoms).any() or shapely.has_m(geoms).any():
+        geoms = shapely.force_2d(geoms)
     errors: list[Problem] = []
     repairs: list[Problem] = []
     type_ids = shapely.get_type_id(geoms)

@@ -13,9 +13,11 @@ import datetime
 import decimal
 import json
 import math
+import os
 import tempfile
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +25,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from boundaries.codes import clean_code, is_blank
+from boundaries.codes import clean_codes, is_blank
 from boundaries.crs import DISPLAY_CRS, STORAGE_CRS, check_plausible, require_crs, to_storage
 from boundaries.errors import BoundaryError, CRSError, Problem, location
 from boundaries.fields import choose_fields
@@ -45,8 +48,10 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "BoundaryImport",
     "ExportFormat",
+    "dissolve_codes",
     "list_layers",
     "read_boundaries",
+    "recode_areas",
     "write_boundaries",
 ]
 
@@ -133,6 +138,8 @@ def read_boundaries(
     name_field: str | None = None,
     crs: str | CRS | None = None,
     where: str | None = None,
+    dissolve: bool = False,
+    recode: dict[str, tuple[str, str]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BoundaryImport:
     """Read one boundary layer and check it is fit to be a set of areas.
@@ -155,6 +162,15 @@ def read_boundaries(
     where : str, optional
         An attribute filter in OGR SQL (``"lad24cd = 'E06000050'"``): only the
         features it selects are read, e.g. one borough's LSOAs from England's.
+    dissolve : bool
+        Merge the features that share a code into one area (a district from its
+        LSOAs, read with ``code_field="lad24cd"``): a code may then repeat; each
+        area keeps as properties the attributes that are the same in all its
+        features, and ``parts``, how many features it was made of.
+    recode : dict, optional
+        New code and name for some codes (``{"E07000163": ("E06000065", "North
+        Yorkshire")}``: a district of 2019 now part of another), applied before
+        ``dissolve`` merges the features sharing a code.
     progress : callable, optional
         Called as ``progress(done, total)`` while the features are validated.
 
@@ -212,8 +228,12 @@ def read_boundaries(
             ) from err
     check_plausible(raw, where)
     code_field, name_field = choose_fields(raw, code_field, name_field, where=where)
-    codes = [clean_code(value) for value in raw[code_field].tolist()]
+    codes = read_codes = clean_codes(raw[code_field].tolist())
+    if recode:
+        codes = [recode[code][0] if code in recode else code for code in codes]
     blank, duplicated = _code_problems(codes, code_field, source)
+    if dissolve:
+        duplicated = []
     geometry: list[Problem] = []
     try:
         areas, repairs = normalise(
@@ -224,17 +244,21 @@ def read_boundaries(
     if blank or duplicated or geometry:
         summary = _summary(blank, duplicated, geometry)
         raise BoundaryError(f"{where} cannot be imported: {summary}", blank + duplicated + geometry)
-    names = raw[name_field].tolist() if name_field else codes
+    names = raw[name_field].tolist() if name_field else read_codes
     other = _attribute_columns(raw, code_field, name_field, source.dataset)
     result = gpd.GeoDataFrame(
         {
-            "code": codes,
-            "name": [_name_text(name) or code for name, code in zip(names, codes)],
+            "code": read_codes,
+            "name": [_name_text(name) or code for name, code in zip(names, read_codes)],
             "properties": _properties(raw[other]),
         },
         geometry=areas.geometry.values,
         crs=STORAGE_CRS,
     )
+    if dissolve:  # by the codes read, then (a union of a few large pieces, not of all their parts) as recoded
+        result = dissolve_codes(result)
+    if recode:
+        result = recode_areas(result, recode, dissolve=dissolve)
     return BoundaryImport(
         areas=result,
         repairs=repairs,
@@ -300,6 +324,117 @@ def write_boundaries(gdf: gpd.GeoDataFrame, path: str | Path, fmt: str, *, layer
     return path
 
 
+def recode_areas(areas: gpd.GeoDataFrame, recode: dict[str, tuple[str, str]], *,
+                 dissolve: bool = True) -> gpd.GeoDataFrame:
+    """Give some areas a new code and name, and with ``dissolve`` merge those that then share a code.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        Columns ``code``, ``name``, ``properties`` and geometry; not modified.
+    recode : dict
+        Old code: (new code, new name).
+    dissolve : bool
+        Merge the areas sharing a code afterwards (see :func:`dissolve_codes`).
+
+    Returns
+    -------
+    GeoDataFrame
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> old = gpd.GeoDataFrame({"code": ["E07000163", "E07000164"], "name": ["Craven", "Hambleton"],
+    ...                         "properties": [{}, {}]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+    ...                        crs=STORAGE_CRS)
+    >>> merged = recode_areas(old, {c: ("E06000065", "North Yorkshire") for c in old["code"]})
+    >>> merged[["code", "name"]].to_dict("records"), merged.geometry[0].area
+    ([{'code': 'E06000065', 'name': 'North Yorkshire'}], 2.0)
+    """
+    out = areas.copy()
+    out["name"] = [recode[code][1] if code in recode else name for code, name in zip(areas["code"], areas["name"])]
+    out["code"] = [recode[code][0] if code in recode else code for code in areas["code"]]
+    return dissolve_codes(out) if dissolve else out
+
+
+def dissolve_codes(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Merge the areas that share a code into one, in order of first appearance.
+
+    Each merged area takes the first name of its code, the properties whose
+    value is the same in all its parts, ``parts`` (how many features were
+    merged), ``members`` (the codes they had, before any :func:`recode_areas`:
+    what a set dissolved from the same features nests in by code), and the
+    union of their geometry as a valid MultiPolygon.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        Columns ``code``, ``name``, ``properties`` (dicts) and geometry; not modified.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per code, in the same CRS.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> lsoas = gpd.GeoDataFrame({"code": ["E06000017", "E06000017"], "name": ["Rutland", "Rutland"],
+    ...                           "properties": [{"lsoa": "A", "region": "EM"}, {"lsoa": "B", "region": "EM"}]},
+    ...                          geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=STORAGE_CRS)
+    >>> merged = dissolve_codes(lsoas)
+    >>> merged[["code", "name", "properties"]].to_dict("records")
+    [{'code': 'E06000017', 'name': 'Rutland', 'properties': {'region': 'EM', 'parts': 2, 'members': ['E06000017']}}]
+    >>> merged.geometry[0].geom_type, merged.geometry[0].area
+    ('MultiPolygon', 2.0)
+    """
+    codes = pd.Series(areas["code"].to_numpy(dtype=object))
+    groups = codes.groupby(codes, sort=False).indices
+    geoms = np.asarray(areas.geometry.array, dtype=object)
+    names = areas["name"].to_numpy(dtype=object)
+    props = list(areas["properties"]) if "properties" in areas else [{}] * len(areas)
+    rows = []
+    for code, members in groups.items():
+        first = {k: v for k, v in (props[members[0]] or {}).items() if k not in ("parts", "members")}
+        same = {key: value for key, value in first.items()
+                if all((props[i] or {}).get(key) == value for i in members[1:])}
+        parts = sum((props[i] or {}).get("parts", 1) for i in members)
+        made_of = sorted({m for i in members for m in (props[i] or {}).get("members", [codes[i]])})
+        rows.append({"code": code, "name": names[members[0]],
+                     "properties": same | {"parts": parts, "members": made_of}})
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # GEOS releases the GIL
+        merged = np.asarray(list(pool.map(_union, (geoms[m] for m in groups.values()))), dtype=object)
+    single = shapely.get_type_id(merged) == shapely.GeometryType.POLYGON
+    if single.any():
+        merged[single] = shapely.multipolygons(merged[single], indices=np.arange(int(single.sum())))
+    return gpd.GeoDataFrame(rows, geometry=list(merged), crs=areas.crs)
+
+
+#: Up to this many parts, the full union is quicker than the coverage union and its mending (a county from its
+#: districts: 1.0 s against 4.3 s for Kent); beyond it, slower (a district from its LSOAs: 1.2 s against 0.6 s).
+_FEW = 32
+
+
+def _union(parts: np.ndarray) -> shapely.Geometry:
+    """The union of many areas that tile a region: GEOS's coverage union (fast, for areas sharing their edges
+    exactly; where its rings touch themselves, mended by a zero buffer), kept when valid and its area is within
+    a millionth of its parts' summed area (no overlap lost), else the full union."""
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) <= _FEW:
+        return shapely.union_all(parts)
+    try:
+        union = shapely.coverage_union_all(parts)
+        if not union.is_valid:
+            union = shapely.buffer(union, 0)
+        polygonal = shapely.get_type_id(union) in (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+        if polygonal and union.is_valid and abs(union.area - shapely.area(parts).sum()) <= 1e-6 * union.area:
+            return union
+    except shapely.errors.GEOSException:
+        pass
+    return shapely.union_all(parts)
+
+
 # --- codes, names and attributes -------------------------------------------------------
 
 
@@ -358,8 +493,21 @@ def _attribute_columns(
 
 
 def _properties(frame: pd.DataFrame) -> list[dict]:
-    columns = {column: [_json_value(value) for value in frame[column].tolist()] for column in frame.columns}
-    return [{column: values[i] for column, values in columns.items()} for i in range(len(frame))]
+    columns = {column: _json_values(frame[column]) for column in frame.columns}
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*columns.values())] if names else [{} for _ in range(len(frame))]
+
+
+def _json_values(column: pd.Series) -> list:
+    """:func:`_json_value` of each value of a column; text and plain numbers without the per-value checks."""
+    values = column.tolist()
+    if column.dtype.kind in "iub":
+        return values
+    if column.dtype.kind == "f":
+        return [None if value != value else value for value in values]  # NaN is not equal to itself
+    if all(type(value) is str for value in values):
+        return values
+    return [_json_value(value) for value in values]
 
 
 def _json_value(value: object) -> object:

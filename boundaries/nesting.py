@@ -19,8 +19,8 @@ from boundaries.errors import CRSError
 def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: float = 0.0) -> pd.DataFrame:
     """Find how much of each small area lies inside each large area.
 
-    Candidate pairs come from a spatial index; the intersection is skipped when
-    one area properly contains the other.
+    Candidate pairs come from a spatial index; the intersection is made only
+    for pairs that overlap without one area covering the other.
 
     Parameters
     ----------
@@ -63,16 +63,26 @@ def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: flo
         )
     small_geoms = _storage_geometries(small)
     large_geoms = _storage_geometries(large)
-    small_index, large_index = shapely.STRtree(large_geoms).query(small_geoms, predicate="intersects")
+    small_index, large_index = shapely.STRtree(large_geoms).query(small_geoms)  # boxes meeting
+    shapely.prepare(large_geoms)  # each large area is tested against many small ones
     pair_small, pair_large = small_geoms[small_index], large_geoms[large_index]
     small_area = shapely.area(small_geoms)
+    shared = np.zeros(len(small_index))
+    # cheapest tests first, each on the pairs the one before left open: a small area properly inside a large
+    # one, inside it up to its edge (LSOAs on a district's edge), sharing no area (boxes meeting, or areas only
+    # touching), covering the large one; only the pairs left are overlaid
     inside = shapely.contains_properly(pair_large, pair_small)
-    around = ~inside & shapely.contains_properly(pair_small, pair_large)
-    rest = ~(inside | around)
-    shared = np.empty(len(small_index))
+    open_ = np.flatnonzero(~inside)
+    covered = shapely.covers(pair_large[open_], pair_small[open_])
+    inside[open_[covered]] = True
     shared[inside] = small_area[small_index[inside]]
-    shared[around] = shapely.area(pair_large[around])
-    shared[rest] = shapely.area(shapely.intersection(pair_small[rest], pair_large[rest]))
+    open_ = open_[~covered]
+    open_ = open_[shapely.intersects(pair_large[open_], pair_small[open_])]
+    open_ = open_[~shapely.touches(pair_large[open_], pair_small[open_])]
+    around = shapely.covers(pair_small[open_], pair_large[open_])
+    shared[open_[around]] = shapely.area(pair_large[open_[around]])
+    open_ = open_[~around]
+    shared[open_] = shapely.area(shapely.intersection(pair_small[open_], pair_large[open_]))
     share = shared / small_area[small_index]
     keep = (shared > 0) & (share >= min_share)
     result = pd.DataFrame(

@@ -82,7 +82,7 @@ def load_comparator(session: Session, spec: ComparatorSpec, *, actor: str) -> Co
     if missing:
         report.notes.append(f"{len(missing)} indicators of {catalogue.id} are not loaded, so have no "
                             f"{spec.name} figure: {', '.join(missing[:5])}")
-    stand_in = _stand_in(spec.stand_in, catalogue, values) if spec.stand_in else {}
+    stand_in = stand_in_population(spec.stand_in, catalogue, values) if spec.stand_in else {}
     codes = sorted(values["code"].unique())
     weights = lookup_weights(dict.fromkeys(codes, spec.code), source_codes=codes, target_codes=[spec.code],
                              source_unit="LSOA")
@@ -161,8 +161,8 @@ def _population(catalogue: Catalogue, by_indicator: dict, role: str, stand_in) -
     return own.where(~gap, extra.reindex(own.index)), int(gap.sum())
 
 
-def _stand_in(spec: StandIn, catalogue: Catalogue, values: pd.DataFrame) -> dict:
-    """Each role's stand-in population, by the comparator table's codes, and the words for it."""
+def stand_in_population(spec: StandIn, catalogue: Catalogue, values: pd.DataFrame) -> dict:
+    """Each role's stand-in population, by the comparator table's codes, and the words for it (``note``)."""
     wanted = {spec.code_column} | {c for part in spec.columns.values() for c in columns_of(part)}
     table = pd.read_csv(spec.file, usecols=lambda c: c in wanted, dtype={spec.code_column: str})
     codes = table[spec.code_column].astype(str).str.strip()
@@ -180,6 +180,35 @@ def _stand_in(spec: StandIn, catalogue: Catalogue, values: pd.DataFrame) -> dict
                                                           "published lookup (a split area shared equally)"
                                                           if lookup is not None else ""))
     return found
+
+
+def fill_blank_populations(catalogue: Catalogue, values: pd.DataFrame, stand_in: dict) -> tuple[pd.DataFrame, set]:
+    """A catalogue's long values with the stand-in population where the table's own is blank: the value of
+    each population role's indicator, and the denominator (and numerator, rate x denominator) of each
+    proportion or rate whose denominator is that role's column. Returns the values and the codes filled."""
+    values = values.copy()
+    filled: set = set()
+    by_column = {}
+    for role in ROLE_COLUMNS:
+        spec = catalogue.role(role)
+        if spec is None or role not in stand_in:
+            continue
+        by_column[tuple(columns_of(spec.column))] = stand_in[role]
+        rows = (values["indicator"] == spec.id) & values["value"].isna()
+        extra = stand_in[role].reindex(values.loc[rows, "code"]).to_numpy(dtype=float)
+        values.loc[rows, "value"] = extra
+        filled |= set(values.loc[rows, "code"][np.isfinite(extra)])
+    for spec in catalogue.indicators:
+        population = by_column.get(tuple(columns_of(spec.denominator))) if spec.denominator else None
+        if spec.type not in ("proportion", "rate") or population is None:
+            continue
+        rows = (values["indicator"] == spec.id) & values["denominator"].isna() & values["value"].notna()
+        extra = population.reindex(values.loc[rows, "code"]).to_numpy(dtype=float)
+        values.loc[rows, "denominator"] = extra
+        values.loc[rows, "numerator"] = values.loc[rows, "value"].to_numpy(dtype=float) * extra / (
+            spec.multiplier or 1.0)
+        filled |= set(values.loc[rows, "code"][np.isfinite(extra)])
+    return values, filled
 
 
 def _districts(session: Session, spec: ComparatorSpec, catalogue: Catalogue, values: pd.DataFrame,

@@ -175,8 +175,28 @@ def indicator_set(session: Session, indicator: Indicator):
 
 
 def borough_set(session: Session):
-    """The borough: the first set of kind ``lad``, or None."""
-    return next((s for s in boundary_sets.list_sets(session) if s.kind == "lad"), None)
+    """The borough every area is compared with: the set of kind ``lad`` when it holds one district, else None.
+
+    A store of several districts (a county onboarded, or all of England) has no one borough: comparing every
+    area with the first district would be wrong, so areas are compared with England there, and
+    :func:`districts_of` says which district each area lies in."""
+    found = next((s for s in boundary_sets.list_sets(session) if s.kind == "lad"), None)
+    if found is None:
+        return None
+    count = remembered(session, ("areas in set", found.id, found.version),
+                       lambda: boundary_sets.area_count(session, found.id))
+    return found if count == 1 else None
+
+
+def districts_of(session: Session, set_id: str, codes: list[str]) -> dict[str, str]:
+    """The district (an area of the ``lad`` set) holding most of each area, by code; areas of the ``lad`` set
+    are their own. Read from the links made at load time; an area in no district is left out."""
+    lad = next((s for s in boundary_sets.list_sets(session) if s.kind == "lad"), None)
+    if lad is None:
+        return {}
+    if set_id == lad.id:
+        return {code: code for code in codes}
+    return boundary_sets.main_containers(session, set_id, codes, lad.id)
 
 
 def get_indicator(session: Session, indicator_id: str) -> Indicator:

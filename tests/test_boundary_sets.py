@@ -265,7 +265,7 @@ def test_form_problems_are_listed_before_the_file_is_read(app, sign_in, tmp_path
     client = sign_in(app, "officer")
     shp = tmp_path / "wards.shp"
     shp.write_bytes(b"\0" * 100)
-    response = post_upload(client, shp, set_id="Wards 2019", kind="county", name="")
+    response = post_upload(client, shp, set_id="Wards 2019", kind="region", name="")
     assert response.status_code == 422
     html = page(response)
     for field in ("file", "set_id", "kind", "name"):

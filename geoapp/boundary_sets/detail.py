@@ -13,8 +13,9 @@ from ..storage.models import SERVICE_TYPES, Area, AuditEntry, BoundarySet
 
 PAGE_SIZE = 250
 LOCAL_TIME = ZoneInfo("Europe/London")
-KIND_LABELS = {"lad": "Local authority district", "apb": "Area partnership board", "laf": "Local area forum",
-               "ward": "Ward", "parish": "Parish", "lsoa": "Lower layer super output area (LSOA)",
+KIND_LABELS = {"county": "County", "lad": "Local authority district", "apb": "Area partnership board",
+               "laf": "Local area forum", "ward": "Ward", "parish": "Parish",
+               "lsoa": "Lower layer super output area (LSOA)",
                "msoa": "Middle layer super output area (MSOA)", "service": "Service area"}
 #: What a service set's areas are for, as the form and the set's page name it ("NHS sub-ICB locations").
 SERVICE_LABELS = {key: plural for key, (plural, _, _) in SERVICE_TYPES.items()}

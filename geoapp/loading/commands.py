@@ -13,8 +13,10 @@ from ..errors import AtlasError
 from ..storage import postcodes
 from ..web.terminal import FAILURES, BadInput, ConsoleReporter, fail, print_report, progress_bar, ready_db
 from .demo import write_demo
+from .england import UnknownArea, england
 from .load import load_manifest
 from .manifest import read_manifest
+from .onboard import default_data_folder, onboard
 
 
 @click.group("db", cls=AppGroup, help="Manage the store's schema.")
@@ -42,6 +44,45 @@ def load_command(manifest: Path, replace: bool):
         fail(error)
     click.echo(f"Loaded {parsed.name} from {manifest}:")
     print_report(report)
+
+
+@click.command("onboard", help="Write an editable manifest for an English district or unitary authority (E06, E07, "
+                                "E08, E09), a county (E10: its districts, with the county above them) or, with --all, "
+                                "every district of England, from the shared England files, and load it.")
+@click.argument("code", required=False)
+@click.option("--all", "everything", is_flag=True, help="Every district of England into one store.")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the manifest (default: onboard/CODE.toml in the instance folder).")
+@click.option("--replace", is_flag=True, help="Replace boundary sets that already exist.")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=default_data_folder,
+              show_default="../shared/data/england beside the checkout",
+              help="The folder of England's shared files.")
+@click.option("--list", "listing", is_flag=True, help="List the codes and names (holding CODE, when given).")
+@with_appcontext
+def onboard_command(code: str | None, everything: bool, manifest: Path | None, replace: bool, data: Path,
+                    listing: bool):
+    try:
+        if listing:
+            for row in england(data).listing(code):
+                click.echo("  ".join(part for part in row if part))
+            return
+        if everything == bool(code):
+            raise BadInput("Give one district or county code, or --all (not both).")
+        db = ready_db()
+        start = time.perf_counter()
+        with progress_bar() as progress:
+            done = onboard(db, data, None if everything else code, manifest, instance=current_app.instance_path,
+                           replace=replace, reporter=ConsoleReporter(progress))
+    except UnknownArea as error:
+        raise BadInput(f"{error}\nNothing was stored.") from None
+    except FAILURES as error:
+        fail(error)
+    click.echo(f"Onboarded {done.name} ({done.code}, {len(done.districts)} district"
+               f"{'s' if len(done.districts) != 1 else ''}) in {time.perf_counter() - start:.1f} s.")
+    click.echo(f"Manifest: {done.manifest} (edit it, then `geoapp load {done.manifest} --replace`)")
+    for note in done.notes:
+        click.echo(f"  note: {note}")
+    print_report(done.report)
 
 
 @click.command("demo", help="Generate the fictional demo borough and load it.")
@@ -83,4 +124,4 @@ def import_postcodes_command(file: Path, licence: str | None):
     click.echo(f"The store now holds {total:,} postcodes.")
 
 
-COMMANDS = (db_group, load_command, demo_command, import_postcodes_command)
+COMMANDS = (db_group, load_command, onboard_command, demo_command, import_postcodes_command)

@@ -1,6 +1,7 @@
 """Loading boundary files and whole-area manifests into the store, all or nothing."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,10 +13,10 @@ from sqlalchemy.orm import Session
 from boundaries.crs import STORAGE_CRS
 from boundaries.errors import GroupingError
 from boundaries.grouping import dissolve_groups
-from boundaries.io import read_boundaries
+from boundaries.io import dissolve_codes, read_boundaries, recode_areas
 from layers.catalogue import read_catalogue, read_values
 
-from ..comparators import load_comparator
+from ..comparators import StandIn, fill_blank_populations, load_comparator, stand_in_population
 from ..errors import InvalidInput
 from ..groups.imports import importer
 from ..storage import boundary_sets, postcodes
@@ -54,16 +55,44 @@ class Reporter:
 
 
 def import_boundary_file(session: Session, entry: BoundaryEntry, *, actor: str, replace: bool,
-                         fictional: bool, reporter: Reporter, report: LoadReport):
-    """Read, check and store one boundary file; returns the stored areas as a GeoDataFrame."""
+                         fictional: bool, reporter: Reporter, report: LoadReport, read: dict | None = None):
+    """Read, check and store one boundary file; returns the stored areas as a GeoDataFrame.
+
+    ``read`` keeps layers dissolved by the codes read, for the entries of one load that dissolve the same
+    features (the districts, then the counties recoded from them)."""
     reporter.step(f"Reading {entry.file.name} as '{entry.id}' ({entry.kind})")
-    result = read_boundaries(entry.file, layer=entry.layer, code_field=entry.code_field,
-                             name_field=entry.name_field, crs=entry.crs, where=entry.where,
-                             progress=reporter.progress(entry.id))
+    recode = {k: tuple(v) for k, v in entry.recode.items()} if entry.recode else None
+    if entry.dissolve:
+        key = (entry.file, entry.layer, entry.code_field, entry.name_field, entry.crs, entry.where)
+        read = {} if read is None else read
+        if key not in read:
+            read[key] = read_boundaries(entry.file, layer=entry.layer, code_field=entry.code_field,
+                                        name_field=entry.name_field, crs=entry.crs, where=entry.where,
+                                        dissolve=True, progress=reporter.progress(entry.id))
+        result = read[key] if not recode else dataclasses.replace(read[key],
+                                                                  areas=recode_areas(read[key].areas, recode))
+    else:
+        result = read_boundaries(entry.file, layer=entry.layer, code_field=entry.code_field,
+                                 name_field=entry.name_field, crs=entry.crs, where=entry.where,
+                                 dissolve=entry.dissolve, progress=reporter.progress(entry.id), recode=recode)
+    if entry.also:
+        more = read_boundaries(entry.also["file"], layer=entry.also.get("layer"), where=entry.also.get("where"),
+                               code_field=entry.also["code_field"], crs=entry.crs, dissolve=True)
+        merged = dissolve_codes(pd.concat([result.areas, more.areas.assign(name=None)], ignore_index=True))
+        merged["name"] = merged["name"].fillna(merged["code"])
+        result = dataclasses.replace(result, areas=merged, repairs=result.repairs + more.repairs)
     repairs = [str(p) for p in result.repairs]
     import_report = {"file": entry.file.name, "layer": result.layer, "source_crs": result.source_crs,
                      "code_field": result.code_field, "name_field": result.name_field,
                      "features": result.feature_count, "repairs": repairs}
+    if entry.where:
+        import_report["where"] = entry.where
+    if entry.nests_in:
+        import_report["nests_in"] = dict(entry.nests_in)
+    if entry.dissolve:
+        import_report["dissolved"] = f"{result.feature_count} features merged into {len(result.areas)} by code"
+    if entry.also:
+        import_report["also"] = {k: str(v) if k != "file" else Path(v).name for k, v in entry.also.items()}
     reporter.step(f"Storing {len(result.areas)} areas of '{entry.id}'")
     boundary_sets.save_set(session, result.areas, actor=actor, replace=replace, report=import_report,
                            id=entry.id, kind=entry.kind, name=entry.name, vintage=entry.vintage,
@@ -147,12 +176,27 @@ def _import_groups(session: Session, entry: GroupsEntry, *, actor: str, fictiona
 
 
 def import_indicators(session: Session, catalogue_path, set_id: str, *, actor: str, reporter: Reporter,
-                      report: LoadReport) -> dict:
-    """Read, check and store an indicator catalogue's values for the areas of one boundary set."""
-    reporter.step(f"Reading indicators from {Path(catalogue_path).name} for '{set_id}'")
+                      report: LoadReport, file: Path | None = None, stand_in: StandIn | None = None) -> dict:
+    """Read, check and store an indicator catalogue's values for the areas of one boundary set.
+
+    ``file`` reads the catalogue's columns from another table; ``stand_in`` fills the populations the table
+    leaves blank (see :func:`geoapp.comparators.fill_blank_populations`), and the catalogue's source says for
+    how many of the set's areas."""
+    reporter.step(f"Reading indicators from {Path(file or catalogue_path).name} for '{set_id}'")
     catalogue = read_catalogue(catalogue_path)
+    if file is not None:
+        catalogue = dataclasses.replace(catalogue, file=Path(file))
     values = read_values(catalogue)
     boundary_sets.get_set(session, set_id)
+    if stand_in is not None:
+        population = stand_in_population(stand_in, catalogue, values)
+        values, filled = fill_blank_populations(catalogue, values, population)
+        codes = set(boundary_sets.area_codes(session, set_id))
+        used = len(filled & codes)
+        if used:
+            catalogue = dataclasses.replace(catalogue, source=(
+                f"{catalogue.source}; for {used:,} of the {len(codes):,} areas, whose table has no population, "
+                f"populations and denominators from {population['note']}"))
     result = save_catalogue(session, catalogue, values, set_id=set_id, actor=actor)
     report.indicators[catalogue.id] = result
     return result
@@ -178,11 +222,11 @@ def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, ac
     with db.transaction() as session:
         for entry in manifest.postcodes:  # first, so groups can be placed by postcode
             load_postcodes(session, entry, actor=actor, reporter=reporter, report=report)
-        stored = {}
+        stored, read = {}, {}
         for entry in manifest.boundaries:
             stored[entry.id] = import_boundary_file(session, entry, actor=actor, replace=replace,
                                                     fictional=manifest.fictional, reporter=reporter,
-                                                    report=report)
+                                                    report=report, read=read)
         for entry in manifest.groupings:
             build_grouping(session, entry, stored[entry.blocks], actor=actor, replace=replace,
                            fictional=manifest.fictional, reporter=reporter, report=report)
@@ -190,7 +234,8 @@ def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, ac
             load_groups(session, entry, actor=actor, fictional=manifest.fictional, reporter=reporter,
                         report=report)
         for entry in manifest.indicators:
-            import_indicators(session, entry.catalogue, entry.set, actor=actor, reporter=reporter, report=report)
+            import_indicators(session, entry.catalogue, entry.set, actor=actor, reporter=reporter, report=report,
+                              file=entry.file, stand_in=entry.stand_in)
         for entry in manifest.lookups:
             reporter.step(f"Storing the lookup {entry.file.name} from '{entry.from_set}' to '{entry.to_set}'")
             table = pd.read_csv(entry.file, dtype=str, keep_default_na=False)
@@ -205,5 +250,5 @@ def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, ac
                                                    "with_value": found.with_value, "districts": found.districts,
                                                    "notes": found.notes}
         reporter.step("Linking areas with the areas that contain them")
-        report.links = boundary_sets.link_all(session, list(report.sets))
+        report.links = boundary_sets.link_all(session, list(report.sets), step=reporter.step)
     return report

@@ -34,11 +34,36 @@ class BoundaryEntry:
     licence: str | None = None
     service_type: str | None = None
     where: str | None = None
+    dissolve: bool = False
+    recode: dict | None = None
+    also: dict | None = None
+    nests_in: dict | None = None
 
     def check(self, where: str) -> None:
         """Raise ManifestError for an unknown kind or service type, or a service type on another kind."""
         if self.kind not in BOUNDARY_KINDS:
             raise ManifestError(f"{where}: kind '{self.kind}' is not one of {', '.join(BOUNDARY_KINDS)}.")
+        if not isinstance(self.dissolve, bool):
+            raise ManifestError(f"{where}: dissolve must be true or false.")
+        if self.dissolve and not self.code_field:
+            raise ManifestError(f"{where}: dissolve = true merges the features sharing a code, so it needs "
+                                "code_field (the field holding the code of the area each feature is part of).")
+        if self.recode is not None and not (isinstance(self.recode, dict) and all(
+                isinstance(v, list) and len(v) == 2 and all(isinstance(p, str) for p in v)
+                for v in self.recode.values())):
+            raise ManifestError(f"{where}: recode must be a table of code = [\"new code\", \"new name\"], e.g. "
+                                "E07000163 = [\"E06000065\", \"North Yorkshire\"].")
+        if self.also is not None and (not self.dissolve or not isinstance(self.also, dict)
+                                      or not {"file", "code_field"} <= set(self.also)
+                                      or not set(self.also) <= {"file", "layer", "where", "code_field"}):
+            raise ManifestError(f"{where}: also (a second layer whose features are merged into the areas of the same "
+                                "code) needs dissolve = true and a table of file, code_field and optionally layer "
+                                "and where.")
+        if self.nests_in is not None and not (isinstance(self.nests_in, dict) and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in self.nests_in.items())):
+            raise ManifestError(f"{where}: nests_in must be a table of set id = field, e.g. nests_in = "
+                                "{lad = \"lad24cd\"}: the field of each area holding the code of the area of that "
+                                "set it lies in.")
         if self.service_type is None:
             return
         if self.kind != "service":
@@ -112,10 +137,17 @@ class GroupsEntry:
 
 @dataclass(frozen=True)
 class IndicatorsEntry:
-    """An indicator catalogue (TOML metadata naming a CSV/XLSX table) for a boundary set: ``[[indicators]]``."""
+    """An indicator catalogue (TOML metadata naming a CSV/XLSX table) for a boundary set: ``[[indicators]]``.
+
+    ``file`` reads the catalogue's indicators from another table with the same columns (England's File 7
+    for a generic catalogue); ``stand_in`` (``[indicators.weighting_population]``, as for comparators) gives
+    the population of the areas whose own denominators are blank in the table, and the catalogue's source
+    says for how many it stood in."""
 
     catalogue: Path
     set: str
+    file: Path | None = None
+    stand_in: StandIn | None = None
 
 
 @dataclass(frozen=True)
@@ -175,11 +207,19 @@ def _entry(cls, table: dict, where: str, base: Path):
         entry = cls(**values)
         entry.check(where)
         return entry
-    if cls in (IndicatorsEntry, PostcodesEntry, LookupEntry):
+    if cls is IndicatorsEntry:
+        if values.get("file") is not None:
+            values["file"] = _existing(base / values["file"], where)
+        if values.get("stand_in") is not None:
+            values["stand_in"] = _stand_in(values["stand_in"], where, base)
+        return cls(**values)
+    if cls in (PostcodesEntry, LookupEntry):
         return cls(**values)
     if not SET_ID.match(str(values["id"])):
         raise ManifestError(f"{where}: id '{values['id']}' must be lower-case letters, digits, '-' or '_'.")
     if cls is BoundaryEntry:
+        if isinstance(values.get("also"), dict) and "file" in values["also"]:
+            values["also"] = dict(values["also"], file=_existing(base / values["also"]["file"], where))
         entry = cls(**values)
         entry.check(where)
         return entry
@@ -211,7 +251,8 @@ def read_manifest(path: str | Path) -> Manifest:
                       for i, t in enumerate(data.get("groupings", []), 1))
     groups = tuple(_entry(GroupsEntry, t, f"{path}, [[groups]] #{i}", base)
                    for i, t in enumerate(data.get("groups", []), 1))
-    indicators = tuple(_entry(IndicatorsEntry, t, f"{path}, [[indicators]] #{i}", base)
+    indicators = tuple(_entry(IndicatorsEntry, _renamed(t, "weighting_population", "stand_in"),
+                              f"{path}, [[indicators]] #{i}", base)
                        for i, t in enumerate(data.get("indicators", []), 1))
     postcodes = tuple(_entry(PostcodesEntry, t, f"{path}, [[postcodes]] #{i}", base)
                       for i, t in enumerate(data.get("postcodes", []), 1))
@@ -262,22 +303,36 @@ def _comparator(table: dict, where: str, base: Path) -> ComparatorSpec:
             raise ManifestError(f"{where}: missing required key {key}.")
         table[key] = _existing(base / table[key], where)
     if stand_in is not None:
-        if not isinstance(stand_in, dict):
-            raise ManifestError(f"{where}: weighting_population must be a table.")
-        wanted = {f.name for f in fields(StandIn)}
-        unknown = sorted(set(stand_in) - wanted)
-        missing = sorted(f.name for f in fields(StandIn) if f.default is MISSING and f.name not in stand_in)
-        if unknown or missing:
-            raise ManifestError(f"{where}, weighting_population: " + "; ".join(
-                ([f"unknown key(s) {', '.join(unknown)}"] if unknown else [])
-                + ([f"missing key(s) {', '.join(missing)}"] if missing else [])) + ".")
-        if not isinstance(stand_in["columns"], dict):
-            raise ManifestError(f"{where}, weighting_population: columns must be a table of role = column(s).")
-        stand_in = dict(stand_in, file=_existing(base / stand_in["file"], where))
-        if stand_in.get("lookup"):
-            stand_in["lookup"] = _existing(base / stand_in["lookup"], where)
-        table["stand_in"] = StandIn(**stand_in)
+        table["stand_in"] = _stand_in(stand_in, where, base)
     return ComparatorSpec(**table)
+
+
+def _renamed(table: dict, old: str, new: str) -> dict:
+    """A table with one key renamed (the manifest's words to the entry's field), unless it has the new one."""
+    if old not in table or new in table:
+        return table
+    table = dict(table)
+    table[new] = table.pop(old)
+    return table
+
+
+def _stand_in(stand_in, where: str, base: Path) -> StandIn:
+    """``weighting_population``: a population standing in where a table's own is blank."""
+    if not isinstance(stand_in, dict):
+        raise ManifestError(f"{where}: weighting_population must be a table.")
+    wanted = {f.name for f in fields(StandIn)}
+    unknown = sorted(set(stand_in) - wanted)
+    missing = sorted(f.name for f in fields(StandIn) if f.default is MISSING and f.name not in stand_in)
+    if unknown or missing:
+        raise ManifestError(f"{where}, weighting_population: " + "; ".join(
+            ([f"unknown key(s) {', '.join(unknown)}"] if unknown else [])
+            + ([f"missing key(s) {', '.join(missing)}"] if missing else [])) + ".")
+    if not isinstance(stand_in["columns"], dict):
+        raise ManifestError(f"{where}, weighting_population: columns must be a table of role = column(s).")
+    stand_in = dict(stand_in, file=_existing(base / stand_in["file"], where))
+    if stand_in.get("lookup"):
+        stand_in["lookup"] = _existing(base / stand_in["lookup"], where)
+    return StandIn(**stand_in)
 
 
 def _existing(path: Path, where: str) -> Path:

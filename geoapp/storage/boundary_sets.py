@@ -1,10 +1,13 @@
 """Boundary sets and their areas in and out of the store, as GeoDataFrames in EPSG:27700."""
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, insert, select
+import shapely
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, aliased
 
 from boundaries.crs import STORAGE_CRS
@@ -12,11 +15,12 @@ from boundaries.nesting import overlaps
 
 from ..errors import Conflict, NotFound
 from . import audit, locks
+from .geometry import SRID
 from .memo import remembered
 from .models import Area, AreaLink, AuditEntry, BoundarySet
 
 SET_FIELDS = ("id", "kind", "name", "vintage", "source", "licence", "fictional", "built_from", "service_type")
-KIND_ORDER = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 2, "laf": 3, "apb": 4, "lad": 5, "service": 9}
+KIND_ORDER = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 2, "laf": 3, "apb": 4, "lad": 5, "county": 6, "service": 9}
 
 
 def set_summary(bset: BoundarySet) -> dict:
@@ -38,6 +42,16 @@ def get_set(session: Session, set_id: str) -> BoundarySet:
     if bset is None:
         raise NotFound(f"There is no boundary set called '{set_id}'.")
     return bset
+
+
+def area_codes(session: Session, set_id: str) -> list[str]:
+    """The codes of a set's areas, in order."""
+    return list(session.scalars(select(Area.code).where(Area.set_id == set_id).order_by(Area.code)))
+
+
+def area_count(session: Session, set_id: str) -> int:
+    """How many areas a set holds."""
+    return session.scalar(select(func.count()).select_from(Area).where(Area.set_id == set_id))
 
 
 def area_counts(session: Session) -> dict[str, int]:
@@ -76,17 +90,42 @@ def save_set(session: Session, areas: gpd.GeoDataFrame, *, actor: str, replace: 
         bset = BoundarySet(version=version, import_report=report, **fields)
         session.add(bset)
     session.flush()
-    props = areas["properties"] if "properties" in areas else [None] * len(areas)
-    bounds = areas.geometry.bounds.to_numpy()
-    rows = [{"set_id": bset.id, "code": code, "name": name, "properties": prop or None,
-             "area_m2": geom.area, "minx": b[0], "miny": b[1], "maxx": b[2], "maxy": b[3], "geometry": geom}
-            for code, name, prop, geom, b in zip(areas["code"], areas["name"], props, areas.geometry, bounds)]
-    if rows:
-        session.execute(insert(Area), rows)
+    _insert_areas(session, bset.id, areas)
     audit.record(session, actor=actor, action="replace" if before else "create",
                  entity_type="boundary_set", entity_id=bset.id, before=before,
-                 after=set_summary(bset) | {"areas": len(rows)})
+                 after=set_summary(bset) | {"areas": len(areas)})
     return bset
+
+
+#: Rows per INSERT batch (bounds the memory of one batch of WKB).
+_BATCH = 5000
+_COLUMNS = "set_id, code, name, properties, area_m2, minx, miny, maxx, maxy, geometry"
+
+
+def _insert_areas(session: Session, set_id: str, areas: gpd.GeoDataFrame) -> None:
+    """Insert a set's areas straight through the driver: WKB, bounds and measures made for the whole set at
+    once by shapely (not row by row by the column type), properties as JSON text, PostGIS reading the WKB with
+    ST_GeomFromWKB; the ORM would spend more on each row's bookkeeping than the database on storing it."""
+    if areas.empty:
+        return
+    geoms = np.asarray(areas.geometry.array, dtype=object)
+    wkb = shapely.to_wkb(geoms)
+    bounds = shapely.bounds(geoms)
+    measured = shapely.area(geoms)
+    props = list(areas["properties"]) if "properties" in areas else [None] * len(areas)
+    text = [json.dumps(p) if p else None for p in props]
+    if session.get_bind().dialect.name == "postgresql":
+        sql = (f"INSERT INTO areas ({_COLUMNS}) VALUES (%s, %s, %s, %s::json, %s, %s, %s, %s, %s, "
+               f"ST_GeomFromWKB(%s, {SRID:d}))")
+    else:
+        sql = f"INSERT INTO areas ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    connection = session.connection()
+    codes, names = list(areas["code"]), list(areas["name"])
+    for start in range(0, len(areas), _BATCH):
+        stop = min(start + _BATCH, len(areas))
+        connection.exec_driver_sql(sql, [
+            (set_id, codes[i], names[i], text[i], float(measured[i]), float(bounds[i, 0]), float(bounds[i, 1]),
+             float(bounds[i, 2]), float(bounds[i, 3]), wkb[i]) for i in range(start, stop)])
 
 
 def _versions_used(session: Session, set_id: str) -> int:
@@ -172,27 +211,70 @@ def get_area(session: Session, set_id: str, code: str) -> Area:
     return area
 
 
-def link_sets(session: Session, small_id: str, large_id: str, *, min_share: float = 0.01) -> int:
-    """Record which areas of ``large_id`` hold each area of ``small_id``, and how much of it."""
-    small = load_areas(session, small_id)
-    large = load_areas(session, large_id)
+def link_sets(session: Session, small_id: str, large_id: str, *, min_share: float = 0.01,
+              loaded: dict | None = None) -> int:
+    """Record which areas of ``large_id`` hold each area of ``small_id``, and how much of it.
+
+    ``loaded`` keeps each set's areas as read, for callers linking one set with several others."""
+    loaded = {} if loaded is None else loaded
+    for set_id in (small_id, large_id):
+        if set_id not in loaded:
+            loaded[set_id] = load_areas(session, set_id)
+    small, large = loaded[small_id], loaded[large_id]
     if small.empty or large.empty:
         return 0
-    found = overlaps(small[["code", "geometry"]], large[["code", "geometry"]], min_share=min_share)
-    small_ids = dict(zip(small["code"], small["id"]))
-    large_ids = dict(zip(large["code"], large["id"]))
-    rows = [{"area_id": int(small_ids[small_code]), "container_id": int(large_ids[large_code]), "share": float(share)}
-            for small_code, large_code, share in zip(found["small_code"], found["large_code"], found["share"])]
+    found = _nested_by_code(get_set(session, small_id), small, get_set(session, large_id), large)
+    if found is None:
+        found = overlaps(small[["code", "geometry"]], large[["code", "geometry"]], min_share=min_share)
+    small_ids = pd.Series(small["id"].to_numpy(), index=small["code"])
+    large_ids = pd.Series(large["id"].to_numpy(), index=large["code"])
+    rows = list(zip(small_ids.reindex(found["small_code"]).astype(int).tolist(),
+                    large_ids.reindex(found["large_code"]).astype(int).tolist(),
+                    found["share"].astype(float).tolist()))
     if rows:
-        session.execute(insert(AreaLink), rows)
+        marker = "%s" if session.get_bind().dialect.name == "postgresql" else "?"
+        session.connection().exec_driver_sql(
+            f"INSERT INTO area_links (area_id, container_id, share) VALUES ({marker}, {marker}, {marker})", rows)
     return len(rows)
 
 
-def link_all(session: Session, set_ids: list[str]) -> int:
-    """Link the given sets with each other and with every other current set, finer into coarser."""
+def _nested_by_code(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: BoundarySet,
+                    large: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """Links known without geometry, or None (then geometry decides). Each small area lies wholly in one large
+    area when its set declares the field holding that area's code (``nests_in`` in the manifest: official
+    nesting, as 2021 LSOAs and wards nest in districts, whatever their generalisations), or when the large areas
+    were dissolved from features (their ``members``, see :func:`boundaries.io.dissolve_codes`) of which each
+    small area is one (the same file read by the same field) or a union (the districts of a county)."""
+    large_members = [p.get("members") if isinstance(p, dict) else None for p in large["properties"]]
+    holder = {m: code for code, made_of in zip(large["code"], large_members) for m in made_of or ()}
+    holder |= {code: code for code in large["code"]}
+    declared = ((small_set.import_report or {}).get("nests_in") or {}).get(large_set.id)
+    small_report, large_report = small_set.import_report or {}, large_set.import_report or {}
+    if declared:
+        small_members = [[p.get(declared)] if isinstance(p, dict) else [None] for p in small["properties"]]
+    elif not all(large_members):
+        return None
+    else:
+        small_members = [p.get("members") if isinstance(p, dict) else None for p in small["properties"]]
+        if not all(small_members):  # features dissolved into the large areas: same file, read by the same field
+            field = large_report.get("code_field")
+            if not field or not all(small_report.get(k) == large_report.get(k) for k in ("file", "layer")):
+                return None
+            small_members = [[p.get(field)] if isinstance(p, dict) else [None] for p in small["properties"]]
+    found = [{holder.get(m) for m in made_of} for made_of in small_members]
+    if not all(len(codes) == 1 and None not in codes for codes in found):
+        return None
+    return pd.DataFrame({"small_code": list(small["code"]), "large_code": [next(iter(c)) for c in found],
+                         "share": 1.0, "area_m2": small.geometry.area.to_numpy()})
+
+
+def link_all(session: Session, set_ids: list[str], step=None) -> int:
+    """Link the given sets with each other and with every other current set, finer into coarser (each set's
+    areas read once); ``step(message)`` is told of each pair."""
     current = list_sets(session)
     done = set()
     count = 0
+    loaded: dict = {}
     for new in (s for s in current if s.id in set_ids):
         for other in current:
             pair = frozenset((new.id, other.id))
@@ -200,11 +282,28 @@ def link_all(session: Session, set_ids: list[str]) -> int:
                 continue
             done.add(pair)
             rank_new, rank_other = KIND_ORDER.get(new.kind, 0), KIND_ORDER.get(other.kind, 0)
-            if rank_new < rank_other:
-                count += link_sets(session, new.id, other.id)
-            elif rank_other < rank_new:
-                count += link_sets(session, other.id, new.id)
+            if rank_new == rank_other:
+                continue
+            small, large = (new.id, other.id) if rank_new < rank_other else (other.id, new.id)
+            if step is not None:
+                step(f"Linking the areas of '{small}' with the areas of '{large}' that hold them")
+            count += link_sets(session, small, large, loaded=loaded)
     return count
+
+
+def main_containers(session: Session, set_id: str, codes: list[str], container_set: str) -> dict[str, str]:
+    """For areas of ``set_id`` by code, the area of ``container_set`` holding the largest share of each."""
+    container, area = aliased(Area), aliased(Area)
+    found: dict[str, tuple[float, str]] = {}
+    for start in range(0, len(codes), 500):
+        rows = session.execute(
+            select(area.code, container.code, AreaLink.share)
+            .join(AreaLink, AreaLink.area_id == area.id).join(container, container.id == AreaLink.container_id)
+            .where(area.set_id == set_id, area.code.in_(codes[start:start + 500]), container.set_id == container_set))
+        for code, holder, share in rows:
+            if code not in found or (share, holder) > found[code]:
+                found[code] = (share, holder)
+    return {code: holder for code, (_, holder) in found.items()}
 
 
 def containers(session: Session, area_ids: list[int]) -> dict[int, list[dict]]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .geometry import Geometry
 
-BOUNDARY_KINDS = ("lad", "apb", "laf", "ward", "parish", "lsoa", "msoa", "service")
+BOUNDARY_KINDS = ("county", "lad", "apb", "laf", "ward", "parish", "lsoa", "msoa", "service")
 #: What a set of kind "service" holds: (plural label, ONS-style prefix for lookup columns, one area).
 SERVICE_TYPES = {
     "police-neighbourhood": ("Police neighbourhoods", "PFN", "police neighbourhood"),
