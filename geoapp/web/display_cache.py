@@ -5,6 +5,9 @@ a set bumps its version (versions are never reused, even for a set deleted and m
 its name, so neither its own geometry nor the containers other sets list for their areas ("In: Chester (APB)")
 are ever served stale, whichever process made the change.
 
+The part of a set lying in another set's areas (what the proposal editor loads of a large set) is kept the
+same way, by both sets' versions.
+
 The vector tiles of large sets are kept by set id and version (a tile holds only codes and names); on the
 embedded store each set's tile source (its areas projected and indexed) is kept too, and saved in the
 instance folder for the next process.
