@@ -30,7 +30,7 @@ from ..settings import whole_number
 from ..storage import boundary_sets, groups
 from ..tiles.service import tiled_sets
 from ..web.db import db_session
-from ..web.display_cache import app_cache, display_set, store_signature
+from ..web.display_cache import app_cache, display_set, display_within, store_signature
 from ..web.guard import requires
 from ..web.pages import page
 
@@ -106,8 +106,15 @@ def home():
 @bp.get("/map/sets/<set_id>.geojson")
 @requires("read")
 def set_geojson(set_id: str):
-    """Return a boundary set simplified for display, with each area's containing areas."""
-    entry = display_set(db_session(), set_id)
+    """Return a boundary set simplified for display, with each area's containing areas; with
+    ``within=<set>:<code>`` only its areas lying in that area of another set (``within=<set>``: in any of its
+    areas), as the proposal editor loads a set too large to send whole."""
+    within = (request.args.get("within") or "").strip()
+    if within:
+        within_set, _, code = within.partition(":")
+        entry = display_within(db_session(), set_id, within_set, code or None)
+    else:
+        entry = display_set(db_session(), set_id)
     response = Response(entry.body, mimetype=GEOJSON)
     response.set_etag(entry.etag)
     response.headers["Cache-Control"] = "no-cache"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 
 from layers.proposal_comparison import STATUS_WORDS
 from layers.proposals import FORUM_COLOURS
@@ -17,9 +17,11 @@ from ..auth.roles import can
 from ..errors import Conflict, InvalidInput, NotFound
 from ..printing import write_pdf
 from ..profiles.freehand import read_request
+from ..settings import whole_number
 from ..storage import boundary_sets, councillors
 from ..storage.indicators import list_indicators
 from ..storage.models import MAX_ID, Proposal
+from ..tiles.service import tiled_sets
 from ..web.db import db_session
 from ..web.errors import wants_json
 from ..web.guard import changes_nothing, current_role, current_user, requires
@@ -143,8 +145,7 @@ def _editor_context(data: dict) -> dict:
                        "balance": url_for(".balance", proposal_id=proposal.id),
                        "editor": url_for(".editor", proposal_id=proposal.id),
                        "index": url_for(".index"),
-                       "blocks": url_for("map.set_geojson", set_id=proposal.block_set_id),
-                       "containers": url_for("map.set_geojson", set_id=proposal.container_set_id)}}
+                       **_geojson_urls(proposal.block_set_id, proposal.container_set_id)}}
     found = service.list_versions(session, proposal.id)
     names = service.user_names(session, [v.saved_by for v in found])
     may_adopt = can(current_role(), "adopt_proposal")
@@ -154,6 +155,15 @@ def _editor_context(data: dict) -> dict:
             "indicator_choices": [i for i in list_indicators(session) if i.type in SUMMABLE] if may_edit else [],
             "shared": set(service.shared_with(session, proposal.id)),
             "adoption": adoption(session, proposal, found[0] if found else None) if may_adopt else None}
+
+
+def _geojson_urls(block_set: str, container_set: str) -> dict:
+    """Where a proposal's map loads its blocks and containers: each set whole, but a block set above
+    ATLAS_TILES_MIN_AREAS (England's wards) only where it lies in the container set's areas."""
+    tiled = tiled_sets(db_session(), whole_number(current_app.config, "ATLAS_TILES_MIN_AREAS"))
+    within = {"within": container_set} if block_set in tiled else {}
+    return {"blocks": url_for("map.set_geojson", set_id=block_set, **within),
+            "containers": url_for("map.set_geojson", set_id=container_set)}
 
 
 def _show_json(data: dict) -> dict:
@@ -628,8 +638,7 @@ def _link_sides(found: dict) -> None:
 def _map_config(found: dict) -> dict:
     """What the comparison's map script needs: the GeoJSON URLs, both sides' forums, the blocks that differ."""
     a = found["a"]["proposal"]
-    return {"blocks": url_for("map.set_geojson", set_id=a["block_set"]),
-            "containers": url_for("map.set_geojson", set_id=a["container_set"])} | comparison.map_sides(found)
+    return _geojson_urls(a["block_set"], a["container_set"]) | comparison.map_sides(found)
 
 
 def _form_post() -> bool:
