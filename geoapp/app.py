@@ -25,6 +25,7 @@ from .indicators.commands import COMMANDS as INDICATORS
 from .indicators.views import bp as indicators_bp
 from .loading.commands import COMMANDS as LOADING
 from .map.views import bp as map_bp
+from .profiles.commands import COMMANDS as PROFILES
 from .profiles.views import bp as profiles_bp
 from .proposals.commands import COMMANDS as PROPOSALS
 from .proposals.views import bp as proposals_bp
@@ -41,7 +42,7 @@ BLUEPRINTS = (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets
               proposals_bp, groups_bp, group_submissions_bp, group_coverage_bp,
               group_import_bp, consultations_bp, alignment_bp, tiles_bp)
 #: Every domain's commands (the ``geoapp`` command line finds them by name in :data:`geoapp.cli.COMMANDS`).
-COMMANDS = (*LOADING, *BOUNDARY_SETS, *INDICATORS, *ACCOUNTS, *PROPOSALS, *GROUPS, *ALIGNMENT)
+COMMANDS = (*LOADING, *BOUNDARY_SETS, *INDICATORS, *ACCOUNTS, *PROPOSALS, *GROUPS, *ALIGNMENT, *PROFILES)
 
 
 def create_app(config: dict | None = None) -> Flask:

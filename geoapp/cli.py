@@ -15,7 +15,9 @@ from flask.cli import FlaskGroup, ScriptInfo
 COMMANDS = {
     "db": ("geoapp.loading.commands", "Manage the store's schema."),
     "load": ("geoapp.loading.commands", "Load every file an area manifest (TOML) names, all or nothing."),
+    "onboard": ("geoapp.loading.commands", "Write an editable manifest for an English district or unitary authority"),
     "demo": ("geoapp.loading.commands", "Generate the fictional demo borough and load it."),
+    "prepare": ("geoapp.profiles.commands", "Work out what profiles read (weights, figures, deprivation, service"),
     "import-postcodes": ("geoapp.loading.commands", "Store postcodes with their grid references"),
     "import-boundaries": ("geoapp.boundary_sets.commands", "Import one boundary file"),
     "export": ("geoapp.boundary_sets.commands", "Export a boundary set as GeoPackage, GeoJSON or zipped Shapefile."),

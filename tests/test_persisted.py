@@ -178,3 +178,15 @@ def profile(client) -> dict:
     body = client.get(f"/profiles/wards/{WARD}.json").get_json()
     body.pop("produced", None)
     return body
+
+
+def test_the_prepare_command_keeps_what_profiles_read_and_refuses_unknown_sets(demo_db, tmp_path):
+    runner = build_app(demo_db, tmp_path).test_cli_runner()
+    restart()
+    result = runner.invoke(args=["prepare", "wards"])
+    assert result.exit_code == 0, result.output
+    assert "wards" in result.output and "Prepared 1 set in" in result.output
+    with demo_db.session() as session:
+        assert kept(session, "figures", "wards"), "the wards' figures are kept in the store"
+    refused = runner.invoke(args=["prepare", "apb", "no-such-set"])
+    assert refused.exit_code == 1 and "No boundary set called no-such-set: nothing was prepared." in refused.output

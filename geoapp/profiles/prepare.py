@@ -1,7 +1,7 @@
 """What profiles read, worked out before the first request and kept in the store (:mod:`geoapp.storage.persisted`):
 the weights from each LSOA set, every indicator's figures for every set (and the periods of its trend), the
-deprivation sections and the service alignments. A load calls :func:`prepare_profiles` in its own transaction,
-so a restarted process answers the first profile of any set by reading, not by overlaying and aggregating."""
+deprivation sections and the service alignments. ``geoapp prepare`` calls :func:`prepare_profiles` after a
+load, so a restarted process answers the first profile of any set by reading, not by overlaying and aggregating."""
 from __future__ import annotations
 
 import time
