@@ -1,7 +1,7 @@
 """The district of each area of a set and the areas of each district: what ranks within a district and
 browsing a large set by district read.
 
-The districts are the areas of the borough set (the first set of kind ``lad``); an area's district is the one
+The districts are the areas of the district set (the first set of kind ``lad``); an area's district is the one
 holding most of it, from the links recorded between sets at load. Each set's directory (codes, names, names
 folded for search, districts) is read once and cached until any boundary set changes.
 """
@@ -78,7 +78,7 @@ class Directory:
 def directory(session: Session, set_id: str) -> Directory:
     """The areas of a set with their districts, cached until any boundary set changes."""
     bset = boundary_sets.get_set(session, set_id)
-    district_set = figures.borough_set(session)
+    district_set = figures.district_set(session)
     key = (figures.store_id(session), set_id, tuple((s.id, figures.set_version(s))
                                                     for s in boundary_sets.list_sets(session)))
     return _DIRECTORIES.get_or_build(key, lambda: _read(session, bset, district_set),

@@ -174,13 +174,18 @@ def indicator_set(session: Session, indicator: Indicator):
     return source_set(session)
 
 
+def district_set(session: Session):
+    """The set of districts (the first set of kind ``lad``), whether it holds one district or many, or None."""
+    return next((s for s in boundary_sets.list_sets(session) if s.kind == "lad"), None)
+
+
 def borough_set(session: Session):
     """The borough every area is compared with: the set of kind ``lad`` when it holds one district, else None.
 
     A store of several districts (a county onboarded, or all of England) has no one borough: comparing every
     area with the first district would be wrong, so areas are compared with England there, and
     :func:`districts_of` says which district each area lies in."""
-    found = next((s for s in boundary_sets.list_sets(session) if s.kind == "lad"), None)
+    found = district_set(session)
     if found is None:
         return None
     count = remembered(session, ("areas in set", found.id, found.version),
