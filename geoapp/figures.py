@@ -42,6 +42,7 @@ from layers.figures import (
 )
 from layers.imd import DOMAINS
 from layers.population import PointPopulation
+from layers.text import lower_first
 from layers.weights import (
     NestingError,
     Weights,
@@ -558,7 +559,7 @@ def _figures(session, source, weights, names, geography, indicators, *, period, 
             continue
         weighting = weighting_population(session, indicator)
         table, notes = figure_table(indicator.type, indicator.multiplier, own, weights, None if weighting is None
-                                    else (weighting[0], f"Weighted by {_lower_first(weighting[1].title)} "
+                                    else (weighting[0], f"Weighted by {lower_first(weighting[1].title)} "
                                                         f"({weighting[2]})."))
         placed = placement_notes(weights, weighting[0] if weighting else None, source) if list_outside else []
         notes += placed
@@ -795,7 +796,3 @@ def themes(session: Session) -> dict[str, list[dict]]:
     for indicator in list_indicators(session):
         grouped.setdefault(indicator.theme, []).append(indicator_summary(indicator))
     return dict(sorted(grouped.items()))
-
-
-def _lower_first(title: str) -> str:
-    return title[:1].lower() + title[1:]

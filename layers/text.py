@@ -78,3 +78,25 @@ def fold_all(texts):
     plain = plain.str.replace(r"['`]", "", regex=True).str.replace(r"[\W_]+", " ", regex=True).str.strip()
     rest = texts[~ascii_only].map(fold)
     return (plain if rest.empty else pd.concat([plain, rest])).reindex(texts.index)
+
+
+def lower_first(name: str) -> str:
+    """A name as it reads inside a sentence: its first letter in lower case, unless it starts an initialism.
+
+    Parameters
+    ----------
+    name : str
+        A title such as a boundary set's name.
+
+    Returns
+    -------
+    str
+        ``name`` with only its first letter lowered ("Wards (May 2024)" -> "wards (May 2024)"), unchanged when
+        its first two letters are capitals ("LSOAs", "APBs").
+
+    Examples
+    --------
+    >>> lower_first("Wards (May 2024)"), lower_first("LSOAs (2021)"), lower_first("")
+    ('wards (May 2024)', 'LSOAs (2021)', '')
+    """
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from layers.figures import period_key
 from layers.profile import Deprivation, DeprivationRelease, KeyFacts, Profile
-
-from .charts import lower_first
+from layers.text import lower_first
 
 #: The comparisons a briefing lists: the profile's key for the comparator, and each indicator's mark against it.
 COMPARATORS = (("borough", "compared_with_borough"), ("england", "compared_with_england"))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from layers import charts
 from layers.profile import Profile
+from layers.text import lower_first
 
 from ..storage import boundary_sets
 
@@ -97,11 +98,6 @@ def for_page(session: Session, profile: Profile, shape=None, *, url: Callable[[s
     if profile.stored:
         return {"inline": None, "url": url, "spines": spines, "targets": trends}
     return {"inline": inline(session, profile, shape), "url": None, "spines": spines, "targets": trends}
-
-
-def lower_first(name: str) -> str:
-    """"Wards" → "wards", but "LSOAs" stays."""
-    return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
 
 def _map(session: Session, profile: Profile, shape):

@@ -1,6 +1,8 @@
 """Values every page needs: whether the data shown is fictional, and the credit lines of the data loaded."""
 from __future__ import annotations
 
+from layers.text import lower_first
+
 from ..credits import dataset_credits
 from ..storage.boundary_sets import list_sets
 from .db import db_session
@@ -14,6 +16,8 @@ def store_context() -> dict:
 
 
 def register_page_context(app) -> None:
+    app.add_template_filter(lower_first, "lower_first")
+
     @app.context_processor
     def inject():
         try:
