@@ -43,7 +43,8 @@ def test_officer_compares_apbs_with_sub_icb_locations_and_downloads_the_lookup(c
     with live_server(cwac_app) as server:
         page = tab.page
         sign_in(page, server, "officer@example.org")
-        page.goto(server.url + "/alignment/?a=lsoa&b=wards")
+        # the first view measures both whole sets (cold store): seconds, more on a busy machine
+        page.goto(server.url + "/alignment/?a=lsoa&b=wards", timeout=30_000)
         wait_for_map(page)
         # choose the two sets: A with the mouse, B by typing its name on the focused list, then the keyboard
         page.get_by_label("First set (A)").select_option(label="Area Partnership Boards")
@@ -116,7 +117,7 @@ def test_lsoas_against_wards_hatch_the_known_straddles(cwac_app, tab, screenshot
     with live_server(cwac_app) as server:
         page = tab.page
         sign_in(page, server, "board@example.org")  # the misaligned parts are drawn for those who may export
-        page.goto(server.url + "/alignment/?a=lsoa&b=wards&sliver=25")
+        page.goto(server.url + "/alignment/?a=lsoa&b=wards&sliver=25", timeout=30_000)
         wait_for_map(page)
         solid, slivers = parts(page, server, "a=lsoa&b=wards&sliver=25", "a")
         expect(page.locator(f"{MAP} path.misaligned-part")).to_have_count(len(solid))
