@@ -40,18 +40,19 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def postgis_url() -> str | None:
+def postgis_url(name: str = "atlas_bench") -> str | None:
+    """A fresh PostGIS database called ``name``, or None (with a line saying why) when no server answers."""
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS atlas_bench"))
-            conn.execute(sa.text("CREATE DATABASE atlas_bench"))
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+            conn.execute(sa.text(f"CREATE DATABASE {name}"))
     except sa.exc.OperationalError as error:
         print(f"PostGIS: skipped, no server ({error.orig})")
         return None
     finally:
         admin.dispose()
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/atlas_bench"
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE EXTENSION postgis"))

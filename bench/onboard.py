@@ -19,16 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from import_england import load_average, postgis_url  # noqa: E402 - the sibling bench beside this one
 
 from geoapp.loading.load import Reporter  # noqa: E402 - the project is importable only once ROOT is on sys.path
 from geoapp.loading.onboard import default_data_folder, onboard  # noqa: E402
 from geoapp.storage.db import Database  # noqa: E402
 
-PG_ADMIN = os.environ.get("ATLAS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 AIM_S = 120
 
 
@@ -56,29 +55,6 @@ class StepTimer(Reporter):
             self.steps.append((message, wall, used))
             print(f"  {wall:7.2f} s  ({used:6.2f} s CPU)  {message}", flush=True)
             self._current = None
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def postgis_url() -> str | None:
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS atlas_bench_onboard"))
-            conn.execute(sa.text("CREATE DATABASE atlas_bench_onboard"))
-    except sa.exc.OperationalError as error:
-        print(f"PostGIS: skipped, no server ({error.orig})")
-        return None
-    finally:
-        admin.dispose()
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/atlas_bench_onboard"
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("CREATE EXTENSION postgis"))
-    engine.dispose()
-    return url
 
 
 def run(name: str, url: str, code: str | None, folder: Path) -> float:
@@ -112,7 +88,7 @@ def main() -> None:
         if args.backend in ("sqlite", "both"):
             totals["SQLite"] = run("sqlite", f"sqlite:///{folder}/atlas.sqlite", args.code, folder)
         if args.backend in ("postgis", "both"):
-            url = postgis_url()
+            url = postgis_url("atlas_bench_onboard")
             if url:
                 totals["PostGIS"] = run("postgis", url, args.code, folder)
     for name, total in totals.items():
