@@ -12,7 +12,6 @@ Run: .venv/bin/python bench/onboard.py [--backend sqlite|postgis|both] [--code C
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import tempfile
