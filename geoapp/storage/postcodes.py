@@ -413,14 +413,18 @@ def state(session: Session) -> str:
 
 
 def live_points(session: Session, bounds: tuple[float, float, float, float]) -> pd.DataFrame:
-    """Easting and northing of every live postcode with coordinates inside ``(minx, miny, maxx, maxy)``."""
+    """Easting and northing of every live postcode with coordinates inside ``(minx, miny, maxx, maxy)``,
+    ordered by easting then northing: the sums made over them do not depend on the order the database
+    happens to return rows in (which changes with its query plan)."""
     minx, miny, maxx, maxy = bounds
     query = (select(Postcode.easting, Postcode.northing)
              .where(Postcode.easting.between(minx, maxx), Postcode.northing.between(miny, maxy),
                     Postcode.terminated.is_(None)))
     rows = session.execute(query).all()
-    return pd.DataFrame({"easting": np.array([r[0] for r in rows], dtype=float),
-                         "northing": np.array([r[1] for r in rows], dtype=float)})
+    easting = np.array([r[0] for r in rows], dtype=float)
+    northing = np.array([r[1] for r in rows], dtype=float)
+    order = np.lexsort((northing, easting))
+    return pd.DataFrame({"easting": easting[order], "northing": northing[order]})
 
 
 def outcode_points(session: Session, outcode: str) -> pd.DataFrame:
