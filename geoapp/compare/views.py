@@ -48,9 +48,10 @@ def _comparison_context(found: dict) -> dict:
 def index():
     """With 2 to 10 ``areas``: the comparison. With fewer: the page to choose them (a plain GET form)."""
     added = [a for a in request.args.getlist("add") if a]
-    if added:  # areas ticked on the chooser: back to the stable address
+    if added:  # areas ticked on the chooser: back to the stable address (on the chooser's page moved to)
         merged = ",".join(t for t in (request.args.get("areas", ""), *added) if t)
-        return redirect(url_for(".index", areas=merged, indicator=request.args.get("indicator") or None))
+        return redirect(url_for(".index", areas=merged, indicator=request.args.get("indicator") or None,
+                                **_chooser_moved_to(merged)))
     session = db_session()
     try:
         areas = selection.chosen(session, request.args.get("areas"))
@@ -229,6 +230,16 @@ def _with_links(areas: list[dict]) -> list[dict]:
     keep = {"indicator": request.args.get("indicator") or None}
     return [a | {"remove": url_for(".index", areas=selection.text(areas[:n] + areas[n + 1:]) or None, **keep)}
             for n, a in enumerate(areas)]
+
+
+def _chooser_moved_to(merged: str) -> dict:
+    """The chooser's set, district, words and page (and where the chooser sits on the page) when the reader
+    moved to another page with areas ticked."""
+    if not request.args.get("page"):
+        return {}
+    where = "add-areas" if len(merged.split(",")) >= saved_lists.MIN_AREAS else "choose"
+    return {name: request.args.get(name) or None for name in ("choose_set", "choose_district", "choose_q", "page")} \
+        | {"_anchor": where}
 
 
 def _chooser(session, areas: list[dict]) -> dict:

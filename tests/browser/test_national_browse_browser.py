@@ -66,3 +66,34 @@ def test_a_district_is_browsed_page_by_page_by_keyboard(three_app, tab, live_ser
             assert site_pages.axe_violations(page) == [], url
             page.screenshot(path=str(screenshots / shot), full_page=True)
         assert not tab.errors, tab.errors
+
+
+def test_compare_chooser_ticks_go_with_the_reader_to_the_next_page(three_app, tab, live_server,  # noqa: F811
+                                                                    screenshots):
+    from playwright.sync_api import expect
+
+    with live_server(three_app) as server:
+        page = tab.page
+        page.context.add_init_script(site_pages.NETWORK_WATCH)
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.goto(server.url + "/compare/?choose_set=lsoa&choose_district=E06000006")
+        boxes = page.locator(".pick-form input[name=add]")
+        names = [boxes.nth(n).evaluate("b => b.labels[0].textContent.trim()") for n in range(2)]
+        for n in range(2):  # ticked from the keyboard
+            boxes.nth(n).focus()
+            page.keyboard.press("Space")
+        tab_to(page, "Next page (adds the areas ticked)")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"page=2.*#add-areas$"), wait_until="domcontentloaded", timeout=60_000)
+        chosen = page.get_by_role("region", name="The areas compared")
+        for name in names:
+            expect(chosen).to_contain_text(name)
+        expect(page.locator("details#add-areas")).to_have_attribute("open", "")
+        expect(page.locator(".pick-form legend")).to_contain_text("Areas 26 to 50 of 79 in Halton")
+        site_pages.settle(page, timeout=60_000)  # the first comparison of LSOAs draws its charts cold
+        assert site_pages.axe_violations(page) == []
+        page.screenshot(path=str(screenshots / "national-compare-moved-1366.png"), full_page=True)
+        page.set_viewport_size(PHONE)
+        assert site_pages.overflow(page) is None
+        page.screenshot(path=str(screenshots / "national-compare-moved-390.png"), full_page=True)
+        assert not tab.errors, tab.errors
