@@ -1,4 +1,5 @@
-"""Boundary sets and their areas in and out of the store, as GeoDataFrames in EPSG:27700."""
+"""Boundary sets and their areas in and out of the store, as GeoDataFrames in EPSG:27700; the sets' index
+(:mod:`.set_index`: descriptions and counts, read without geometry) is reached through this module too."""
 from __future__ import annotations
 
 import json
@@ -16,47 +17,8 @@ from boundaries.nesting import overlaps
 from ..errors import Conflict, NotFound
 from . import audit, locks
 from .geometry import SRID
-from .memo import remembered
 from .models import Area, AreaLink, AuditEntry, BoundarySet
-
-SET_FIELDS = ("id", "kind", "name", "vintage", "source", "licence", "fictional", "built_from", "service_type")
-KIND_ORDER = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 2, "laf": 3, "apb": 4, "lad": 5, "county": 6, "service": 9}
-
-
-def set_summary(bset: BoundarySet) -> dict:
-    """The public description of a set (no areas)."""
-    return {f: getattr(bset, f) for f in SET_FIELDS} | {"version": bset.version}
-
-
-def list_sets(session: Session) -> list[BoundarySet]:
-    """Every current boundary set, coarsest kind first."""
-    def read() -> list[BoundarySet]:
-        sets = session.scalars(select(BoundarySet).where(BoundarySet.superseded_by.is_(None))).all()
-        return sorted(sets, key=lambda s: (-KIND_ORDER.get(s.kind, 0), s.id))
-
-    return list(remembered(session, "boundary_sets", read))
-
-
-def get_set(session: Session, set_id: str) -> BoundarySet:
-    bset = session.get(BoundarySet, set_id)
-    if bset is None:
-        raise NotFound(f"There is no boundary set called '{set_id}'.")
-    return bset
-
-
-def area_codes(session: Session, set_id: str) -> list[str]:
-    """The codes of a set's areas, in order."""
-    return list(session.scalars(select(Area.code).where(Area.set_id == set_id).order_by(Area.code)))
-
-
-def area_count(session: Session, set_id: str) -> int:
-    """How many areas a set holds."""
-    return session.scalar(select(func.count()).select_from(Area).where(Area.set_id == set_id))
-
-
-def area_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Area.set_id, func.count()).group_by(Area.set_id))
-    return dict(rows.all())
+from .set_index import KIND_ORDER, SET_FIELDS, area_codes, area_count, area_counts, get_set, list_sets, set_summary  # noqa: F401
 
 
 def save_set(session: Session, areas: gpd.GeoDataFrame, *, actor: str, replace: bool = False,
