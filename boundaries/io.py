@@ -15,10 +15,12 @@ import json
 import math
 import os
 import tempfile
+import threading
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -231,29 +233,19 @@ def read_boundaries(
     codes = read_codes = clean_codes(raw[code_field].tolist())
     if recode:
         codes = [recode[code][0] if code in recode else code for code in codes]
-    blank, duplicated = _code_problems(codes, code_field, source)
-    if dissolve:
-        duplicated = []
-    geometry: list[Problem] = []
-    try:
-        areas, repairs = normalise(
-            to_storage(raw), file=source.file, layer=source.layer, codes=codes, progress=progress
-        )
-    except BoundaryError as err:
-        geometry = err.problems
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the geometry checked while the codes and attributes are
+        checking = pool.submit(_normalised, to_storage(raw), source, codes, progress)
+        blank, duplicated = _code_problems(codes, code_field, source)
+        if dissolve:
+            duplicated = []
+        names = _names(raw[name_field].tolist(), read_codes) if name_field else read_codes
+        properties = _properties(raw[_attribute_columns(raw, code_field, name_field, source.dataset)])
+        geoms, repairs, geometry = checking.result()
     if blank or duplicated or geometry:
         summary = _summary(blank, duplicated, geometry)
         raise BoundaryError(f"{where} cannot be imported: {summary}", blank + duplicated + geometry)
-    names = raw[name_field].tolist() if name_field else read_codes
-    other = _attribute_columns(raw, code_field, name_field, source.dataset)
     result = gpd.GeoDataFrame(
-        {
-            "code": read_codes,
-            "name": [_name_text(name) or code for name, code in zip(names, read_codes)],
-            "properties": _properties(raw[other]),
-        },
-        geometry=areas.geometry.values,
-        crs=STORAGE_CRS,
+        {"code": read_codes, "name": names, "properties": properties}, geometry=geoms, crs=STORAGE_CRS
     )
     if dissolve:  # by the codes read, then (a union of a few large pieces, not of all their parts) as recoded
         result = dissolve_codes(result)
@@ -435,11 +427,63 @@ def _union(parts: np.ndarray) -> shapely.Geometry:
     return shapely.union_all(parts)
 
 
+# --- geometry -------------------------------------------------------------------------------
+
+#: Features per share of a layer whose geometry is checked on threads at once (GEOS releases the GIL while it
+#: validates); a smaller layer is checked in one piece.
+_SHARE = 5000
+_CHECKERS = min(2, os.cpu_count() or 1)
+
+
+def _normalised(
+    frame: gpd.GeoDataFrame,
+    source: LayerSource,
+    codes: list[str | None],
+    progress: Callable[[int, int], None] | None,
+) -> tuple[np.ndarray | None, list[Problem], list[Problem]]:
+    """:func:`~boundaries.geometry.normalise` of the whole layer, its shares checked on threads at once: the
+    geometry (None when a feature cannot be used), the repairs, and the problems, each numbered by its
+    feature in the whole layer and ``progress`` told of the features checked in all."""
+    total = len(frame)
+    starts = np.linspace(0, total, max(1, min(_CHECKERS, total // _SHARE)) + 1).astype(int).tolist()
+    checked = dict.fromkeys(starts[:-1], 0)
+    lock = threading.Lock()
+
+    def check(start: int, stop: int) -> tuple[np.ndarray | None, list[Problem], list[Problem]]:
+        def advance(done: int, _share: int) -> None:
+            with lock:
+                checked[start] = done
+                if progress is not None:
+                    progress(sum(checked.values()), total)
+
+        try:
+            areas, repairs = normalise(frame.iloc[start:stop], file=source.file, layer=source.layer,
+                                       codes=codes[start:stop], progress=advance)
+        except BoundaryError as err:
+            return None, [], err.problems
+        return np.asarray(areas.geometry.array, dtype=object), repairs, []
+
+    with ThreadPoolExecutor(max_workers=len(checked)) as pool:
+        shares = list(pool.map(check, starts[:-1], starts[1:]))
+    repairs, problems = ([replace(p, feature=p.feature + start) for start, share in zip(starts, shares)
+                          for p in share[i]] for i in (1, 2))
+    if problems:
+        return None, [], problems
+    return np.concatenate([geoms for geoms, _, _ in shares]), repairs, []
+
+
 # --- codes, names and attributes -------------------------------------------------------
 
 
 def _name_text(value: object) -> str:
     return "" if is_blank(value) else str(value).strip()
+
+
+def _names(values: list, codes: list[str]) -> list[str]:
+    """Each area's name, or its code where the name is blank; text (the usual case) without per-value checks."""
+    if all(type(value) is str for value in values):
+        return [value.strip() or code for value, code in zip(values, codes)]
+    return [_name_text(value) or code for value, code in zip(values, codes)]
 
 
 def _code_problems(
@@ -451,9 +495,10 @@ def _code_problems(
         for i, code in enumerate(codes)
         if code is None
     ]
+    repeated = {code for code, count in Counter(codes).items() if count > 1 and code is not None}
     features: dict[str, list[int]] = {}
     for i, code in enumerate(codes):
-        if code is not None:
+        if code in repeated:
             features.setdefault(code, []).append(i + 1)
     duplicated = [
         Problem(
@@ -464,7 +509,6 @@ def _code_problems(
             f"code used by {len(numbers)} features: {', '.join(map(str, numbers))} (codes must be unique)",
         )
         for code, numbers in features.items()
-        if len(numbers) > 1
     ]
     return blank, duplicated
 

@@ -12,6 +12,7 @@ from .api.views import bp as api_bp
 from .auth.commands import COMMANDS as ACCOUNTS
 from .auth.views import bp as auth_bp
 from .boundary_sets.commands import COMMANDS as BOUNDARY_SETS
+from .boundary_sets.listing.commands import COMMANDS as SET_LISTING
 from .boundary_sets.views import bp as sets_bp
 from .cli import main
 from .compare.views import bp as compare_bp
@@ -42,7 +43,7 @@ BLUEPRINTS = (map_bp, sets_bp, api_bp, auth_bp, admin_bp, indicators_bp, targets
               proposals_bp, groups_bp, group_submissions_bp, group_coverage_bp,
               group_import_bp, consultations_bp, alignment_bp, tiles_bp)
 #: Every domain's commands (the ``geoapp`` command line finds them by name in :data:`geoapp.cli.COMMANDS`).
-COMMANDS = (*LOADING, *BOUNDARY_SETS, *INDICATORS, *ACCOUNTS, *PROPOSALS, *GROUPS, *ALIGNMENT, *PROFILES)
+COMMANDS = (*LOADING, *BOUNDARY_SETS, *SET_LISTING, *INDICATORS, *ACCOUNTS, *PROPOSALS, *GROUPS, *ALIGNMENT, *PROFILES)
 
 
 def create_app(config: dict | None = None) -> Flask:

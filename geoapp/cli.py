@@ -21,7 +21,7 @@ COMMANDS = {
     "import-postcodes": ("geoapp.loading.commands", "Store postcodes with their grid references"),
     "import-boundaries": ("geoapp.boundary_sets.commands", "Import one boundary file"),
     "export": ("geoapp.boundary_sets.commands", "Export a boundary set as GeoPackage, GeoJSON or zipped Shapefile."),
-    "sets": ("geoapp.boundary_sets.commands", "List the boundary sets in the store."),
+    "sets": ("geoapp.boundary_sets.listing.commands", "List the boundary sets in the store."),
     "import-indicators": ("geoapp.indicators.commands", "Import an indicator catalogue"),
     "create-user": ("geoapp.auth.commands", "Add a user with a role"),
     "set-role": ("geoapp.auth.commands", "Change a user's role."),

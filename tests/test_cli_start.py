@@ -8,9 +8,12 @@ import subprocess
 import sys
 
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from geoapp import cli
 from geoapp.app import COMMANDS
+from geoapp.storage.db import HEAD, MIGRATIONS
 from geoapp.web.factory import ROOT
 
 #: What the pages draw with, and the pages themselves: never imported to list or run a project command.
@@ -18,8 +21,8 @@ HEAVY = ("mapclassify", "scipy.stats", "sklearn", "folium", "weasyprint", "matpl
          "geoapp.profiles.views", "geoapp.map.views", "layers.charts")
 
 
-def run_cli(args: list[str], tmp_path) -> dict:
-    """Run ``geoapp ARGS`` in a new interpreter; its output, exit code and the heavy modules it imported."""
+def run_cli(args: list[str], tmp_path, heavy: tuple[str, ...] = HEAVY) -> dict:
+    """Run ``geoapp ARGS`` in a new interpreter; its output, exit code and which ``heavy`` modules it imported."""
     script = (
         "import json, sys\n"
         "from geoapp.cli import main\n"
@@ -27,7 +30,7 @@ def run_cli(args: list[str], tmp_path) -> dict:
         f"    main({args!r})\n"
         "except SystemExit as stop:\n"
         "    code = stop.code\n"
-        f"print(json.dumps({{'code': code, 'heavy': [m for m in {HEAVY!r} if m in sys.modules]}}))\n")
+        f"print(json.dumps({{'code': code, 'heavy': [m for m in {heavy!r} if m in sys.modules]}}))\n")
     env = os.environ | {"PYTHONPATH": str(ROOT), "ATLAS_ENV": "development", "ATLAS_INSTANCE_PATH": str(tmp_path),
                         "DATABASE_URL": f"sqlite:///{tmp_path / 'atlas.sqlite'}"}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path,
@@ -48,6 +51,19 @@ def test_a_command_runs_in_the_bare_app_without_the_pages(tmp_path):
     found = run_cli(["sets"], tmp_path)  # an empty store: migrated, nothing listed
     assert found["code"] == 0 and found["heavy"] == [], found
     assert found["output"] == "" and (tmp_path / "atlas.sqlite").is_file()
+
+
+def test_listing_the_sets_loads_no_file_reader_nor_loader_and_alembic_only_to_migrate(tmp_path):
+    """The first ``geoapp sets`` migrates the new store with Alembic; the next finds it at the latest revision."""
+    slow = ("alembic", "geopandas", "pyogrio", "numba", "geoapp.loading.load")
+    assert run_cli(["sets"], tmp_path, heavy=slow)["heavy"] == ["alembic"]
+    assert run_cli(["sets"], tmp_path, heavy=slow)["heavy"] == []
+
+
+def test_the_latest_revision_is_alembics_head():
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)

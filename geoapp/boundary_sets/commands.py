@@ -1,4 +1,5 @@
-"""The `geoapp import-boundaries`, `export` and `sets` commands: boundary files in and out of the store."""
+"""The `geoapp import-boundaries` and `export` commands: boundary files in and out of the store (`geoapp sets`
+lists the sets from :mod:`.listing.commands`, without these commands' readers and loaders)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -68,15 +69,4 @@ def export_command(set_id: str, fmt: str, out: Path):
     click.echo(f"Wrote {len(areas)} areas of '{set_id}' to {path}")
 
 
-@click.command("sets", help="List the boundary sets in the store.")
-@with_appcontext
-def sets_command():
-    db = ready_db()
-    with db.session() as session:
-        counts = boundary_sets.area_counts(session)
-        for bset in boundary_sets.list_sets(session):
-            click.echo(f"{bset.id:<20} {bset.kind:<8} {counts.get(bset.id, 0):>6} areas  {bset.name}"
-                       f"{'  (fictional)' if bset.fictional else ''}")
-
-
-COMMANDS = (import_boundaries_command, export_command, sets_command)
+COMMANDS = (import_boundaries_command, export_command)

@@ -1,13 +1,17 @@
-"""Boundary sets and their areas in and out of the store, as GeoDataFrames in EPSG:27700."""
+"""Boundary sets and their areas in and out of the store, as GeoDataFrames in EPSG:27700; the sets' index
+(:mod:`.set_index`: descriptions and counts, read without geometry) is reached through this module too."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from itertools import islice, repeat
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from boundaries.crs import STORAGE_CRS
@@ -16,47 +20,8 @@ from boundaries.nesting import overlaps
 from ..errors import Conflict, NotFound
 from . import audit, locks
 from .geometry import SRID
-from .memo import remembered
 from .models import Area, AreaLink, AuditEntry, BoundarySet
-
-SET_FIELDS = ("id", "kind", "name", "vintage", "source", "licence", "fictional", "built_from", "service_type")
-KIND_ORDER = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 2, "laf": 3, "apb": 4, "lad": 5, "county": 6, "service": 9}
-
-
-def set_summary(bset: BoundarySet) -> dict:
-    """The public description of a set (no areas)."""
-    return {f: getattr(bset, f) for f in SET_FIELDS} | {"version": bset.version}
-
-
-def list_sets(session: Session) -> list[BoundarySet]:
-    """Every current boundary set, coarsest kind first."""
-    def read() -> list[BoundarySet]:
-        sets = session.scalars(select(BoundarySet).where(BoundarySet.superseded_by.is_(None))).all()
-        return sorted(sets, key=lambda s: (-KIND_ORDER.get(s.kind, 0), s.id))
-
-    return list(remembered(session, "boundary_sets", read))
-
-
-def get_set(session: Session, set_id: str) -> BoundarySet:
-    bset = session.get(BoundarySet, set_id)
-    if bset is None:
-        raise NotFound(f"There is no boundary set called '{set_id}'.")
-    return bset
-
-
-def area_codes(session: Session, set_id: str) -> list[str]:
-    """The codes of a set's areas, in order."""
-    return list(session.scalars(select(Area.code).where(Area.set_id == set_id).order_by(Area.code)))
-
-
-def area_count(session: Session, set_id: str) -> int:
-    """How many areas a set holds."""
-    return session.scalar(select(func.count()).select_from(Area).where(Area.set_id == set_id))
-
-
-def area_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Area.set_id, func.count()).group_by(Area.set_id))
-    return dict(rows.all())
+from .set_index import KIND_ORDER, SET_FIELDS, area_codes, area_count, area_counts, get_set, list_sets, set_summary  # noqa: F401
 
 
 def save_set(session: Session, areas: gpd.GeoDataFrame, *, actor: str, replace: bool = False,
@@ -97,35 +62,50 @@ def save_set(session: Session, areas: gpd.GeoDataFrame, *, actor: str, replace: 
     return bset
 
 
-#: Rows per INSERT batch (bounds the memory of one batch of WKB).
+#: Rows per INSERT batch on SQLite (bounds the memory of one batch of WKB).
 _BATCH = 5000
 _COLUMNS = "set_id, code, name, properties, area_m2, minx, miny, maxx, maxy, geometry"
+#: The columns' types in PostgreSQL's binary COPY: JSON's binary form is its text, and a geometry's is EWKB
+#: (sent as bytes, read by PostGIS's own binary input).
+_COPY_TYPES = ("text", "text", "text", "text", "float8", "float8", "float8", "float8", "float8", "bytea")
 
 
 def _insert_areas(session: Session, set_id: str, areas: gpd.GeoDataFrame) -> None:
     """Insert a set's areas straight through the driver: WKB, bounds and measures made for the whole set at
-    once by shapely (not row by row by the column type), properties as JSON text, PostGIS reading the WKB with
-    ST_GeomFromWKB; the ORM would spend more on each row's bookkeeping than the database on storing it."""
+    once by shapely (not row by row by the column type), properties as JSON text; on PostGIS one binary COPY
+    with the geometry as EWKB, elsewhere batches of INSERTs. The ORM would spend more on each row's
+    bookkeeping than the database on storing it."""
     if areas.empty:
         return
-    geoms = np.asarray(areas.geometry.array, dtype=object)
-    wkb = shapely.to_wkb(geoms)
-    bounds = shapely.bounds(geoms)
-    measured = shapely.area(geoms)
-    props = list(areas["properties"]) if "properties" in areas else [None] * len(areas)
-    text = [json.dumps(p) if p else None for p in props]
-    if session.get_bind().dialect.name == "postgresql":
-        sql = (f"INSERT INTO areas ({_COLUMNS}) VALUES (%s, %s, %s, %s::json, %s, %s, %s, %s, %s, "
-               f"ST_GeomFromWKB(%s, {SRID:d}))")
-    else:
-        sql = f"INSERT INTO areas ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     connection = session.connection()
-    codes, names = list(areas["code"]), list(areas["name"])
-    for start in range(0, len(areas), _BATCH):
-        stop = min(start + _BATCH, len(areas))
-        connection.exec_driver_sql(sql, [
-            (set_id, codes[i], names[i], text[i], float(measured[i]), float(bounds[i, 0]), float(bounds[i, 1]),
-             float(bounds[i, 2]), float(bounds[i, 3]), wkb[i]) for i in range(start, stop)])
+    postgis = connection.dialect.name == "postgresql"
+    geoms = np.asarray(areas.geometry.array, dtype=object)
+    wkb = shapely.to_wkb(shapely.set_srid(geoms, SRID), include_srid=True) if postgis else shapely.to_wkb(geoms)
+    props = areas["properties"].tolist() if "properties" in areas else [None] * len(areas)
+    encode = json.JSONEncoder(check_circular=False).encode
+    rows = zip(repeat(set_id), areas["code"].tolist(), areas["name"].tolist(),
+               [encode(p) if p else None for p in props], shapely.area(geoms).tolist(),
+               *shapely.bounds(geoms).T.tolist(), wkb.tolist())
+    if postgis:
+        _copy(connection, f"COPY areas ({_COLUMNS}) FROM STDIN (FORMAT BINARY)", rows, _COPY_TYPES)
+        return
+    sql = f"INSERT INTO areas ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    while batch := list(islice(rows, _BATCH)):
+        connection.exec_driver_sql(sql, batch)
+
+
+def _copy(connection: Connection, statement: str, rows: Iterable[tuple], types: tuple[str, ...] = ()) -> None:
+    """Stream rows into a PostgreSQL table with COPY (one stream, not a statement per row), its errors raised as
+    SQLAlchemy raises an INSERT's (an IntegrityError for a code used twice in a set)."""
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            if types:
+                copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
+    except dbapi.Error as error:
+        raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
 
 
 def _versions_used(session: Session, set_id: str) -> int:
@@ -231,10 +211,11 @@ def link_sets(session: Session, small_id: str, large_id: str, *, min_share: floa
     rows = list(zip(small_ids.reindex(found["small_code"]).astype(int).tolist(),
                     large_ids.reindex(found["large_code"]).astype(int).tolist(),
                     found["share"].astype(float).tolist()))
-    if rows:
-        marker = "%s" if session.get_bind().dialect.name == "postgresql" else "?"
-        session.connection().exec_driver_sql(
-            f"INSERT INTO area_links (area_id, container_id, share) VALUES ({marker}, {marker}, {marker})", rows)
+    connection = session.connection()
+    if rows and connection.dialect.name == "postgresql":
+        _copy(connection, "COPY area_links (area_id, container_id, share) FROM STDIN", rows)
+    elif rows:
+        connection.exec_driver_sql("INSERT INTO area_links (area_id, container_id, share) VALUES (?, ?, ?)", rows)
     return len(rows)
 
 

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+from shapely.affinity import translate
 from shapely.geometry import LineString, Polygon
 
 from boundaries.errors import BoundaryError, CRSError
@@ -270,6 +271,28 @@ def test_repaired_bow_tie_is_reported(tmp_path, make_areas):
     assert (repair.file, repair.layer, repair.feature, repair.code) == ("wards.gpkg", "wards", 2, "E05000002")
     assert "Self-intersection" in repair.message
     assert result.areas.geometry[1].is_valid and result.areas.geometry[1].area == pytest.approx(20000)
+
+
+def test_a_large_layer_checked_in_shares_numbers_each_feature_in_the_whole_layer(tmp_path, make_areas):
+    """A layer of 12,000 areas is checked on threads, share by share: repairs, refusals and progress still
+    speak of the whole layer."""
+    cells = {f"E0{i:07d}": (i % 100, i // 100) for i in range(12_000)}
+    areas = make_areas(cells)
+    areas.loc[[1, 10_999], "geometry"] = [translate(BOW_TIE, 0, -400), translate(BOW_TIE, 0, -800)]
+    calls = []
+    result = read_boundaries(write_layer(areas, tmp_path / "lsoa.gpkg", layer="lsoa"),
+                             progress=lambda done, total: calls.append((done, total)))
+    assert [(p.feature, p.code) for p in result.repairs] == [(2, "E00000001"), (11_000, "E00010999")]
+    assert list(result.areas["code"]) == list(cells) and result.areas.geometry.is_valid.all()
+    assert result.areas.geometry[11_999].equals(areas.geometry[11_999])
+    assert calls[-1] == (12_000, 12_000) and [done for done, _ in calls] == sorted(done for done, _ in calls)
+    areas.loc[[3, 11_500], "geometry"] = [LineString([(0, 0), (1, 1)]), LineString([(2, 2), (3, 3)])]
+    with pytest.raises(BoundaryError) as caught:
+        read_boundaries(write_layer(areas, tmp_path / "lines.gpkg", layer="lsoa"))
+    assert [str(p) for p in caught.value.problems] == [
+        "lines.gpkg, layer 'lsoa', feature 4 (code E00000003): is a LineString, not a polygon",
+        "lines.gpkg, layer 'lsoa', feature 11501 (code E00011500): is a LineString, not a polygon",
+    ]
 
 
 # --- refusing what cannot be used -----------------------------------------------------------
