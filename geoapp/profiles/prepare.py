@@ -1,7 +1,8 @@
 """What profiles read, worked out before the first request and kept in the store (:mod:`geoapp.storage.persisted`):
 the weights from each LSOA set, every indicator's figures for every set (and the periods of its trend), the
-deprivation sections and the service alignments. ``geoapp prepare`` calls :func:`prepare_profiles` after a
-load, so a restarted process answers the first profile of any set by reading, not by overlaying and aggregating."""
+deprivation sections, the service alignments and each set's group coverage. ``geoapp prepare`` calls
+:func:`prepare_profiles` after a load, so a restarted process answers the first profile of any set by reading,
+not by overlaying, aggregating and placing groups."""
 from __future__ import annotations
 
 import time
@@ -9,6 +10,7 @@ import time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..groups.coverage.counts import coverage
 from ..storage import boundary_sets, persisted
 from ..storage.models import Area
 from .read import read_profile_input
@@ -22,6 +24,7 @@ def prepare_profiles(session: Session, set_ids: list[str] | None = None) -> dict
     with persisted.kept_in(session):
         for bset in chosen:
             start = time.perf_counter()
+            coverage(session, bset.id)  # every area's groups, which one area's profile reads its row of
             code = session.scalar(select(Area.code).where(Area.set_id == bset.id).order_by(Area.code).limit(1))
             if code is not None:
                 read_profile_input(session, bset.id, code)

@@ -14,17 +14,20 @@ Two ways a group counts for an area, kept apart:
 
 Residents are each area's population as every page shows it (:func:`geoapp.figures.population`). A rate
 is count / population × 1,000; the borough row is the groups of all areas (each once) over the summed
-population, never an average of rates. Results are cached per store, set versions, groups and indicator
-imports.
+population, never an average of rates. A set's coverage is cached per process and kept in the store
+(:mod:`geoapp.storage.persisted`, kind "group coverage"), both keyed by every set's version, the groups' state,
+the indicator imports and the postcodes, so a restarted process reads it instead of placing every group again;
+with no published groups no geometry is read.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers.groups import GROUP_TYPES, SMALL, THEMES, size_class
@@ -32,9 +35,10 @@ from layers.groups import GROUP_TYPES, SMALL, THEMES, size_class
 from ... import figures
 from ...caches import LRUCache
 from ...errors import AtlasError
-from ...storage import boundary_sets, postcodes
+from ...storage import boundary_sets, persisted, postcodes
 from ...storage.groups import counted_records, groups_version
 from ...storage.indicators import values_version
+from ...storage.models import Area
 
 #: An area is served when more than this share of it lies in the served areas, or it holds more than
 #: this share of one served area.
@@ -45,6 +49,9 @@ HOW_WORDS = {"based": "based in the area", "serving": "serving the area"}
 #: The borough's row in :func:`breakdown` (no area has an empty code).
 BOROUGH = ""
 _COVERAGE = LRUCache("group coverage of a set", 64)
+#: The kind of a set's coverage kept in the store, and the layout of what is kept (raise it when
+#: :class:`Coverage` changes, so rows of an older layout are never read).
+KEPT, LAYOUT = "group coverage", 1
 #: The published groups last read (one store's at a time is all a process needs).
 _GROUPS = LRUCache("published groups for counting", 1)
 
@@ -134,10 +141,9 @@ def based_pairs(areas: gpd.GeoDataFrame, points: gpd.GeoSeries) -> pd.DataFrame:
     """
     if areas.crs is not None and points.crs is not None and areas.crs != points.crs:
         raise ValueError(f"areas are in {areas.crs} but points in {points.crs}")
-    empty = pd.DataFrame({"group": pd.Series(dtype=int), "code": pd.Series(dtype=object)})
     points = points[points.notna() & ~points.is_empty] if len(points) else points
     if not len(points) or not len(areas):
-        return empty
+        return _no_pairs()
     tree = shapely.STRtree(np.asarray(areas.geometry.array))
     geoms = np.asarray(points.array)
     codes = areas["code"].to_numpy()
@@ -150,6 +156,10 @@ def based_pairs(areas: gpd.GeoDataFrame, points: gpd.GeoSeries) -> pd.DataFrame:
     ids = points.index.to_numpy()
     out = pd.DataFrame({"group": ids[found["point"].to_numpy(dtype=int)], "code": found["code"].to_numpy()})
     return out.sort_values(["group", "code"]).reset_index(drop=True)
+
+
+def _no_pairs() -> pd.DataFrame:
+    return pd.DataFrame({"group": pd.Series(dtype=int), "code": pd.Series(dtype=object)})
 
 
 def served_codes(areas: gpd.GeoDataFrame, served: list) -> list[str]:
@@ -197,27 +207,43 @@ def _read_published(session: Session) -> gpd.GeoDataFrame:
 
 
 def coverage(session: Session, set_id: str) -> Coverage:
-    """The groups based in and serving every area of ``set_id``, with its residents; cached."""
+    """The groups based in and serving every area of ``set_id``, with its residents: cached per process, and
+    kept in the store (read back by a restarted process) under everything it is made from."""
     bset = boundary_sets.get_set(session, set_id)
     sets = tuple((s.id, figures.set_version(s)) for s in boundary_sets.list_sets(session))
-    key = (figures.store_id(session), set_id, figures.set_version(bset), sets, groups_version(session),
-           values_version(session), postcodes.state(session))
-    return _COVERAGE.get_or_build(key, lambda: _coverage(session, bset))
+    parts = (LAYOUT, set_id, figures.set_version(bset), sets, groups_version(session), values_version(session),
+             postcodes.state(session))
+    return _COVERAGE.get_or_build((figures.store_id(session), *parts), lambda: _kept(session, bset, parts))
+
+
+def _kept(session: Session, bset, parts: tuple) -> Coverage:
+    """The coverage kept in the store under ``parts``, else built and kept (replacing the set's older one)."""
+    stored = persisted.read(session, KEPT, parts)
+    if stored is not None:
+        return Coverage(**stored)
+    made = _coverage(session, bset)
+    persisted.keep(session, KEPT, parts, {f.name: getattr(made, f.name) for f in fields(Coverage)
+                                          if f.name != "rows_memo"}, sets=(bset.id,))
+    return made
 
 
 def _coverage(session: Session, bset) -> Coverage:
-    areas = boundary_sets.load_areas(session, bset.id)
     groups = published(session)
-    notes = []
     located = groups[groups.geometry.notna()]
-    based = based_pairs(areas[["code", "geometry"]], located.geometry)
-    outside = len(located) - based["group"].nunique()
+    notes = []
+    if len(groups):
+        areas = boundary_sets.load_areas(session, bset.id)
+        based = based_pairs(areas[["code", "geometry"]], located.geometry)
+        outside = len(located) - based["group"].nunique()
+        serving, unknown = _serving_pairs(session, bset, areas, groups, based)
+    else:  # nothing to place: the areas' names are all that is read
+        areas = _names(session, bset.id)
+        based, serving, outside, unknown = _no_pairs(), _no_pairs(), 0, set()
     if len(groups) > len(located):
         notes.append(f"{len(groups) - len(located)} published group(s) have no map point, so they are based "
                      "nowhere; they still count where they serve.")
     if outside:
         notes.append(f"{outside} published group(s) are based outside every area of {bset.name}.")
-    serving, unknown = _serving_pairs(session, bset, areas, groups, based)
     if unknown:
         notes.append(f"{len(unknown)} served area(s) named by groups are not in the Atlas "
                      f"({', '.join(sorted(unknown)[:5])}{'…' if len(unknown) > 5 else ''}); they were skipped.")
@@ -231,6 +257,12 @@ def _coverage(session: Session, bset) -> Coverage:
     return Coverage(geography=boundary_sets.set_summary(bset), population=info, areas=table,
                     groups=pd.DataFrame(groups.drop(columns=["geometry", "served_area", "served_codes"])),
                     based=based, serving=serving, outside=outside, notes=notes)
+
+
+def _names(session: Session, set_id: str) -> pd.DataFrame:
+    """Code and name of each area of a set, by code (as :func:`boundary_sets.load_areas` orders them)."""
+    rows = session.execute(select(Area.code, Area.name).where(Area.set_id == set_id).order_by(Area.code)).all()
+    return pd.DataFrame(rows, columns=["code", "name"])
 
 
 def _serving_pairs(session, bset, areas, groups, based) -> tuple[pd.DataFrame, set[str]]:
@@ -346,20 +378,30 @@ def area_rows(cov: Coverage, *, theme: str | None = None, group_type: str | None
     memo = cov.rows_memo
     if key in memo:
         return memo[key]
-    counts = {how: breakdown(cov, how, theme=theme, group_type=group_type).to_dict("index") for how in HOW}
-    rows = []
-    names = list(cov.areas.index) + [BOROUGH]
-    populations = [*(None if not np.isfinite(p) else float(p) for p in cov.areas["population"]),
-                   cov.total_population]
-    for code, name, population in zip(names, [*cov.areas["name"], "Borough (all areas)"], populations):
-        row = {"code": code or None, "name": name, "population": population}
-        for how in HOW:
-            c = counts[how][code]
-            row[how] = _figures(c, {t: c[f"theme:{t}"] for t in THEMES},
-                                {t: c[f"type:{t}"] for t in GROUP_TYPES}, population)
-        rows.append(row)
-    memo[key] = rows[:-1], rows[-1]
+    counts = {how: table.to_dict("index") for how, table in _counts(cov, theme, group_type).items()}
+    rows = [_row(code, name, None if not np.isfinite(p) else float(p), {how: counts[how][code] for how in HOW})
+            for code, name, p in zip(cov.areas.index, cov.areas["name"], cov.areas["population"])]
+    memo[key] = rows, _row(BOROUGH, "Borough (all areas)", cov.total_population,
+                           {how: counts[how][BOROUGH] for how in HOW})
     return memo[key]
+
+
+def _counts(cov: Coverage, theme: str | None = None, group_type: str | None = None) -> dict[str, pd.DataFrame]:
+    """:func:`breakdown` of both ways of counting, kept on ``cov`` per choice of filters."""
+    key = ("counts", theme, group_type)
+    if key not in cov.rows_memo:
+        cov.rows_memo[key] = {how: breakdown(cov, how, theme=theme, group_type=group_type) for how in HOW}
+    return cov.rows_memo[key]
+
+
+def _row(code: str, name: str, population: float | None, counts: dict[str, dict]) -> dict:
+    """A row of :func:`area_rows` from the area's (or :data:`BOROUGH`'s) counts of each way of counting."""
+    row = {"code": code or None, "name": name, "population": population}
+    for how in HOW:
+        c = counts[how]
+        row[how] = _figures(c, {t: c[f"theme:{t}"] for t in THEMES}, {t: c[f"type:{t}"] for t in GROUP_TYPES},
+                            population)
+    return row
 
 
 def _figures(main: dict, by_theme: dict, by_type: dict, population) -> dict:
@@ -371,13 +413,23 @@ def _figures(main: dict, by_theme: dict, by_type: dict, population) -> dict:
             "by_theme_per_1000": {t: per_1000(n, population) for t, n in by_theme.items()}}
 
 
+def _one_row(cov: Coverage, code: str) -> dict:
+    """:func:`area_rows`' row of one area (or :data:`BOROUGH`), without making every area's (a national set
+    has tens of thousands)."""
+    counts = {how: table.loc[code].to_dict() for how, table in _counts(cov).items()}
+    if code == BOROUGH:
+        return _row(code, "Borough (all areas)", cov.total_population, counts)
+    population = cov.areas.at[code, "population"]
+    return _row(code, cov.areas.at[code, "name"], None if not np.isfinite(population) else float(population),
+                counts)
+
+
 def for_area(session: Session, set_id: str, code: str) -> dict:
     """One area's groups (based in, serving; all, small, by theme) per 1,000 against the borough."""
     cov = coverage(session, set_id)
     if code not in cov.areas.index:
         return {}
-    rows, borough = area_rows(cov)
-    row = next(r for r in rows if r["code"] == code)
+    row, borough = _one_row(cov, code), _one_row(cov, BOROUGH)
     based = cov.pairs("based")
     ids = based.loc[based["code"] == code, "group"].unique()
     serving = cov.serving
