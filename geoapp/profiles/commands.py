@@ -11,8 +11,8 @@ from ..web.terminal import FAILURES, fail, ready_db
 from .prepare import prepare_profiles
 
 
-@click.command("prepare", help="Work out what profiles read (weights, figures, deprivation, service alignments) "
-                                "for every boundary set, or the sets named, and keep it in the store.")
+@click.command("prepare", help="Work out what profiles read (weights, figures, deprivation, service alignments, group "
+                                "coverage) for every boundary set, or the sets named, and keep it in the store.")
 @click.argument("set_ids", nargs=-1)
 @with_appcontext
 def prepare_command(set_ids: tuple[str, ...]):
