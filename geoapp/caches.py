@@ -17,6 +17,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import geopandas as gpd
+import shapely
+
 from .settings import SETTINGS, whole_number
 
 #: Returned by :meth:`LRUCache.get` for a key not held, when no other default is given.
@@ -27,14 +30,17 @@ REGISTRY: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 #: Levels of containers and objects :func:`measure` looks into (deeper values count as their shallow size).
 DEPTH = 4
+#: Bytes a shapely geometry holds besides its coordinates (16 bytes each), roughly.
+GEOMETRY_BYTES = 100
 _DEFAULT_MB = next(s.default for s in SETTINGS if s.name == "ATLAS_CACHE_MB")
 
 
 def measure(value: Any, depth: int = DEPTH) -> int:
     """Roughly the bytes ``value`` holds: an array's ``nbytes`` (numpy; a scipy sparse matrix's data and index
-    arrays), a pandas frame's or series' ``memory_usage(deep=False)``, a string's or bytes' size, and for a
-    dict, list, tuple, set or object with attributes (a dataclass) its own size plus its items' (to ``depth``
-    levels down). Shared objects count wherever they are met.
+    arrays), a pandas frame's or series' ``memory_usage(deep=False)`` (and a geopandas one's coordinates), a
+    string's or bytes' size (an object's own ``nbytes`` when it says), and for a dict, list, tuple, set or
+    object with attributes (a dataclass) its own size plus its items' (to ``depth`` levels down). Shared objects
+    count wherever they are met.
 
     Examples
     --------
@@ -46,7 +52,11 @@ def measure(value: Any, depth: int = DEPTH) -> int:
     """
     if hasattr(value, "memory_usage") and hasattr(value, "dtypes"):  # a pandas DataFrame or Series
         used = value.memory_usage(index=True, deep=False)
-        return int(used.sum() if hasattr(used, "sum") else used)
+        used = int(used.sum() if hasattr(used, "sum") else used)
+        if isinstance(value, (gpd.GeoDataFrame, gpd.GeoSeries)) and isinstance(value.geometry, gpd.GeoSeries):
+            shapes = value.geometry.to_numpy()
+            used += 16 * int(shapely.get_num_coordinates(shapes).sum()) + GEOMETRY_BYTES * len(shapes)
+        return used
     if hasattr(value, "indptr") or (hasattr(value, "nnz") and hasattr(value, "data")):  # a scipy sparse matrix
         return sum(int(getattr(value, part).nbytes) for part in ("data", "indices", "indptr", "row", "col", "offsets")
                    if hasattr(getattr(value, part, None), "nbytes"))

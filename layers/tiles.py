@@ -137,6 +137,12 @@ class TileSource:
         rows = [{c: _plain(values[c][i]) for c in columns} for i in range(len(areas))]
         return cls(geometry=geometry, properties=rows, tree=shapely.STRtree(geometry))
 
+    @property
+    def nbytes(self) -> int:
+        """Roughly the memory the source holds (what a cache of sources counts): 16 bytes a coordinate and 300
+        an area (its geometry object, properties and place in the index)."""
+        return 16 * int(shapely.get_num_coordinates(self.geometry).sum()) + 300 * len(self.geometry)
+
     def save(self, path: Path) -> None:
         """Write the source to ``path`` (geometry as WKB, properties as JSON) through a temporary file of its
         own (two writers never meet), so a later process reads it back with :meth:`read` instead of projecting

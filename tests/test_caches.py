@@ -7,15 +7,18 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import sparse
+from shapely.geometry import box
 
 import geoapp
 from geoapp import caches
 from geoapp.caches import MISSING, LRUCache
 from geoapp.settings import ConfigError
+from layers.tiles import TileSource
 
 ROOT = Path(geoapp.__file__).resolve().parent
 
@@ -102,6 +105,10 @@ def test_what_an_entry_holds_is_measured_from_its_arrays_and_tables():
     held = {"table": frame, "weights": [matrix, matrix.T.tocsc()], "note": "x" * 10_000}
     assert caches.measure(held) >= 16000 + 2 * matrix.data.nbytes + 10_000
     assert caches.measure(Figures(frame, notes=["a"] * 100)) >= 16000 + 800  # a dataclass's fields
+    squares = gpd.GeoDataFrame({"code": ["a", "b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=27700)
+    assert caches.measure(squares) >= squares.memory_usage(index=True).sum() + 2 * 5 * 16  # and the coordinates
+    source = TileSource.from_areas(squares.assign(name=["A", "B"]))
+    assert caches.measure(source) == source.nbytes >= 2 * 5 * 16  # what it says it holds
 
 
 @dataclass
