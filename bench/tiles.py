@@ -6,9 +6,8 @@ into stores under /tmp that later runs reuse, then prints:
 
 - the GeoJSON path: bytes and time of /map/sets/lsoa.geojson, first request of the process and again;
 - tiles: bytes per view of Chester (a 1366 x 768 map) at zooms 8 to 12, and milliseconds per tile
-  (median and p95): the process's first tile, at zoom 10 (the set's tile source is read or built then: tiles
-  up to zoom 10 are cut from it on either store), tiles made with the source warm but no tile cached, and tiles
-  served again from the cache;
+  (median and p95): the process's first tile (SQLite reads or builds the set's tile source then), tiles made
+  with the source warm but no tile cached, and tiles served again from the cache;
 - ST_AsMVT itself on PostGIS (the query the app runs), for the same tiles;
 - Chromium (Playwright, CDP metrics) on the home map at 1366 x 768, opened on the borough with the LSOAs
   switched on: bytes transferred, milliseconds until the LSOAs are drawn, and the JS heap; with tiles and, on
@@ -127,7 +126,7 @@ def server_figures(db: Database, app) -> None:
     client = app.test_client()
     with db.session() as session:
         version = boundary_sets.get_set(session, "lsoa").version
-    first_tile = view_tiles(10)[0]
+    first_tile = view_tiles(11)[0]
     elapsed, _, _ = timed_get(client, "/map/tiles/lsoa/{}/{}/{}.mvt".format(*first_tile))
     print(f"  first tile of the process (cold)   {elapsed * 1000:8.0f} ms")
     for z in (8, 9, 10, 11, 12):

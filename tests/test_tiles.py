@@ -87,7 +87,7 @@ def test_tiles_outside_the_set_are_empty_and_odd_tiles_or_sets_are_not_found(til
         assert words in response.get_data(as_text=True), url
 
 
-@pytest.mark.parametrize("z", [10, 12])  # cut from the tile source on either store, and by ST_AsMVT on PostGIS
+@pytest.mark.parametrize("z", [10, 12])  # a zoomed-out tile of many areas, and a closer one
 def test_tiles_are_cached_by_version_and_change_when_the_set_is_replaced(tiled_app, z):
     client = tiled_app.test_client()
     z, x, y = chester_tile(z)

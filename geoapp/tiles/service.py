@@ -20,10 +20,6 @@ from ..storage.tiles import areas_in_box, postgis_tile, uses_postgis
 CONTAINER_RANK = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 3, "laf": 4, "apb": 5, "lad": 6, "service": 9}
 #: Most areas a view lists for the keyboard (zooming in lists the rest).
 VIEW_LIMIT = 250
-#: Up to this zoom a tile is cut in Python from the set's tile source on either store: it is already in Web
-#: Mercator and indexed, so a tile of a thousand areas takes a third of ST_AsMVT's time (which transforms
-#: every vertex from EPSG:27700 for each tile); closer in, a tile holds few areas and ST_AsMVT is as quick.
-SOURCE_UNTIL_ZOOM = 10
 _TO_STORAGE = Transformer.from_crs(DISPLAY_CRS, STORAGE_CRS, always_xy=True)
 _USE = CRS(STORAGE_CRS).area_of_use
 
@@ -39,15 +35,14 @@ def container_order(container: dict) -> tuple:
 
 
 def make_tile(session: Session, set_id: str, z: int, x: int, y: int, source: Callable[[], TileSource]) -> bytes:
-    """The tile's bytes (empty when no area meets it): ``source()``'s tile, or ST_AsMVT on PostGIS beyond
-    :data:`SOURCE_UNTIL_ZOOM`.
+    """The tile's bytes (empty when no area meets it): ST_AsMVT on PostGIS, else ``source()``'s tile.
 
     Raises NotFound for a tile outside the world or the zooms served.
     """
     if not tile_exists(z, x, y):
         raise NotFound(f"There is no tile {z}/{x}/{y}: tiles are served at zooms {MIN_ZOOM} to {MAX_ZOOM}, "
                        "with x and y from 0 to 2^zoom - 1.")
-    if z > SOURCE_UNTIL_ZOOM and uses_postgis(session):
+    if uses_postgis(session):
         return postgis_tile(session, set_id, z, x, y)
     return source().tile(z, x, y)
 
