@@ -29,7 +29,10 @@ MISSING: Any = object()
 REGISTRY: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 #: Levels of containers and objects :func:`measure` looks into (deeper values count as their shallow size).
-DEPTH = 4
+DEPTH = 3
+#: Items of a container measured, evenly spaced: the rest are taken to be like them (a dict of England's
+#: 33,000 LSOAs is measured in microseconds, not walked).
+SAMPLE = 32
 #: Bytes a shapely geometry holds besides its coordinates (16 bytes each), roughly.
 GEOMETRY_BYTES = 100
 _DEFAULT_MB = next(s.default for s in SETTINGS if s.name == "ATLAS_CACHE_MB")
@@ -39,8 +42,8 @@ def measure(value: Any, depth: int = DEPTH) -> int:
     """Roughly the bytes ``value`` holds: an array's ``nbytes`` (numpy; a scipy sparse matrix's data and index
     arrays), a pandas frame's or series' ``memory_usage(deep=False)`` (and a geopandas one's coordinates), a
     string's or bytes' size (an object's own ``nbytes`` when it says), and for a dict, list, tuple, set or
-    object with attributes (a dataclass) its own size plus its items' (to ``depth`` levels down). Shared objects
-    count wherever they are met.
+    object with attributes (a dataclass) its own size plus its items' (to ``depth`` levels down; of a large
+    container, :data:`SAMPLE` of them scaled up). Shared objects count wherever they are met.
 
     Examples
     --------
@@ -67,13 +70,21 @@ def measure(value: Any, depth: int = DEPTH) -> int:
     if depth <= 0 or isinstance(value, (str, bytes, bytearray, int, float, bool)) or value is None:
         return own
     if isinstance(value, dict):
-        return own + sum(measure(k, depth - 1) + measure(v, depth - 1) for k, v in value.items())
+        return own + _sampled(list(value), depth - 1) + _sampled(list(value.values()), depth - 1)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return own + sum(measure(item, depth - 1) for item in value)
+        return own + _sampled(list(value), depth - 1)
     fields = getattr(value, "__dict__", None)
     if isinstance(fields, dict):
-        return own + sum(measure(v, depth - 1) for v in fields.values())
+        return own + _sampled(list(fields.values()), depth - 1)
     return own
+
+
+def _sampled(items: list, depth: int) -> int:
+    """The measured size of ``items``: all of them, or :data:`SAMPLE` evenly spaced scaled up to all."""
+    if len(items) <= SAMPLE:
+        return sum(measure(item, depth) for item in items)
+    step = len(items) / SAMPLE
+    return round(sum(measure(items[int(k * step)], depth) for k in range(SAMPLE)) * len(items) / SAMPLE)
 
 
 def budget_from(environ=None) -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,8 @@ def test_what_an_entry_holds_is_measured_from_its_arrays_and_tables():
     held = {"table": frame, "weights": [matrix, matrix.T.tocsc()], "note": "x" * 10_000}
     assert caches.measure(held) >= 16000 + 2 * matrix.data.nbytes + 10_000
     assert caches.measure(Figures(frame, notes=["a"] * 100)) >= 16000 + 800  # a dataclass's fields
+    codes = {f"E0{i:07d}": np.zeros(100) for i in range(40_000)}  # a large dict: sampled, scaled up
+    assert 40_000 * 800 <= caches.measure(codes) <= 40_000 * 1000 + sys.getsizeof(codes)
     squares = gpd.GeoDataFrame({"code": ["a", "b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=27700)
     assert caches.measure(squares) >= squares.memory_usage(index=True).sum() + 2 * 5 * 16  # and the coordinates
     source = TileSource.from_areas(squares.assign(name=["A", "B"]))
