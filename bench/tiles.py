@@ -5,9 +5,9 @@ Cheshire West and Chester's borough outline with ``save_set`` (no area links: co
 into stores under /tmp that later runs reuse, then prints:
 
 - the GeoJSON path: bytes and time of /map/sets/lsoa.geojson, first request of the process and again;
-- tiles: bytes per view of Chester (a 1366 x 768 map) at zooms 10, 11 and 12, and milliseconds per tile
-  (median and p95): the process's first tile (SQLite builds the set's tile source then), tiles made with the
-  source warm but no tile cached, and tiles served again from the cache;
+- tiles: bytes per view of Chester (a 1366 x 768 map) at zooms 8 to 12, and milliseconds per tile
+  (median and p95): the process's first tile (SQLite reads or builds the set's tile source then), tiles made
+  with the source warm but no tile cached, and tiles served again from the cache;
 - ST_AsMVT itself on PostGIS (the query the app runs), for the same tiles;
 - Chromium (Playwright, CDP metrics) on the home map at 1366 x 768, opened on the borough with the LSOAs
   switched on: bytes transferred, milliseconds until the LSOAs are drawn, and the JS heap; with tiles and, on
@@ -129,7 +129,7 @@ def server_figures(db: Database, app) -> None:
     first_tile = view_tiles(11)[0]
     elapsed, _, _ = timed_get(client, "/map/tiles/lsoa/{}/{}/{}.mvt".format(*first_tile))
     print(f"  first tile of the process (cold)   {elapsed * 1000:8.0f} ms")
-    for z in (10, 11, 12):
+    for z in (8, 9, 10, 11, 12):
         urls = [f"/map/tiles/lsoa/{z}/{x}/{y}.mvt?v={version}" for _, x, y in view_tiles(z)]
         made, sizes = [], 0
         app.extensions["atlas_tiles"].clear()  # the tile source stays warm; no tile cached
@@ -143,7 +143,7 @@ def server_figures(db: Database, app) -> None:
 
 def st_asmvt_figures(db: Database) -> None:
     with db.session() as session:
-        for z in (10, 11, 12):
+        for z in (8, 9, 10, 11, 12):
             times, sizes = [], 0
             for _, x, y in view_tiles(z):
                 for repeat in range(2):

@@ -34,6 +34,10 @@ SETTINGS = (
     Setting("ATLAS_TILES_MIN_AREAS", "2000",
             "A boundary set with more areas than this is drawn on the maps as vector tiles cut from the store "
             "for each view, not sent whole as one GeoJSON file."),
+    Setting("ATLAS_CACHE_MB", "1024",
+            "Most memory, in megabytes, that a process's caches (figures, display maps, tiles, profiles' "
+            "tables, ...) hold together, as measured when each entry is put in; beyond it the least recently "
+            "used entries of any cache are dropped."),
     Setting("ATLAS_MAX_UPLOAD_MB", "50", "Largest upload accepted, in megabytes."),
     Setting("ATLAS_MAIL_BACKEND", "console",
             "How e-mail (password resets, moderation outcomes) is sent: `console` prints it to the "

@@ -137,6 +137,12 @@ class TileSource:
         rows = [{c: _plain(values[c][i]) for c in columns} for i in range(len(areas))]
         return cls(geometry=geometry, properties=rows, tree=shapely.STRtree(geometry))
 
+    @property
+    def nbytes(self) -> int:
+        """Roughly the memory the source holds (what a cache of sources counts): 16 bytes a coordinate and 300
+        an area (its geometry object, properties and place in the index)."""
+        return 16 * int(shapely.get_num_coordinates(self.geometry).sum()) + 300 * len(self.geometry)
+
     def save(self, path: Path) -> None:
         """Write the source to ``path`` (geometry as WKB, properties as JSON) through a temporary file of its
         own (two writers never meet), so a later process reads it back with :meth:`read` instead of projecting
@@ -201,24 +207,43 @@ class TileSource:
         # to the tile's grid, y down: 0..4096 across the tile, whole units (a pixel's sixteenth on screen)
         gridded = shapely.transform(clipped, lambda xy: np.column_stack(((xy[:, 0] - minx) / unit,
                                                                          (maxy - xy[:, 1]) / unit)))
+        snapped = snap_to_grid(gridded)
         # exteriors with a positive surveyor's area in tile coordinates (clockwise on screen), as MVT 2.1 wants
-        snapped = shapely.orient_polygons(shapely.set_precision(gridded, 1.0), exterior_cw=False)
-        kept = [(self.properties[i], geom) for i, geom in zip(hits, snapped)
-                if shapely.get_type_id(geom) in (3, 6) and not geom.is_empty]  # slivers collapse to lines
-        return encode_polygons(kept) if kept else b""
+        snapped = shapely.orient_polygons(snapped, exterior_cw=False)
+        keep = np.isin(shapely.get_type_id(snapped), (3, 6)) & ~shapely.is_empty(snapped)  # slivers become lines
+        if not keep.any():
+            return b""
+        return encode_polygons([self.properties[i] for i in hits[keep]], snapped[keep])
 
 
-def encode_polygons(features: list[tuple[dict, shapely.Geometry]], layer: str = LAYER) -> bytes:
-    """A tile of one layer of polygon features, from (properties, geometry in whole tile units, y down).
+def snap_to_grid(geometry: np.ndarray) -> np.ndarray:
+    """Geometries rounded to whole units, each still valid: rounded point by point (fast), and those that
+    rounding made invalid (a sliver collapsed, two edges crossed) snapped again by GEOS's snap-rounding, which
+    keeps a valid result.
 
-    Exterior rings must already run with a positive surveyor's area (shapely's counter-clockwise).
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> [g.wkt for g in snap_to_grid(np.array([box(0.2, 0.2, 9.8, 9.6), box(0, 0, 10, 0.3)]))]
+    ['POLYGON ((10 0, 10 10, 0 10, 0 0, 10 0))', 'POLYGON EMPTY']
+    """
+    rounded = shapely.set_precision(geometry, 1.0, mode="pointwise")
+    broken = ~shapely.is_valid(rounded)
+    if broken.any():
+        rounded[broken] = shapely.set_precision(geometry[broken], 1.0)
+    return rounded
+
+
+def encode_polygons(properties: list[dict], geometry: np.ndarray, layer: str = LAYER) -> bytes:
+    """A tile of one layer of polygon features, from their properties and (multi)polygons in whole tile
+    units, y down, whose exterior rings run with a positive surveyor's area (shapely's counter-clockwise).
 
     Examples
     --------
     >>> import mapbox_vector_tile
     >>> from shapely.geometry import box
     >>> square = shapely.orient_polygons(box(0, 0, 10, 10), exterior_cw=False)
-    >>> tile = mapbox_vector_tile.decode(encode_polygons([({"code": "A"}, square)]),
+    >>> tile = mapbox_vector_tile.decode(encode_polygons([{"code": "A"}], np.array([square])),
     ...                                  default_options={"y_coord_down": True})
     >>> tile["areas"]["features"][0]["geometry"]
     {'type': 'Polygon', 'coordinates': [[[10, 0], [10, 10], [0, 10], [0, 0], [10, 0]]]}
@@ -228,7 +253,8 @@ def encode_polygons(features: list[tuple[dict, shapely.Geometry]], layer: str = 
     out.version, out.name, out.extent = 2, layer, EXTENT
     keys: dict[str, int] = {}
     values: dict[object, int] = {}
-    for props, geom in features:
+    commands, ends = _polygon_commands(geometry)
+    for props, start, end in zip(properties, [0, *ends[:-1]], ends):
         feature = out.features.add()
         feature.type = POLYGON
         for key, value in props.items():
@@ -240,7 +266,7 @@ def encode_polygons(features: list[tuple[dict, shapely.Geometry]], layer: str = 
                 values[typed] = len(values)
                 _set_value(out.values.add(), value)
             feature.tags.extend((keys[key], values[typed]))
-        feature.geometry.extend(_polygon_commands(geom))
+        feature.geometry.extend(commands[start:end])
     return tile.SerializeToString()
 
 
@@ -255,22 +281,44 @@ def _set_value(slot, value) -> None:
         slot.string_value = str(value)
 
 
-def _polygon_commands(geom) -> list[int]:
-    """MoveTo, LineTo and ClosePath commands of every ring of a (multi)polygon, deltas zigzag-encoded."""
-    commands: list[np.ndarray] = []
-    cursor = np.zeros(2, dtype=np.int64)
-    for polygon in getattr(geom, "geoms", [geom]):
-        for ring in [polygon.exterior, *polygon.interiors]:
-            xy = np.rint(shapely.get_coordinates(ring)[:-1]).astype(np.int64)
-            if len(xy) < 3:
-                continue
-            deltas = np.diff(np.vstack([cursor, xy]), axis=0)
-            zigzag = ((deltas << 1) ^ (deltas >> 63)).ravel()
-            commands += [np.array([9], dtype=np.int64), zigzag[:2],
-                         np.array([2 | ((len(xy) - 1) << 3)], dtype=np.int64), zigzag[2:],
-                         np.array([15], dtype=np.int64)]
-            cursor = xy[-1]
-    return np.concatenate(commands).tolist() if commands else []
+def _polygon_commands(geometry: np.ndarray) -> tuple[list[int], list[int]]:
+    """The MoveTo, LineTo and ClosePath commands of every ring of every (multi)polygon, deltas zigzag-encoded
+    (each feature's first from the origin, each later ring's from the end of the one before), all at once with
+    numpy; and where each feature's commands end. Rings of fewer than three points are left out."""
+    polygons, owner = shapely.get_parts(geometry, return_index=True)
+    rings, polygon_of = shapely.get_rings(polygons, return_index=True)
+    feature_of = owner[polygon_of]
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    counts = np.bincount(ring_of, minlength=len(rings)) - 1  # points of each ring, its closing one left out
+    last = np.cumsum(counts + 1) - 1
+    kept = np.ones(len(xy), dtype=bool)
+    kept[last] = False
+    ring_kept = counts >= 3
+    kept &= ring_kept[ring_of]
+    xy, ring_of = np.rint(xy[kept]).astype(np.int64), ring_of[kept]
+    counts, feature_of = counts[ring_kept], feature_of[ring_kept]
+    # deltas from the point before, or from the origin at each feature's first point
+    first_of_feature = np.r_[True, feature_of[1:] != feature_of[:-1]] if len(counts) else np.zeros(0, dtype=bool)
+    ring_starts = np.cumsum(np.r_[0, counts[:-1]]).astype(np.int64)
+    previous = np.vstack([np.zeros((1, 2), dtype=np.int64), xy[:-1]])
+    previous[ring_starts[first_of_feature]] = 0
+    deltas = xy - previous
+    zigzag = (deltas << 1) ^ (deltas >> 63)
+    # each ring: MoveTo(1) x y, LineTo(n - 1) x y ..., ClosePath: 2n + 3 integers
+    sizes = 2 * counts + 3
+    out = np.empty(int(sizes.sum()), dtype=np.int64)
+    ring_out = np.cumsum(np.r_[0, sizes[:-1]]).astype(np.int64)
+    out[ring_out] = 9
+    out[ring_out + 3] = 2 | ((counts - 1) << 3)
+    out[ring_out + sizes - 1] = 15
+    point_ring = np.repeat(np.arange(len(counts)), counts)
+    point_index = np.arange(len(xy)) - ring_starts[point_ring]
+    position = ring_out[point_ring] + 1 + 2 * point_index + (point_index > 0)
+    out[position] = zigzag[:, 0]
+    out[position + 1] = zigzag[:, 1]
+    ends = np.zeros(len(geometry), dtype=np.int64)
+    np.add.at(ends, feature_of, sizes)
+    return out.tolist(), np.cumsum(ends).tolist()
 
 
 def _plain(value):

@@ -46,7 +46,7 @@ def to_mercator(geometry: dict, bounds) -> shapely.Geometry:
     return shapely.transform(shape(geometry), lambda xy: xy * [unit, -unit] + [minx, maxy])
 
 
-@pytest.mark.parametrize("z", [11, 13])
+@pytest.mark.parametrize("z", [10, 11, 13])
 def test_a_tile_holds_every_area_meeting_it_with_its_code_name_and_shape(tiled_app, z):
     z, x, y = chester_tile(z)
     response = tiled_app.test_client().get(f"/map/tiles/lsoa/{z}/{x}/{y}.mvt")
@@ -87,9 +87,10 @@ def test_tiles_outside_the_set_are_empty_and_odd_tiles_or_sets_are_not_found(til
         assert words in response.get_data(as_text=True), url
 
 
-def test_tiles_are_cached_by_version_and_change_when_the_set_is_replaced(tiled_app):
+@pytest.mark.parametrize("z", [10, 12])  # a zoomed-out tile of many areas, and a closer one
+def test_tiles_are_cached_by_version_and_change_when_the_set_is_replaced(tiled_app, z):
     client = tiled_app.test_client()
-    z, x, y = chester_tile(12)
+    z, x, y = chester_tile(z)
     url = f"/map/tiles/lsoa/{z}/{x}/{y}.mvt"
     first = client.get(url)
     assert first.headers["Cache-Control"] == "no-cache"

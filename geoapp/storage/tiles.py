@@ -60,6 +60,6 @@ def set_fingerprint(session: Session, set_id: str) -> str:
     row = session.execute(select(func.count(), func.min(Area.id), func.max(Area.id), func.sum(Area.area_m2),
                                  func.min(Area.minx), func.min(Area.miny), func.max(Area.maxx), func.max(Area.maxy))
                           .where(Area.set_id == set_id)).one()
-    url = session.get_bind().url.render_as_string(hide_password=True)
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)  # a bound engine or connection
     text = "|".join([url, set_id, *(repr(round(v, 3)) if isinstance(v, float) else repr(v) for v in row)])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]

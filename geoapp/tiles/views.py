@@ -16,8 +16,8 @@ from .service import VIEW_LIMIT, area_detail, areas_in_view, parse_bbox
 bp = Blueprint("tiles", __name__)
 
 MVT = "application/vnd.mapbox-vector-tile"
-#: Changes when the tiles' content changes for the same set version (layer, properties, grid).
-TILE_FORMAT = f"1:{LAYER}:code,name"
+#: Changes when the tiles' content changes for the same set version (layer, properties, grid, how they are cut).
+TILE_FORMAT = f"2:{LAYER}:code,name"
 #: A tile asked for with its set's current version (?v=) never changes: browsers keep it this long.
 VERSIONED_MAX_AGE = 86400
 
