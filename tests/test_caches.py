@@ -19,6 +19,7 @@ import geoapp
 from geoapp import caches
 from geoapp.caches import MISSING, LRUCache
 from geoapp.settings import ConfigError
+from geoapp.web.factory import bare_app
 from layers.tiles import TileSource
 
 ROOT = Path(geoapp.__file__).resolve().parent
@@ -170,3 +171,8 @@ def test_the_app_answers_the_same_with_a_budget_smaller_than_its_caches(demo_app
     tight = client.get(url).get_json()
     assert caches.cached_bytes() <= used // 4
     assert {**tight, "produced": None} == {**roomy, "produced": None}
+
+
+def test_an_app_sets_the_budget_from_its_settings(budget, tmp_path):
+    bare_app({"ATLAS_ENV": "development", "ATLAS_INSTANCE_PATH": str(tmp_path), "ATLAS_CACHE_MB": "64"})
+    assert caches.LEDGER.budget == 64 * 2 ** 20

@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from .. import caches
 from ..settings import load_settings, secret_key, whole_number
 from ..storage.db import Database
 from ..storage.models import MAX_ID
@@ -28,6 +29,7 @@ def bare_app(config: dict | None = None) -> Flask:
                 instance_relative_config=True, template_folder=_templates())
     instance = app.instance_path
     app.config.update(settings)
+    caches.set_budget(caches.budget_from(settings))  # the process's caches together, as this app is set
     app.config["SECRET_KEY"] = secret_key(settings, instance)
     app.config["MAX_CONTENT_LENGTH"] = int(settings["ATLAS_MAX_UPLOAD_MB"]) * 1024 * 1024
     app.config["SESSION_COOKIE_HTTPONLY"] = True
