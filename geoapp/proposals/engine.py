@@ -87,14 +87,17 @@ def _to_blocks(measure: Measure, weights, codes: list[str], *, label: str | None
 
 
 def cached_layer(session: Session, blocks_id: str, within_id: str,
-                 indicator_ids=()) -> tuple[BlockLayer, list[str]]:
-    """:func:`prepare_layer` (no councillors), kept per store, set versions, indicator import and indicators."""
-    return _LAYERS.get_or_build(_layer_key(session, blocks_id, within_id, indicator_ids),
-                   lambda: prepare_layer(session, blocks_id, within_id, indicator_ids=tuple(indicator_ids)))
+                 indicator_ids=(), area: tuple[str, ...] | None = None) -> tuple[BlockLayer, list[str]]:
+    """:func:`prepare_layer` (no councillors), kept per store, set versions, indicator import and indicators;
+    with ``area`` (container codes), only the blocks within those containers."""
+    key = _layer_key(session, blocks_id, within_id, indicator_ids)
+    whole = lambda: _LAYERS.get_or_build(key, lambda: prepare_layer(  # noqa: E731
+        session, blocks_id, within_id, indicator_ids=tuple(indicator_ids)))
+    return whole() if area is None else _LAYERS.get_or_build((key, area), lambda: _within(whole(), area))
 
 
 def counted_layer(session: Session, blocks_id: str, within_id: str,
-                  indicator_ids=()) -> tuple[BlockLayer, list[str]]:
+                  indicator_ids=(), area: tuple[str, ...] | None = None) -> tuple[BlockLayer, list[str]]:
     """:func:`cached_layer` with the block set's stored councillor counts (kept until they change)."""
     def build():
         layer, notes = cached_layer(session, blocks_id, within_id, indicator_ids)
@@ -103,7 +106,39 @@ def counted_layer(session: Session, blocks_id: str, within_id: str,
             f"No councillor counts are entered for {blocks_id}: forums have no councillor totals."])
 
     key = (_layer_key(session, blocks_id, within_id, indicator_ids), councillors.version(session, blocks_id))
-    return _LAYERS.get_or_build(key, build)
+    whole = lambda: _LAYERS.get_or_build(key, build)  # noqa: E731
+    return whole() if area is None else _LAYERS.get_or_build((key, area), lambda: _within(whole(), area))
+
+
+def _within(prepared: tuple[BlockLayer, list[str]], area: tuple[str, ...]) -> tuple[BlockLayer, list[str]]:
+    layer, notes = prepared
+    return layer.within(area), notes
+
+
+def area_of(proposal: Proposal) -> tuple[str, ...] | None:
+    """The container codes a proposal covers (None: every container of its set)."""
+    area = (proposal.settings or {}).get("area")
+    return tuple(area) if area else None
+
+
+def proposal_layer(session: Session, proposal: Proposal, *, counted: bool = True) -> tuple[BlockLayer, list[str]]:
+    """The layer a proposal is checked against: its blocks within its area, with its indicators (and the
+    councillor counts, when ``counted``)."""
+    indicators = tuple((proposal.settings or {}).get("indicators") or ())
+    build = counted_layer if counted else cached_layer
+    return build(session, proposal.block_set_id, proposal.container_set_id, indicators, area_of(proposal))
+
+
+def in_area(layer: BlockLayer, assignment: dict) -> dict:
+    """The assignment without the blocks outside the layer's area."""
+    return {block: forum for block, forum in (assignment or {}).items() if block not in layer.outside}
+
+
+def area_assignment(session: Session, proposal: Proposal, assignment: dict | None) -> dict:
+    """The assignment of the blocks within the proposal's area (all of it when the area is every container)."""
+    if area_of(proposal) is None:
+        return dict(assignment or {})
+    return in_area(proposal_layer(session, proposal, counted=False)[0], assignment)
 
 
 def _layer_key(session: Session, blocks_id: str, within_id: str, indicator_ids) -> tuple:
@@ -116,16 +151,19 @@ def _layer_key(session: Session, blocks_id: str, within_id: str, indicator_ids) 
 
 
 def check_proposal(session: Session, proposal: Proposal, assignment: dict, forums: dict | None = None) -> dict:
-    """Statistics and rules of ``assignment`` (block code to forum) under the proposal's settings.
+    """Statistics and rules of ``assignment`` (block code to forum) under the proposal's settings, over the
+    blocks within its area only (a block outside is neither unassigned nor an error).
 
     ``forums`` maps forum codes to {"name", "colour"}; the result is that of
     :func:`layers.proposals.check` with the layer's ``notes`` and ``indicators``.
     """
     settings = proposal.settings or {}
-    layer, notes = counted_layer(session, proposal.block_set_id, proposal.container_set_id,
-                                 settings.get("indicators") or ())
+    layer, notes = proposal_layer(session, proposal)
+    counts = settings.get("forums_per_container")
+    if isinstance(counts, dict):  # counts set for containers outside the area are not this check's
+        counts = {code: n for code, n in counts.items() if code in layer.container_codes}
     names = {code: f["name"] for code, f in (forums or {}).items() if isinstance(f, dict) and f.get("name")}
     report = check(layer, assignment, tolerance=settings.get("tolerance", 0.05),
-                   forums_per_container=settings.get("forums_per_container"), names=names)
+                   forums_per_container=counts, names=names)
     return report | {"notes": notes,
                      "indicators": [{"id": m.id, "label": m.label, "unit": m.unit} for m in layer.measures]}
