@@ -10,8 +10,10 @@ import io
 import json
 import re
 
+import numpy as np
 import pytest
 
+from geoapp.proposals.engine import prepare_layer
 from tests import national_store
 from tests.conftest import _build_store, build_app, csrf_token, require_shared_data
 from tests.test_national_navigation import source_codes
@@ -129,6 +131,21 @@ def test_the_editor_loads_only_the_area_and_every_check_counts_only_it(officer, 
     assert saved.status_code == 201
     compared = officer.get(f"/proposals/compare.json?a={proposal['id']}&b={copied['id']}").get_json()
     assert {m["code"] for m in compared["differences"]["moved"]} == set(halton[half:])
+
+
+def test_an_area_is_prepared_alone_as_the_whole_layer_within_it(three_app):
+    with three_app.app_context(), three_app.extensions["atlas_db"].session() as session:
+        whole, _ = prepare_layer(session, "wards", "lad")
+        alone, _ = prepare_layer(session, "wards", "lad", area=(HALTON, EAST))
+    expected = whole.within([HALTON, EAST])
+    assert alone.codes == expected.codes and alone.container_codes == (HALTON, EAST) == expected.container_codes
+    assert alone.outside == expected.outside and len(alone.outside) == len(whole.codes) - len(alone.codes) > 0
+    np.testing.assert_array_equal(alone.edges, expected.edges)
+    np.testing.assert_array_equal(alone.container, expected.container)
+    np.testing.assert_allclose(alone.container_share, expected.container_share)
+    np.testing.assert_allclose(alone.shared_m, expected.shared_m)
+    np.testing.assert_allclose(alone.table, expected.table, equal_nan=True)
+    np.testing.assert_allclose(alone.container_population, expected.container_population)
 
 
 def test_several_districts_and_the_within_route(officer, wards):

@@ -1,8 +1,11 @@
 """Block layers for proposals, prepared from the store once and cached, and proposals checked against them."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
+import shapely
 from sqlalchemy.orm import Session
 
 from layers.proposals import BlockLayer, Measure, check, imd_measures, indicator_measure, prepare_blocks
@@ -25,19 +28,28 @@ _LAYERS = LRUCache("prepared block layers", 16)
 
 
 def prepare_layer(session: Session, blocks_id: str, within_id: str, *, councillors=None,
-                  indicator_ids=()) -> tuple[BlockLayer, list[str]]:
+                  indicator_ids=(), area: tuple[str, ...] | None = None) -> tuple[BlockLayer, list[str]]:
     """Prepare the blocks from the store: each block's population as every page shows it, and the IMD and
     chosen indicators summed to blocks by the figures' own weights (so a forum's figures are its wards').
+    With ``area`` (container codes), only the blocks within those containers are prepared (a district of
+    England's wards, not all of them): the same layer as the whole one's :meth:`BlockLayer.within`.
 
     Returns the layer and notes on what it lacks (no population, small areas in no block).
     """
     block_set, container_set = (boundary_sets.get_set(session, i) for i in (blocks_id, within_id))
     units = {"block_unit": UNIT_WORDS.get(block_set.kind, block_set.kind),
              "container_unit": UNIT_WORDS.get(container_set.kind, container_set.kind)}
-    blocks, containers = (boundary_sets.load_areas(session, s.id) for s in (block_set, container_set))
+    blocks, containers = _near(session, block_set.id, container_set.id, area)
     codes = [str(c) for c in blocks["code"]]
+
+    def done(layer: BlockLayer) -> BlockLayer:
+        if area is None:
+            return layer
+        inside = layer.within(area)
+        return replace(inside, outside=frozenset(boundary_sets.area_codes(session, blocks_id)) - set(inside.codes))
+
     if not figures.small_sets(session):
-        return prepare_blocks(blocks, containers, councillors=councillors, **units), \
+        return done(prepare_blocks(blocks, containers, councillors=councillors, **units)), \
             ["No LSOA set is loaded: forums have no population or indicator figures."]
     notes = []
     people = figures.population(session, blocks_id)
@@ -70,7 +82,22 @@ def prepare_layer(session: Session, blocks_id: str, within_id: str, *, councillo
     layer = prepare_blocks(blocks, containers, weights=identity,
                            population=None if people is None else people.values.reindex(codes),
                            measures=measures, councillors=councillors, **units)
-    return layer, notes
+    return done(layer), notes
+
+
+def _near(session: Session, blocks_id: str, within_id: str, area: tuple[str, ...] | None):
+    """The blocks and containers a layer is prepared from: all of them; or, for an area, the blocks meeting the
+    box around its containers and every container meeting theirs (so each block's best fit is found among all
+    the containers it could lie in)."""
+    containers = boundary_sets.load_areas(session, within_id)
+    if area is None:
+        return boundary_sets.load_areas(session, blocks_id), containers
+    chosen = containers[containers["code"].isin(area)]
+    blocks, _ = boundary_sets.query_areas(session, blocks_id, bbox=tuple(chosen.total_bounds))
+    blocks = blocks[blocks.intersects(chosen.union_all())].reset_index(drop=True)
+    if len(blocks):
+        containers = containers[containers.intersects(shapely.box(*blocks.total_bounds))].reset_index(drop=True)
+    return blocks, containers
 
 
 def _to_blocks(measure: Measure, weights, codes: list[str], *, label: str | None = None) -> Measure:
@@ -88,31 +115,25 @@ def _to_blocks(measure: Measure, weights, codes: list[str], *, label: str | None
 
 def cached_layer(session: Session, blocks_id: str, within_id: str,
                  indicator_ids=(), area: tuple[str, ...] | None = None) -> tuple[BlockLayer, list[str]]:
-    """:func:`prepare_layer` (no councillors), kept per store, set versions, indicator import and indicators;
-    with ``area`` (container codes), only the blocks within those containers."""
-    key = _layer_key(session, blocks_id, within_id, indicator_ids)
-    whole = lambda: _LAYERS.get_or_build(key, lambda: prepare_layer(  # noqa: E731
-        session, blocks_id, within_id, indicator_ids=tuple(indicator_ids)))
-    return whole() if area is None else _LAYERS.get_or_build((key, area), lambda: _within(whole(), area))
+    """:func:`prepare_layer` (no councillors), kept per store, set versions, indicator import, indicators and
+    area (``area``: container codes, only the blocks within those containers)."""
+    return _LAYERS.get_or_build((_layer_key(session, blocks_id, within_id, indicator_ids), area),
+                                lambda: prepare_layer(session, blocks_id, within_id,
+                                                      indicator_ids=tuple(indicator_ids), area=area))
 
 
 def counted_layer(session: Session, blocks_id: str, within_id: str,
                   indicator_ids=(), area: tuple[str, ...] | None = None) -> tuple[BlockLayer, list[str]]:
     """:func:`cached_layer` with the block set's stored councillor counts (kept until they change)."""
     def build():
-        layer, notes = cached_layer(session, blocks_id, within_id, indicator_ids)
+        layer, notes = cached_layer(session, blocks_id, within_id, indicator_ids, area)
         counts = councillors.counts(session, blocks_id)
-        return layer.with_councillors(counts), notes + ([] if counts else [
-            f"No councillor counts are entered for {blocks_id}: forums have no councillor totals."])
+        return layer.with_councillors({code: n for code, n in counts.items() if code in layer.index}), \
+            notes + ([] if counts else [
+                f"No councillor counts are entered for {blocks_id}: forums have no councillor totals."])
 
-    key = (_layer_key(session, blocks_id, within_id, indicator_ids), councillors.version(session, blocks_id))
-    whole = lambda: _LAYERS.get_or_build(key, build)  # noqa: E731
-    return whole() if area is None else _LAYERS.get_or_build((key, area), lambda: _within(whole(), area))
-
-
-def _within(prepared: tuple[BlockLayer, list[str]], area: tuple[str, ...]) -> tuple[BlockLayer, list[str]]:
-    layer, notes = prepared
-    return layer.within(area), notes
+    key = (_layer_key(session, blocks_id, within_id, indicator_ids), area, councillors.version(session, blocks_id))
+    return _LAYERS.get_or_build(key, build)
 
 
 def area_of(proposal: Proposal) -> tuple[str, ...] | None:
