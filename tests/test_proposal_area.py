@@ -103,6 +103,11 @@ def test_the_editor_loads_only_the_area_and_every_check_counts_only_it(officer, 
     assert set(rules["within_one_container"]["blocks"]) <= set(halton)
     assert {f["container"] for f in found["forums"]} == {HALTON}
 
+    # a shape drawn over all three districts takes only the area's wards
+    england = {"type": "Polygon", "coordinates": [[[-4, 52.5], [-1, 52.5], [-1, 54], [-4, 54], [-4, 52.5]]]}
+    fitted = officer.post(f"/proposals/{proposal['id']}/fit.json", json={"geometry": england}).get_json()
+    assert set(fitted["blocks"]) == set(halton) and fitted["partial"] == []
+
     balance = officer.get(f"/proposals/{proposal['id']}/balance.json").get_json()
     assert [c["code"] for c in balance["containers"]] == [HALTON]
     assert balance["containers"][0]["blocks"] == len(halton)
