@@ -250,6 +250,7 @@ class BlockLayer:
     container_unit: str = "container"
     sliver: float = 0.005
     unassigned_small_areas: tuple[str, ...] = ()
+    outside: frozenset[str] = frozenset()  #: blocks of the set left out by :meth:`within`: not checked at all
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -292,6 +293,43 @@ class BlockLayer:
         table = self.table.copy()
         table[:, _COUNCILLORS] = _councillors(councillors, self.index)
         return replace(self, table=table)
+
+    def within(self, container_codes: Iterable[str]) -> BlockLayer:
+        """The layer of only the blocks whose best-fit container is one of ``container_codes`` (a proposal's
+        area), with only those containers; the other blocks are ignored by :func:`check`, neither unassigned
+        nor unknown.
+
+        Examples
+        --------
+        >>> from shapely.geometry import box
+        >>> wards = gpd.GeoDataFrame({"code": ["a", "b", "c"]}, crs="EPSG:27700",
+        ...     geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100)])
+        >>> apbs = gpd.GeoDataFrame({"code": ["x", "y"]}, crs="EPSG:27700",
+        ...     geometry=[box(0, 0, 200, 100), box(200, 0, 300, 100)])
+        >>> part = prepare_blocks(wards, apbs).within(["y"])
+        >>> part.codes, part.container_codes, sorted(part.outside)
+        (('c',), ('y',), ['a', 'b'])
+        >>> [r["passed"] for r in check(part, {"a": "f1", "c": "f2"})["rules"]][:3]
+        [True, True, True]
+        """
+        wanted = {str(code) for code in container_codes}
+        unknown = wanted - set(self.container_codes)
+        if unknown:
+            raise ValueError(f"{', '.join(sorted(unknown))} {'is' if len(unknown) == 1 else 'are'} not containers")
+        kept_containers = np.array([code in wanted for code in self.container_codes], dtype=bool)
+        new_container = np.cumsum(kept_containers) - 1
+        keep = (self.container >= 0) & kept_containers[np.maximum(self.container, 0)]
+        position = np.cumsum(keep) - 1
+        both = keep[self.edges[:, 0]] & keep[self.edges[:, 1]] if len(self.edges) else np.zeros(0, dtype=bool)
+        rows = np.flatnonzero(keep)
+        pick = lambda values: tuple(values[i] for i in rows)  # noqa: E731
+        return replace(
+            self, codes=pick(self.codes), names=pick(self.names), table=self.table[keep],
+            edges=position[self.edges[both]].reshape(-1, 2), shared_m=self.shared_m[both],
+            container=new_container[self.container[keep]], container_share=self.container_share[keep],
+            container_codes=tuple(c for c, k in zip(self.container_codes, kept_containers) if k),
+            container_names=tuple(n for n, k in zip(self.container_names, kept_containers) if k),
+            outside=self.outside | {code for code, k in zip(self.codes, keep) if not k})
 
     @property
     def split(self) -> np.ndarray:
@@ -546,6 +584,8 @@ class _Evaluation:
         for block, forum in pairs:
             block, forum = clean_code(block), clean_code(forum)
             i = layer.index.get(block) if block is not None else None
+            if i is None and block in layer.outside:
+                continue  # outside the proposal's area: not its concern
             if i is None:
                 if block is None:
                     self.blank_rows += 1

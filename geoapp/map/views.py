@@ -107,12 +107,13 @@ def home():
 @requires("read")
 def set_geojson(set_id: str):
     """Return a boundary set simplified for display, with each area's containing areas; with
-    ``within=<set>:<code>`` only its areas lying in that area of another set (``within=<set>``: in any of its
-    areas), as the proposal editor loads a set too large to send whole."""
+    ``within=<set>:<code>[,<code>...]`` only its areas lying in those areas of another set (or of itself)
+    (``within=<set>``: in any of its areas), as the proposal editor loads a set too large to send whole, or
+    a proposal's area."""
     within = (request.args.get("within") or "").strip()
     if within:
-        within_set, _, code = within.partition(":")
-        entry = display_within(db_session(), set_id, within_set, code or None)
+        within_set, _, codes = within.partition(":")
+        entry = display_within(db_session(), set_id, within_set, [c.strip() for c in codes.split(",") if c.strip()])
     else:
         entry = display_set(db_session(), set_id)
     response = Response(entry.body, mimetype=GEOJSON)

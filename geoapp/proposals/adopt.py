@@ -13,7 +13,7 @@ from ..errors import Conflict, InvalidInput
 from ..storage import audit, boundary_sets, locks
 from ..storage.models import BoundarySet, Proposal, ProposalVersion, User
 from . import service
-from .engine import STATISTICS, check_proposal
+from .engine import STATISTICS, area_assignment, check_proposal
 
 
 def adopt(session: Session, proposal_id: int, *, user: User) -> BoundarySet:
@@ -39,7 +39,8 @@ def adopt(session: Session, proposal_id: int, *, user: User) -> BoundarySet:
         raise Conflict(f"Version {version.number} of '{proposal.name}' is already adopted as '{set_id}'.")
     blocks_set = boundary_sets.get_set(session, proposal.block_set_id)
     blocks = boundary_sets.load_areas(session, blocks_set.id)
-    table = pd.DataFrame([(b, f, (version.forums.get(f) or {}).get("name")) for b, f in version.assignment.items()],
+    table = pd.DataFrame([(b, f, (version.forums.get(f) or {}).get("name"))
+                          for b, f in area_assignment(session, proposal, version.assignment).items()],
                          columns=["block_code", "group_code", "group_name"])
     forums = dissolve_groups(blocks[["code", "name", "geometry"]], table)
     stats = {f["code"]: f for f in report["forums"]}

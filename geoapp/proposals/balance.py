@@ -13,14 +13,15 @@ from boundaries.balance import best_split
 
 from ..caches import MISSING, LRUCache
 from ..storage.models import Proposal
-from .engine import cached_layer
+from .engine import proposal_layer
 
 #: Answers kept (layer, counts, tolerance), least recently used dropped.
 _ANSWERS = LRUCache("forum balance answers", 32)
 
 
 def feasibility(session: Session, proposal: Proposal) -> dict:
-    """For each container with a forum count: can every forum be within tolerance, and the best possible.
+    """For each container of the proposal's area with a forum count: can every forum be within tolerance, and
+    the best possible.
 
     Returns ``{"tolerance", "block_unit", "container_unit", "containers": [...]}``; each container has
     ``code``, ``name``, ``forums`` (the count set), ``blocks``, ``population``, ``ideal``, ``possible``
@@ -32,7 +33,7 @@ def feasibility(session: Session, proposal: Proposal) -> dict:
     settings = proposal.settings or {}
     tolerance = float(settings.get("tolerance", 0.05))
     counts = settings.get("forums_per_container")
-    layer, _ = cached_layer(session, proposal.block_set_id, proposal.container_set_id)
+    layer, _ = proposal_layer(session, proposal, counted=False)  # the containers of its area only
     wanted = _wanted(counts, layer.container_codes)
     key = (id(layer), tuple(wanted), tolerance)
     held = _ANSWERS.get(key)

@@ -18,7 +18,7 @@ from ..storage import boundary_sets
 from ..storage.models import MAX_ID, Proposal, ProposalVersion, User
 from . import service
 from .access import visible, visible_proposals
-from .engine import cached_layer, check_proposal
+from .engine import area_of, check_proposal, in_area, proposal_layer
 
 
 @dataclass
@@ -69,28 +69,32 @@ def compare(session: Session, a: Side, b: Side) -> dict:
                          "block. Their statistics and rules are shown side by side below.")
         out["summary"] = "A and B are drawn from different building blocks: only their statistics can be compared."
         return out
-    layer, _notes = cached_layer(session, a.proposal.block_set_id, a.proposal.container_set_id)
-    labels = dict(zip(layer.codes, layer.labels))
-    found = differences(a.version.assignment, b.version.assignment, labels,
-                        names_a=_names(a.version.forums), names_b=_names(b.version.forums),
-                        weights=dict(zip(layer.codes, layer.population)))
-    where = {code: i for i, code in enumerate(layer.codes)}
+    layers = [proposal_layer(session, side.proposal, counted=False)[0] for side in (a, b)]
+    labels, people, place = {}, {}, {}
+    for layer in reversed(layers):  # A's words win where both areas hold a block
+        labels |= dict(zip(layer.codes, layer.labels))
+        people |= dict(zip(layer.codes, layer.population))
+        place |= {code: (layer.names[i], layer.container_names[layer.container[i]]
+                         if layer.container[i] >= 0 else None) for i, code in enumerate(layer.codes)}
+    found = differences(in_area(layers[0], a.version.assignment), in_area(layers[1], b.version.assignment),
+                        labels, names_a=_names(a.version.forums), names_b=_names(b.version.forums),
+                        weights=people)
     for row in found["moved"]:
-        i = where.get(row["code"])
-        row["name"] = layer.names[i] if i is not None else row["code"]
-        row["container_name"] = (layer.container_names[layer.container[i]]
-                                 if i is not None and layer.container[i] >= 0 else None)
+        row["name"], row["container_name"] = place.get(row["code"], (row["code"], None))
     out["differences"] = found
     out["b"]["colours"] = matched_colours(out["a"]["colours"], out["b"]["colours"], found["matches"],
                                           own=own_colours(b.version.forums))
-    out["unit"] = layer.block_unit
-    out["summary"] = summary_sentence(found, layer.block_unit)
+    out["unit"] = layers[0].block_unit
+    out["summary"] = summary_sentence(found, layers[0].block_unit)
     if a.proposal.container_set_id != b.proposal.container_set_id:
         out["notes"].append("A and B place their forums in different sets of areas (APBs): each one's rules "
                             "are checked against its own.")
     if a.proposal.id != b.proposal.id and (a.proposal.settings or {}) != (b.proposal.settings or {}):
-        out["notes"].append("A and B have different settings (tolerance, forums per APB): each one's rules are "
-                            "checked under its own settings.")
+        out["notes"].append("A and B have different settings (tolerance, forums per APB, area): each one's rules "
+                            "are checked under its own settings.")
+    if area_of(a.proposal) != area_of(b.proposal):
+        out["notes"].append("A and B cover different areas: each one's blocks are counted only within its own "
+                            "area.")
     if a.proposal.id == b.proposal.id and a.version.number == b.version.number:
         out["notes"].append("A and B are the same version of the same proposal.")
     return out

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInput
 from ..storage import boundary_sets
 from ..storage.models import Proposal
-from .engine import UNIT_WORDS
+from .engine import UNIT_WORDS, area_of, proposal_layer
 
 #: Share of a block's area the shape must cover for the block to be taken.
 TAKEN = 0.5
@@ -18,7 +18,7 @@ TOUCHING = 0.01
 
 
 def blocks_in_shape(session: Session, proposal: Proposal, shape: shapely.MultiPolygon) -> dict:
-    """The blocks of the proposal's block set that ``shape`` (EPSG:27700) best fits.
+    """The blocks of the proposal's block set (within its area) that ``shape`` (EPSG:27700) best fits.
 
     Returns ``blocks`` (codes taken, by code), ``partial`` (code, name and share of each block covered
     by 1% up to half), ``unit`` and ``rule`` (the sentence saying how blocks were chosen).
@@ -26,7 +26,8 @@ def blocks_in_shape(session: Session, proposal: Proposal, shape: shapely.MultiPo
     """
     kind = boundary_sets.get_set(session, proposal.block_set_id).kind
     unit = UNIT_WORDS.get(kind, kind)
-    areas = boundary_sets.load_areas(session, proposal.block_set_id)
+    within = None if area_of(proposal) is None else list(proposal_layer(session, proposal, counted=False)[0].codes)
+    areas = boundary_sets.load_areas(session, proposal.block_set_id, within)
     geoms = areas.geometry.values
     near = shapely.intersects(geoms, shape)
     share = np.zeros(len(areas))

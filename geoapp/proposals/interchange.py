@@ -19,15 +19,16 @@ from ..errors import InvalidInput, NotFound
 from ..storage import boundary_sets
 from ..storage.models import Area, Proposal, ProposalVersion, User
 from . import service
-from .engine import STATISTICS, check_proposal
+from .engine import STATISTICS, area_assignment, check_proposal
 
 BLOCK_COLUMNS = ("block_code", "block", "code", "ward_code", "ward", "lsoa_code", "geoid")
 FORUM_COLUMNS = ("forum", "forum_code", "laf", "laf_code", "group", "group_code", "district")
 
 
-def assignment_csv(version: ProposalVersion | None) -> str:
-    """The block-assignment CSV of a version: block_code, forum, forum_name (by block code)."""
-    assignment = version.assignment if version else {}
+def assignment_csv(version: ProposalVersion | None, assignment: dict | None = None) -> str:
+    """The block-assignment CSV of a version (or of ``assignment``, its blocks within the proposal's area):
+    block_code, forum, forum_name (by block code)."""
+    assignment = (version.assignment if version else {}) if assignment is None else assignment
     forums = version.forums if version else {}
     rows = [[block, forum, (forums.get(forum) or {}).get("name", "")]
             for block, forum in sorted(assignment.items())]
@@ -39,6 +40,7 @@ def forum_areas(session: Session, proposal: Proposal, version: ProposalVersion |
     assignment = version.assignment if version else {}
     forums = version.forums if version else {}
     report = check_proposal(session, proposal, assignment, forums)
+    assignment = area_assignment(session, proposal, assignment)
     blocks = boundary_sets.load_areas(session, proposal.block_set_id, codes=sorted(assignment))
     blocks["forum"] = blocks["code"].map(assignment)
     shapes = blocks[["forum", "geometry"]].dissolve("forum")
@@ -66,7 +68,8 @@ def export_file(session: Session, proposal: Proposal, fmt: str) -> tuple[bytes, 
     version = service.latest_version(session, proposal.id)
     stem = file_stem(proposal, version)
     if fmt == "csv":
-        return assignment_csv(version).encode("utf-8"), "text/csv", f"{stem}.csv"
+        kept = area_assignment(session, proposal, version.assignment if version else {})
+        return assignment_csv(version, kept).encode("utf-8"), "text/csv", f"{stem}.csv"
     if fmt not in EXPORT_FORMATS:
         raise NotFound(f"Unknown export format '{fmt}'; use csv, pdf or one of "
                        f"{', '.join(sorted(EXPORT_FORMATS))}.")

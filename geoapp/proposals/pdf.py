@@ -25,7 +25,7 @@ from ..storage import boundary_sets
 from ..storage.indicators import list_indicators
 from ..storage.models import Proposal, ProposalVersion
 from . import service
-from .engine import UNIT_WORDS, check_proposal
+from .engine import UNIT_WORDS, area_of, check_proposal, in_area, proposal_layer
 
 #: How much of each forum colour is kept on the printed map (the rest is white), so labels stay legible.
 TINT = 0.6
@@ -67,9 +67,11 @@ def facts(session: Session, proposal: Proposal, version: ProposalVersion) -> dic
 
 def forum_map(session: Session, proposal: Proposal, version: ProposalVersion, palette: dict) -> Figure:
     """The forums filled with their colours (tinted for print), the APBs outlined, each forum named."""
-    assignment = version.assignment or {}
-    blocks = boundary_sets.load_areas(session, proposal.block_set_id)
-    containers = boundary_sets.load_areas(session, proposal.container_set_id)
+    area = area_of(proposal)
+    layer = None if area is None else proposal_layer(session, proposal, counted=False)[0]
+    assignment = (version.assignment or {}) if layer is None else in_area(layer, version.assignment)
+    blocks = boundary_sets.load_areas(session, proposal.block_set_id, None if layer is None else list(layer.codes))
+    containers = boundary_sets.load_areas(session, proposal.container_set_id, None if area is None else list(area))
     blocks = blocks.assign(forum=blocks["code"].map(assignment))
     inside = blocks[blocks["forum"].notna()]
     names = {code: (f or {}).get("name") for code, f in (version.forums or {}).items() if isinstance(f, dict)}

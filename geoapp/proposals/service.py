@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from ..auth.roles import can
 from ..errors import Conflict, InvalidInput, NotFound
 from ..storage import audit, boundary_sets
-from ..storage.models import Proposal, ProposalDraft, ProposalShare, ProposalVersion, User, utcnow
+from ..storage.models import Area, Proposal, ProposalDraft, ProposalShare, ProposalVersion, User, utcnow
 
 BLOCK_KINDS = ("ward", "lsoa", "parish")
-SETTINGS = ("tolerance", "forums_per_container", "indicators", "seed_forums")
+SETTINGS = ("tolerance", "forums_per_container", "indicators", "seed_forums", "area")
+#: Unknown area codes named in a refusal before "and N more".
+NAMED_CODES = 10
 #: How the editor names the forums a proposal starts with: after their container ("Chester 1", placed in
 #: Chester), or numbered F1, F2... and tied to none.
 SEED_FORUMS = ("container", "numbered")
@@ -64,7 +66,8 @@ def create_proposal(session: Session, *, name: str, user: User, description: str
     when an assignment is given."""
     block_set_id, container_set_id = resolve_sets(session, block_set_id, container_set_id)
     proposal = Proposal(name=_name(name), description=description or None, block_set_id=block_set_id,
-                        container_set_id=container_set_id, settings=_settings(settings or {}),
+                        container_set_id=container_set_id,
+                        settings=_settings(settings or {}, session, container_set_id),
                         owner_id=user.id, version=0)
     session.add(proposal)
     session.flush()
@@ -74,6 +77,16 @@ def create_proposal(session: Session, *, name: str, user: User, description: str
         save_version(session, proposal.id, assignment=assignment, forums=forums, note=note,
                      expected_version=0, user=user)
     return proposal
+
+
+def area_choices(session: Session, set_ids) -> dict[str, list[tuple[str, str]]]:
+    """The (code, name) of every area of each of these sets, by name: what a proposal's area is chosen from."""
+    rows = session.execute(select(Area.set_id, Area.code, Area.name).where(Area.set_id.in_(list(set_ids)))
+                           .order_by(Area.set_id, Area.name, Area.code)).all()
+    found: dict[str, list[tuple[str, str]]] = {}
+    for set_id, code, name in rows:
+        found.setdefault(set_id, []).append((code, name or code))
+    return found
 
 
 def resolve_sets(session: Session, block_set_id: str | None, container_set_id: str | None) -> tuple[str, str]:
@@ -96,7 +109,8 @@ def update_proposal(session: Session, proposal_id: int, *, user: User, **changes
     if "published" in changes:
         proposal.published = bool(changes["published"])
     if "settings" in changes:
-        proposal.settings = _settings((proposal.settings or {}) | (changes["settings"] or {}))
+        proposal.settings = _settings((proposal.settings or {}) | (changes["settings"] or {}), session,
+                                      proposal.container_set_id)
     session.flush()
     audit.record(session, actor=user.email, user_id=user.id, action="update", entity_type="proposal",
                  entity_id=proposal.id, before=before, after=summary(proposal))
@@ -244,7 +258,8 @@ def _name(name) -> str:
     return name
 
 
-def _settings(settings: dict) -> dict:
+def _settings(settings: dict, session: Session, container_set_id: str) -> dict:
+    """The settings checked; ``area`` (container codes the proposal covers) against the container set."""
     unknown = set(settings) - set(SETTINGS)
     if unknown:
         raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))} (known: {', '.join(SETTINGS)}).")
@@ -261,8 +276,27 @@ def _settings(settings: dict) -> dict:
     seed = settings.get("seed_forums")
     if seed is not None and seed not in SEED_FORUMS:
         raise InvalidInput(f"Forums start either named after their container or numbered ({', '.join(SEED_FORUMS)}).")
+    area = _area(session, container_set_id, settings.get("area"))
     return {"tolerance": float(tolerance), "forums_per_container": count, "indicators": indicators} \
-        | ({"seed_forums": seed} if seed else {})
+        | ({"seed_forums": seed} if seed else {}) | ({"area": area} if area else {})
+
+
+def _area(session: Session, container_set_id: str, area) -> list[str] | None:
+    """The container codes a proposal covers, in code order; None (every container, as by default) when none
+    or all of them are chosen. Raises InvalidInput naming the codes that are not areas of the container set."""
+    if area is None or area == []:
+        return None
+    if not isinstance(area, list) or not all(isinstance(code, str) for code in area):
+        raise InvalidInput("The proposal's area must be a list of the codes of the areas it covers.")
+    chosen = {code.strip() for code in area if code.strip()}
+    known = set(boundary_sets.area_codes(session, container_set_id))
+    unknown = sorted(chosen - known)
+    if unknown:
+        more = f" and {len(unknown) - NAMED_CODES} more" if len(unknown) > NAMED_CODES else ""
+        raise InvalidInput(f"{len(unknown)} of the codes chosen for the proposal's area "
+                           f"{'is' if len(unknown) == 1 else 'are'} not areas of the set '{container_set_id}': "
+                           f"{', '.join(unknown[:NAMED_CODES])}{more}. Nothing was stored.")
+    return None if not chosen or chosen == known else sorted(chosen)
 
 
 def clean_assignment(assignment) -> dict:

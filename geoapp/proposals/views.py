@@ -32,12 +32,14 @@ from .access import visible, visible_proposals
 from .adopt import adopt as adopt_proposal
 from .adopt import adoption, current_forum_sets
 from .balance import feasibility
-from .engine import UNIT_WORDS, check_proposal
+from .engine import UNIT_WORDS, area_of, check_proposal
 from .fit import blocks_in_shape
 from .interchange import export_file, file_stem, import_assignment
 from .schema import CHECK_BODY, FIT_BODY
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
+#: Most areas a container set may have for the new-proposal form to offer choosing a proposal's area from it.
+AREA_CHOICES_MAX = 400
 #: Indicator types a forum's figure can be built from by sums over small areas (not deciles).
 SUMMABLE = ("count", "proportion", "rate", "score", "rank")
 
@@ -54,11 +56,25 @@ def stale_save(error: service.StaleSave):
 
 def _index_context(data: dict, typed: dict | None = None, error: str | None = None) -> dict:
     """The list page; after a refused new proposal, with what was typed and what to change."""
-    sets = [s for s in boundary_sets.list_sets(db_session()) if s.superseded_by is None]
-    return {"proposals": data["proposals"], "may_edit": can(current_role(), "edit_proposals"),
-            "block_sets": [s for s in sets if s.kind in service.BLOCK_KINDS],
-            "container_sets": [s for s in sets if s.kind not in service.BLOCK_KINDS],
-            "typed": typed or {}, "error": error}
+    session = db_session()
+    sets = [s for s in boundary_sets.list_sets(session) if s.superseded_by is None]
+    may_edit = can(current_role(), "edit_proposals")
+    block_sets = [s for s in sets if s.kind in service.BLOCK_KINDS]
+    container_sets = [s for s in sets if s.kind not in service.BLOCK_KINDS]
+    return {"proposals": data["proposals"], "may_edit": may_edit, "block_sets": block_sets,
+            "container_sets": container_sets, "area_choices": _area_choices(block_sets, container_sets)
+            if may_edit else {}, "typed": typed or {}, "error": error}
+
+
+def _area_choices(block_sets, container_sets) -> dict[str, list[tuple[str, str]]]:
+    """The areas a new proposal may be limited to, by container set: offered when a block set is large enough
+    to be drawn from tiles (a national store), for container sets of 2 to AREA_CHOICES_MAX areas."""
+    session = db_session()
+    if not tiled_sets(session, whole_number(current_app.config, "ATLAS_TILES_MIN_AREAS")) & {s.id for s in block_sets}:
+        return {}
+    counts = boundary_sets.area_counts(session)
+    return service.area_choices(session, [s.id for s in container_sets
+                                          if 2 <= counts.get(s.id, 0) <= AREA_CHOICES_MAX])
 
 
 @page(bp, "/", template="proposals/index.html", context=_index_context,
@@ -80,18 +96,18 @@ def _listed() -> dict:
 @requires("edit_proposals")
 def create_form():
     """Create a proposal from the form on the list page (name, description, blocks, containers, forums per
-    container, tolerance in per cent), then open it."""
+    container, tolerance in per cent, the container codes of its area: none ticked is all), then open it."""
     session = db_session()
     try:
         proposal = service.create_proposal(session, name=request.form.get("name"), user=current_user(),
                                            description=request.form.get("description"),
                                            block_set_id=request.form.get("block_set") or None,
                                            container_set_id=request.form.get("container_set") or None,
-                                           settings=_form_settings())
+                                           settings=_form_settings() | {"area": request.form.getlist("area")})
     except InvalidInput as error:
         session.rollback()  # the form again, as typed, saying what to change
         return render_template("proposals/index.html", **_index_context(
-            _listed(), request.form.to_dict(), error.message)), 422
+            _listed(), request.form.to_dict() | {"area": request.form.getlist("area")}, error.message)), 422
     session.commit()
     return redirect(url_for(".editor", proposal_id=proposal.id))
 
@@ -119,7 +135,8 @@ def _editor_context(data: dict) -> dict:
     """The drawing page's settings, versions, readers, indicators and adoption."""
     session = db_session()
     proposal = data["proposal"]
-    containers = boundary_sets.load_areas(session, proposal.container_set_id)
+    area = area_of(proposal)
+    count = len(area) if area else boundary_sets.area_count(session, proposal.container_set_id)
     may_edit = can(current_role(), "edit_proposals")
     if may_edit:
         allow_style_attributes()  # Leaflet-Geoman styles its drawing handles inline
@@ -129,7 +146,7 @@ def _editor_context(data: dict) -> dict:
     config = {"proposal": proposal.id, "editable": may_edit, "colours": FORUM_COLOURS,
               "block_unit": UNIT_WORDS.get(kind, kind),
               "container_unit": UNIT_WORDS.get(within, within),
-              "container_count": int(len(containers)),
+              "container_count": int(count),
               "forums_per_container": (proposal.settings or {}).get("forums_per_container"),
               "tolerance": (proposal.settings or {}).get("tolerance", 0.05),
               "seed_forums": (proposal.settings or {}).get("seed_forums", "numbered"),
@@ -145,11 +162,11 @@ def _editor_context(data: dict) -> dict:
                        "balance": url_for(".balance", proposal_id=proposal.id),
                        "editor": url_for(".editor", proposal_id=proposal.id),
                        "index": url_for(".index"),
-                       **_geojson_urls(proposal.block_set_id, proposal.container_set_id)}}
+                       **_geojson_urls(proposal.block_set_id, proposal.container_set_id, area)}}
     found = service.list_versions(session, proposal.id)
     names = service.user_names(session, [v.saved_by for v in found])
     may_adopt = can(current_role(), "adopt_proposal")
-    return {"proposal": proposal, "config": config, "may_edit": may_edit,
+    return {"proposal": proposal, "config": config, "may_edit": may_edit, "area": _area_names(proposal, area),
             "versions": [service.version_summary(v, names) | {"saved": v.saved_at} for v in found],
             "may_adopt": may_adopt, "readers": service.readers(session) if may_edit else [],
             "indicator_choices": [i for i in list_indicators(session) if i.type in SUMMABLE] if may_edit else [],
@@ -157,13 +174,26 @@ def _editor_context(data: dict) -> dict:
             "adoption": adoption(session, proposal, found[0] if found else None) if may_adopt else None}
 
 
-def _geojson_urls(block_set: str, container_set: str) -> dict:
+def _geojson_urls(block_set: str, container_set: str, area: tuple[str, ...] | None = None) -> dict:
     """Where a proposal's map loads its blocks and containers: each set whole, but a block set above
-    ATLAS_TILES_MIN_AREAS (England's wards) only where it lies in the container set's areas."""
+    ATLAS_TILES_MIN_AREAS (England's wards) only where it lies in the container set's areas; for a proposal
+    limited to an area (some containers' codes), only those containers and the blocks lying in them."""
+    if area:
+        within = {"within": f"{container_set}:{','.join(area)}"}
+        return {"blocks": url_for("map.set_geojson", set_id=block_set, **within),
+                "containers": url_for("map.set_geojson", set_id=container_set, **within)}
     tiled = tiled_sets(db_session(), whole_number(current_app.config, "ATLAS_TILES_MIN_AREAS"))
     within = {"within": container_set} if block_set in tiled else {}
     return {"blocks": url_for("map.set_geojson", set_id=block_set, **within),
             "containers": url_for("map.set_geojson", set_id=container_set)}
+
+
+def _area_names(proposal: Proposal, area: tuple[str, ...] | None) -> list[str] | None:
+    """The names of the containers a proposal is limited to (None: it covers them all)."""
+    if not area:
+        return None
+    names = dict(service.area_choices(db_session(), [proposal.container_set_id]).get(proposal.container_set_id, []))
+    return [names.get(code, code) for code in area]
 
 
 def _show_json(data: dict) -> dict:
@@ -637,8 +667,11 @@ def _link_sides(found: dict) -> None:
 
 def _map_config(found: dict) -> dict:
     """What the comparison's map script needs: the GeoJSON URLs, both sides' forums, the blocks that differ."""
-    a = found["a"]["proposal"]
-    return _geojson_urls(a["block_set"], a["container_set"]) | comparison.map_sides(found)
+    a, b = found["a"]["proposal"], found["b"]["proposal"]
+    areas = [(side["settings"] or {}).get("area") for side in (a, b)]
+    area = tuple(sorted(set(areas[0]) | set(areas[1]))) if all(areas) and a["container_set"] == b["container_set"] \
+        else None  # both areas drawn; the whole sets when either side covers every container
+    return _geojson_urls(a["block_set"], a["container_set"], area) | comparison.map_sides(found)
 
 
 def _form_post() -> bool:

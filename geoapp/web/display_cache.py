@@ -5,8 +5,8 @@ a set bumps its version (versions are never reused, even for a set deleted and m
 its name, so neither its own geometry nor the containers other sets list for their areas ("In: Chester (APB)")
 are ever served stale, whichever process made the change.
 
-The part of a set lying in another set's areas (what the proposal editor loads of a large set) is kept the
-same way, by both sets' versions.
+The part of a set lying in another set's areas, or in some of them (what the proposal editor loads of a large
+set, or of a proposal's area), is kept the same way, by both sets' versions and the codes.
 
 The vector tiles of large sets are kept by set id and version (a tile holds only codes and names); on the
 embedded store each set's tile source (its areas projected and indexed) is kept too, and saved in the
@@ -105,41 +105,40 @@ def _tile_source(session: Session, set_id: str) -> TileSource:
     return source
 
 
-def display_within(session: Session, set_id: str, within_set: str, code: str | None = None,
+def display_within(session: Session, set_id: str, within_set: str, codes=None,
                    signature: tuple | None = None) -> DisplaySet:
-    """The display GeoJSON of only those areas of a set that lie in one area (``code``) of another set, or in
-    any area of it (no ``code``): each area's largest share in ``within_set`` decides where it lies, as the
-    proposal editor decides it. Cached by both sets' versions and the store's signature.
+    """The display GeoJSON of only those areas of a set that lie in some areas (``codes``) of another set, or
+    in any area of it (no ``codes``): each area's largest share in ``within_set`` decides where it lies, as the
+    proposal editor decides it. Cached by both sets' versions, the codes and the store's signature.
 
     Raises NotFound for an unknown set or code.
     """
     bset, within = boundary_sets.get_set(session, set_id), boundary_sets.get_set(session, within_set)
-    if code is not None:
-        boundary_sets.get_area(session, within.id, code)
+    codes = None if not codes else tuple(sorted(set(codes)))
+    bounds = None if codes is None else [boundary_sets.get_area(session, within.id, code) for code in codes]
     signature = store_signature(session) if signature is None else signature
-    key = (bset.id, bset.version, within.id, within.version, code, signature)
+    key = (bset.id, bset.version, within.id, within.version, codes, signature)
     return app_cache("atlas_map_within", MAX_ENTRIES).get_or_build(
-        key, lambda: _build_within(session, bset, within.id, code), stale=lambda old: old[-1] != signature)
+        key, lambda: _build_within(session, bset, within.id, codes, bounds), stale=lambda old: old[-1] != signature)
 
 
-def _build_within(session: Session, bset, within_set: str, code: str | None) -> DisplaySet:
+def _build_within(session: Session, bset, within_set: str, codes: tuple[str, ...] | None, areas) -> DisplaySet:
     if bset.id == within_set:
-        areas = boundary_sets.load_areas(session, bset.id, None if code is None else [code])
-        return _build(session, bset, areas)
-    if code is None:
+        return _build(session, bset, boundary_sets.load_areas(session, bset.id, None if codes is None else list(codes)))
+    if codes is None:
         bounds = boundary_sets.set_bounds(session, within_set)
-    else:
-        area = boundary_sets.get_area(session, within_set, code)
-        bounds = (area.minx, area.miny, area.maxx, area.maxy)
+    else:  # the box around every area chosen
+        bounds = (min(a.minx for a in areas), min(a.miny for a in areas),
+                  max(a.maxx for a in areas), max(a.maxy for a in areas))
     if bounds is None:  # a set with no areas holds none
         return _build(session, bset, boundary_sets.load_areas(session, bset.id, []))
-    areas, _ = boundary_sets.query_areas(session, bset.id, bbox=bounds)
-    found = _containers(session, [int(i) for i in areas["id"]])
+    found_areas, _ = boundary_sets.query_areas(session, bset.id, bbox=bounds)
+    found = _containers(session, [int(i) for i in found_areas["id"]])
     keep = []
-    for area_id in areas["id"]:
+    for area_id in found_areas["id"]:
         held = sorted((c for c in found.get(int(area_id), []) if c["set"] == within_set), key=lambda c: -c["share"])
-        keep.append(bool(held) and (code is None or held[0]["code"] == code))
-    return _build(session, bset, areas[keep].reset_index(drop=True), found)
+        keep.append(bool(held) and (codes is None or held[0]["code"] in codes))
+    return _build(session, bset, found_areas[keep].reset_index(drop=True), found)
 
 
 def _containers(session: Session, ids: list[int]) -> dict[int, list[dict]]:
