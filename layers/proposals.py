@@ -350,6 +350,7 @@ def prepare_blocks(
     sliver: float = 0.005,
     block_unit: str = "block",
     container_unit: str = "container",
+    nesting: Mapping[str, str] | None = None,
 ) -> BlockLayer:
     """Prepare a block set once for any number of proposals.
 
@@ -374,6 +375,10 @@ def prepare_blocks(
         Largest share of a block's area allowed outside its container.
     block_unit, container_unit : str
         Words for a block and a container in messages ("ward", "APB").
+    nesting : mapping, optional
+        Official nesting, block code -> container code (wards declared to lie
+        in their districts): those blocks lie wholly in that container, however
+        differently the two sets' lines are generalised; the others by best fit.
 
     Raises
     ------
@@ -417,6 +422,9 @@ def prepare_blocks(
     rows = best["small_code"].map(index).to_numpy()
     container[rows] = best["large_code"].map(where).to_numpy()
     share[rows] = best["share"].to_numpy()
+    for code, held in (nesting or {}).items():
+        if code in index and held in where:
+            container[index[code]], share[index[code]] = where[held], 1.0
 
     measures = tuple(measures)
     if weights is None and small_areas is not None:

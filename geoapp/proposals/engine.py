@@ -30,7 +30,9 @@ _LAYERS = LRUCache("prepared block layers", 16)
 def prepare_layer(session: Session, blocks_id: str, within_id: str, *, councillors=None,
                   indicator_ids=(), area: tuple[str, ...] | None = None) -> tuple[BlockLayer, list[str]]:
     """Prepare the blocks from the store: each block's population as every page shows it, and the IMD and
-    chosen indicators summed to blocks by the figures' own weights (so a forum's figures are its wards').
+    chosen indicators summed to blocks by the figures' own weights (so a forum's figures are its wards'); each
+    block in its container as the store links them by code when the sets declare it (official nesting), else
+    by best fit.
     With ``area`` (container codes), only the blocks within those containers are prepared (a district of
     England's wards, not all of them): the same layer as the whole one's :meth:`BlockLayer.within`.
 
@@ -41,6 +43,8 @@ def prepare_layer(session: Session, blocks_id: str, within_id: str, *, councillo
              "container_unit": UNIT_WORDS.get(container_set.kind, container_set.kind)}
     blocks, containers = _near(session, block_set.id, container_set.id, area)
     codes = [str(c) for c in blocks["code"]]
+    official = boundary_sets.nested_by_code(block_set, blocks, container_set, containers)
+    units["nesting"] = None if official is None else dict(zip(official["small_code"], official["large_code"]))
 
     def done(layer: BlockLayer) -> BlockLayer:
         if area is None:

@@ -203,7 +203,7 @@ def link_sets(session: Session, small_id: str, large_id: str, *, min_share: floa
     small, large = loaded[small_id], loaded[large_id]
     if small.empty or large.empty:
         return 0
-    found = _nested_by_code(get_set(session, small_id), small, get_set(session, large_id), large)
+    found = nested_by_code(get_set(session, small_id), small, get_set(session, large_id), large)
     if found is None:
         found = overlaps(small[["code", "geometry"]], large[["code", "geometry"]], min_share=min_share)
     small_ids = pd.Series(small["id"].to_numpy(), index=small["code"])
@@ -219,7 +219,7 @@ def link_sets(session: Session, small_id: str, large_id: str, *, min_share: floa
     return len(rows)
 
 
-def _nested_by_code(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: BoundarySet,
+def nested_by_code(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: BoundarySet,
                     large: gpd.GeoDataFrame) -> pd.DataFrame | None:
     """Links known without geometry, or None (then geometry decides). Each small area lies wholly in one large
     area when its set declares the field holding that area's code (``nests_in`` in the manifest: official
