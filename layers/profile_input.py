@@ -231,6 +231,9 @@ class ProfileInput:
     neighbours: tuple[Neighbour, ...] = ()
     parent: ParentArea | None = None
     borough_set: str | None = None
+    district_comparison: bool = field(default=False, metadata=doc(
+        "True in a store of several districts: each area is compared with the district holding it, not one "
+        "borough."))
     ranking: RankingReading | None = None
     groups: Mapping[str, Any] = field(default_factory=dict, metadata=doc(
         "The groups based in the area (``based``: all, small, by_theme) and what coverage found."))

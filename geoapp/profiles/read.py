@@ -70,7 +70,8 @@ def read_profile_input(session: Session, set_id: str, code: str, *, rank: str | 
         code=code, name=area.name, kind=bset.kind, kind_name=kind_name(bset.kind, summary), set=summary,
         area_m2=shape.area, bounds=shape.bounds, produced=_now(), figures=readings, population=population,
         population_catalogue=_catalogue(session, population), related=related, neighbours=neighbours,
-        parent=parent, borough_set=_borough_set(session, figs), ranking=_ranking(session, related, readings, rank),
+        parent=parent, borough_set=_borough_set(session, figs, code),
+        district_comparison=figures.borough_set(session) is None, ranking=_ranking(session, related, readings, rank),
         groups=_groups(session, shape, set_id=set_id, code=code, population=population),
         targets=tuple(progress_for_area(session, set_id, code)),
         services=services.for_area(session, bset, code), deprivation=section,
@@ -98,7 +99,8 @@ def read_freehand_input(session: Session, shape, *, name: str, rank: str | None 
         code="freehand", name=name, kind="freehand", kind_name=KIND_NAMES["freehand"], set=FREEHAND_SET,
         area_m2=shape.area, bounds=shape.bounds, produced=_now(), figures=readings, population=population,
         population_catalogue=_catalogue(session, population), related=related,
-        borough_set=_borough_set(session, figs), ranking=_ranking(session, related, readings, rank),
+        borough_set=_borough_set(session, figs, "freehand"), district_comparison=figures.borough_set(session) is None,
+        ranking=_ranking(session, related, readings, rank),
         groups=_groups(session, shape, set_id=None, code="freehand", population=population),
         deprivation=section, empty_indicators=_empty(session),
         releases=frozenset(r.id for r in deprivation.releases(session)))
@@ -129,7 +131,7 @@ def _readings(figs: dict, code: str, parent: tuple | None, trends: dict | None,
         out.append(FigureReading(
             id=indicator_id, indicator=fig.indicator, available=fig.available, period=fig.period,
             periods=tuple(fig.periods), display_factor=fig.display_factor, weights=fig.weights,
-            placement=tuple(fig.placement), own=fig.row(code), borough=fig.borough, england=fig.england,
+            placement=tuple(fig.placement), own=fig.row(code), borough=fig.comparator(code), england=fig.england,
             values=fig.table["value"].to_numpy(dtype=float) if shown else _NONE, latest=indicator_id in latest,
             parent=above.row(parent_code) if above is not None else None,
             trend=None if trends is None else trends.get(indicator_id), ranks=(ranked or {}).get(indicator_id, ())))
@@ -164,10 +166,10 @@ def _trends(session: Session, set_id: str, code: str, figs: dict) -> dict[str, t
             fig = found[period][member]
             if not fig.available:
                 continue
-            row = fig.row(code) or {}
+            row, against = fig.row(code) or {}, fig.comparator(code)
             points.append(TrendReading(period, member, catalogue.get(member), fig.indicator["source"],
                                        row.get("value"), row.get("lower"), row.get("upper"),
-                                       fig.borough["value"] if fig.borough else None,
+                                       against["value"] if against else None,
                                        fig.england["value"] if fig.england else None))
         out[indicator_id] = tuple(sorted(points, key=lambda pt: period_key(pt.period)))
     return out
@@ -185,20 +187,24 @@ def _ranking(session: Session, related, readings, rank: str | None) -> RankingRe
                           tuple(dict(fig.row(c) or {}, code=c) for c in codes))
 
 
-def _borough_set(session: Session, figs: dict) -> str | None:
+def _borough_set(session: Session, figs: dict, code: str) -> str | None:
+    """The set of the area the figures are compared with: the borough's, or the districts' in a store of
+    several (each area compared with the district holding it)."""
     first = next(iter(figs.values()), None)
-    return figures.borough_set(session).id if first is not None and first.borough else None
+    return figures.district_set(session).id if first is not None and first.comparator(code) else None
 
 
 def _borough_deprivation(session: Session, figs: dict, bset, code: str):
-    """The borough's own deprivation section (for the board pack); none for the borough itself."""
+    """The deprivation section of the borough (or of the area's own district, in a store of several) for the
+    board pack; none for that area itself."""
     first = next(iter(figs.values()), None)
-    if first is None or not first.borough:
+    against = first.comparator(code) if first is not None else None
+    if against is None:
         return None
-    borough = figures.borough_set(session)
-    if (borough.id, first.borough["code"]) == (bset.id, code):
+    districts = figures.district_set(session)
+    if (districts.id, against["code"]) == (bset.id, code):
         return None
-    return deprivation.for_area(session, borough, first.borough["code"])
+    return deprivation.for_area(session, districts, against["code"])
 
 
 def _catalogue(session: Session, population: dict | None) -> str | None:
