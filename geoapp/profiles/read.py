@@ -9,6 +9,7 @@ from what is read here, without reading anything more.
 """
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import UTC, datetime
 
 import geopandas as gpd
@@ -22,8 +23,11 @@ from layers.profile import default_rank, ranked_group
 from layers.profile_input import (
     KIND_NAMES,
     FigureReading,
+    Neighbour,
     ProfileInput,
     RankingReading,
+    RelatedArea,
+    RelatedSet,
     TrendReading,
     parent_of,
     relations,
@@ -34,7 +38,7 @@ from .. import figures
 from ..caches import LRUCache
 from ..errors import InvalidInput
 from ..groups.coverage import counts as coverage
-from ..storage import boundary_sets
+from ..storage import boundary_sets, persisted
 from ..storage.boundary_sets import KIND_ORDER
 from ..storage.indicators import empty_indicators, list_indicators, periods
 from ..storage.models import SERVICE_TYPES, Indicator
@@ -216,11 +220,25 @@ def _empty(session: Session) -> tuple[tuple[str, str, str], ...]:
 
 
 def _geography(session: Session, set_id: str, code: str, shape) -> tuple:
-    """A stored area's related areas and neighbours, cached until any boundary set changes."""
-    key = (figures.store_id(session), set_id, code,
-           tuple((b.id, figures.set_version(b)) for b in boundary_sets.list_sets(session)))
-    return _GEOGRAPHY.get_or_build(key, lambda: (_related(session, shape, own_set=set_id),
-                                                 _neighbours(session, set_id, code, shape)))
+    """A stored area's related areas and neighbours, cached until any boundary set changes, and kept in the
+    store by every set's version (see :mod:`geoapp.storage.persisted`): measuring the area against every
+    other set's areas (a borough against all of them) is done once, not after each restart."""
+    versions = tuple((b.id, figures.set_version(b)) for b in boundary_sets.list_sets(session))
+    key = (figures.store_id(session), set_id, code, versions)
+    return _GEOGRAPHY.get_or_build(key, lambda: _kept_geography(session, set_id, code, shape, versions))
+
+
+def _kept_geography(session: Session, set_id: str, code: str, shape, versions: tuple) -> tuple:
+    parts = (set_id, code, versions)
+    kept = persisted.read(session, "related areas", parts)
+    if kept is not None:
+        return (tuple(RelatedSet(*head, tuple(RelatedArea(*a) for a in areas)) for *head, areas in kept["related"]),
+                tuple(Neighbour(*n) for n in kept["neighbours"]))
+    related, neighbours = _related(session, shape, own_set=set_id), _neighbours(session, set_id, code, shape)
+    persisted.keep(session, "related areas", parts, {
+        "related": [[r.set, r.set_name, r.kind, r.kind_name, [astuple(a) for a in r.areas]] for r in related],
+        "neighbours": [astuple(n) for n in neighbours]}, sets=(set_id,), slot=code)
+    return related, neighbours
 
 
 def _related(session: Session, shape, *, own_set: str | None):
