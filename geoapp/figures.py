@@ -635,9 +635,9 @@ def _figures(session, source, weights, names, geography, indicators, *, period, 
             by_district = _district_figures(district_figs[indicator.id], table["district"])
         england = comparators.get((indicator.id, chosen))
         judged = indicator.type != "count"
-        against = bench if by_district is None else {"value": np.array(
-            [np.nan if c is None or by_district[c]["value"] is None else by_district[c]["value"]
-             for c in table["district"]], dtype=float)}
+        against = bench if by_district is None else {"value": table["district"].map(pd.Series(
+            {c: np.nan if d["value"] is None else d["value"] for c, d in by_district.items()}, dtype=float))
+            .to_numpy(dtype=float)}
         table["comparison"] = (judge(table, against, indicator.polarity) if against and judged
                                else "not compared")
         table["compared_with_england"] = (judge(table, england, indicator.polarity) if england and judged
