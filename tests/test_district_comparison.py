@@ -17,9 +17,10 @@ import shapely
 from shapely.geometry import mapping
 
 from geoapp import districts, figures
+from geoapp.profiles import read
 from geoapp.profiles.read import read_profile_input
 from geoapp.profiles.views import pack_html
-from geoapp.storage import boundary_sets
+from geoapp.storage import boundary_sets, persisted
 from geoapp.storage.indicators import load_values
 from geoapp.web.db import db_session
 from layers.figures import judge
@@ -149,3 +150,18 @@ def test_a_one_borough_store_still_compares_with_the_borough(cwac_app):
     twin = client.get(f"/indicators/{SHARE}/wards.json").get_json()
     assert twin["districts"] is None and twin["borough"]["code"] == CWAC
     assert not re.search(r'"district"', str(twin["areas"][0]))
+
+
+def test_an_areas_related_areas_are_kept_in_the_store_and_read_back_equal(three_app):
+    """What a restarted process reads (the process's cache emptied) equals what was measured."""
+    with three_app.extensions["atlas_db"].session() as session:
+        shape = boundary_sets.load_areas(session, "lad", [HALTON]).geometry.iloc[0]
+        measured = read._geography(session, "lad", HALTON, shape)
+        read._GEOGRAPHY.clear()
+        versions = tuple((b.id, figures.set_version(b)) for b in boundary_sets.list_sets(session))
+        assert persisted.read(session, "related areas", ("lad", HALTON, versions)) is not None
+        assert read._geography(session, "lad", HALTON, shape) == measured
+        related, _ = measured
+        wards = next(r for r in related if r.set == "wards")
+        inside = {a.code for a in wards.areas if a.relation == "contains"}
+        assert inside and inside <= source_codes("wards")[HALTON] <= {a.code for a in wards.areas}
