@@ -121,7 +121,8 @@ def test_the_indicator_table_and_its_csv_show_each_areas_district_figure(three_a
     for row in table:
         assert float(row["district_value"]) == pytest.approx(own[row["District code"]], rel=1e-12)
         assert row["Code"] in source_codes("wards")[row["District code"]]
-    page = html.unescape(member.get(f"/indicators/{SHARE}/wards?district={HALTON}").get_data(as_text=True))
+    page = re.sub(r"\s+", " ", html.unescape(member.get(f"/indicators/{SHARE}/wards?district={HALTON}")
+                                              .get_data(as_text=True)))
     assert "Each area is compared with the district it lies in: <strong>Cheshire East</strong>" in page
     assert "Compared with its district" in page and "the borough" not in page
     assert "<th scope=\"col\" class=\"num\">District's figure</th>" in page
