@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, fields
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,7 @@ from layers.weights import (
 from .caches import MISSING, LRUCache, register
 from .errors import NotFound
 from .storage import boundary_sets, persisted, postcodes
+from .storage.area_districts import area_districts, set_areas
 from .storage.indicators import (
     all_periods,
     indicator_summary,
@@ -79,6 +81,9 @@ _POINTS = LRUCache("postcode populations and members", 64)
 _LABELS = LRUCache("codes and names of a set's areas", 64)
 #: Codes listed in a note before "and N more".
 LISTED = 10
+#: Raised into the figures' keys: figures kept by an older layout (before areas were compared with their own
+#: district in a store of several) are never read.
+LAYOUT = "compared with the district holding each area"
 
 
 @dataclass
@@ -98,8 +103,19 @@ class IndicatorFigures:
     available: bool = True
     #: Small areas left out, placed by nearness or partly outside, with their people (also in ``notes``).
     placement: list[str] = field(default_factory=list)
+    #: In a store of several districts: each district's own figure by code, and each area's in the table's
+    #: ``district`` column (the area is compared with its own district, as that district's profile shows it).
+    districts: dict | None = None
     _rows: dict | None = field(default=None, repr=False, compare=False)
     _columns: dict | None = field(default=None, repr=False, compare=False)
+
+    def comparator(self, code: str) -> dict | None:
+        """The figure an area is compared with: the borough's, or in a store of several districts, that of the
+        district holding the area (None when no district holds it)."""
+        if self.borough is not None or self.districts is None:
+            return self.borough
+        row = self.row(code)
+        return self.districts.get(row.get("district")) if row else None
 
     def row(self, code: str) -> dict | None:
         """One area's row as a plain dict (NaN becomes None; a copy), or None when the set has no such area.
@@ -123,7 +139,7 @@ class IndicatorFigures:
         return {"indicator": self.indicator, "geography": self.geography, "period": self.period,
                 "source": self.indicator["source"], "licence": self.indicator["licence"],
                 "confidence": CONFIDENCE, "weights": self.weights, "display_factor": self.display_factor,
-                "borough": self.borough, "england": self.england, "notes": self.notes,
+                "borough": self.borough, "districts": self.districts, "england": self.england, "notes": self.notes,
                 "periods": self.periods, "available": self.available, "areas": self.records()}
 
 
@@ -197,12 +213,21 @@ def borough_set(session: Session):
 def districts_of(session: Session, set_id: str, codes: list[str]) -> dict[str, str]:
     """The district (an area of the ``lad`` set) holding most of each area, by code; areas of the ``lad`` set
     are their own. Read from the links made at load time; an area in no district is left out."""
-    lad = next((s for s in boundary_sets.list_sets(session) if s.kind == "lad"), None)
+    held = area_district_names(session, set_id)
+    return {code: held[code][0] for code in codes if code in held}
+
+
+def area_district_names(session: Session, set_id: str) -> dict[str, tuple[str, str]]:
+    """Each area of ``set_id`` with the code and name of the district holding most of it (as the districts'
+    directory lists them; areas of the district set are their own), from the links made at load time."""
+    lad = district_set(session)
     if lad is None:
         return {}
     if set_id == lad.id:
-        return {code: code for code in codes}
-    return boundary_sets.main_containers(session, set_id, codes, lad.id)
+        areas = set_areas(session, lad.id)
+        return {code: (code, name) for code, name in zip(areas["code"], areas["name"])}
+    frame = area_districts(session, set_id, lad.id)
+    return dict(zip(frame["code"], zip(frame["district"], frame["district_name"])))
 
 
 def get_indicator(session: Session, indicator_id: str) -> Indicator:
@@ -412,9 +437,10 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
     figures are cached per store, set versions, indicator import and period; callers must not modify them.
     """
     target = boundary_sets.get_set(session, set_id)
-    versions = tuple((s.id, set_version(s)) for s in boundary_sets.list_sets(session) if s.kind in ("lsoa", "ward"))
+    versions = tuple((s.id, set_version(s)) for s in boundary_sets.list_sets(session)
+                     if s.kind in ("lsoa", "ward", "lad"))
     base = (store_id(session), set_id, set_version(target), versions, values_version(session),
-            postcodes.state(session), with_borough)
+            postcodes.state(session), with_borough, LAYOUT)
     held = all_periods(session)
     keys = {i: base + (i, period or latest_period(held.get(i, []))) for i in indicator_ids}
     found, missing = {}, []
@@ -437,12 +463,13 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
         areas = boundary_sets.load_areas(session, set_id)
         names = dict(zip(areas["code"], areas["name"]))
         borough = borough_set(session) if with_borough else None
+        held = area_district_names(session, set_id) if with_borough and borough is None else None
         made = {}
         for source, indicators in _by_source(session, missing).items():
             weights = weights_for(session, source, target)
             made |= _figures(session, source, weights, names, boundary_sets.set_summary(target), indicators,
                              period=period, borough=borough, own_id=set_id, target_codes=list(areas["code"]),
-                             target=target)
+                             target=target, districts=held or None)
         for indicator_id, fig in made.items():
             _FIGURES.put(keys[indicator_id], fig)
         labels = _labels(session, target, next(iter(made.values())).table["name"])
@@ -511,13 +538,33 @@ def figures_for_areas(session: Session, areas, indicator_ids: list[str], *, geog
     ``areas`` is a GeoDataFrame in EPSG:27700 with ``code`` and ``name``; nothing is cached.
     """
     names = dict(zip(areas["code"], areas["name"]))
+    borough = borough_set(session)
+    held = _districts_by_overlap(session, areas) if borough is None else None
     found = {}
     for source, indicators in _by_source(session, indicator_ids).items():
         weights = figures_weights(session, source, areas) if source.kind == "lsoa" else None
         found |= _figures(session, source, weights, names, geography, indicators, period=period,
-                          borough=borough_set(session), own_id=None, target_codes=list(areas["code"]),
-                          list_outside=False)
+                          borough=borough, own_id=None, target_codes=list(areas["code"]),
+                          list_outside=False, districts=held or None)
     return {i: found[i] for i in indicator_ids}
+
+
+def _districts_by_overlap(session: Session, areas) -> dict[str, tuple[str, str]]:
+    """The district holding most of each area that is not stored (code -> (district code, name))."""
+    lad = district_set(session)
+    if lad is None or areas.empty:
+        return {}
+    codes, _ = boundary_sets.area_bounds(session, lad.id, tuple(areas.total_bounds))
+    near = boundary_sets.load_areas(session, lad.id, codes) if codes else None
+    found = {}
+    for code, shape in zip(areas["code"], areas.geometry):
+        if near is None:
+            break
+        common = shapely.area(shapely.intersection(near.geometry.values, shape))
+        if common.max() > 0:
+            best = int(np.argmax(common))
+            found[code] = (near["code"].iloc[best], near["name"].iloc[best])
+    return found
 
 
 def figures_weights(session: Session, source, areas) -> Weights:
@@ -541,13 +588,18 @@ def _by_source(session: Session, indicator_ids) -> dict:
 
 
 def _figures(session, source, weights, names, geography, indicators, *, period, borough, own_id, target_codes,
-             list_outside=True, target=None):
+             list_outside=True, target=None, districts=None):
+    """Each indicator's figures for the target areas, compared with the borough (``borough``), or else with the
+    district holding each area (``districts``: code -> (district code, name), in a store of several)."""
     ids = [i.id for i in indicators]
     values = load_values(session, source.id, ids, period)
     by_indicator = dict(tuple(values.groupby("indicator", sort=False)))
     borough_figs = {}
     if borough is not None and borough.id != own_id:
         borough_figs = figures(session, borough.id, ids, period=period, with_borough=False)
+    district_figs = {}
+    if districts:
+        district_figs = figures(session, district_set(session).id, ids, period=period, with_borough=False)
     comparators = _comparators(session, ids)
     out = {}
     for indicator in indicators:
@@ -577,19 +629,39 @@ def _figures(session, source, weights, names, geography, indicators, *, period, 
                 bench_row = other.table.iloc[0]
                 bench = {"code": other.table.index[0], "name": bench_row["name"]}
             bench |= {k: plain(bench_row[k]) for k in ("value", "lower", "upper", "numerator", "denominator")}
+        by_district = None
+        if districts:
+            table["district"] = [districts.get(code, (None, None))[0] for code in table.index]
+            by_district = _district_figures(district_figs[indicator.id], table["district"])
         england = comparators.get((indicator.id, chosen))
         judged = indicator.type != "count"
-        table["comparison"] = (judge(table, bench, indicator.polarity) if bench and judged else "not compared")
+        against = bench if by_district is None else {"value": table["district"].map(pd.Series(
+            {c: np.nan if d["value"] is None else d["value"] for c, d in by_district.items()}, dtype=float))
+            .to_numpy(dtype=float)}
+        table["comparison"] = (judge(table, against, indicator.polarity) if against and judged
+                               else "not compared")
         table["compared_with_england"] = (judge(table, england, indicator.polarity) if england and judged
                                           else "not compared")
-        if not judged and (bench or england):
-            notes.append("A count grows with an area's size, so areas are not compared with the borough's "
+        if not judged and (against or england):
+            whose = "their district's" if by_district is not None else "the borough's"
+            notes.append(f"A count grows with an area's size, so areas are not compared with {whose} "
                          "or England's total; see the matching rate or proportion.")
         out[indicator.id] = IndicatorFigures(
             indicator=indicator_summary(indicator), geography=geography, period=chosen, table=table,
             borough=bench, weights=weights.describe(), display_factor=display_factor(indicator), notes=notes,
-            periods=periods(session, indicator.id), england=england, placement=placed)
+            periods=periods(session, indicator.id), england=england, placement=placed, districts=by_district)
     return out
+
+
+def _district_figures(fig: IndicatorFigures, codes: pd.Series) -> dict[str, dict]:
+    """Each district named in ``codes`` as its own profile shows it: its row of the district set's figures
+    (summed numerators and denominators, by the same weights), by code, in order of name."""
+    out = []
+    for code in {c for c in codes if c is not None}:
+        row = fig.row(code) or {}
+        out.append({"code": code, "name": row.get("name", code)} | {
+            k: row.get(k) for k in ("value", "lower", "upper", "numerator", "denominator")})
+    return {d["code"]: d for d in sorted(out, key=lambda d: (d["name"], d["code"]))}
 
 
 def _whole_people(session: Session, table: pd.DataFrame, indicator, period, target, notes: list[str]) -> None:

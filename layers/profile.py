@@ -58,6 +58,14 @@ class AreaRef:
     set: str
     code: str
     name: str
+    role: Literal["borough", "district"] = field(default="borough", metadata=doc(
+        "``borough``: the store's one borough; ``district``: in a store of several districts, the district "
+        "holding the area (each area is compared with its own)."))
+
+    @property
+    def words(self) -> str:
+        """How sentences name it: "the borough", or the district's own name ("Halton")."""
+        return "the borough" if self.role == "borough" else self.name
 
 
 @dataclass(frozen=True)
@@ -418,7 +426,8 @@ def build_profile(data: ProfileInput) -> Profile:
     population = Population(**data.population) if data.population else None
     borough = None
     if first is not None and first.borough:
-        borough = AreaRef(data.borough_set, first.borough["code"], first.borough["name"])
+        borough = AreaRef(data.borough_set, first.borough["code"], first.borough["name"],
+                          "district" if data.district_comparison else "borough")
     england = next((f.england for f in figures if f.england), None)
     return Profile(
         area=Area(data.code, data.name, data.kind, data.kind_name, data.set, round(data.area_m2 / 1e6, 3),

@@ -98,9 +98,15 @@ def relations(shape, candidates: Iterable[tuple[str, str, str, Any]]) -> tuple[R
     [('W1', 'contains'), ('W2', 'contains')]
     """
     out = []
+    shapely.prepare(shape)
     for set_id, set_name, kind, others in candidates:
-        common = shapely.area(shapely.intersection(others.geometry.values, shape))
-        share_of_other = common / shapely.area(others.geometry.values)
+        geoms = np.asarray(others.geometry.values)
+        inside = shapely.covers(shape, geoms)  # the common land is then the other area: no overlay needed
+        around = ~inside & shapely.covers(geoms, shape)
+        common = np.where(inside, shapely.area(geoms), np.where(around, shape.area, 0.0))
+        rest = ~inside & ~around & shapely.intersects(shape, geoms)
+        common[rest] = shapely.area(shapely.intersection(geoms[rest], shape))
+        share_of_other = common / shapely.area(geoms)
         share_of_this = common / shape.area
         areas = []
         for code, name, of_other, of_this in zip(others["code"], others["name"], share_of_other, share_of_this,
@@ -231,6 +237,9 @@ class ProfileInput:
     neighbours: tuple[Neighbour, ...] = ()
     parent: ParentArea | None = None
     borough_set: str | None = None
+    district_comparison: bool = field(default=False, metadata=doc(
+        "True in a store of several districts: each area is compared with the district holding it, not one "
+        "borough."))
     ranking: RankingReading | None = None
     groups: Mapping[str, Any] = field(default_factory=dict, metadata=doc(
         "The groups based in the area (``based``: all, small, by_theme) and what coverage found."))

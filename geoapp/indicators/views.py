@@ -22,6 +22,8 @@ bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 CSV_COLUMNS = ("value", "lower", "upper", "numerator", "denominator", "comparison", "compared_with_england",
                "method", "interval_method")
 SORTABLE = {"name": "Area", "code": "Code", "value": "Value", "comparison": "Compared with the borough"}
+#: The comparison's heading in a store of several districts, where each area is compared with its own.
+BY_DISTRICT = "Compared with its district"
 
 
 @page(bp, "/", template="indicators/index.html", operation_id="getIndicators",
@@ -41,7 +43,7 @@ def _show_context(data: dict) -> dict:
     sort = request.args.get("sort", "name")
     sort = sort if sort in SORTABLE else "name"
     order = "desc" if request.args.get("order") == "desc" else "asc"
-    rows = sorted(result.records(), key=lambda r: (r[sort] is None, r[sort] if r[sort] is not None else 0),
+    rows = sorted(with_districts(result), key=lambda r: (r[sort] is None, r[sort] if r[sort] is not None else 0),
                   reverse=False)
     if order == "desc":
         known = [r for r in rows if r[sort] is not None][::-1]
@@ -51,8 +53,20 @@ def _show_context(data: dict) -> dict:
     if len(rows) > list_limit():
         browse = _browse(session, result.geography["id"], rows)
         rows = browse.pop("rows")
-    return {"result": result, "rows": rows, "sort": sort, "order": order, "sortable": SORTABLE,
+    sortable = SORTABLE | ({"comparison": BY_DISTRICT} if result.districts else {})
+    return {"result": result, "rows": rows, "sort": sort, "order": order, "sortable": sortable,
             "sets": boundary_sets.list_sets(session), "browse": browse}
+
+
+def with_districts(result) -> list[dict]:
+    """The figures' rows; in a store of several districts each with its district's name and own figure (the
+    one its comparison was made against, as the district's profile shows it)."""
+    rows = result.records()
+    if not result.districts:
+        return rows
+    none = {"name": None, "value": None}
+    return [r | {"district_name": result.districts.get(r["district"], none)["name"],
+                 "district_value": result.districts.get(r["district"], none)["value"]} for r in rows]
 
 
 def _browse(session, set_id: str, rows: list[dict]) -> dict:
@@ -90,11 +104,16 @@ def table(indicator_id: str, set_id: str):
     page), with each area's district."""
     session = db_session()
     result = figures.figures(session, set_id, [indicator_id], period=request.args.get("period"))[indicator_id]
-    held = districts.directory(session, set_id).areas.set_index("code")
-    rows = [r | {"district": held["district"].get(r["code"]), "district_name": held["district_name"].get(r["code"])}
-            for r in result.records()]
+    if result.districts:
+        rows = with_districts(result)
+        extra = [("district_value", "district_value")]
+    else:
+        held = districts.directory(session, set_id).areas.set_index("code")
+        rows = [r | {"district": held["district"].get(r["code"]),
+                     "district_name": held["district_name"].get(r["code"])} for r in result.records()]
+        extra = []
     columns = [("code", "Code"), ("name", "Area"), ("district", "District code"), ("district_name", "District"),
-               *[(k, k) for k in CSV_COLUMNS]]
+               *[(k, k) for k in CSV_COLUMNS[:5]], *extra, *[(k, k) for k in CSV_COLUMNS[5:]]]
     about = [("Indicator", result.indicator["title"]), ("Geography", result.geography["name"]),
              ("Period", result.period or "unknown"), ("Source", result.indicator["source"]),
              ("Licence", result.indicator["licence"] or "not stated"), ("Method", result.weights)]

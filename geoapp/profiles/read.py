@@ -9,6 +9,7 @@ from what is read here, without reading anything more.
 """
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import UTC, datetime
 
 import geopandas as gpd
@@ -22,8 +23,11 @@ from layers.profile import default_rank, ranked_group
 from layers.profile_input import (
     KIND_NAMES,
     FigureReading,
+    Neighbour,
     ProfileInput,
     RankingReading,
+    RelatedArea,
+    RelatedSet,
     TrendReading,
     parent_of,
     relations,
@@ -34,7 +38,7 @@ from .. import figures
 from ..caches import LRUCache
 from ..errors import InvalidInput
 from ..groups.coverage import counts as coverage
-from ..storage import boundary_sets
+from ..storage import boundary_sets, persisted
 from ..storage.boundary_sets import KIND_ORDER
 from ..storage.indicators import empty_indicators, list_indicators, periods
 from ..storage.models import SERVICE_TYPES, Indicator
@@ -70,7 +74,8 @@ def read_profile_input(session: Session, set_id: str, code: str, *, rank: str | 
         code=code, name=area.name, kind=bset.kind, kind_name=kind_name(bset.kind, summary), set=summary,
         area_m2=shape.area, bounds=shape.bounds, produced=_now(), figures=readings, population=population,
         population_catalogue=_catalogue(session, population), related=related, neighbours=neighbours,
-        parent=parent, borough_set=_borough_set(session, figs), ranking=_ranking(session, related, readings, rank),
+        parent=parent, borough_set=_borough_set(session, figs, code),
+        district_comparison=figures.borough_set(session) is None, ranking=_ranking(session, related, readings, rank),
         groups=_groups(session, shape, set_id=set_id, code=code, population=population),
         targets=tuple(progress_for_area(session, set_id, code)),
         services=services.for_area(session, bset, code), deprivation=section,
@@ -98,7 +103,8 @@ def read_freehand_input(session: Session, shape, *, name: str, rank: str | None 
         code="freehand", name=name, kind="freehand", kind_name=KIND_NAMES["freehand"], set=FREEHAND_SET,
         area_m2=shape.area, bounds=shape.bounds, produced=_now(), figures=readings, population=population,
         population_catalogue=_catalogue(session, population), related=related,
-        borough_set=_borough_set(session, figs), ranking=_ranking(session, related, readings, rank),
+        borough_set=_borough_set(session, figs, "freehand"), district_comparison=figures.borough_set(session) is None,
+        ranking=_ranking(session, related, readings, rank),
         groups=_groups(session, shape, set_id=None, code="freehand", population=population),
         deprivation=section, empty_indicators=_empty(session),
         releases=frozenset(r.id for r in deprivation.releases(session)))
@@ -129,7 +135,7 @@ def _readings(figs: dict, code: str, parent: tuple | None, trends: dict | None,
         out.append(FigureReading(
             id=indicator_id, indicator=fig.indicator, available=fig.available, period=fig.period,
             periods=tuple(fig.periods), display_factor=fig.display_factor, weights=fig.weights,
-            placement=tuple(fig.placement), own=fig.row(code), borough=fig.borough, england=fig.england,
+            placement=tuple(fig.placement), own=fig.row(code), borough=fig.comparator(code), england=fig.england,
             values=fig.table["value"].to_numpy(dtype=float) if shown else _NONE, latest=indicator_id in latest,
             parent=above.row(parent_code) if above is not None else None,
             trend=None if trends is None else trends.get(indicator_id), ranks=(ranked or {}).get(indicator_id, ())))
@@ -164,10 +170,10 @@ def _trends(session: Session, set_id: str, code: str, figs: dict) -> dict[str, t
             fig = found[period][member]
             if not fig.available:
                 continue
-            row = fig.row(code) or {}
+            row, against = fig.row(code) or {}, fig.comparator(code)
             points.append(TrendReading(period, member, catalogue.get(member), fig.indicator["source"],
                                        row.get("value"), row.get("lower"), row.get("upper"),
-                                       fig.borough["value"] if fig.borough else None,
+                                       against["value"] if against else None,
                                        fig.england["value"] if fig.england else None))
         out[indicator_id] = tuple(sorted(points, key=lambda pt: period_key(pt.period)))
     return out
@@ -185,20 +191,24 @@ def _ranking(session: Session, related, readings, rank: str | None) -> RankingRe
                           tuple(dict(fig.row(c) or {}, code=c) for c in codes))
 
 
-def _borough_set(session: Session, figs: dict) -> str | None:
+def _borough_set(session: Session, figs: dict, code: str) -> str | None:
+    """The set of the area the figures are compared with: the borough's, or the districts' in a store of
+    several (each area compared with the district holding it)."""
     first = next(iter(figs.values()), None)
-    return figures.borough_set(session).id if first is not None and first.borough else None
+    return figures.district_set(session).id if first is not None and first.comparator(code) else None
 
 
 def _borough_deprivation(session: Session, figs: dict, bset, code: str):
-    """The borough's own deprivation section (for the board pack); none for the borough itself."""
+    """The deprivation section of the borough (or of the area's own district, in a store of several) for the
+    board pack; none for that area itself."""
     first = next(iter(figs.values()), None)
-    if first is None or not first.borough:
+    against = first.comparator(code) if first is not None else None
+    if against is None:
         return None
-    borough = figures.borough_set(session)
-    if (borough.id, first.borough["code"]) == (bset.id, code):
+    districts = figures.district_set(session)
+    if (districts.id, against["code"]) == (bset.id, code):
         return None
-    return deprivation.for_area(session, borough, first.borough["code"])
+    return deprivation.for_area(session, districts, against["code"])
 
 
 def _catalogue(session: Session, population: dict | None) -> str | None:
@@ -210,11 +220,25 @@ def _empty(session: Session) -> tuple[tuple[str, str, str], ...]:
 
 
 def _geography(session: Session, set_id: str, code: str, shape) -> tuple:
-    """A stored area's related areas and neighbours, cached until any boundary set changes."""
-    key = (figures.store_id(session), set_id, code,
-           tuple((b.id, figures.set_version(b)) for b in boundary_sets.list_sets(session)))
-    return _GEOGRAPHY.get_or_build(key, lambda: (_related(session, shape, own_set=set_id),
-                                                 _neighbours(session, set_id, code, shape)))
+    """A stored area's related areas and neighbours, cached until any boundary set changes, and kept in the
+    store by every set's version (see :mod:`geoapp.storage.persisted`): measuring the area against every
+    other set's areas (a borough against all of them) is done once, not after each restart."""
+    versions = tuple((b.id, figures.set_version(b)) for b in boundary_sets.list_sets(session))
+    key = (figures.store_id(session), set_id, code, versions)
+    return _GEOGRAPHY.get_or_build(key, lambda: _kept_geography(session, set_id, code, shape, versions))
+
+
+def _kept_geography(session: Session, set_id: str, code: str, shape, versions: tuple) -> tuple:
+    parts = (set_id, code, versions)
+    kept = persisted.read(session, "related areas", parts)
+    if kept is not None:
+        return (tuple(RelatedSet(*head, tuple(RelatedArea(*a) for a in areas)) for *head, areas in kept["related"]),
+                tuple(Neighbour(*n) for n in kept["neighbours"]))
+    related, neighbours = _related(session, shape, own_set=set_id), _neighbours(session, set_id, code, shape)
+    persisted.keep(session, "related areas", parts, {
+        "related": [[r.set, r.set_name, r.kind, r.kind_name, [astuple(a) for a in r.areas]] for r in related],
+        "neighbours": [astuple(n) for n in neighbours]}, sets=(set_id,), slot=code)
+    return related, neighbours
 
 
 def _related(session: Session, shape, *, own_set: str | None):

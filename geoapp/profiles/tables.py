@@ -43,6 +43,10 @@ def table(profile: Profile, name: str) -> tuple[list[dict], list[tuple[str, str]
              ("Produced", profile.produced),
              *[("Source", f"{s.source} ({', '.join(s.periods)}). {s.licence or ''}".strip())
                for s in profile.sources]]
+    against = profile.borough
+    district = against is not None and against.role == "district"
+    if district:
+        about.append(("Compared with", f"{against.name} ({against.code}), the district holding the area"))
     if name == "indicators":
         rows = [{"theme": t.theme, "indicator": i.id, "title": i.title, "period": i.period,
                  "unit": i.unit, "value": i.value, "lower": i.lower, "upper": i.upper,
@@ -53,8 +57,9 @@ def table(profile: Profile, name: str) -> tuple[list[dict], list[tuple[str, str]
                 | _ranks(i.ranks) for t in profile.themes for i in t.indicators]
         columns = [("theme", "Theme"), ("indicator", "Indicator id"), ("title", "Indicator"), ("period", "Period"),
                    ("unit", "Unit"), ("value", "Value"), ("lower", "95% lower"), ("upper", "95% upper"),
-                   ("numerator", "Numerator"), ("denominator", "Denominator"), ("borough", "Borough value"),
-                   ("compared_with_borough", "Compared with the borough"),
+                   ("numerator", "Numerator"), ("denominator", "Denominator"),
+                   ("borough", f"{against.name} value" if district else "Borough value"),
+                   ("compared_with_borough", f"Compared with {against.words if against else 'the borough'}"),
                    ("parent", f"{profile.parent.name if profile.parent else 'Parent area'} value"),
                    ("compared_with_parent", "Compared with the parent area"), ("method", "Method"),
                    ("interval_method", "Interval method"), ("source", "Source"), *RANK_COLUMNS]
@@ -71,7 +76,8 @@ def table(profile: Profile, name: str) -> tuple[list[dict], list[tuple[str, str]
         rows = [{"code": r.code, "name": r.name, "value": r.value, "lower": r.lower, "upper": r.upper,
                  "comparison": r.comparison, "rank": n} for n, r in enumerate(s.rows, start=1)]
         columns = [("rank", "Rank"), ("code", "Code"), ("name", "Area"), ("value", s.indicator["title"]),
-                   ("lower", "95% lower"), ("upper", "95% upper"), ("comparison", "Compared with the borough")]
+                   ("lower", "95% lower"), ("upper", "95% upper"),
+                   ("comparison", f"Compared with {'their district' if district else 'the borough'}")]
         return rows, columns, about + [("Ranked by", f"{s.indicator['title']}, {s.period}")]
     if name == "groups":
         rows = profile.groups["items"]
