@@ -166,3 +166,22 @@ def test_an_areas_related_areas_are_kept_in_the_store_and_read_back_equal(three_
         wards = next(r for r in related if r.set == "wards")
         inside = {a.code for a in wards.areas if a.relation == "contains"}
         assert inside and inside <= source_codes("wards")[HALTON] <= {a.code for a in wards.areas}
+
+
+def test_a_comparison_of_areas_in_two_districts_compares_each_with_its_own(three_app, sign_in):
+    member = sign_in(three_app, "board_member")
+    halton_ward = sorted(source_codes("wards")[HALTON])[0]
+    areas = f"wards:{BLACON},wards:{halton_ward}"
+    view = member.get(f"/compare/index.json?areas={areas}").get_json()
+    assert view["compared_with"] == "district" and view["borough"] is None
+    cells = {c["code"]: c for t in view["themes"] for i in t["indicators"] if i["id"] == INCOME for c in i["areas"]}
+    for code, district in ((BLACON, CWAC), (halton_ward, HALTON)):
+        profile = member.get(f"/profiles/wards/{code}.json").get_json()
+        assert cells[code]["compared_with_name"] == profile["borough"]["name"]
+        assert cells[code]["comparison"] == indicator(profile, INCOME)["compared_with_borough"]
+        assert profile["borough"]["code"] == district
+    page = html.unescape(member.get(f"/compare/?areas={areas}").get_data(as_text=True))
+    assert "each compared with the district it lies in" in page and "the borough's value" not in page
+    assert "its district's value" in page
+    table = member.get(f"/compare/table.csv?areas={areas}").get_data(as_text=True)
+    assert "compared with the district" in table and "compared with the borough" not in table

@@ -61,12 +61,14 @@ def side_by_side(session: Session, areas: list[dict]) -> dict:
             continue
         themes.setdefault(ind["theme"], []).append(item)
     borough = next(iter(first.values())).borough
+    by_district = borough is None and any(f.districts for fs in figs.values() for f in fs.values())
     sources: dict[tuple, set] = {}
     for fig in first.values():
         sources.setdefault((fig.indicator["source"], fig.indicator["licence"]), set()).add(fig.period)
     return {"themes": [{"theme": t, "indicators": items} for t, items in sorted(themes.items())],
             "borough": borough and {"set": figures.borough_set(session).id, "code": borough["code"],
                                     "name": borough["name"]},
+            "compared_with": "borough" if borough else "district" if by_district else None,
             "methods": [{"set": s, "set_name": boundary_sets.get_set(session, s).name,
                          "method": next(iter(f.values())).weights} for s, f in figs.items()],
             "sources": [{"source": s, "licence": lic, "periods": sorted(p for p in periods if p)}
@@ -78,6 +80,8 @@ def _cell(fig, area: dict) -> dict:
     cell = {"set": area["set"], "code": area["code"], "name": area["name"]}
     cell |= {k: plain(row.get(k)) if k in row else None for k in CELL_FIELDS}
     cell["comparison"] = cell["comparison"] or "not compared"
+    comparator = fig.comparator(area["code"])
+    cell["compared_with_name"] = comparator["name"] if comparator else None
     cell["compared_with_england"] = cell["compared_with_england"] or "not compared"
     cell["interval_method"] = cell["interval_method"] or None
     return cell

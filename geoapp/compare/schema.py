@@ -10,6 +10,9 @@ COMPARISON = {
             "set": {"type": "string"}, "code": {"type": "string"}, "name": {"type": "string"},
             "kind": {"type": "string"}, "set_name": {"type": "string"}, "profile": {"type": "string"}}}},
         "borough": {"type": "object", "nullable": True},
+        "compared_with": {"type": "string", "nullable": True, "enum": ["borough", "district", None],
+                          "description": "What each area is compared with: the borough, or in a store of several "
+                                         "districts the district holding the area (named in each figure)."},
         "themes": {"type": "array", "items": {"type": "object", "properties": {
             "theme": {"type": "string"},
             "indicators": {"type": "array", "items": {"type": "object", "properties": {
@@ -22,6 +25,7 @@ COMPARISON = {
                               "type": "object", "properties": {
                                   "set": {"type": "string"}, "code": {"type": "string"},
                                   "comparison": {"type": "string"},
+                                  "compared_with_name": {"type": "string", "nullable": True},
                                   "interval_method": {"type": "string", "nullable": True}}}]}}}}}}}},
         "ranked": {"type": "object", "nullable": True, "description": "One indicator for every area of a set (of a "
                    "set too large to list: those in the districts of the compared areas, named in within)."},

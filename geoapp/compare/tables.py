@@ -4,19 +4,20 @@ from __future__ import annotations
 from ..errors import NotFound
 
 TABLES = ("indicators", "ranked")
-NOTE = ("Note", "Values are as stored: proportions are fractions (0.25 is 25%). Compared with the borough: better "
-                "or worse (higher or lower) when the 95% interval excludes the borough's value, else similar.")
+NOTE = ("Note", "Values are as stored: proportions are fractions (0.25 is 25%). Compared with the {0}: better "
+                "or worse (higher or lower) when the 95% interval excludes the {0}'s value, else similar.")
 
 
 def table(view: dict, name: str) -> tuple[list[dict], list[tuple[str, str]], list[tuple[str, str]]]:
     """Rows, columns (key, heading) and "about" lines of one of :data:`TABLES` of a comparison."""
+    against = "district" if view.get("compared_with") == "district" else "borough"
     about = [("Comparison", view["links"]["self"]),
              *[("Area", f"{a['name']} ({a['kind_name']}, {a['set_name']}, code {a['code']})") for a in view["areas"]],
              ("Borough", (view["borough"] or {}).get("name", "not loaded")),
              *[("Method", f"{m['set_name']}: {m['method']}") for m in view["methods"]],
              *[("Source", f"{s['source']} ({', '.join(s['periods'])}). {s['licence'] or ''}".strip())
                for s in view["sources"]],
-             ("Produced", view["produced"]), NOTE]
+             ("Produced", view["produced"]), (NOTE[0], NOTE[1].format(against))]
     if name == "indicators":
         columns = [("theme", "Theme"), ("indicator", "Indicator id"), ("title", "Indicator"), ("period", "Period"),
                    ("unit", "Unit")]
@@ -24,7 +25,7 @@ def table(view: dict, name: str) -> tuple[list[dict], list[tuple[str, str]], lis
             label = f"{a['name']} ({a['kind_name']})"
             columns += [(f"a{n}_value", f"{label} value"), (f"a{n}_lower", f"{label} 95% lower"),
                         (f"a{n}_upper", f"{label} 95% upper"),
-                        (f"a{n}_comparison", f"{label} compared with the borough")]
+                        (f"a{n}_comparison", f"{label} compared with the {against}")]
         columns += [("borough", "Borough value"), ("source", "Source")]
         rows = []
         for t in view["themes"]:
@@ -39,7 +40,7 @@ def table(view: dict, name: str) -> tuple[list[dict], list[tuple[str, str]], lis
         r = view["ranked"]
         rows = [dict(row, rank=n, compared="yes" if row["compared"] else "") for n, row in enumerate(r["rows"], 1)]
         columns = [("rank", "Rank"), ("code", "Code"), ("name", "Area"), ("value", r["indicator"]["title"]),
-                   ("lower", "95% lower"), ("upper", "95% upper"), ("comparison", "Compared with the borough"),
+                   ("lower", "95% lower"), ("upper", "95% upper"), ("comparison", f"Compared with the {against}"),
                    ("compared", "One of the areas compared")]
         return rows, columns, about + [("Ranked", f"{r['indicator']['title']}, {r['period']}, all "
                                                   f"{r['set']['name']}: {r['method']}")]
