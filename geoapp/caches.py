@@ -17,7 +17,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-import geopandas as gpd
 import shapely
 
 from .settings import SETTINGS, whole_number
@@ -56,8 +55,9 @@ def measure(value: Any, depth: int = DEPTH) -> int:
     if hasattr(value, "memory_usage") and hasattr(value, "dtypes"):  # a pandas DataFrame or Series
         used = value.memory_usage(index=True, deep=False)
         used = int(used.sum() if hasattr(used, "sum") else used)
-        if isinstance(value, (gpd.GeoDataFrame, gpd.GeoSeries)) and isinstance(value.geometry, gpd.GeoSeries):
-            shapes = value.geometry.to_numpy()
+        geometry = getattr(value, "geometry", None) if hasattr(value, "crs") else None  # geopandas, not imported
+        if geometry is not None and hasattr(geometry, "to_numpy"):
+            shapes = geometry.to_numpy()
             used += 16 * int(shapely.get_num_coordinates(shapes).sum()) + GEOMETRY_BYTES * len(shapes)
         return used
     if hasattr(value, "indptr") or (hasattr(value, "nnz") and hasattr(value, "data")):  # a scipy sparse matrix
