@@ -31,7 +31,7 @@ def test_officer_picks_wards_into_a_forum_on_a_large_ward_set(national_app, tab,
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(re.compile(r"/$"))
-        page.goto(server.url + "/proposals/")
+        page.goto(server.url + "/proposals/", timeout=30_000)  # the first page of a new store builds its lists cold
         page.get_by_label("Name", exact=True).fill("Forums for " + apb)
         page.locator("#new-forums").fill("2")
         page.get_by_role("button", name="Create and open the proposal").click()
