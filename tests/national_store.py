@@ -11,7 +11,7 @@ from geoapp.loading.load import load_manifest
 from geoapp.loading.manifest import read_manifest
 from geoapp.storage.db import Database
 
-from .conftest import ROOT, SHARED_DATA
+from .conftest import ROOT, SHARED_DATA, _build_store, build_app, require_shared_data
 
 #: Cheshire West and Chester, Cheshire East and Halton.
 DISTRICTS = ("E06000050", "E06000049", "E06000006")
@@ -102,3 +102,15 @@ def _without_slivers(shape):
 def fill(db: Database, folder: Path, *, national_areas: int | None = None) -> None:
     """Load the three districts into ``db``."""
     load_manifest(db, read_manifest(write_manifest(folder, national_areas=national_areas)))
+
+
+def open_app(backend: str, request, tmp_path, tmp_path_factory, *, national_areas: int | None = None, **config):
+    """Yield an app on the three districts' store, built once per test session and backend (and per
+    ``national_areas``) and opened afresh for each test, with ``config`` as its settings (for fixtures:
+    ``yield from national_store.open_app(...)``)."""
+    require_shared_data()
+    name = "three-districts" if national_areas is None else f"three-districts-national-{national_areas}"
+    store = _build_store(backend, name, request, tmp_path_factory,
+                         lambda db, folder: fill(db, folder, national_areas=national_areas))
+    for db in store.open(tmp_path):
+        yield build_app(db, tmp_path, **config)

@@ -26,7 +26,6 @@ from geoapp.web.db import db_session
 from layers.figures import judge
 from layers.profile import build_profile
 from tests import national_store
-from tests.conftest import _build_store, build_app, require_shared_data
 from tests.test_national_navigation import BLACON, CWAC, HALTON, LIMIT, PER_PAGE, source_codes
 from tests.test_profiles import assert_fits_its_schema
 
@@ -38,11 +37,8 @@ SCORE = "imd2019-score"  # a score: weighted by population
 @pytest.fixture
 def three_app(backend, request, tmp_path, tmp_path_factory):
     """The three districts' store (the one tests/test_national_navigation.py reads), large sets paged."""
-    require_shared_data()
-    store = _build_store(backend, "three-districts", request, tmp_path_factory,
-                         lambda db, tmp: national_store.fill(db, tmp))
-    for db in store.open(tmp_path):
-        yield build_app(db, tmp_path, ATLAS_LIST_LIMIT=str(LIMIT), ATLAS_PAGE_SIZE=str(PER_PAGE))
+    yield from national_store.open_app(backend, request, tmp_path, tmp_path_factory,
+                                       ATLAS_LIST_LIMIT=str(LIMIT), ATLAS_PAGE_SIZE=str(PER_PAGE))
 
 
 def indicator(profile: dict, indicator_id: str) -> dict:

@@ -21,7 +21,6 @@ from geoapp.profiles.views import pack_html
 from geoapp.web.db import db_session
 from layers.profile import build_profile
 from tests import national_store
-from tests.conftest import _build_store, build_app, require_shared_data
 from tests.test_profiles import assert_fits_its_schema
 
 #: Sets above this many areas are paged (wards: 115, LSOAs: 525; districts: 3 listed whole).
@@ -31,30 +30,18 @@ BLACON = "E05012209"  # a CWAC ward
 SCORE, RANK, DECILE = "imd2019-score", "imd2019-imd-rank", "imd2019-imd-decile"
 
 
-def _fill(db, tmp):
-    national_store.fill(db, tmp)
-
-
-def _fill_national(db, tmp):
-    """The same districts, with the IoD2019 catalogue saying England holds exactly these LSOAs: what a store
-    holding every LSOA of England looks like to the ranks."""
-    national_store.fill(db, tmp, national_areas=525)
-
-
 @pytest.fixture
 def three_app(backend, request, tmp_path, tmp_path_factory):
-    require_shared_data()
-    store = _build_store(backend, "three-districts", request, tmp_path_factory, _fill)
-    for db in store.open(tmp_path):
-        yield build_app(db, tmp_path, ATLAS_LIST_LIMIT=str(LIMIT), ATLAS_PAGE_SIZE=str(PER_PAGE))
+    yield from national_store.open_app(backend, request, tmp_path, tmp_path_factory,
+                                       ATLAS_LIST_LIMIT=str(LIMIT), ATLAS_PAGE_SIZE=str(PER_PAGE))
 
 
 @pytest.fixture
 def national_app(request, tmp_path, tmp_path_factory):
-    require_shared_data()
-    store = _build_store("sqlite", "three-districts-national", request, tmp_path_factory, _fill_national)
-    for db in store.open(tmp_path):
-        yield build_app(db, tmp_path, ATLAS_LIST_LIMIT=str(LIMIT), ATLAS_PAGE_SIZE=str(PER_PAGE))
+    """The same districts, with the IoD2019 catalogue saying England holds exactly these LSOAs: what a store
+    holding every LSOA of England looks like to the ranks."""
+    yield from national_store.open_app("sqlite", request, tmp_path, tmp_path_factory, national_areas=525,
+                                       ATLAS_LIST_LIMIT=str(LIMIT), ATLAS_PAGE_SIZE=str(PER_PAGE))
 
 
 def source_codes(layer: str) -> dict[str, set[str]]:

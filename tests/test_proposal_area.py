@@ -15,7 +15,7 @@ import pytest
 
 from geoapp.proposals.engine import prepare_layer
 from tests import national_store
-from tests.conftest import _build_store, build_app, csrf_token, require_shared_data
+from tests.conftest import csrf_token, require_shared_data
 from tests.test_national_navigation import source_codes
 
 HALTON, CWAC, EAST = "E06000006", "E06000050", "E06000049"
@@ -25,11 +25,7 @@ CONFIG = re.compile(r"data-atlas-proposal='([^']+)'")
 @pytest.fixture
 def three_app(backend, request, tmp_path, tmp_path_factory):
     """The three districts with the threshold at 50: their 115 wards count as a large set, the 3 districts not."""
-    require_shared_data()
-    store = _build_store(backend, "three-districts", request, tmp_path_factory,
-                         lambda db, tmp: national_store.fill(db, tmp))
-    for db in store.open(tmp_path):
-        yield build_app(db, tmp_path, ATLAS_TILES_MIN_AREAS="50")
+    yield from national_store.open_app(backend, request, tmp_path, tmp_path_factory, ATLAS_TILES_MIN_AREAS="50")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from tests import national_store
 from tests.browser.test_map_browser import assert_clean
 from tests.browser.test_proposal_browser import settle
 from tests.browser.test_proposal_drawing import choose_tool, unassigned
-from tests.conftest import PASSWORD, _build_store, add_user, build_app, require_shared_data
+from tests.conftest import PASSWORD, add_user
 from tests.test_national_navigation import source_codes
 
 pytestmark = pytest.mark.browser
@@ -22,11 +22,7 @@ CWAC = "E06000050"
 @pytest.fixture
 def three_app(backend, request, tmp_path, tmp_path_factory):
     """The three districts with the threshold at 50: their 115 wards are a large set, the 3 districts not."""
-    require_shared_data()
-    store = _build_store(backend, "three-districts", request, tmp_path_factory,
-                         lambda db, tmp: national_store.fill(db, tmp))
-    for db in store.open(tmp_path):
-        yield build_app(db, tmp_path, ATLAS_TILES_MIN_AREAS="50")
+    yield from national_store.open_app(backend, request, tmp_path, tmp_path_factory, ATLAS_TILES_MIN_AREAS="50")
 
 
 def test_an_officer_draws_forums_for_their_own_district(three_app, tab, screenshots, live_server):
