@@ -214,3 +214,26 @@ def test_one_borough_store_unchanged_without_an_area(cwac_app, sign_in):
     empty = client.post(f"/proposals/{made['id']}/check.json", json={"assignment": {}}).get_json()
     complete = next(r for r in empty["rules"] if r["rule"] == "complete")
     assert complete["message"].startswith("45 wards are in no forum")
+
+
+def test_an_import_in_a_national_store_covers_the_districts_of_its_blocks(officer, wards):
+    """A block-assignment file of one district's wards makes a proposal of that district: the other districts'
+    wards are not reported missing (the CSV form has no area to tick), and the editor loads only Halton."""
+    halton = sorted(wards[HALTON])
+    text = "block_code,forum\n" + "".join(f"{code},H{i % 2 + 1}\n" for i, code in enumerate(halton[2:]))
+    imported = officer.post("/proposals/import", data={"file": (io.BytesIO(text.encode()), "halton.csv"),
+                                                       "container_set": "lad"},
+                            headers={"Accept": "application/json"})
+    assert imported.status_code == 201, imported.get_json()
+    found = imported.get_json()
+    assert found["report"]["area"] == [HALTON]
+    assert found["report"]["missing"] == halton[:2]  # not the other districts' wards
+    assert found["proposal"]["settings"]["area"] == [HALTON]
+    config = page_config(officer, f"/proposals/{found['proposal']['id']}")
+    assert codes_of(officer, config["urls"]["blocks"]) == set(halton)
+
+    # as a form post, the officer is told which districts the proposal covers
+    page = officer.post("/proposals/import", data={"file": (io.BytesIO(text.encode()), "halton.csv"),
+                                                   "container_set": "lad"}, follow_redirects=True)
+    assert page.status_code == 200
+    assert "The proposal covers the 1 area(s) holding the file&#39;s blocks: Halton." in page.get_data(as_text=True)

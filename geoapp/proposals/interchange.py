@@ -19,7 +19,7 @@ from ..errors import InvalidInput, NotFound
 from ..storage import boundary_sets
 from ..storage.models import Area, Proposal, ProposalVersion, User
 from . import service
-from .engine import STATISTICS, area_assignment, check_proposal
+from .engine import STATISTICS, area_assignment, area_of, check_proposal, proposal_layer
 
 BLOCK_COLUMNS = ("block_code", "block", "code", "ward_code", "ward", "lsoa_code", "geoid")
 FORUM_COLUMNS = ("forum", "forum_code", "laf", "laf_code", "group", "group_code", "district")
@@ -81,11 +81,14 @@ def export_file(session: Session, proposal: Proposal, fmt: str) -> tuple[bytes, 
 
 
 def import_assignment(session: Session, data: bytes, *, filename: str, user: User, name: str | None = None,
-                      block_set_id: str | None = None, container_set_id: str | None = None):
+                      block_set_id: str | None = None, container_set_id: str | None = None,
+                      large_sets: frozenset[str] = frozenset()):
     """Start a proposal from a block-assignment CSV; returns (proposal, report).
 
     The report lists codes not among the blocks (``unknown``), blocks not in the file (``missing``) and
-    blocks listed more than once (``repeated``; the first row counts).
+    blocks listed more than once (``repeated``; the first row counts). When the block set is one of
+    ``large_sets`` (a national store's), the proposal covers only the containers holding the file's blocks
+    (its ``area``, in the report too) and ``missing`` counts only the blocks within them.
     Nothing is stored when no code matches a block.
     """
     table = _read(data, filename)
@@ -104,9 +107,17 @@ def import_assignment(session: Session, data: bytes, *, filename: str, user: Use
         raise InvalidInput(f"{filename}: none of its {len(codes)} block codes is one of the blocks "
                            f"({block_set_id}); nothing was stored.",
                            details=[f"Unknown code: {c}" for c in report["unknown"][:20]])
-    proposal = service.create_proposal(session, name=name or Path(filename).stem or "Imported proposal",
-                                       user=user, block_set_id=block_set_id, container_set_id=container_set_id)
     kept = rows[codes.isin(known) & ~codes.duplicated()]  # a block listed twice keeps its first forum
+    area = (sorted(set(boundary_sets.main_containers(session, block_set_id, sorted(set(kept[block].str.strip())),
+                                                     container_set_id).values()))
+            if block_set_id in large_sets else None)
+    proposal = service.create_proposal(session, name=name or Path(filename).stem or "Imported proposal",
+                                       user=user, block_set_id=block_set_id, container_set_id=container_set_id,
+                                       settings={"area": area} if area else None)
+    if area_of(proposal) is not None:
+        layer = proposal_layer(session, proposal, counted=False)[0]
+        report |= {"area": list(area_of(proposal)),
+                   "missing": sorted(set(layer.codes) - layer.outside - set(codes))}
     assignment = dict(zip(kept[block].str.strip(), kept[forum].str.strip()))
     forums = {} if forum_name is None else {f.strip(): {"name": n.strip()} for f, n in
                                             zip(kept[forum], kept[forum_name]) if n.strip()}

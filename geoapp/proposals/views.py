@@ -518,7 +518,9 @@ def import_csv():
         proposal, report = import_assignment(session, upload.read(), filename=upload.filename,
                                              user=current_user(), name=request.form.get("name") or None,
                                              block_set_id=request.form.get("block_set") or None,
-                                             container_set_id=request.form.get("container_set") or None)
+                                             container_set_id=request.form.get("container_set") or None,
+                                             large_sets=frozenset(tiled_sets(session, whole_number(
+                                                 current_app.config, "ATLAS_TILES_MIN_AREAS"))))
         if request.form.get("forums_per_container") or request.form.get("tolerance"):
             service.update_proposal(session, proposal.id, user=current_user(), settings=_form_settings())
     except InvalidInput as error:
@@ -531,6 +533,10 @@ def import_csv():
     if not _form_post():
         return {"proposal": service.summary(proposal), "report": report}, 201
     flash(f"Imported {upload.filename}: {report['matched']} of {report['rows']} rows matched a block.")
+    if report.get("area"):
+        names = _area_names(proposal, tuple(report["area"]))
+        flash(f"The proposal covers the {len(names)} area(s) holding the file's blocks: " + ", ".join(names[:10])
+              + (" …" if len(names) > 10 else "") + ".")
     if report["unknown"]:
         flash(f"{len(report['unknown'])} code(s) in the file are not blocks of this set and were left out: "
               + ", ".join(report["unknown"][:10]) + (" …" if len(report["unknown"]) > 10 else ""), "error")
