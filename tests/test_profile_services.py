@@ -87,7 +87,8 @@ def test_27d_serves_the_five_apbs_and_reaches_beyond_the_borough(cwac_app):
     shares = [a["population_share"] for a in line["areas"]]
     assert shares == sorted(shares, reverse=True) and sum(shares) == pytest.approx(1.0, abs=1e-4)
     assert 0.3 < line["covered"] < 0.6
-    assert line["note"].startswith(f"{service.percent(line['covered'])} of its land lies in the borough")
+    assert line["note"].startswith(f"{service.percent(line['covered'])} of its land lies within the "
+                                   "area partnership boards;")
     page = client.get(f"/profiles/sub-icb/{SUB_ICB_27D}").get_data(as_text=True)
     chester = next(a for a in line["areas"] if a["code"] == "chester")
     assert f'{line["lead"]}:</p>' in page  # more than two areas: one list item each

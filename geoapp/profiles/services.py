@@ -74,7 +74,7 @@ def _serves(result: SetAlignment, code: str) -> dict:
     fit = result.fit.b_fit.set_index("code").loc[code]
     covered = _number(fit.get("covered"))
     note = "" if covered is None else _sentence(
-        f"{percent(covered)} of its land lies in the borough, where the Atlas holds population figures; "
+        f"{percent(covered)} of its land lies within the {one}s; "
         "the shares of population are of the people living in that part.")
     return _line(result, areas, lead, note) | {"covered": covered,
                                                 "population": _number(result.headline["b"].get(code))}
