@@ -237,3 +237,30 @@ def test_an_import_in_a_national_store_covers_the_districts_of_its_blocks(office
                                                    "container_set": "lad"}, follow_redirects=True)
     assert page.status_code == 200
     assert "The proposal covers the 1 area(s) holding the file&#39;s blocks: Halton." in page.get_data(as_text=True)
+
+
+def test_the_editor_changes_the_area_keeping_the_proposal(officer, wards):
+    """The editor's Area panel: the ticks show the area; a form post changes it (none ticked: every district)
+    and the officer is told what it covers; the map then loads the new area's wards."""
+    made = create(officer, container_set="lad", settings={"area": [HALTON]}).get_json()
+    editor = officer.get(f"/proposals/{made['id']}").get_data(as_text=True)
+    assert 'class="area-form"' in editor and "data-keeps-drawing" in editor
+    ticked = re.findall(r'name="area" value="(E\d+)" checked', editor)
+    assert ticked == [HALTON]
+
+    changed = officer.post(f"/proposals/{made['id']}/update", data={"area_form": "1", "area": [HALTON, CWAC]},
+                           follow_redirects=True)
+    assert changed.status_code == 200
+    assert "The proposal now covers 2 area(s)" in changed.get_data(as_text=True)
+    config = page_config(officer, f"/proposals/{made['id']}")
+    assert codes_of(officer, config["urls"]["blocks"]) == wards[HALTON] | wards[CWAC]
+
+    officer.post(f"/proposals/{made['id']}/update", data={"area_form": "1"})
+    shown = officer.get(f"/proposals/{made['id']}", headers={"Accept": "application/json"}).get_json()
+    assert "area" not in shown["proposal"]["settings"]
+    config = page_config(officer, f"/proposals/{made['id']}")
+    assert config["container_count"] == 3
+
+    refused = officer.post(f"/proposals/{made['id']}/update", data={"area_form": "1", "area": ["E09999999"]},
+                           headers={"Accept": "application/json"})
+    assert refused.status_code == 422 and "E09999999" in refused.get_json()["description"]

@@ -166,7 +166,10 @@ def _editor_context(data: dict) -> dict:
     found = service.list_versions(session, proposal.id)
     names = service.user_names(session, [v.saved_by for v in found])
     may_adopt = can(current_role(), "adopt_proposal")
+    blocks, containers = (boundary_sets.get_set(session, i) for i in (proposal.block_set_id, proposal.container_set_id))
+    choices = _area_choices([blocks], [containers]) if may_edit else {}
     return {"proposal": proposal, "config": config, "may_edit": may_edit, "area": _area_names(proposal, area),
+            "area_choices": choices.get(containers.id), "container_set_name": containers.name,
             "versions": [service.version_summary(v, names) | {"saved": v.saved_at} for v in found],
             "may_adopt": may_adopt, "readers": service.readers(session) if may_edit else [],
             "indicator_choices": [i for i in list_indicators(session) if i.type in SUMMABLE] if may_edit else [],
@@ -248,6 +251,8 @@ def update(proposal_id: int):
     try:
         if "tolerance" in request.form:  # the settings form: count, tolerance and indicators together
             changes["settings"] = _form_settings() | {"indicators": request.form.getlist("indicators")}
+        if "area_form" in request.form:  # the editor's area ticks (none ticked: every container)
+            changes["settings"] = {"area": request.form.getlist("area")}
         proposal = service.update_proposal(session, proposal_id, user=current_user(), **changes)
     except InvalidInput as error:
         session.rollback()
@@ -256,6 +261,10 @@ def update(proposal_id: int):
     if "published" in changes:
         message = ("Published: anyone with the link can open this proposal (read only)." if proposal.published
                    else "Unpublished: only officers and its owner can open this proposal.")
+    elif "area_form" in request.form:
+        names = _area_names(proposal, area_of(proposal))
+        message = (f"The proposal now covers {len(names)} area(s): {', '.join(names[:10])}"
+                   f"{' …' if len(names) > 10 else ''}." if names else "The proposal now covers every area.")
     else:
         message = "The proposal is changed."
     return done(service.summary(proposal), url_for(".editor", proposal_id=proposal_id), message)
