@@ -16,7 +16,7 @@ from tests.test_national_navigation import source_codes
 
 pytestmark = pytest.mark.browser
 
-CWAC = "E06000050"
+CWAC, HALTON = "E06000050", "E06000006"
 
 
 @pytest.fixture
@@ -96,4 +96,23 @@ def test_an_officer_draws_forums_for_their_own_district(three_app, tab, screensh
         page.wait_for_timeout(300)
         page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(screenshots / "proposal-area-editor-390.png"), full_page=False)
+        page.set_viewport_size({"width": 1366, "height": 900})
+
+        # the drawing is not saved as a version; the officer adds Halton from the keyboard in the Area panel:
+        # the page reloads with Halton's wards too, the drawing kept
+        panel = page.get_by_role("group", name="Area the proposal covers: Districts")
+        panel.get_by_label("Find an area by name or code").fill("halton")
+        panel.get_by_label("Find an area by name or code").press("Tab")
+        assert page.evaluate("() => document.activeElement.value") == HALTON
+        page.keyboard.press("Space")
+        expect(panel.locator("[data-area-count]")).to_have_text("2 of 3 ticked")
+        page.get_by_role("button", name="Change the area").focus()
+        with page.expect_navigation(url=re.compile(r"/proposals/\d+$")):  # the same address, loaded again
+            page.keyboard.press("Enter")
+        settle(page)
+        expect(page.locator("#proposal-area")).to_contain_text("2 boroughs")
+        halton = source_codes("ward")[HALTON]
+        assert set(page.evaluate("() => Object.keys(window.AtlasProposal.blocks)")) == wards | halton
+        assert set(page.evaluate("() => window.AtlasProposal.state().assignment")) == wards
+        assert unassigned(page) == len(halton)
         assert_clean(tab, server)
