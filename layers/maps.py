@@ -108,6 +108,7 @@ class TileUrls:
     tiles: str  #: tile URL template with {z}, {x} and {y}
     area: str  #: an area's popup details, with CODE in place of its code
     view: str  #: the areas meeting ?bbox=west,south,east,north
+    min_zoom: int = TILES_MIN_ZOOM  #: the first zoom the map draws the set at
 
 
 @dataclass(frozen=True)
@@ -271,7 +272,7 @@ def build_map(overlays: list[Overlay], *, bounds: list[list[float]] | None, grou
 def _tiles_config(urls: TileUrls | None) -> dict | None:
     if urls is None:
         return None
-    return {"url": urls.tiles, "area": urls.area, "view": urls.view, "minZoom": TILES_MIN_ZOOM}
+    return {"url": urls.tiles, "area": urls.area, "view": urls.view, "minZoom": urls.min_zoom}
 
 
 def legend_items(overlays: list[Overlay], *, groups: bool) -> list[dict]:

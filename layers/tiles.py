@@ -41,6 +41,26 @@ LAYER, POLYGON = "areas", 3
 #: The zooms tiles are made for: from a county (all England's LSOAs at zoom 6 would be megabytes a tile)
 #: to the map's closest.
 MIN_ZOOM, MAX_ZOOM = 8, 18
+#: A map draws a tiled set from the first zoom at which its mean area covers this many screen pixels (256-pixel
+#: tiles): England's LSOAs (4 km2 on average) from zoom 9, its wards (19 km2) from 8; below it an urban LSOA
+#: would be a pixel or two, and a view of England's LSOAs at zoom 8 megabytes.
+AREA_PIXELS = 100
+
+
+def first_zoom(mean_area_m2: float, latitude: float) -> int:
+    """The first zoom (from MIN_ZOOM to MAX_ZOOM) at which an area of ``mean_area_m2`` square metres at
+    ``latitude`` degrees covers :data:`AREA_PIXELS` pixels of the map.
+
+    Examples
+    --------
+    >>> first_zoom(4.0e6, 53.0), first_zoom(19.0e6, 53.0), first_zoom(900e6, 53.0), first_zoom(2000.0, 53.0)
+    (9, 8, 8, 15)
+    """
+    if not mean_area_m2 > 0:
+        return MIN_ZOOM
+    pixel = math.sqrt(mean_area_m2 / AREA_PIXELS)  # the side of a pixel, in metres on the ground
+    world_pixels = 2 * WORLD * math.cos(math.radians(latitude)) / pixel
+    return min(MAX_ZOOM, max(MIN_ZOOM, math.ceil(math.log2(world_pixels / 256))))
 
 
 def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:

@@ -3,6 +3,7 @@ the popup details and the areas in a view that a tiled map asks for, and which s
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 
@@ -123,7 +124,7 @@ def test_the_home_map_tiles_large_sets_and_sends_small_ones_whole(tiled_app):
         version = boundary_sets.get_set(session, "lsoa").version
     assert layers["lsoa"]["tiles"] == {"url": f"/map/tiles/lsoa/{{z}}/{{x}}/{{y}}.mvt?v={version}",
                                        "area": "/map/sets/lsoa/areas/CODE.json",
-                                       "view": "/map/sets/lsoa/areas.json", "minZoom": 8}
+                                       "view": "/map/sets/lsoa/areas.json", "minZoom": 9}
     assert layers["wards"]["tiles"] is None and layers["wards"]["url"] == "/map/sets/wards.geojson"
     assert "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js" in page
 
@@ -217,3 +218,17 @@ def test_a_maps_first_tiles_arriving_together_are_all_served(cwac_db, backend, t
         thread.join()
     assert len(statuses) == len(urls) > 4 and set(statuses) <= {200, 204} and 200 in statuses
     assert len(list((tmp_path / "tile-sources").glob("*"))) == 1  # one source saved, no partial file left
+
+
+def test_a_set_is_drawn_from_the_zoom_its_areas_are_big_enough_to_see(tiled_app):
+    """The borough's LSOAs (4.3 km2 on average) are drawn from zoom 9, where an average one covers 100 pixels or
+    more (at zoom 8 it would cover 36: an urban one a pixel or two); the tiles are served from zoom 8 all the
+    same, to other clients."""
+    areas = stored(tiled_app, "lsoa")
+    with tiled_app.extensions["atlas_db"].session() as session:
+        mean = boundary_sets.mean_area(session, "lsoa")
+    assert mean == pytest.approx(areas.to_crs(27700).area.mean(), rel=1e-3)
+    pixel = 2 * 20037508.34 * math.cos(math.radians(53.2)) / 256  # metres per pixel at zoom 0
+    assert mean / (pixel / 2 ** 8) ** 2 < 100 <= mean / (pixel / 2 ** 9) ** 2
+    client = tiled_app.test_client()
+    assert client.get("/map/tiles/lsoa/{}/{}/{}.mvt".format(*chester_tile(8))).status_code == 200

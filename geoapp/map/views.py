@@ -22,13 +22,12 @@ from layers.maps import (
     plan_overlays,
     render_parts,
 )
-from layers.tiles import MIN_ZOOM as TILES_MIN_ZOOM
 
 from .. import figures
 from ..groups.directory import listing
 from ..settings import whole_number
 from ..storage import boundary_sets, groups
-from ..tiles.service import tiled_sets
+from ..tiles.service import map_first_zoom, tiled_sets
 from ..web.db import db_session
 from ..web.display_cache import app_cache, display_set, display_within, store_signature
 from ..web.guard import requires
@@ -172,7 +171,8 @@ def drawn_from_tiles(layers: list[dict]) -> list[dict]:
             out.append(layer)
             continue
         bounds, _ = extent(session, [boundary_sets.get_set(session, set_id)], None, {set_id})
-        out.append(layer | {"tiles": tile_urls(set_id, versions[set_id]).tiles, "minZoom": TILES_MIN_ZOOM,
+        urls = tile_urls(set_id, versions[set_id])
+        out.append(layer | {"tiles": urls.tiles, "minZoom": urls.min_zoom,
                             "bounds": bounds})
     return out
 
@@ -182,7 +182,8 @@ def tile_urls(set_id: str, version: int) -> TileUrls:
     corner = url_for("tiles.tile", set_id=set_id, z=0, x=0, y=0)
     return TileUrls(tiles=corner[:-len("0/0/0.mvt")] + "{z}/{x}/{y}.mvt?v=" + str(version),
                     area=url_for("tiles.area", set_id=set_id, code="CODE"),
-                    view=url_for("tiles.in_view", set_id=set_id))
+                    view=url_for("tiles.in_view", set_id=set_id),
+                    min_zoom=map_first_zoom(db_session(), set_id))
 
 
 def extent(session, sets, signature, tiled=frozenset()) -> tuple[list[list[float]] | None, str | None]:

@@ -172,6 +172,12 @@ def set_bounds(session: Session, set_id: str) -> tuple[float, float, float, floa
     return None if bounds[0] is None else tuple(bounds)
 
 
+def mean_area(session: Session, set_id: str) -> float | None:
+    """The mean area of a set's areas in square metres, or None when it has none."""
+    found = session.scalar(select(func.avg(Area.area_m2)).where(Area.set_id == set_id))
+    return None if found is None else float(found)
+
+
 def area_bounds(session: Session, set_id: str, box) -> tuple[list[str], np.ndarray]:
     """Codes and bounds (n x 4) of a set's areas whose bounds meet ``box`` (EPSG:27700), by code.
 

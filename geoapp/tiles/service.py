@@ -10,7 +10,7 @@ from pyproj import CRS, Transformer
 from sqlalchemy.orm import Session
 
 from boundaries.crs import DISPLAY_CRS, STORAGE_CRS, to_display
-from layers.tiles import MAX_ZOOM, MIN_ZOOM, TileSource, tile_exists
+from layers.tiles import MAX_ZOOM, MIN_ZOOM, TileSource, first_zoom, tile_exists
 
 from ..errors import InvalidInput, NotFound
 from ..storage import boundary_sets
@@ -21,12 +21,23 @@ CONTAINER_RANK = {"lsoa": 0, "msoa": 1, "ward": 2, "parish": 3, "laf": 4, "apb":
 #: Most areas a view lists for the keyboard (zooming in lists the rest).
 VIEW_LIMIT = 250
 _TO_STORAGE = Transformer.from_crs(DISPLAY_CRS, STORAGE_CRS, always_xy=True)
+_TO_DISPLAY = Transformer.from_crs(STORAGE_CRS, DISPLAY_CRS, always_xy=True)
 _USE = CRS(STORAGE_CRS).area_of_use
 
 
 def tiled_sets(session: Session, threshold: int) -> set[str]:
     """The ids of the sets with more than ``threshold`` areas: served as vector tiles, not one GeoJSON."""
     return {set_id for set_id, count in boundary_sets.area_counts(session).items() if count > threshold}
+
+
+def map_first_zoom(session: Session, set_id: str) -> int:
+    """The first zoom a map draws a tiled set at: :func:`layers.tiles.first_zoom` of its mean area, at the
+    latitude of its middle (tiles are served from MIN_ZOOM all the same)."""
+    bounds, mean = boundary_sets.set_bounds(session, set_id), boundary_sets.mean_area(session, set_id)
+    if bounds is None or mean is None:
+        return MIN_ZOOM
+    _, latitude = _TO_DISPLAY.transform((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
+    return first_zoom(mean, latitude)
 
 
 def container_order(container: dict) -> tuple:
