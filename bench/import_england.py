@@ -155,9 +155,9 @@ def main() -> None:
     floor = CPU["floor: GEOS validity alone"]
     print(f"Floors, in CPU against the raw read: validity alone {floor / raw_cpu:.1f}x, so reading and checking "
           f"at least {1 + floor / raw_cpu:.1f}x"
-          + "".join(f"; {name}'s own CPU for the store {r['server_cpu'] / raw_cpu:.1f}x"
+          + "".join(f"; PostgreSQL's own for the {name} store {r['server_cpu'] / raw_cpu:.1f}x"
                     for name, r in results.items() if r["server_cpu"])
-          + f". On {os.cpu_count()} cores the wall clock can go under the CPU only by running these at once.")
+          + f". On {os.cpu_count()} cores the wall clock goes under the CPU only as far as these run at once.")
     print(f"Load average: {load_average()}")
     print(f"Peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
