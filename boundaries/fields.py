@@ -84,17 +84,27 @@ def _match(field: str, columns: list[str]) -> str | None:
 
 
 def _detect_code_field(frame: pd.DataFrame, columns: list[str]) -> str | None:
-    def profile(column: str) -> tuple[bool, bool]:
-        values = [code for code in clean_codes(frame[column].tolist()) if code is not None]
-        unique = bool(values) and len(set(values)) == len(values)
-        gss = bool(values) and all(GSS_CODE.match(value) for value in values)
-        return unique, gss
+    """The code field: among the named ones, unique values first, then GSS-looking ones, then ``code``, then
+    the first; the GSS test (a regular expression on every value) only for the fields still tied."""
+    def values(column: str) -> list[str]:
+        return [code for code in clean_codes(frame[column].tolist()) if code is not None]
+
+    def unique(column: str) -> bool:
+        found = values(column)
+        return bool(found) and len(set(found)) == len(found)
+
+    def gss(column: str) -> bool:
+        found = values(column)
+        return bool(found) and all(GSS_CODE.match(value) for value in found)
 
     named = [column for column in columns if _looks_like(column, "code", ("cd", "code"))]
     if named:
-        ranked = [(*profile(column), column.lower() == "code", -i, column) for i, column in enumerate(named)]
-        return max(ranked)[-1]
-    return next((column for column in columns if profile(column) == (True, True)), None)
+        uniques = [unique(column) for column in named]
+        tied = [(i, column) for i, column in enumerate(named) if uniques[i] == max(uniques)]
+        if len(tied) == 1:
+            return tied[0][1]
+        return max((gss(column), column.lower() == "code", -i, column) for i, column in tied)[-1]
+    return next((column for column in columns if unique(column) and gss(column)), None)
 
 
 def _detect_name_field(columns: list[str], code_field: str) -> str | None:

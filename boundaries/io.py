@@ -435,6 +435,26 @@ _SHARE = 5000
 _CHECKERS = min(2, os.cpu_count() or 1)
 
 
+def _share_starts(geoms: np.ndarray, count: int) -> list[int]:
+    """Where each of ``count`` shares of the features starts, and (last) their number: shares of about equal
+    coordinates, not features, as GEOS's time goes with the coordinates (England's first 16,422 LSOAs hold
+    1.10 million, the last 0.80: 0.24 s CPU against 0.15 when halved by features, 0.20 against 0.19 so).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point, box
+    >>> _share_starts(np.array([Point(0, 0).buffer(1, 64), box(0, 0, 1, 1), box(0, 0, 1, 1)]), 2)
+    [0, 1, 3]
+    >>> _share_starts(np.array([box(0, 0, 1, 1)] * 4), 2)
+    [0, 2, 4]
+    """
+    if count < 2 or len(geoms) < 2:
+        return [0, len(geoms)]
+    work = np.cumsum(shapely.get_num_coordinates(geoms) + 1)  # + 1: no feature is checked for nothing
+    cuts = np.clip(np.searchsorted(work, work[-1] * np.arange(1, count) / count) + 1, 1, len(geoms) - 1)
+    return list(dict.fromkeys([0, *cuts.tolist()])) + [len(geoms)]
+
+
 def _normalised(
     frame: gpd.GeoDataFrame,
     source: LayerSource,
@@ -445,7 +465,7 @@ def _normalised(
     geometry (None when a feature cannot be used), the repairs, and the problems, each numbered by its
     feature in the whole layer and ``progress`` told of the features checked in all."""
     total = len(frame)
-    starts = np.linspace(0, total, max(1, min(_CHECKERS, total // _SHARE)) + 1).astype(int).tolist()
+    starts = _share_starts(np.asarray(frame.geometry.array), max(1, min(_CHECKERS, total // _SHARE)))
     checked = dict.fromkeys(starts[:-1], 0)
     lock = threading.Lock()
 

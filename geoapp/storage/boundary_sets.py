@@ -19,7 +19,6 @@ from boundaries.nesting import overlaps
 
 from ..errors import Conflict, NotFound
 from . import audit, locks
-from .geometry import SRID
 from .models import Area, AreaLink, AuditEntry, BoundarySet
 from .set_index import KIND_ORDER, SET_FIELDS, area_codes, area_count, area_counts, get_set, list_sets, set_summary  # noqa: F401
 
@@ -65,22 +64,23 @@ def save_set(session: Session, areas: gpd.GeoDataFrame, *, actor: str, replace: 
 #: Rows per INSERT batch on SQLite (bounds the memory of one batch of WKB).
 _BATCH = 5000
 _COLUMNS = "set_id, code, name, properties, area_m2, minx, miny, maxx, maxy, geometry"
-#: The columns' types in PostgreSQL's binary COPY: JSON's binary form is its text, and a geometry's is EWKB
+#: The columns' types in PostgreSQL's binary COPY: JSON's binary form is its text, and a geometry's is WKB
 #: (sent as bytes, read by PostGIS's own binary input).
 _COPY_TYPES = ("text", "text", "text", "text", "float8", "float8", "float8", "float8", "float8", "bytea")
 
 
 def _insert_areas(session: Session, set_id: str, areas: gpd.GeoDataFrame) -> None:
     """Insert a set's areas straight through the driver: WKB, bounds and measures made for the whole set at
-    once by shapely (not row by row by the column type), properties as JSON text; on PostGIS one binary COPY
-    with the geometry as EWKB, elsewhere batches of INSERTs. The ORM would spend more on each row's
-    bookkeeping than the database on storing it."""
+    once by shapely (not row by row by the column type), properties as JSON text; on PostGIS one binary COPY,
+    elsewhere batches of INSERTs. The ORM would spend more on each row's bookkeeping than the database on
+    storing it. The WKB carries no SRID: PostGIS gives it the column's (``geometry(MultiPolygon, 27700)``),
+    which spares copying every geometry to set one (EWKB 0.15-0.20 s CPU, WKB 0.09 s for 32,844 LSOAs)."""
     if areas.empty:
         return
     connection = session.connection()
     postgis = connection.dialect.name == "postgresql"
     geoms = np.asarray(areas.geometry.array, dtype=object)
-    wkb = shapely.to_wkb(shapely.set_srid(geoms, SRID), include_srid=True) if postgis else shapely.to_wkb(geoms)
+    wkb = shapely.to_wkb(geoms)
     props = areas["properties"].tolist() if "properties" in areas else [None] * len(areas)
     encode = json.JSONEncoder(check_circular=False).encode
     rows = zip(repeat(set_id), areas["code"].tolist(), areas["name"].tolist(),
