@@ -17,8 +17,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-import shapely
-
 from .settings import SETTINGS, whole_number
 
 #: Returned by :meth:`LRUCache.get` for a key not held, when no other default is given.
@@ -56,9 +54,8 @@ def measure(value: Any, depth: int = DEPTH) -> int:
         used = value.memory_usage(index=True, deep=False)
         used = int(used.sum() if hasattr(used, "sum") else used)
         geometry = getattr(value, "geometry", None) if hasattr(value, "crs") else None  # geopandas, not imported
-        if geometry is not None and hasattr(geometry, "to_numpy"):
-            shapes = geometry.to_numpy()
-            used += 16 * int(shapely.get_num_coordinates(shapes).sum()) + GEOMETRY_BYTES * len(shapes)
+        if geometry is not None and hasattr(geometry, "count_coordinates"):
+            used += 16 * int(geometry.count_coordinates().sum()) + GEOMETRY_BYTES * len(geometry)
         return used
     if hasattr(value, "indptr") or (hasattr(value, "nnz") and hasattr(value, "data")):  # a scipy sparse matrix
         return sum(int(getattr(value, part).nbytes) for part in ("data", "indices", "indptr", "row", "col", "offsets")

@@ -53,9 +53,9 @@ def test_a_command_runs_in_the_bare_app_without_the_pages(tmp_path):
     assert found["output"] == "" and (tmp_path / "atlas.sqlite").is_file()
 
 
-def test_listing_the_sets_loads_no_file_reader_nor_loader_and_alembic_only_to_migrate(tmp_path):
+def test_listing_the_sets_loads_no_file_reader_nor_loader_nor_numpy_and_alembic_only_to_migrate(tmp_path):
     """The first ``geoapp sets`` migrates the new store with Alembic; the next finds it at the latest revision."""
-    slow = ("alembic", "geopandas", "pyogrio", "numba", "geoapp.loading.load")
+    slow = ("alembic", "geopandas", "pyogrio", "numba", "numpy", "shapely", "geoapp.loading.load")
     assert run_cli(["sets"], tmp_path, heavy=slow)["heavy"] == ["alembic"]
     assert run_cli(["sets"], tmp_path, heavy=slow)["heavy"] == []
 

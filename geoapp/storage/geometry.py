@@ -4,7 +4,8 @@ Values in and out are shapely geometries in EPSG:27700, whatever the backend.
 """
 from __future__ import annotations
 
-import shapely
+from functools import cache
+
 from sqlalchemy import LargeBinary
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -86,9 +87,18 @@ class Geometry(TypeDecorator):
         return _AsWKB(col, self)
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else shapely.to_wkb(value, include_srid=False)
+        return None if value is None else _shapely().to_wkb(value, include_srid=False)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return shapely.from_wkb(bytes(value))
+        return _shapely().from_wkb(bytes(value))
+
+
+@cache
+def _shapely():
+    """shapely, imported when the first geometry is stored or read: the models (and `geoapp sets`, which reads
+    no geometry) load without it and numpy."""
+    import shapely  # noqa: PLC0415 - lazy, as the docstring says
+
+    return shapely
