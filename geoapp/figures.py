@@ -68,7 +68,7 @@ from .storage.indicators import (
 )
 from .storage.lookups import lookup_pairs
 from .storage.memo import remembered
-from .storage.models import ComparatorValue, DistrictSummary, Indicator, IndicatorCatalogue
+from .storage.models import AreaLookup, AuditEntry, ComparatorValue, DistrictSummary, Indicator, IndicatorCatalogue
 
 #: Weights between pairs of boundary-set versions, shared by every request of the process.
 WEIGHTS = register("weights between sets", WeightsCache(maxsize=64))
@@ -289,7 +289,7 @@ def members(session: Session, lsoa_set, target) -> np.ndarray | None:
     if points is None:
         return None
     key = ("members", store_id(session), lsoa_set.id, set_version(lsoa_set), target.id, set_version(target),
-           postcodes.state(session))
+           postcodes.state(session), _lookups(session, lsoa_set, target))
     found = _POINTS.get(key)
     if found is not MISSING:
         return found
@@ -319,7 +319,7 @@ def weights_for(session: Session, source, target) -> Weights | None:
     official estimates) only the sets its areas nest in: None for the rest.
     """
     key = weights_key(source.id, set_version(source), target.id, set_version(target), "auto", store_id(session),
-                      postcodes.state(session) if source.kind == "lsoa" else "")
+                      postcodes.state(session) if source.kind == "lsoa" else "", _lookups(session, source, target))
 
     def build() -> Weights:
         src = boundary_sets.load_areas(session, source.id)
@@ -352,7 +352,8 @@ def weights_for(session: Session, source, target) -> Weights | None:
             return points.weights(points.members(tgt), tgt["code"], source_unit=unit)
 
     parts = (source.id, set_version(source), target.id, set_version(target), "auto",
-             postcodes.state(session) if source.kind == "lsoa" else "", _blocks_version(session, target))
+             postcodes.state(session) if source.kind == "lsoa" else "", _blocks_version(session, target),
+             _lookups(session, source, target))
     weights = WEIGHTS.get_or_build(key, lambda: _stored_weights(session, parts, (source.id, target.id), build))
     return None if weights.method == "nested" and weights.phrase == _NOT_NESTED_PHRASE else weights
 
@@ -367,6 +368,23 @@ def _stored_weights(session: Session, parts: tuple, sets: tuple, build) -> Weigh
     persisted.keep(session, "weights", parts, {f.name: getattr(weights, f.name) for f in fields(weights)
                                                if f.name != "key"}, sets=sets)  # the cache sets the key
     return weights
+
+
+def _lookups(session: Session, source, target) -> str:
+    """The state of the stored lookups where weights between two sets may be made from one (two LSOA sets),
+    else ""."""
+    return lookups_state(session) if source.kind == target.kind == "lsoa" else ""
+
+
+def lookups_state(session: Session) -> str:
+    """Changes whenever a lookup between sets (LSOA 2011 to 2021) is stored, for keys: how many rows are held
+    and when the latest was imported (its audit entry)."""
+    def read() -> str:
+        rows = session.scalar(select(func.count()).select_from(AreaLookup))
+        latest = session.scalar(select(func.max(AuditEntry.at)).where(AuditEntry.entity_type == "lookup"))
+        return f"{rows}@{latest}"
+
+    return remembered(session, "lookups.state", read)
 
 
 def _blocks_version(session: Session, target) -> str:
@@ -440,7 +458,7 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
     versions = tuple((s.id, set_version(s)) for s in boundary_sets.list_sets(session)
                      if s.kind in ("lsoa", "ward", "lad"))
     base = (store_id(session), set_id, set_version(target), versions, values_version(session),
-            postcodes.state(session), with_borough, LAYOUT)
+            postcodes.state(session), lookups_state(session), with_borough, LAYOUT)
     held = all_periods(session)
     keys = {i: base + (i, period or latest_period(held.get(i, []))) for i in indicator_ids}
     found, missing = {}, []
@@ -520,13 +538,13 @@ def _labels(session: Session, target, made: pd.Series | None = None) -> pd.Serie
 
 def inputs_state(session: Session) -> tuple:
     """What a set's stored figures and summaries may depend on beyond its own version, for their keys: every
-    set's version (the borough, the blocks, the LSOAs), the values, the postcodes and England's comparators
-    and district summaries."""
+    set's version (the borough, the blocks, the LSOAs), the values, the postcodes, the lookups between LSOA
+    vintages and England's comparators and district summaries."""
     def read() -> tuple:
         compared = session.scalar(select(func.count()).select_from(ComparatorValue))
         districts = session.scalar(select(func.count()).select_from(DistrictSummary))
         return (tuple((s.id, set_version(s)) for s in boundary_sets.list_sets(session)), values_version(session),
-                postcodes.state(session), compared, districts)
+                postcodes.state(session), lookups_state(session), compared, districts)
 
     return remembered(session, "figures inputs", read)
 
