@@ -91,7 +91,8 @@ def _from_store(kept: dict, rows: pd.Series) -> tuple[RankTable, bool, dict]:
 
 def _rows(fig) -> pd.Series:
     """Each area's row in the figures of its set, by code (read without building a dict of every code)."""
-    return pd.Series(range(len(fig.table.index)), index=fig.table.index)
+    codes = fig.codes()
+    return pd.Series(range(len(codes)), index=codes)
 
 
 class _National:
