@@ -361,7 +361,8 @@ def weights_for(session: Session, source, target) -> Weights | None:
     official estimates) only the sets its areas nest in: None for the rest.
     """
     key = weights_key(source.id, set_version(source), target.id, set_version(target), "auto", store_id(session),
-                      postcodes.state(session) if source.kind == "lsoa" else "", _lookups(session, source, target))
+                      postcodes.state(session) if source.kind == "lsoa" else "",
+                      *filter(None, [_lookups(session, source, target)]))
 
     def build() -> Weights:
         src = boundary_sets.load_areas(session, source.id)
