@@ -21,7 +21,8 @@ from layers.ranks import Districts, Rank, RankTable, direction, rank_table, rank
 
 from .. import districts, figures
 from ..caches import MISSING, LRUCache
-from ..storage import boundary_sets, persisted
+from ..storage import boundary_sets, persisted, postcodes
+from ..storage.indicators import values_version
 from ..storage.models import Indicator, IndicatorCatalogue
 
 #: Each indicator's ranks of every area of a set (a few hundred indicators for every set of a store).
@@ -35,23 +36,24 @@ def for_area(session: Session, bset, code: str, figs: dict) -> dict[str, tuple[R
     shown = {i: fig for i, fig in figures.latest_of_series(figs).items() if fig.available}
     if not shown:
         return {}
-    parts = {i: figures.inputs_state(session) + (bset.id, figures.set_version(bset), i, fig.period, LAYOUT)
-             for i, fig in shown.items()}
-    store = figures.store_id(session)
-    tables = {i: _TABLES.get((store,) + made) for i, made in parts.items()}
+    base = (figures.store_id(session), bset.id, tuple((s.id, figures.set_version(s))
+                                                      for s in boundary_sets.list_sets(session)),
+            values_version(session), postcodes.state(session), figures.lookups_state(session))
+    tables = {i: _TABLES.get(base + (i, fig.period)) for i, fig in shown.items()}
     missing = [i for i, table in tables.items() if table is MISSING]
-    if missing:
+    if missing:  # kept in the store by everything the figures are made from
+        parts = {i: figures.inputs_state(session) + (bset.id, figures.set_version(bset), i, shown[i].period, LAYOUT)
+                 for i in missing}
         rows = _rows(next(iter(shown.values())))
-        kept = persisted.read_many(session, "ranks", {i: parts[i] for i in missing})
+        kept = persisted.read_many(session, "ranks", parts)
         for indicator_id, value in kept.items():
-            tables[indicator_id] = _TABLES.put((store,) + parts[indicator_id], _from_store(value, rows))
-        missing = [i for i in missing if i not in kept]
-    if missing:
-        built = _build(session, bset, {i: shown[i] for i in missing})
+            tables[indicator_id] = _TABLES.put(base + (indicator_id, shown[indicator_id].period),
+                                               _from_store(value, rows))
+        built = _build(session, bset, {i: shown[i] for i in missing if i not in kept})
         for indicator_id, table in built.items():
-            tables[indicator_id] = _TABLES.put((store,) + parts[indicator_id], table)
+            tables[indicator_id] = _TABLES.put(base + (indicator_id, shown[indicator_id].period), table)
         persisted.keep_many(session, "ranks", {
-            i: (parts[i], _plain(built[i]), (i, shown[i].period)) for i in missing}, sets=(bset.id,))
+            i: (parts[i], _plain(table), (i, shown[i].period)) for i, table in built.items()}, sets=(bset.id,))
     found = {}
     for indicator_id, fig in shown.items():
         _, first, worse = direction(fig.indicator["polarity"], deprivation=bool(fig.indicator["domain"]))
@@ -65,6 +67,8 @@ def for_area(session: Session, bset, code: str, figs: dict) -> dict[str, tuple[R
 def _build(session: Session, bset, shown: dict) -> dict[str, tuple[RankTable, bool, dict]]:
     """Each indicator's ranks of every area of the set, whether the set is national for it, and the names of
     the districts holding its areas."""
+    if not shown:
+        return {}
     directory = districts.directory(session, bset.id)
     names = {c["code"]: c["name"] for c in directory.districts()}
     national = _National(session, bset)
