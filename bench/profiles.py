@@ -30,7 +30,10 @@ start (``geoapp --help`` and ``geoapp sets`` on an empty store, each in a new in
 warm round.
 
 Run: .venv/bin/python bench/profiles.py [--england | --england-only] [--backend sqlite|postgis|both]
-     [--rounds N] [--restarts N] [--sample N] [--england-links] [--no-prepare] [--profile-top K]
+     [--rounds N] [--restarts N] [--sample N] [--england-links] [--no-prepare] [--store DIR] [--profile-top K]
+
+``--store DIR`` keeps the England store (a SQLite file in DIR, or the PostGIS database) and reuses it on the next
+run (the load skipped; preparing again builds only what is not kept yet), to time changes without reloading.
 """
 from __future__ import annotations
 
@@ -468,17 +471,49 @@ def load_england(db: Database, manifest_path: Path, links: bool) -> dict:
 ENGLAND_LEVELS = ("wards", "lsoa")
 
 
+def kept_store(backend: str, name: str, folder: Path) -> Database | None:
+    """The England store a run with ``--store`` kept (a SQLite file in ``folder``, or the PostGIS database
+    ``name``), migrated to the code's schema; None when there is none yet."""
+    if backend == "sqlite":
+        path = folder / (name + ".sqlite")
+        if not path.exists():
+            return None
+        db = Database(f"sqlite:///{path}")
+    else:
+        url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        admin = sa.create_engine(PG_ADMIN)
+        try:
+            with admin.connect() as conn:
+                if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+                    return None
+        finally:
+            admin.dispose()
+        db = Database(url)
+    db.upgrade()
+    with db.session() as session:
+        if not boundary_sets.list_sets(session):
+            db.engine.dispose()
+            return None
+    return db
+
+
 def england(backend: str, tmp: Path, args, summary: list, load_times: dict) -> None:
     name = "atlas_bench_profiles_england"
     print(f"\nEngland scale, {backend}")
     clear_caches()
     manifest = england_manifest(tmp)
-    db = fresh_store(backend, name, tmp)
+    folder = Path(args.store) if args.store else tmp
+    db = kept_store(backend, name, folder) if args.store else None
+    if db is not None:
+        print(f"  {'load':<44}  skipped: the store kept by --store {folder} (prepared again below)")
+        load_times[backend] = {}
     try:
-        start = time.perf_counter()
-        load_times[backend] = load_england(db, manifest, args.england_links)
-        load_times[backend]["total"] = time.perf_counter() - start
-        print(f"  {'load in all (one transaction, committed)':<44} {load_times[backend]['total']:8.2f} s")
+        if db is None:
+            db = fresh_store(backend, name, folder)
+            start = time.perf_counter()
+            load_times[backend] = load_england(db, manifest, args.england_links)
+            load_times[backend]["total"] = time.perf_counter() - start
+            print(f"  {'load in all (one transaction, committed)':<44} {load_times[backend]['total']:8.2f} s")
         start = time.perf_counter()
         prepare(db, not args.no_prepare)
         load_times[backend]["prepare"] = time.perf_counter() - start
@@ -500,7 +535,10 @@ def england(backend: str, tmp: Path, args, summary: list, load_times: dict) -> N
                   f" {g['cpu50']:>9.1f} {g['cpu95']:>9.1f}  (the groups section alone, after a restart)", flush=True)
             summary.append(("England", backend, set_id, result))
     finally:
-        drop_store(backend, name, db)
+        if args.store:
+            db.engine.dispose()
+        else:
+            drop_store(backend, name, db)
         clear_caches()
 
 
@@ -547,6 +585,9 @@ def main(argv=None) -> int:
                         help="also link the England sets (AreaLink), as load_manifest does")
     parser.add_argument("--no-prepare", action="store_true",
                         help="do not prepare profiles after the load: the first requests build and keep it")
+    parser.add_argument("--store", metavar="DIR",
+                        help="keep the England store (SQLite: a file in DIR; PostGIS: its database) after the run and "
+                             "reuse it when kept: the load is skipped, the profiles prepared again")
     parser.add_argument("--profile-top", type=int, default=0, metavar="K",
                         help="cProfile each level's first request after a restart and one warm round; top K")
     args = parser.parse_args(argv)

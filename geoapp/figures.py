@@ -68,7 +68,7 @@ from .storage.indicators import (
 )
 from .storage.lookups import lookup_pairs
 from .storage.memo import remembered
-from .storage.models import ComparatorValue, DistrictSummary, Indicator, IndicatorCatalogue
+from .storage.models import AreaLookup, AuditEntry, ComparatorValue, DistrictSummary, Indicator, IndicatorCatalogue
 
 #: Weights between pairs of boundary-set versions, shared by every request of the process.
 WEIGHTS = register("weights between sets", WeightsCache(maxsize=64))
@@ -108,6 +108,22 @@ class IndicatorFigures:
     districts: dict | None = None
     _rows: dict | None = field(default=None, repr=False, compare=False)
     _columns: dict | None = field(default=None, repr=False, compare=False)
+    #: Read from the store, the table not built yet: the kept table (a :class:`persisted.KeptFrame`) and the
+    #: set's labels when it left out the codes and names (else None). ``table`` builds it when first asked for.
+    _kept: tuple | None = field(default=None, repr=False, compare=False)
+
+    def codes(self) -> pd.Index:
+        """Each area's code, in the table's order (a table read from the store is not built for it)."""
+        if self._kept is not None:
+            kept, labels = self._kept
+            return kept.index if labels is None else labels.index
+        return self.table.index
+
+    def value_array(self) -> np.ndarray:
+        """Each area's value as floats, in the table's order (a table read from the store is not built for it)."""
+        if self._kept is not None:
+            return np.asarray(self._kept[0].values("value"), dtype=float)
+        return self.table["value"].to_numpy(dtype=float)
 
     def comparator(self, code: str) -> dict | None:
         """The figure an area is compared with: the borough's, or in a store of several districts, that of the
@@ -121,14 +137,21 @@ class IndicatorFigures:
         """One area's row as a plain dict (NaN becomes None; a copy), or None when the set has no such area.
         Each row is made plain once per figures object (which the figures cache keeps)."""
         if self._rows is None:
-            self._rows, self._columns = {}, {column: self.table[column].to_numpy() for column in self.table.columns}
+            self._rows, self._columns = {}, self._by_column()
         if code not in self._rows:
-            at = self.table.index.get_indexer([code])[0]
+            at = self.codes().get_indexer([code])[0]
             self._rows[code] = None if at < 0 else {
                 column: plain(values[at].item() if isinstance(values[at], np.generic) else values[at])
                 for column, values in self._columns.items()}
         found = self._rows[code]
         return None if found is None else dict(found)
+
+    def _by_column(self) -> dict:
+        """Each column's values by position, in the table's order (of a table read from the store, those kept)."""
+        if self._kept is None:
+            return {column: self.table[column].to_numpy() for column in self.table.columns}
+        kept, labels = self._kept
+        return ({} if labels is None else {"name": labels.array}) | {c: kept.values(c) for c in kept.columns}
 
     def records(self) -> list[dict]:
         """Per-area rows as plain JSON-ready dicts (NaN becomes None)."""
@@ -141,6 +164,25 @@ class IndicatorFigures:
                 "confidence": CONFIDENCE, "weights": self.weights, "display_factor": self.display_factor,
                 "borough": self.borough, "districts": self.districts, "england": self.england, "notes": self.notes,
                 "periods": self.periods, "available": self.available, "areas": self.records()}
+
+
+def _built_table(fig: IndicatorFigures) -> pd.DataFrame:
+    """The table of ``fig``, built when first asked for from what was read from the store."""
+    if fig._kept is not None:
+        kept, labels = fig._kept
+        table = kept.frame()
+        if labels is not None:
+            table = table.set_axis(labels.index)
+            table.insert(0, "name", labels)
+        fig.__dict__["_table"], fig._kept = table, None
+    return fig.__dict__["_table"]
+
+
+def _set_table(fig: IndicatorFigures, table: pd.DataFrame | None) -> None:
+    fig.__dict__["_table"] = table
+
+
+IndicatorFigures.table = property(_built_table, _set_table, doc="Every area's figures, by code.")
 
 
 @dataclass
@@ -289,7 +331,7 @@ def members(session: Session, lsoa_set, target) -> np.ndarray | None:
     if points is None:
         return None
     key = ("members", store_id(session), lsoa_set.id, set_version(lsoa_set), target.id, set_version(target),
-           postcodes.state(session))
+           postcodes.state(session), _lookups(session, lsoa_set, target))
     found = _POINTS.get(key)
     if found is not MISSING:
         return found
@@ -319,7 +361,8 @@ def weights_for(session: Session, source, target) -> Weights | None:
     official estimates) only the sets its areas nest in: None for the rest.
     """
     key = weights_key(source.id, set_version(source), target.id, set_version(target), "auto", store_id(session),
-                      postcodes.state(session) if source.kind == "lsoa" else "")
+                      postcodes.state(session) if source.kind == "lsoa" else "",
+                      *filter(None, [_lookups(session, source, target)]))
 
     def build() -> Weights:
         src = boundary_sets.load_areas(session, source.id)
@@ -352,7 +395,8 @@ def weights_for(session: Session, source, target) -> Weights | None:
             return points.weights(points.members(tgt), tgt["code"], source_unit=unit)
 
     parts = (source.id, set_version(source), target.id, set_version(target), "auto",
-             postcodes.state(session) if source.kind == "lsoa" else "", _blocks_version(session, target))
+             postcodes.state(session) if source.kind == "lsoa" else "", _blocks_version(session, target),
+             _lookups(session, source, target))
     weights = WEIGHTS.get_or_build(key, lambda: _stored_weights(session, parts, (source.id, target.id), build))
     return None if weights.method == "nested" and weights.phrase == _NOT_NESTED_PHRASE else weights
 
@@ -367,6 +411,23 @@ def _stored_weights(session: Session, parts: tuple, sets: tuple, build) -> Weigh
     persisted.keep(session, "weights", parts, {f.name: getattr(weights, f.name) for f in fields(weights)
                                                if f.name != "key"}, sets=sets)  # the cache sets the key
     return weights
+
+
+def _lookups(session: Session, source, target) -> str:
+    """The state of the stored lookups where weights between two sets may be made from one (two LSOA sets),
+    else ""."""
+    return lookups_state(session) if source.kind == target.kind == "lsoa" else ""
+
+
+def lookups_state(session: Session) -> str:
+    """Changes whenever a lookup between sets (LSOA 2011 to 2021) is stored, for keys: how many rows are held
+    and when the latest was imported (its audit entry)."""
+    def read() -> str:
+        rows = session.scalar(select(func.count()).select_from(AreaLookup))
+        latest = session.scalar(select(func.max(AuditEntry.at)).where(AuditEntry.entity_type == "lookup"))
+        return f"{rows}@{latest}"
+
+    return remembered(session, "lookups.state", read)
 
 
 def _blocks_version(session: Session, target) -> str:
@@ -440,7 +501,7 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
     versions = tuple((s.id, set_version(s)) for s in boundary_sets.list_sets(session)
                      if s.kind in ("lsoa", "ward", "lad"))
     base = (store_id(session), set_id, set_version(target), versions, values_version(session),
-            postcodes.state(session), with_borough, LAYOUT)
+            postcodes.state(session), lookups_state(session), with_borough, LAYOUT)
     held = all_periods(session)
     keys = {i: base + (i, period or latest_period(held.get(i, []))) for i in indicator_ids}
     found, missing = {}, []
@@ -452,7 +513,7 @@ def figures(session: Session, set_id: str, indicator_ids: list[str], *, period: 
             found[indicator_id] = fig
     if missing:
         state = inputs_state(session)
-        stored = persisted.read_many(session, "figures", {i: state + keys[i][1:] for i in missing})
+        stored = persisted.read_many(session, "figures", {i: state + keys[i][1:] for i in missing}, lazy=True)
         labels = _labels(session, target) if stored else None
         for indicator_id, kept in stored.items():
             fig = _figures_from_store(kept, labels)
@@ -493,14 +554,14 @@ def _plain_figures(fig: IndicatorFigures, labels: pd.Series | None) -> dict:
 
 
 def _figures_from_store(kept: dict, labels: pd.Series | None) -> IndicatorFigures | None:
-    """Figures as :func:`_plain_figures` kept them (None when their set's labels are not to be found)."""
+    """Figures as :func:`_plain_figures` kept them, read lazily (:class:`persisted.KeptFrame`): the table is
+    built when first asked for, not for one area's row (None when their set's labels are not to be found)."""
     if kept.pop("labelled"):
         if labels is None:
             return None
-        table = kept["table"].set_axis(labels.index)
-        table.insert(0, "name", labels)
-        kept["table"] = table
-    return IndicatorFigures(**kept)
+    else:
+        labels = None
+    return IndicatorFigures(**kept | {"table": None}, _kept=(kept["table"], labels))
 
 
 def _labels(session: Session, target, made: pd.Series | None = None) -> pd.Series | None:
@@ -520,13 +581,13 @@ def _labels(session: Session, target, made: pd.Series | None = None) -> pd.Serie
 
 def inputs_state(session: Session) -> tuple:
     """What a set's stored figures and summaries may depend on beyond its own version, for their keys: every
-    set's version (the borough, the blocks, the LSOAs), the values, the postcodes and England's comparators
-    and district summaries."""
+    set's version (the borough, the blocks, the LSOAs), the values, the postcodes, the lookups between LSOA
+    vintages and England's comparators and district summaries."""
     def read() -> tuple:
         compared = session.scalar(select(func.count()).select_from(ComparatorValue))
         districts = session.scalar(select(func.count()).select_from(DistrictSummary))
         return (tuple((s.id, set_version(s)) for s in boundary_sets.list_sets(session)), values_version(session),
-                postcodes.state(session), compared, districts)
+                postcodes.state(session), lookups_state(session), compared, districts)
 
     return remembered(session, "figures inputs", read)
 

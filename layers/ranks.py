@@ -10,6 +10,7 @@ Pure: no Flask, no storage.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -85,7 +86,7 @@ def direction(polarity: str | None, *, deprivation: bool = False) -> tuple[bool,
 class RankTable:
     """Every area's ranks on one indicator, as :func:`rank_table` made them."""
 
-    codes: dict[str, int]  #: each area's row (shared by the tables of one set: not to be changed)
+    codes: Mapping[str, int]  #: each area's row, by code (a dict or a Series; shared by the tables of one set)
     rank: np.ndarray  #: the set's ranks (0: no value)
     tied: np.ndarray
     district: np.ndarray  #: each area's district code (None: none known)
@@ -99,7 +100,7 @@ class RankTable:
         """The table as a DataFrame indexed by code."""
         return pd.DataFrame({"rank": self.rank, "tied": self.tied, "district": self.district,
                              "district_rank": self.district_rank, "district_tied": self.district_tied},
-                            index=list(self.codes))
+                            index=list(self.codes.keys()))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """What profiles read, worked out before the first request and kept in the store (:mod:`geoapp.storage.persisted`):
-the weights from each LSOA set, every indicator's figures for every set (and the periods of its trend), the
-deprivation sections, the service alignments and each set's group coverage. ``geoapp prepare`` calls
-:func:`prepare_profiles` after a load, so a restarted process answers the first profile of any set by reading,
-not by overlaying, aggregating and placing groups."""
+the weights from each LSOA set, every indicator's figures for every set (and the periods of its trend), every
+set's ranks on each indicator shown (:mod:`geoapp.profiles.ranks`), the deprivation sections, the service
+alignments and each set's group coverage. ``geoapp prepare`` calls :func:`prepare_profiles` after a load, so a
+restarted process answers the first profile of any set by reading, not by overlaying, aggregating, ranking and
+placing groups."""
 from __future__ import annotations
 
 import time

@@ -136,7 +136,7 @@ def _readings(figs: dict, code: str, parent: tuple | None, trends: dict | None,
             id=indicator_id, indicator=fig.indicator, available=fig.available, period=fig.period,
             periods=tuple(fig.periods), display_factor=fig.display_factor, weights=fig.weights,
             placement=tuple(fig.placement), own=fig.row(code), borough=fig.comparator(code), england=fig.england,
-            values=fig.table["value"].to_numpy(dtype=float) if shown else _NONE, latest=indicator_id in latest,
+            values=fig.value_array() if shown else _NONE, latest=indicator_id in latest,
             parent=above.row(parent_code) if above is not None else None,
             trend=None if trends is None else trends.get(indicator_id), ranks=(ranked or {}).get(indicator_id, ())))
     return tuple(out)

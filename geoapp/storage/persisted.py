@@ -19,6 +19,7 @@ import struct
 import zlib
 from collections.abc import Hashable, Iterable
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -57,16 +58,16 @@ def read(session: Session, kind: str, parts: Hashable) -> Any | None:
     return None if found is None else decode(found)
 
 
-def read_many(session: Session, kind: str, parts: dict[Hashable, Hashable]) -> dict:
-    """The stored results of ``kind`` for each name of ``parts`` (name -> what it was made from), decoded;
-    the names with nothing stored are left out."""
+def read_many(session: Session, kind: str, parts: dict[Hashable, Hashable], *, lazy: bool = False) -> dict:
+    """The stored results of ``kind`` for each name of ``parts`` (name -> what it was made from), decoded
+    (``lazy``: frames as :class:`KeptFrame`); the names with nothing stored are left out."""
     keys = {key_of(kind, made): name for name, made in parts.items()}
     found = {}
     listed = list(keys)
     for start in range(0, len(listed), 500):
         rows = session.execute(select(Persisted.key, Persisted.payload)
                                .where(Persisted.key.in_(listed[start:start + 500]))).all()
-        found |= {keys[key]: decode(payload) for key, payload in rows}
+        found |= {keys[key]: decode(payload, lazy=lazy) for key, payload in rows}
     return found
 
 
@@ -169,15 +170,23 @@ def encode(value: Any) -> bytes:
     return b"".join([MAGIC, struct.pack("<II", len(head), len(spans_json)), head, *buffers, spans_json])
 
 
-def decode(payload: bytes) -> Any:
-    """What :func:`encode` was given."""
+def decode(payload: bytes, *, lazy: bool = False) -> Any:
+    """What :func:`encode` was given; with ``lazy``, each pandas frame as a :class:`KeptFrame`, whose columns are
+    decoded when asked for.
+
+    >>> frame = pd.DataFrame({"s": pd.Series(["a", None, "a"], dtype="str"), "x": [0.5, 1.5, np.nan]})
+    >>> kept = decode(encode({"t": frame}), lazy=True)["t"]
+    >>> kept.columns, kept.values("s")[0], kept.values("x")[1], len(kept.index)
+    (['s', 'x'], 'a', np.float64(1.5), 3)
+    >>> pd.testing.assert_frame_equal(kept.frame(), frame)
+    """
     payload = bytes(payload)  # a driver may hand a memoryview
     if payload[:len(MAGIC)] != MAGIC:
         raise ValueError("not a result kept by this version of the Atlas")
     head_size, spans_size = struct.unpack_from("<II", payload, len(MAGIC))
     start = len(MAGIC) + 8
     spans = json.loads(payload[len(payload) - spans_size:])
-    return _revive(json.loads(zlib.decompress(payload[start:start + head_size])), (payload, spans))
+    return _revive(json.loads(zlib.decompress(payload[start:start + head_size])), (payload, spans, lazy))
 
 
 def _plain(value: Any, out: list) -> Any:
@@ -244,7 +253,7 @@ def _revive(value: Any, blob: tuple) -> Any:
     tag, body = next(iter(value.items()))
     if tag == "~array":
         dtype, shape, number = body
-        payload, spans = blob
+        payload, spans, _ = blob
         at, size, packed = spans[number]
         data = zlib.decompress(payload[at:at + size]) if packed else payload[at:at + size]
         return np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape).copy()
@@ -278,9 +287,14 @@ def _revive(value: Any, blob: tuple) -> Any:
     if tag == "~series":
         name, index, frame = (_revive(b, blob) for b in body)
         return frame["v"].set_axis(index).rename(name)
+    if tag == "~frame" and blob[2]:
+        return KeptFrame(body, blob)
     if tag == "~frame":
         columns, index = {}, _revive(body["index"], blob)
         for (name, values), dtype in zip(body["columns"], body["dtypes"]):
+            if dtype != "object" and isinstance(values, dict) and "~coded" in values:
+                columns[_revive(name, blob)] = _coded_strings(values["~coded"], dtype, blob)
+                continue
             values = _revive(values, blob)
             if isinstance(values, list):
                 values, listed = np.empty(len(values), dtype=object), values
@@ -295,6 +309,71 @@ def _revive(value: Any, blob: tuple) -> Any:
             raise ValueError("duplicate column names cannot be kept in the store")
         return frame
     raise ValueError(f"unknown tag {tag!r} in a stored result")
+
+
+class KeptFrame:
+    """A pandas frame read from the store whose columns are decoded one at a time, when asked for: one row of a
+    table of England's small areas is read without building every column (:func:`decode` with ``lazy``)."""
+
+    def __init__(self, body: dict, blob: tuple):
+        self._body, self._blob = body, blob
+        self.columns = [_revive(name, blob) for name, _ in body["columns"]]
+        self._read: dict = {}
+
+    @cached_property
+    def index(self) -> pd.Index:
+        """The frame's index."""
+        return _revive(self._body["index"], self._blob)
+
+    def values(self, name) -> Any:
+        """The values of column ``name``, by position: a numpy array, or the strings of a column of few distinct
+        ones as :class:`Coded` (missing values as the built frame's own)."""
+        if name not in self._read:
+            at = self.columns.index(name)
+            values, dtype = self._body["columns"][at][1], self._body["dtypes"][at]
+            if isinstance(values, dict) and "~coded" in values:
+                uniques, codes, missing = values["~coded"]
+                self._read[name] = Coded(uniques, _revive(codes, self._blob), np.nan if dtype != "object" or
+                                         missing == "nan" else None)
+            elif dtype in _NUMPY and isinstance(values, dict) and "~array" in values:
+                self._read[name] = _revive(values, self._blob)
+            else:  # any other column, as the built frame holds it
+                self._read[name] = self.frame()[name].to_numpy()
+        return self._read[name]
+
+    def frame(self) -> pd.DataFrame:
+        """The whole frame, as :func:`decode` without ``lazy`` gives it."""
+        return _revive({"~frame": self._body}, self._blob[:2] + (False,))
+
+    @cached_property
+    def nbytes(self) -> int:
+        """Roughly the bytes of the built frame (8 a cell), for the caches' budget."""
+        return 8 * len(self.index) * (len(self.columns) + 1)
+
+
+#: The dtypes whose columns are kept as plain numpy arrays.
+_NUMPY = {"float64", "float32", "int64", "int32", "int16", "int8", "uint8", "bool"}
+
+
+class Coded:
+    """Strings as their distinct values and a code for each (-1: missing), read element by element."""
+
+    def __init__(self, uniques: list, codes: np.ndarray, missing):
+        self.uniques, self.codes, self.missing = uniques, codes, missing
+
+    def __getitem__(self, at: int):
+        code = self.codes[at]
+        return self.uniques[code] if code >= 0 else self.missing
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def _coded_strings(body: list, dtype: str, blob: tuple):
+    """A column of strings (dtype ``str`` or ``string``) from its distinct values and codes, by taking from the
+    few distinct values (the missing ones as the dtype's own) instead of checking every element again."""
+    uniques, codes, _ = body
+    return pd.array(uniques, dtype=dtype).take(_revive(codes, blob).astype(np.intp), allow_fill=True)
 
 
 def _key(value):
