@@ -6,8 +6,10 @@ answers, a fresh PostGIS database, printing the seconds of each step (wall clock
 process used in it, threads included: on a shared machine the wall clock grows with the load, the CPU time
 much less), the total, the sets' sizes and the load average before and after. Aim: under 2 minutes.
 
-Run: .venv/bin/python bench/onboard.py [--backend sqlite|postgis|both] [--code CODE]
-(--code onboards one district or county instead of all of England.)
+Run: .venv/bin/python bench/onboard.py [--backend sqlite|postgis|both] [--code CODE] [--keep FOLDER]
+(--code onboards one district or county instead of all of England; --keep leaves the SQLite store in FOLDER,
+as the PostGIS database atlas_bench_onboard is left, for bench/compare_stores.py.) The peak memory of the
+process (ru_maxrss) is printed after each store.
 """
 from __future__ import annotations
 
@@ -67,8 +69,9 @@ def run(name: str, url: str, code: str | None, folder: Path) -> float:
     total, used = time.perf_counter() - start, cpu_seconds() - cpu
     db.engine.dispose()
     sets = ", ".join(f"{k} {v:,}" for k, v in done.report.sets.items())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
     print(f"  {total:7.2f} s  ({used:6.2f} s CPU)  in all ({sets}; {done.report.links:,} links); load average "
-          f"{load_average()}")
+          f"{load_average()}; peak memory so far {peak:.2f} GB")
     for note in done.notes:
         print(f"  note: {note}")
     return total
@@ -78,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgis", "both"), default="both")
     parser.add_argument("--code", help="one district or county instead of all of England")
+    parser.add_argument("--keep", type=Path, help="a folder to leave the SQLite store in")
     args = parser.parse_args()
     if not default_data_folder().is_dir():
         sys.exit(f"{default_data_folder()} not found: this benchmark needs ../shared/data/england")
@@ -85,7 +89,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if args.backend in ("sqlite", "both"):
-            totals["SQLite"] = run("sqlite", f"sqlite:///{folder}/atlas.sqlite", args.code, folder)
+            store = (args.keep or folder) / "atlas.sqlite"
+            store.unlink(missing_ok=True)
+            totals["SQLite"] = run("sqlite", f"sqlite:///{store.resolve()}", args.code, folder)
         if args.backend in ("postgis", "both"):
             url = postgis_url("atlas_bench_onboard")
             if url:

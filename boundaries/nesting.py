@@ -7,6 +7,9 @@ National Grid; two sets in different CRSs are refused rather than guessed at.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -15,8 +18,14 @@ import shapely
 from boundaries.crs import require_crs, to_storage
 from boundaries.errors import CRSError
 
+#: Threads sharing the pairs of :func:`overlaps` (its tests and overlays release the GIL).
+_THREADS = min(2, os.cpu_count() or 1)
+#: Fewer pairs than this are tested on one thread.
+_SHARE = 2000
 
-def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: float = 0.0) -> pd.DataFrame:
+
+def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: float = 0.0,
+             threads: int = _THREADS) -> pd.DataFrame:
     """Find how much of each small area lies inside each large area.
 
     Candidate pairs come from a spatial index; the intersection is made only
@@ -29,6 +38,8 @@ def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: flo
     min_share : float
         Leave out pairs where less than this fraction of the small area lies in
         the large one.  Pairs that only touch (no shared area) are always left out.
+    threads : int
+        Threads sharing the pairs (one for fewer than 2,000 pairs).
 
     Returns
     -------
@@ -65,24 +76,16 @@ def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: flo
     large_geoms = _storage_geometries(large)
     small_index, large_index = shapely.STRtree(large_geoms).query(small_geoms)  # boxes meeting
     shapely.prepare(large_geoms)  # each large area is tested against many small ones
-    pair_small, pair_large = small_geoms[small_index], large_geoms[large_index]
     small_area = shapely.area(small_geoms)
+    # the pairs shared among threads by their large area, so that no prepared geometry is used by two at once
+    threads = threads if len(small_index) >= _SHARE else 1
+    shares = [np.flatnonzero(large_index % threads == k) for k in range(threads)]
     shared = np.zeros(len(small_index))
-    # cheapest tests first, each on the pairs the one before left open: a small area properly inside a large
-    # one, inside it up to its edge (LSOAs on a district's edge), sharing no area (boxes meeting, or areas only
-    # touching), covering the large one; only the pairs left are overlaid
-    inside = shapely.contains_properly(pair_large, pair_small)
-    open_ = np.flatnonzero(~inside)
-    covered = shapely.covers(pair_large[open_], pair_small[open_])
-    inside[open_[covered]] = True
-    shared[inside] = small_area[small_index[inside]]
-    open_ = open_[~covered]
-    open_ = open_[shapely.intersects(pair_large[open_], pair_small[open_])]
-    open_ = open_[~shapely.touches(pair_large[open_], pair_small[open_])]
-    around = shapely.covers(pair_small[open_], pair_large[open_])
-    shared[open_[around]] = shapely.area(pair_large[open_[around]])
-    open_ = open_[~around]
-    shared[open_] = shapely.area(shapely.intersection(pair_small[open_], pair_large[open_]))
+    with ThreadPoolExecutor(max_workers=threads) as pool:  # GEOS releases the GIL
+        done = pool.map(lambda pairs: _shared_area(small_geoms[small_index[pairs]], large_geoms[large_index[pairs]],
+                                                   small_area[small_index[pairs]]), shares)
+        for pairs, area in zip(shares, done):
+            shared[pairs] = area
     share = shared / small_area[small_index]
     keep = (shared > 0) & (share >= min_share)
     result = pd.DataFrame(
@@ -134,6 +137,27 @@ def best_fit(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame) -> pd.DataFrame:
     best["share"] = best["share"].fillna(0.0)
     best["large_code"] = best["large_code"].astype(object).where(best["large_code"].notna(), None)
     return best
+
+
+def _shared_area(smalls: np.ndarray, larges: np.ndarray, small_area: np.ndarray) -> np.ndarray:
+    """The area each small area shares with its large one (pairs whose boxes meet), cheapest tests first, each
+    on the pairs the one before left open: a small area properly inside a large one, inside it up to its edge
+    (LSOAs on a district's edge), sharing no area (boxes meeting, or areas only touching), covering the large
+    one; only the pairs left are overlaid."""
+    shared = np.zeros(len(smalls))
+    inside = shapely.contains_properly(larges, smalls)
+    open_ = np.flatnonzero(~inside)
+    covered = shapely.covers(larges[open_], smalls[open_])
+    inside[open_[covered]] = True
+    shared[inside] = small_area[inside]
+    open_ = open_[~covered]
+    open_ = open_[shapely.intersects(larges[open_], smalls[open_])]
+    open_ = open_[~shapely.touches(larges[open_], smalls[open_])]
+    around = shapely.covers(smalls[open_], larges[open_])
+    shared[open_[around]] = shapely.area(larges[open_[around]])
+    open_ = open_[~around]
+    shared[open_] = shapely.area(shapely.intersection(smalls[open_], larges[open_]))
+    return shared
 
 
 def _storage_geometries(gdf: gpd.GeoDataFrame) -> np.ndarray:
