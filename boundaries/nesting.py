@@ -18,14 +18,8 @@ import shapely
 from boundaries.crs import require_crs, to_storage
 from boundaries.errors import CRSError
 
-#: Threads sharing the pairs of :func:`overlaps` (its tests and overlays release the GIL).
-_THREADS = min(2, os.cpu_count() or 1)
-#: Fewer pairs than this are tested on one thread.
-_SHARE = 2000
 
-
-def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: float = 0.0,
-             threads: int = _THREADS) -> pd.DataFrame:
+def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: float = 0.0) -> pd.DataFrame:
     """Find how much of each small area lies inside each large area.
 
     Candidate pairs come from a spatial index; the intersection is made only
@@ -38,8 +32,6 @@ def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: flo
     min_share : float
         Leave out pairs where less than this fraction of the small area lies in
         the large one.  Pairs that only touch (no shared area) are always left out.
-    threads : int
-        Threads sharing the pairs (one for fewer than 2,000 pairs).
 
     Returns
     -------
@@ -78,7 +70,7 @@ def overlaps(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame, *, min_share: flo
     shapely.prepare(large_geoms)  # each large area is tested against many small ones
     small_area = shapely.area(small_geoms)
     # the pairs shared among threads by their large area, so that no prepared geometry is used by two at once
-    threads = threads if len(small_index) >= _SHARE else 1
+    threads = _THREADS if len(small_index) >= _SHARE else 1
     shares = [np.flatnonzero(large_index % threads == k) for k in range(threads)]
     shared = np.zeros(len(small_index))
     with ThreadPoolExecutor(max_workers=threads) as pool:  # GEOS releases the GIL
@@ -137,6 +129,12 @@ def best_fit(small: gpd.GeoDataFrame, large: gpd.GeoDataFrame) -> pd.DataFrame:
     best["share"] = best["share"].fillna(0.0)
     best["large_code"] = best["large_code"].astype(object).where(best["large_code"].notna(), None)
     return best
+
+
+#: Threads sharing the pairs of :func:`overlaps` (its tests and overlays release the GIL).
+_THREADS = min(2, os.cpu_count() or 1)
+#: Fewer pairs than this are tested on one thread.
+_SHARE = 2000
 
 
 def _shared_area(smalls: np.ndarray, larges: np.ndarray, small_area: np.ndarray) -> np.ndarray:

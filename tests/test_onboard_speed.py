@@ -29,9 +29,11 @@ def test_overlaps_on_threads_are_those_on_one(data, monkeypatch):
     lsoas = read_boundaries(data / "lsoa2011.gpkg", layer="lsoa2011", code_field="lsoa11cd", where=WHERE).areas
     wards = read_boundaries(data / "wards2024.gpkg", layer="wards", code_field="code",
                             where="lad_code = 'E06000006'").areas
-    one = nesting.overlaps(lsoas, wards, threads=1)
+    monkeypatch.setattr(nesting, "_THREADS", 1)
+    one = nesting.overlaps(lsoas, wards)
+    monkeypatch.setattr(nesting, "_THREADS", 2)
     monkeypatch.setattr(nesting, "_SHARE", 1)
-    two = nesting.overlaps(lsoas, wards, threads=2)
+    two = nesting.overlaps(lsoas, wards)
     assert len(one) > len(lsoas)  # some LSOAs cross ward edges: their shared areas were overlaid
     assert (one["share"] < 1).sum() > 10
     assert one[["small_code", "large_code"]].equals(two[["small_code", "large_code"]])

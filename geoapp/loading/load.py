@@ -283,6 +283,5 @@ def overlay_early(session: Session, stored: dict[str, gpd.GeoDataFrame], pool: T
                                                         stored[large]) is None:
             own = gpd.GeoDataFrame({"code": stored[large]["code"].to_numpy()}, crs=stored[large].crs,
                                    geometry=shapely.from_wkb(shapely.to_wkb(stored[large].geometry.array)))
-            overlaid[small, large] = pool.submit(overlaps, stored[small][["code", "geometry"]], own, min_share=0.01,
-                                                 threads=1)  # one core: the load goes on on the other
+            overlaid[small, large] = pool.submit(overlaps, stored[small][["code", "geometry"]], own, min_share=0.01)
     return overlaid
