@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import delete, select
-from sqlalchemy.orm import aliased
 
 from boundaries import nesting
 from boundaries.io import read_boundaries
-from geoapp.loading import load
-from geoapp.loading.onboard import onboard
-from geoapp.storage import boundary_sets
-from geoapp.storage.models import Area, AreaLink
 
 from .conftest import require_shared_data
 
@@ -38,30 +32,3 @@ def test_overlaps_on_threads_are_those_on_one(data, monkeypatch):
     assert (one["share"] < 1).sum() > 10
     assert one[["small_code", "large_code"]].equals(two[["small_code", "large_code"]])
     assert np.array_equal(one["area_m2"].to_numpy(), two["area_m2"].to_numpy())
-
-
-def test_links_worked_out_while_the_indicators_are_stored_are_those_worked_out_after(db, data, tmp_path,
-                                                                                       monkeypatch):
-    """Halton onboarded: its LSOAs (both vintages) are overlaid with the wards early, on another thread, and
-    linked as linking them afresh from the stored areas links them."""
-    early = []
-    real = load.overlay_early
-    monkeypatch.setattr(load, "overlay_early", lambda *args: early.append(real(*args)) or early[-1])
-    onboard(db, data, "E06000006", tmp_path / "halton.toml")
-    assert set(early[0]) == {("lsoa", "wards"), ("lsoa2021", "wards")}  # the rest nest by code
-    with db.transaction() as session:
-        for small, large in early[0]:
-            before = _links(session, small, large)
-            ids = select(Area.id).where(Area.set_id == small)
-            session.execute(delete(AreaLink).where(AreaLink.area_id.in_(ids)))
-            assert _links(session, small, large) == []
-            assert boundary_sets.link_sets(session, small, large) == len(before) > 0
-            assert _links(session, small, large) == before
-
-
-def _links(session, small, large):
-    container = aliased(Area)
-    return sorted(session.execute(
-        select(Area.code, container.code, AreaLink.share).join(AreaLink, AreaLink.area_id == Area.id)
-        .join(container, container.id == AreaLink.container_id)
-        .where(Area.set_id == small, container.set_id == large)).all())

@@ -2,34 +2,28 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 from sqlalchemy.orm import Session
 
 from boundaries.crs import STORAGE_CRS
 from boundaries.errors import GroupingError
 from boundaries.grouping import dissolve_groups
 from boundaries.io import dissolve_codes, read_boundaries, recode_areas
-from boundaries.nesting import overlaps
 from layers.catalogue import read_catalogue, read_values
 
 from ..comparators import StandIn, fill_blank_populations, load_comparator, stand_in_population
 from ..errors import InvalidInput
 from ..groups.imports import importer
 from ..storage import boundary_sets, postcodes
-from ..storage.boundary_sets import nested_by_code
 from ..storage.db import Database
 from ..storage.groups import add_groups
 from ..storage.indicators import save_catalogue
 from ..storage.lookups import save_lookup
-from ..storage.set_index import KIND_ORDER
 from .manifest import BoundaryEntry, GroupingEntry, GroupsEntry, Manifest, ManifestError, PostcodesEntry
 
 Progress = Callable[[int, int], None]
@@ -225,16 +219,6 @@ def load_manifest(db: Database, manifest: Manifest, *, replace: bool = False, ac
     """Load every file a manifest names in one transaction: on any error nothing is stored."""
     reporter = reporter or Reporter()
     report = LoadReport()
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        _load(db, manifest, pool, replace=replace, actor=actor, reporter=reporter, report=report)
-    finally:
-        pool.shutdown(cancel_futures=True)
-    return report
-
-
-def _load(db: Database, manifest: Manifest, pool: ThreadPoolExecutor, *, replace: bool, actor: str,
-          reporter: Reporter, report: LoadReport) -> None:
     with db.transaction() as session:
         for entry in manifest.postcodes:  # first, so groups can be placed by postcode
             load_postcodes(session, entry, actor=actor, reporter=reporter, report=report)
@@ -243,7 +227,6 @@ def _load(db: Database, manifest: Manifest, pool: ThreadPoolExecutor, *, replace
             stored[entry.id] = import_boundary_file(session, entry, actor=actor, replace=replace,
                                                     fictional=manifest.fictional, reporter=reporter,
                                                     report=report, read=read)
-        overlaid = overlay_early(session, stored, pool)
         for entry in manifest.groupings:
             build_grouping(session, entry, stored[entry.blocks], actor=actor, replace=replace,
                            fictional=manifest.fictional, reporter=reporter, report=report)
@@ -267,21 +250,5 @@ def _load(db: Database, manifest: Manifest, pool: ThreadPoolExecutor, *, replace
                                                    "with_value": found.with_value, "districts": found.districts,
                                                    "notes": found.notes}
         reporter.step("Linking areas with the areas that contain them")
-        report.links = boundary_sets.link_all(session, list(report.sets), step=reporter.step, overlaid=overlaid)
-
-
-def overlay_early(session: Session, stored: dict[str, gpd.GeoDataFrame], pool: ThreadPoolExecutor) -> dict:
-    """Start working out, on ``pool``, how the areas of each pair of the sets just stored overlap where they do
-    not nest by code (LSOAs in wards), while the indicators are stored: futures by (small, large) set id, for
-    :func:`geoapp.storage.boundary_sets.link_all`. The large areas are copied (overlaps prepares them) so that
-    nothing the load goes on using is changed under it."""
-    sets = {set_id: boundary_sets.get_set(session, set_id) for set_id in stored}
-    rank = {set_id: KIND_ORDER.get(bset.kind, 0) for set_id, bset in sets.items()}
-    overlaid = {}
-    for small, large in itertools.permutations(stored, 2):
-        if rank[small] < rank[large] and nested_by_code(sets[small], stored[small], sets[large],
-                                                        stored[large]) is None:
-            own = gpd.GeoDataFrame({"code": stored[large]["code"].to_numpy()}, crs=stored[large].crs,
-                                   geometry=shapely.from_wkb(shapely.to_wkb(stored[large].geometry.array)))
-            overlaid[small, large] = pool.submit(overlaps, stored[small][["code", "geometry"]], own, min_share=0.01)
-    return overlaid
+        report.links = boundary_sets.link_all(session, list(report.sets), step=reporter.step)
+    return report

@@ -198,11 +198,10 @@ def get_area(session: Session, set_id: str, code: str) -> Area:
 
 
 def link_sets(session: Session, small_id: str, large_id: str, *, min_share: float = 0.01,
-              loaded: dict | None = None, overlaid: dict | None = None) -> int:
+              loaded: dict | None = None) -> int:
     """Record which areas of ``large_id`` hold each area of ``small_id``, and how much of it.
 
-    ``loaded`` keeps each set's areas as read, for callers linking one set with several others; ``overlaid``
-    holds futures of overlaps already being worked out (by the pair of set ids), with ``min_share`` 0.01."""
+    ``loaded`` keeps each set's areas as read, for callers linking one set with several others."""
     loaded = {} if loaded is None else loaded
     for set_id in (small_id, large_id):
         if set_id not in loaded:
@@ -211,9 +210,7 @@ def link_sets(session: Session, small_id: str, large_id: str, *, min_share: floa
     if small.empty or large.empty:
         return 0
     found = nested_by_code(get_set(session, small_id), small, get_set(session, large_id), large)
-    if found is None and (small_id, large_id) in (overlaid or {}):
-        found = overlaid[small_id, large_id].result()
-    elif found is None:
+    if found is None:
         found = overlaps(small[["code", "geometry"]], large[["code", "geometry"]], min_share=min_share)
     small_ids = pd.Series(small["id"].to_numpy(), index=small["code"])
     large_ids = pd.Series(large["id"].to_numpy(), index=large["code"])
@@ -258,9 +255,9 @@ def nested_by_code(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: B
                          "share": 1.0, "area_m2": small.geometry.area.to_numpy()})
 
 
-def link_all(session: Session, set_ids: list[str], step=None, overlaid: dict | None = None) -> int:
+def link_all(session: Session, set_ids: list[str], step=None) -> int:
     """Link the given sets with each other and with every other current set, finer into coarser (each set's
-    areas read once); ``step(message)`` is told of each pair; ``overlaid``: see :func:`link_sets`."""
+    areas read once); ``step(message)`` is told of each pair."""
     current = list_sets(session)
     done = set()
     count = 0
@@ -277,7 +274,7 @@ def link_all(session: Session, set_ids: list[str], step=None, overlaid: dict | N
             small, large = (new.id, other.id) if rank_new < rank_other else (other.id, new.id)
             if step is not None:
                 step(f"Linking the areas of '{small}' with the areas of '{large}' that hold them")
-            count += link_sets(session, small, large, loaded=loaded, overlaid=overlaid)
+            count += link_sets(session, small, large, loaded=loaded)
     return count
 
 
