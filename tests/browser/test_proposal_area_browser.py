@@ -32,6 +32,7 @@ def test_an_officer_draws_forums_for_their_own_district(three_app, tab, screensh
     add_user(three_app, "officer", email="officer@example.org")
     with live_server(three_app) as server:
         page = tab.page
+        page.set_default_navigation_timeout(30_000)  # the first, cold, pages of this store (10 s was met under load)
         page.set_viewport_size({"width": 1366, "height": 900})
         page.goto(server.url + "/sign-in")
         page.get_by_label("E-mail address").fill("officer@example.org")
