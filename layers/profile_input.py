@@ -79,8 +79,9 @@ def relations(shape, candidates: Iterable[tuple[str, str, str, Any]]) -> tuple[R
     ----------
     shape : shapely geometry
         The area, in a projected CRS.
-    candidates : iterable of (set id, set name, kind, GeoDataFrame)
-        Each other set's areas near the area (columns ``code``, ``name``, geometry), in the order to list.
+    candidates : iterable of (set id, set name, kind, GeoDataFrame[, known inside])
+        Each other set's areas near the area (columns ``code``, ``name``, geometry), in the order to list, and
+        optionally a boolean array of those known to lie wholly in it (by code: not measured again).
 
     Returns
     -------
@@ -99,9 +100,11 @@ def relations(shape, candidates: Iterable[tuple[str, str, str, Any]]) -> tuple[R
     """
     out = []
     shapely.prepare(shape)
-    for set_id, set_name, kind, others in candidates:
+    for set_id, set_name, kind, others, *known in candidates:
         geoms = np.asarray(others.geometry.values)
         inside = shapely.covers(shape, geoms)  # the common land is then the other area: no overlay needed
+        if known and known[0] is not None:
+            inside |= known[0]
         around = ~inside & shapely.covers(geoms, shape)
         common = np.where(inside, shapely.area(geoms), np.where(around, shape.area, 0.0))
         rest = ~inside & ~around & shapely.intersects(shape, geoms)

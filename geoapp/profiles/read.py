@@ -87,7 +87,7 @@ def read_freehand_input(session: Session, shape, *, name: str, rank: str | None 
     """Everything the profile of an area that is not stored shows, computed on the fly as for stored areas."""
     frame = gpd.GeoDataFrame({"code": ["freehand"], "name": [name]}, geometry=[shape], crs=boundary_sets.STORAGE_CRS)
     ids = [i.id for i in list_indicators(session)]
-    related = _related(session, shape, own_set=None)
+    related = _related(session, shape, own=None)
     if ids and not any(g.kind == "lsoa" for g in related):
         raise InvalidInput("The area lies outside the small areas (LSOAs) the Atlas holds figures for: "
                            "draw or upload an area inside the borough.")
@@ -234,23 +234,29 @@ def _kept_geography(session: Session, set_id: str, code: str, shape, versions: t
     if kept is not None:
         return (tuple(RelatedSet(*head, tuple(RelatedArea(*a) for a in areas)) for *head, areas in kept["related"]),
                 tuple(Neighbour(*n) for n in kept["neighbours"]))
-    related, neighbours = _related(session, shape, own_set=set_id), _neighbours(session, set_id, code, shape)
+    related, neighbours = _related(session, shape, own=(set_id, code)), _neighbours(session, set_id, code, shape)
     persisted.keep(session, "related areas", parts, {
         "related": [[r.set, r.set_name, r.kind, r.kind_name, [astuple(a) for a in r.areas]] for r in related],
         "neighbours": [astuple(n) for n in neighbours]}, sets=(set_id,), slot=code)
     return related, neighbours
 
 
-def _related(session: Session, shape, *, own_set: str | None):
-    """Every other current set's areas that contain, lie within or overlap the area, by set (each set's areas
-    near it are read first, then related)."""
+def _related(session: Session, shape, *, own: tuple[str, str] | None):
+    """Every other current set's areas that contain, lie within or overlap the area (``own``: its set and code,
+    None for a drawn area), by set (each set's areas near it are read first, then related; those the store
+    knows by code to lie in it, as a district's LSOAs, are not measured against its outline again)."""
+    own_set = None if own is None else boundary_sets.get_set(session, own[0])
+    properties = None if own is None else boundary_sets.get_area(session, *own).properties
     candidates = []
     for bset in boundary_sets.list_sets(session):
-        if bset.id == own_set:
+        if own_set is not None and bset.id == own_set.id:
             continue
         codes, _ = boundary_sets.area_bounds(session, bset.id, shape.bounds)
         if codes:
-            candidates.append((bset.id, bset.name, bset.kind, boundary_sets.load_areas(session, bset.id, codes)))
+            near = boundary_sets.load_areas(session, bset.id, codes)
+            inside = (None if own_set is None
+                      else boundary_sets.within_by_code(bset, near, own_set, own[1], properties))
+            candidates.append((bset.id, bset.name, bset.kind, near, inside))
     return relations(shape, candidates)
 
 

@@ -235,24 +235,47 @@ def nested_by_code(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: B
     large_members = [p.get("members") if isinstance(p, dict) else None for p in large["properties"]]
     holder = {m: code for code, made_of in zip(large["code"], large_members) for m in made_of or ()}
     holder |= {code: code for code in large["code"]}
-    declared = ((small_set.import_report or {}).get("nests_in") or {}).get(large_set.id)
-    small_report, large_report = small_set.import_report or {}, large_set.import_report or {}
-    if declared:
-        small_members = [[p.get(declared)] if isinstance(p, dict) else [None] for p in small["properties"]]
-    elif not all(large_members):
+    small_members = _made_of(small_set, small, large_set, all(large_members))
+    if small_members is None:
         return None
-    else:
-        small_members = [p.get("members") if isinstance(p, dict) else None for p in small["properties"]]
-        if not all(small_members):  # features dissolved into the large areas: same file, read by the same field
-            field = large_report.get("code_field")
-            if not field or not all(small_report.get(k) == large_report.get(k) for k in ("file", "layer")):
-                return None
-            small_members = [[p.get(field)] if isinstance(p, dict) else [None] for p in small["properties"]]
     found = [{holder.get(m) for m in made_of} for made_of in small_members]
     if not all(len(codes) == 1 and None not in codes for codes in found):
         return None
     return pd.DataFrame({"small_code": list(small["code"]), "large_code": [next(iter(c)) for c in found],
                          "share": 1.0, "area_m2": small.geometry.area.to_numpy()})
+
+
+def within_by_code(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: BoundarySet, code: str,
+                   properties: dict | None) -> np.ndarray:
+    """Which of ``small``'s areas lie wholly in the area ``code`` of ``large_set`` (its stored ``properties``
+    given), known by code as :func:`nested_by_code` knows it; False where only geometry can tell."""
+    members = (properties or {}).get("members") if isinstance(properties, dict) else None
+    small_members = _made_of(small_set, small, large_set, bool(members))
+    if small_members is None:
+        return np.zeros(len(small), dtype=bool)
+    holds = {*(members or ()), code}
+    return np.array([bool(made_of) and set(made_of) <= holds for made_of in small_members], dtype=bool)
+
+
+def _made_of(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: BoundarySet,
+             large_dissolved: bool) -> list | None:
+    """Each small area's codes in the terms the large set is known by: the large area's code its set declares
+    (``nests_in``), or, when the large areas were dissolved from features (``large_dissolved``), the features it
+    is made of (its own ``members``, or its code read by the large set's field from the same file); None when
+    neither is known."""
+    declared = ((small_set.import_report or {}).get("nests_in") or {}).get(large_set.id)
+    small_report, large_report = small_set.import_report or {}, large_set.import_report or {}
+    if declared:
+        return [[p.get(declared)] if isinstance(p, dict) else [None] for p in small["properties"]]
+    if not large_dissolved:
+        return None
+    small_members = [p.get("members") if isinstance(p, dict) else None for p in small["properties"]]
+    if not all(small_members):  # features dissolved into the large areas: same file, read by the same field
+        field = large_report.get("code_field")
+        if not field or not all(small_report.get(k) == large_report.get(k) for k in ("file", "layer")):
+            return None
+        small_members = [[p.get(field)] if isinstance(p, dict) else [None] for p in small["properties"]]
+    return small_members
 
 
 def link_all(session: Session, set_ids: list[str], step=None) -> int:
