@@ -8,6 +8,7 @@ import pytest
 
 from boundaries.nesting import overlaps
 from geoapp.loading.onboard import onboard
+from geoapp.profiles import read
 from geoapp.proposals.engine import prepare_layer
 from geoapp.storage import boundary_sets
 from layers.proposals import rules
@@ -33,3 +34,27 @@ def test_wards_declared_in_their_district_nest_in_it_whatever_the_lines(rutland)
     assert {layer.container_codes[i] for i in layer.container} == {RUTLAND}
     found = {r["rule"]: r for r in rules(layer, dict.fromkeys(layer.codes, "F1"))}
     assert found["within_one_container"]["passed"], found["within_one_container"]["message"]
+
+
+def test_a_districts_profile_lists_the_areas_it_holds_by_code_as_wholly_inside(rutland):
+    """The district's profile lists its own LSOAs and wards as wholly inside it (as its links and figures count
+    them), not by how its dissolved outline meets their lines: by shape some fall short."""
+    with rutland.session() as session:
+        lad = boundary_sets.get_set(session, "lad")
+        own = boundary_sets.get_area(session, "lad", RUTLAND)
+        for set_id in ("wards", "lsoa"):
+            areas = boundary_sets.load_areas(session, set_id)  # the LSOAs are read last: used below
+            known = boundary_sets.within_by_code(boundary_sets.get_set(session, set_id), areas, lad, RUTLAND,
+                                                 own.properties)
+            assert known.all(), set_id
+        other = {"parts": 1, "members": ["E06000099"]}  # another district's: none of Rutland's areas lie in it
+        assert not boundary_sets.within_by_code(boundary_sets.get_set(session, "lsoa"), areas, lad, "E06000099",
+                                                other).any()
+        related, _ = read._kept_geography(session, "lad", RUTLAND, own.geometry, ())
+        wards, lads = boundary_sets.load_areas(session, "wards"), boundary_sets.load_areas(session, "lad")
+    by_set = {r.set: r for r in related}
+    for set_id in ("lsoa", "wards"):
+        assert {a.relation for a in by_set[set_id].areas} == {"contains"}
+        assert {a.share_of_it for a in by_set[set_id].areas} == {1.0}
+    by_shape = overlaps(wards[["code", "geometry"]], lads[["code", "geometry"]]).groupby("small_code")["share"].sum()
+    assert (by_shape < 0.995).any()  # by shape alone, some fall short
