@@ -140,8 +140,8 @@ def _editor_context(data: dict) -> dict:
     may_edit = can(current_role(), "edit_proposals")
     if may_edit:
         allow_style_attributes()  # Leaflet-Geoman styles its drawing handles inline
-    kind = boundary_sets.get_set(session, proposal.block_set_id).kind
-    within = boundary_sets.get_set(session, proposal.container_set_id).kind
+    blocks, containers = (boundary_sets.get_set(session, i) for i in (proposal.block_set_id, proposal.container_set_id))
+    kind, within = blocks.kind, containers.kind
     draft = service.get_draft(session, proposal.id, current_user().id) if may_edit else None
     config = {"proposal": proposal.id, "editable": may_edit, "colours": FORUM_COLOURS,
               "block_unit": UNIT_WORDS.get(kind, kind),
@@ -166,7 +166,6 @@ def _editor_context(data: dict) -> dict:
     found = service.list_versions(session, proposal.id)
     names = service.user_names(session, [v.saved_by for v in found])
     may_adopt = can(current_role(), "adopt_proposal")
-    blocks, containers = (boundary_sets.get_set(session, i) for i in (proposal.block_set_id, proposal.container_set_id))
     choices = _area_choices([blocks], [containers]) if may_edit else {}
     return {"proposal": proposal, "config": config, "may_edit": may_edit, "area": _area_names(proposal, area),
             "area_choices": choices.get(containers.id), "container_set_name": containers.name,
@@ -263,8 +262,8 @@ def update(proposal_id: int):
                    else "Unpublished: only officers and its owner can open this proposal.")
     elif "area_form" in request.form:
         names = _area_names(proposal, area_of(proposal))
-        message = (f"The proposal now covers {len(names)} area(s): {', '.join(names[:10])}"
-                   f"{' …' if len(names) > 10 else ''}." if names else "The proposal now covers every area.")
+        message = (f"The proposal now covers {len(names)} area(s): {_first_ten(names)}." if names
+                   else "The proposal now covers every area.")
     else:
         message = "The proposal is changed."
     return done(service.summary(proposal), url_for(".editor", proposal_id=proposal_id), message)
@@ -544,17 +543,16 @@ def import_csv():
     flash(f"Imported {upload.filename}: {report['matched']} of {report['rows']} rows matched a block.")
     if report.get("area"):
         names = _area_names(proposal, tuple(report["area"]))
-        flash(f"The proposal covers the {len(names)} area(s) holding the file's blocks: " + ", ".join(names[:10])
-              + (" …" if len(names) > 10 else "") + ".")
+        flash(f"The proposal covers the {len(names)} area(s) holding the file's blocks: {_first_ten(names)}.")
     if report["unknown"]:
         flash(f"{len(report['unknown'])} code(s) in the file are not blocks of this set and were left out: "
-              + ", ".join(report["unknown"][:10]) + (" …" if len(report["unknown"]) > 10 else ""), "error")
+              + _first_ten(report["unknown"]), "error")
     if report["repeated"]:
         flash(f"{len(report['repeated'])} block(s) are listed more than once; the first row of each was used: "
-              + ", ".join(report["repeated"][:10]) + (" …" if len(report["repeated"]) > 10 else ""), "error")
+              + _first_ten(report["repeated"]), "error")
     if report["missing"]:
         flash(f"{len(report['missing'])} block(s) are not in the file and are in no forum yet: "
-              + ", ".join(report["missing"][:10]) + (" …" if len(report["missing"]) > 10 else ""), "error")
+              + _first_ten(report["missing"]), "error")
     return redirect(url_for(".editor", proposal_id=proposal.id))
 
 
@@ -687,6 +685,11 @@ def _map_config(found: dict) -> dict:
     area = tuple(sorted(set(areas[0]) | set(areas[1]))) if all(areas) and a["container_set"] == b["container_set"] \
         else None  # both areas drawn; the whole sets when either side covers every container
     return _geojson_urls(a["block_set"], a["container_set"], area) | comparison.map_sides(found)
+
+
+def _first_ten(names: list[str]) -> str:
+    """The first ten names, comma-separated, with an ellipsis when there are more."""
+    return ", ".join(names[:10]) + (" …" if len(names) > 10 else "")
 
 
 def _form_post() -> bool:
