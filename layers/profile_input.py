@@ -79,9 +79,10 @@ def relations(shape, candidates: Iterable[tuple[str, str, str, Any]]) -> tuple[R
     ----------
     shape : shapely geometry
         The area, in a projected CRS.
-    candidates : iterable of (set id, set name, kind, GeoDataFrame[, known inside])
+    candidates : iterable of (set id, set name, kind, GeoDataFrame[, placed])
         Each other set's areas near the area (columns ``code``, ``name``, geometry), in the order to list, and
-        optionally a boolean array of those known to lie wholly in it (by code: not measured again).
+        optionally where codes place each of them: 1 wholly in the area, 2 holding it wholly, -1 wholly outside
+        it, 0 unknown (only those placed 0 are measured).
 
     Returns
     -------
@@ -102,12 +103,16 @@ def relations(shape, candidates: Iterable[tuple[str, str, str, Any]]) -> tuple[R
     shapely.prepare(shape)
     for set_id, set_name, kind, others, *known in candidates:
         geoms = np.asarray(others.geometry.values)
-        inside = shapely.covers(shape, geoms)  # the common land is then the other area: no overlay needed
-        if known and known[0] is not None:
-            inside |= known[0]
-        around = ~inside & shapely.covers(geoms, shape)
-        common = np.where(inside, shapely.area(geoms), np.where(around, shape.area, 0.0))
-        rest = ~inside & ~around & shapely.intersects(shape, geoms)
+        placed = np.zeros(len(geoms), np.int8) if not known or known[0] is None else np.asarray(known[0])
+        common = np.select([placed == 1, placed == 2], [shapely.area(geoms), shape.area], 0.0)
+        free = np.flatnonzero(placed == 0)  # what codes do not tell, geometry does
+        inside = shapely.covers(shape, geoms[free])
+        common[free[inside]] = shapely.area(geoms[free[inside]])
+        free = free[~inside]
+        around = shapely.covers(geoms[free], shape)
+        common[free[around]] = shape.area
+        free = free[~around]
+        rest = free[shapely.intersects(shape, geoms[free])]
         common[rest] = shapely.area(shapely.intersection(geoms[rest], shape))
         share_of_other = common / shapely.area(geoms)
         share_of_this = common / shape.area
@@ -135,7 +140,8 @@ def touching(shape, others) -> tuple[Neighbour, ...]:
     >>> touching(box(0, 0, 1, 1), others)
     (Neighbour(code='B', name='Bee'),)
     """
-    near = shapely.dwithin(others.geometry.values, shape, 1.0)
+    shapely.prepare(shape)
+    near = shapely.dwithin(shape, np.asarray(others.geometry.values), 1.0)
     return tuple(Neighbour(c, n) for c, n in zip(others["code"][near], others["name"][near]))
 
 

@@ -156,6 +156,20 @@ def backend(request) -> str:
     return request.param
 
 
+@pytest.fixture
+def east_sussex_db(request, tmp_path, tmp_path_factory):
+    """A SQLite store holding East Sussex onboarded from ../shared/data/england: the county with fewest LSOAs,
+    its five districts, their wards and LSOAs."""
+    require_shared_data()
+    store = _build_store("sqlite", "east-sussex", request, tmp_path_factory, _fill_east_sussex)
+    yield from store.open(tmp_path)
+
+
+def _fill_east_sussex(db: Database, tmp: Path) -> None:
+    from geoapp.loading.onboard import onboard
+    onboard(db, SHARED_DATA / "england", "E10000011", tmp / "east-sussex.toml")
+
+
 def _fill_cwac(db: Database, _tmp: Path) -> None:
     from geoapp.loading.load import load_manifest
     from geoapp.loading.manifest import read_manifest

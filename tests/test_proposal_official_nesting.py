@@ -44,12 +44,12 @@ def test_a_districts_profile_lists_the_areas_it_holds_by_code_as_wholly_inside(r
         own = boundary_sets.get_area(session, "lad", RUTLAND)
         for set_id in ("wards", "lsoa"):
             areas = boundary_sets.load_areas(session, set_id)  # the LSOAs are read last: used below
-            known = boundary_sets.within_by_code(boundary_sets.get_set(session, set_id), areas, lad, RUTLAND,
-                                                 own.properties)
-            assert known.all(), set_id
+            placed = boundary_sets.placed_by_code(session, boundary_sets.get_set(session, set_id), areas, lad,
+                                                  RUTLAND, own.properties)
+            assert (placed == 1).all(), set_id
         other = {"parts": 1, "members": ["E06000099"]}  # another district's: none of Rutland's areas lie in it
-        assert not boundary_sets.within_by_code(boundary_sets.get_set(session, "lsoa"), areas, lad, "E06000099",
-                                                other).any()
+        assert not (boundary_sets.placed_by_code(session, boundary_sets.get_set(session, "lsoa"), areas, lad,
+                                                 "E06000099", other) == 1).any()
         related, _ = read._kept_geography(session, "lad", RUTLAND, own.geometry, ())
         wards, lads = boundary_sets.load_areas(session, "wards"), boundary_sets.load_areas(session, "lad")
     by_set = {r.set: r for r in related}

@@ -223,9 +223,22 @@ def _geography(session: Session, set_id: str, code: str, shape) -> tuple:
     """A stored area's related areas and neighbours, cached until any boundary set changes, and kept in the
     store by every set's version (see :mod:`geoapp.storage.persisted`): measuring the area against every
     other set's areas (a borough against all of them) is done once, not after each restart."""
-    versions = tuple((b.id, figures.set_version(b)) for b in boundary_sets.list_sets(session))
+    versions = _set_versions(session)
     key = (figures.store_id(session), set_id, code, versions)
     return _GEOGRAPHY.get_or_build(key, lambda: _kept_geography(session, set_id, code, shape, versions))
+
+
+def keep_geography(session: Session, set_id: str) -> None:
+    """Measure and keep the related areas and neighbours of every area of a set not yet kept, as each area's
+    first profile would (``geoapp prepare`` does it for the sets of few, large areas: districts, counties)."""
+    versions = _set_versions(session)
+    areas = boundary_sets.load_areas(session, set_id)
+    for code, shape in zip(areas["code"], areas.geometry, strict=True):
+        _kept_geography(session, set_id, code, shape, versions)
+
+
+def _set_versions(session: Session) -> tuple:
+    return tuple((b.id, figures.set_version(b)) for b in boundary_sets.list_sets(session))
 
 
 def _kept_geography(session: Session, set_id: str, code: str, shape, versions: tuple) -> tuple:
@@ -244,7 +257,8 @@ def _kept_geography(session: Session, set_id: str, code: str, shape, versions: t
 def _related(session: Session, shape, *, own: tuple[str, str] | None):
     """Every other current set's areas that contain, lie within or overlap the area (``own``: its set and code,
     None for a drawn area), by set (each set's areas near it are read first, then related; those the store
-    knows by code to lie in it, as a district's LSOAs, are not measured against its outline again)."""
+    places by code, as a district's LSOAs in it or in its neighbours, are not measured against its outline:
+    the profile lists what its links and figures count)."""
     own_set = None if own is None else boundary_sets.get_set(session, own[0])
     properties = None if own is None else boundary_sets.get_area(session, *own).properties
     candidates = []
@@ -254,9 +268,9 @@ def _related(session: Session, shape, *, own: tuple[str, str] | None):
         codes, _ = boundary_sets.area_bounds(session, bset.id, shape.bounds)
         if codes:
             near = boundary_sets.load_areas(session, bset.id, codes)
-            inside = (None if own_set is None
-                      else boundary_sets.within_by_code(bset, near, own_set, own[1], properties))
-            candidates.append((bset.id, bset.name, bset.kind, near, inside))
+            placed = (None if own_set is None
+                      else boundary_sets.placed_by_code(session, bset, near, own_set, own[1], properties))
+            candidates.append((bset.id, bset.name, bset.kind, near, placed))
     return relations(shape, candidates)
 
 

@@ -245,16 +245,39 @@ def nested_by_code(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: B
                          "share": 1.0, "area_m2": small.geometry.area.to_numpy()})
 
 
-def within_by_code(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: BoundarySet, code: str,
-                   properties: dict | None) -> np.ndarray:
-    """Which of ``small``'s areas lie wholly in the area ``code`` of ``large_set`` (its stored ``properties``
-    given), known by code as :func:`nested_by_code` knows it; False where only geometry can tell."""
+def placed_by_code(session: Session, small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: BoundarySet,
+                   code: str, properties: dict | None) -> np.ndarray:
+    """Where codes place each of ``small``'s areas against the area ``code`` of ``large_set`` (its stored
+    ``properties`` given), as :func:`nested_by_code` knows them: 1 wholly inside it, 2 holding it wholly (a
+    county made of the district), -1 wholly in the set's other areas, 0 where only geometry can tell (no codes,
+    codes the set does not hold, or codes on both sides)."""
     members = (properties or {}).get("members") if isinstance(properties, dict) else None
     small_members = _made_of(small_set, small, large_set, bool(members))
+    placed = np.zeros(len(small), dtype=np.int8)
     if small_members is None:
-        return np.zeros(len(small), dtype=bool)
-    holds = {*(members or ()), code}
-    return np.array([bool(made_of) and set(made_of) <= holds for made_of in small_members], dtype=bool)
+        return placed
+    holds, known = {*(members or ()), code}, _codes_held(session, large_set.id)
+    for i, made_of in enumerate(small_members):
+        made_of = set(made_of or ())
+        if not made_of or None in made_of:
+            continue
+        if made_of <= holds:
+            placed[i] = 1
+        elif set(members or (code,)) <= made_of:
+            placed[i] = 2
+        elif made_of <= known and not made_of & holds:
+            placed[i] = -1
+    return placed
+
+
+def _codes_held(session: Session, set_id: str) -> set[str]:
+    """Every code a set's areas are known by: their own and their members' (the districts of a county)."""
+    held = set()
+    for code, properties in session.execute(select(Area.code, Area.properties).where(Area.set_id == set_id)):
+        held.add(code)
+        if isinstance(properties, dict):
+            held.update(properties.get("members") or ())
+    return held
 
 
 def _made_of(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: BoundarySet,

@@ -126,6 +126,23 @@ def test_related_areas_parent_and_neighbours_come_from_geometry():
     assert [n.code for n in touching(shape, others)] == ["N"]
 
 
+def test_areas_placed_by_code_are_not_measured_against_the_shape():
+    """Codes decide where they place an area (1 inside, 2 holding the area, -1 outside), whatever the lines;
+    geometry decides the rest."""
+    shape = box(0, 0, 100, 100)
+    wards = gpd.GeoDataFrame({"code": ["In", "Out", "Unknown"], "name": ["a", "b", "c"]},
+                             geometry=[box(0, 0, 50, 101), box(50, 0, 100, 100), box(60, 0, 160, 100)])
+    county = gpd.GeoDataFrame({"code": ["C"], "name": ["County"]}, geometry=[box(1, 1, 500, 500)])
+    placed = np.array([1, -1, 0], dtype=np.int8)
+    related = relations(shape, [("wards", "Wards", "ward", wards, placed),
+                                ("county", "Counties", "county", county, np.array([2], dtype=np.int8))])
+    found = {a.code: (a.relation, a.share_of_it, a.share_of_this) for a in related[0].areas}
+    # "In" juts out of the shape by a metre yet is counted wholly inside; "Out" lies inside by its lines but in
+    # another area by its code; "Unknown" is measured: 40% of it lies inside
+    assert found == {"In": ("contains", 1.0, 0.505), "Unknown": ("overlaps", 0.4, 0.4)}
+    assert [(a.code, a.relation, a.share_of_this) for a in related[1].areas] == [("C", "within", 1.0)]
+
+
 def test_the_profile_core_imports_no_flask_storage_or_shell():
     code = ("import sys, layers.profile, layers.profile_input; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'geoapp'}))")
