@@ -12,7 +12,8 @@ from .prepare import prepare_profiles
 
 
 @click.command("prepare", help="Work out what profiles read (weights, figures, deprivation, service alignments, group "
-                                "coverage) for every boundary set, or the sets named, and keep it in the store.")
+                                "coverage, and the related areas of every district or county) for every boundary "
+                                "set, or the sets named, and keep it in the store.")
 @click.argument("set_ids", nargs=-1)
 @with_appcontext
 def prepare_command(set_ids: tuple[str, ...]):
