@@ -3,8 +3,8 @@
 The store is what `geoapp onboard --all` writes followed by `geoapp prepare` (every district and county, their
 wards and LSOAs): pass one made by bench/onboard.py --keep with --store FILE (it is copied, so the file itself
 is untouched), or none to onboard and prepare England into a temporary SQLite file first (about 9 minutes,
-printed step by step). --prepare prepares the copy (timed) before the requests; a store already prepared keeps
-what it kept.
+printed with the peak memory). --prepare prepares the copy (timed) before the requests; a store already
+prepared keeps what it kept.
 
 Each district's and county's JSON twin (GET /profiles/<set>/<code>.json) is then requested with every process
 cache emptied before it, as the first request after a restart is (the store keeps what `prepare` kept), and
@@ -16,6 +16,7 @@ Run: .venv/bin/python bench/districts.py [--store FILE] [--prepare] [--sets lad,
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import sys
 import tempfile
@@ -52,8 +53,10 @@ def store(args, tmp: Path) -> Database:
         start = time.perf_counter()
         with db.transaction() as session:
             took = prepare_profiles(session)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
         print(f"  prepare       {time.perf_counter() - start:8.1f} s  ("
-              + ", ".join(f"{k} {v:.1f}" for k, v in took.items()) + ")", flush=True)
+              + ", ".join(f"{k} {v:.1f}" for k, v in took.items()) + f"); peak memory so far {peak:.2f} GB",
+              flush=True)
     return db
 
 

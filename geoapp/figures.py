@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import sparse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -458,8 +459,8 @@ def _through_lookup(session: Session, source, src, tgt, pairs: pd.DataFrame) -> 
                           dtype=float).to_numpy()
         totals = pd.Series(found).groupby(pairs["from_code"].to_numpy()).transform("sum").to_numpy()
         share = np.where(split & (totals > 0), found / np.where(totals > 0, totals, 1), share)
-    matrix = np.zeros((len(source_codes), len(target_codes)))
-    matrix[row.get_indexer(pairs["from_code"]), col.get_indexer(pairs["to_code"])] = share
+    matrix = sparse.csr_matrix((share, (row.get_indexer(pairs["from_code"]), col.get_indexer(pairs["to_code"]))),
+                               shape=(len(source_codes), len(target_codes)))  # England's, dense: 8.9 GB
     n = int(pairs.loc[split, "from_code"].nunique())
     phrase = ("through the published lookup" + (f" ({n} LSOA{'s' if n != 1 else ''} lying in several of the other "
                                                 f"vintage's LSOAs shared by "
