@@ -103,6 +103,8 @@ def test_the_keyboard_list_opens_a_tiled_area_of_the_view(tiled_app, tab, live_s
         assert listed == len(options) > 10
         choice = options[len(options) // 2]
         picker.select_option(label=choice)
+        held = []  # the lists of the view the map moves to are held back until the popup is closed
+        page.route("**/areas.json?bbox=*", lambda route: held.append(route))
         page.keyboard.press("Tab")
         page.keyboard.press("Enter")  # "Show on the map"
         popup = page.locator(".leaflet-popup")
@@ -117,6 +119,11 @@ def test_the_keyboard_list_opens_a_tiled_area_of_the_view(tiled_app, tab, live_s
         page.keyboard.press("Escape")
         expect(popup).to_have_count(0)
         assert page.evaluate("() => document.activeElement.id") == "home-map-choice"
+        # focused while the new view's list is still on its way, the list keeps the area chosen
+        assert held and picker.evaluate("(s) => s.options[s.selectedIndex].textContent") == choice
+        for route in held:
+            route.continue_()
+        page.unroute("**/areas.json?bbox=*")
         # the list follows the view as the map moves to the area, and keeps the area chosen
         page.wait_for_timeout(500)
         assert picker.evaluate("(s) => s.options[s.selectedIndex].textContent") == choice

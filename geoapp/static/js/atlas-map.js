@@ -171,14 +171,17 @@
   }
 
   // The areas of a tiled set in the view, for the keyboard list (the server lists at most a few hundred).
+  // The last list stays until the next arrives: a list focused meanwhile keeps the area chosen in it.
   function listVisible(conf) {
-    conf.visible = [];
-    conf.more = 0;
-    if (!conf.grid || !map.hasLayer(conf.group) || map.getZoom() < conf.tiles.minZoom) { return; }
+    var mine = conf.viewAsked = (conf.viewAsked || 0) + 1;
+    if (!conf.grid || !map.hasLayer(conf.group) || map.getZoom() < conf.tiles.minZoom) {
+      conf.visible = [];
+      conf.more = 0;
+      return;
+    }
     var b = map.getBounds();
     var bbox = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180),
       Math.min(b.getNorth(), 90)].map(function (v) { return v.toFixed(5); }).join(",");
-    var mine = conf.viewAsked = (conf.viewAsked || 0) + 1;
     fetchJson(conf.tiles.view + "?bbox=" + bbox).then(function (data) {
       if (mine !== conf.viewAsked) { return; }
       conf.visible = data.areas;
