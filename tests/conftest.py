@@ -245,12 +245,26 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def _read_whole(app):
+    """The app, each response read whole and its iterable closed before the server writes it: werkzeug's server
+    leaves a file unclosed (a ResourceWarning, so an error here) when the browser drops a request it no longer
+    needs, as a favicon's when a test moves on."""
+    def serve(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return serve
+
+
 class LiveServer:
     """The app served by werkzeug on a free localhost port, in a thread."""
 
     def __init__(self, app):
         from werkzeug.serving import make_server
-        self.server = make_server("127.0.0.1", 0, app, threaded=False)
+        self.server = make_server("127.0.0.1", 0, _read_whole(app), threaded=False)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
