@@ -19,6 +19,7 @@ from boundaries.nesting import overlaps
 
 from ..errors import Conflict, NotFound
 from . import audit, locks
+from .memo import remembered
 from .models import Area, AreaLink, AuditEntry, BoundarySet
 from .set_index import KIND_ORDER, SET_FIELDS, area_codes, area_count, area_counts, get_set, list_sets, set_summary  # noqa: F401
 
@@ -271,13 +272,17 @@ def placed_by_code(session: Session, small_set: BoundarySet, small: gpd.GeoDataF
 
 
 def _codes_held(session: Session, set_id: str) -> set[str]:
-    """Every code a set's areas are known by: their own and their members' (the districts of a county)."""
-    held = set()
-    for code, properties in session.execute(select(Area.code, Area.properties).where(Area.set_id == set_id)):
-        held.add(code)
-        if isinstance(properties, dict):
-            held.update(properties.get("members") or ())
-    return held
+    """Every code a set's areas are known by: their own and their members' (the districts of a county), read
+    once per session's reading (a profile asks for the same set's with each of the other sets)."""
+    def read() -> set[str]:
+        held = set()
+        for code, properties in session.execute(select(Area.code, Area.properties).where(Area.set_id == set_id)):
+            held.add(code)
+            if isinstance(properties, dict):
+                held.update(properties.get("members") or ())
+        return held
+
+    return remembered(session, ("codes held", set_id), read)
 
 
 def _made_of(small_set: BoundarySet, small: gpd.GeoDataFrame, large_set: BoundarySet,
